@@ -1,0 +1,3 @@
+from repaircenter.cli import main
+
+main()

@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+# What the manager may edit in the admin until the settings pages arrive.
+MANAGER_PERMISSIONS = [
+    ("core", "centersettings", ("view", "change")),
+    ("orders", "equipmentkind", ("view", "add", "change")),
+    ("customers", "customer", ("view", "change")),
+    ("accounts", "user", ("view", "add", "change")),
+]
+
+
+def grant_manager_permissions(sender, using, **kwargs):
+    from django.contrib.auth.models import Group, Permission
+
+    manager = Group.objects.using(using).filter(name="manager").first()
+    if manager is None:
+        return
+    for app_label, model, actions in MANAGER_PERMISSIONS:
+        codenames = [f"{action}_{model}" for action in actions]
+        manager.permissions.add(
+            *Permission.objects.using(using).filter(
+                content_type__app_label=app_label, codename__in=codenames
+            )
+        )
+
+
+class AccountsConfig(AppConfig):
+    name = "repaircenter.accounts"
+    label = "accounts"
+
+    def ready(self):
+        # Every app signals after migrating; the last one finds all the permissions created.
+        post_migrate.connect(grant_manager_permissions, dispatch_uid="grant_manager_permissions")

@@ -1,0 +1,25 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+
+LAST_SEEN_KEY = "last_seen"
+# Write the session at most this often, not on every request.
+TOUCH_EVERY = 60
+
+
+class IdleTimeoutMiddleware:
+    """Logs a staff user out after SESSION_IDLE_TIMEOUT seconds without a request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_KEY, now)
+            if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+            elif now - last_seen >= TOUCH_EVERY or LAST_SEEN_KEY not in request.session:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def center(request):
+    return {"CURRENCY": settings.CURRENCY}

@@ -1,0 +1,191 @@
+"""Demo data for a first look: one user per role, customers, and orders in every state.
+
+Every order is moved through the workflow functions, as staff would move it; only the dates are
+moved back afterwards so that the deadlines have something to show.
+"""
+
+import datetime
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from repaircenter.accounts.models import User
+from repaircenter.accounts.roles import Role
+from repaircenter.core.models import CenterSettings
+from repaircenter.customers.models import Customer
+from repaircenter.orders import workflow
+from repaircenter.orders.models import EquipmentKind, EventChannel, Order
+from repaircenter.orders.workflow import Actor, EquipmentDetails
+
+STAFF = [
+    ("reception", "Rita", "Reyes", [Role.RECEPTIONIST]),
+    ("tech", "Tomasz", "Nowak", [Role.TECHNICIAN]),
+    ("consult", "Chloe", "Adams", [Role.CONSULTANT]),
+    ("cashier", "Kwame", "Mensah", [Role.CASHIER]),
+    ("manager", "Maria", "Lopez", [Role.MANAGER]),
+]
+
+# London numbers from the range Ofcom keeps for drama: they reach nobody.
+CUSTOMERS = [
+    ("Alice Brown", "+442079460101", "alice@example.com", ["sms", "email"]),
+    ("Ben Carter", "+442079460102", "", ["sms", "phone"]),
+    ("Chen Wei", "+442079460103", "chen@example.com", ["email", "sms"]),
+    ("Dara O'Neill", "+442079460104", "", ["phone"]),
+    ("Emma Fischer", "+442079460105", "emma@example.com", ["email"]),
+    ("Farid Haddad", "+442079460106", "", ["sms"]),
+    ("Grace Okafor", "+442079460107", "grace@example.com", ["sms", "email", "phone"]),
+]
+
+EQUIPMENT = [
+    ("Phone", "Samsung", "Galaxy S23", "R5CW31ABCDE", "356938035643809",
+     "Scratches on the back, screen intact", "Case", "Does not charge, gets warm near the port"),
+    ("Laptop", "Lenovo", "ThinkPad T14 Gen 3", "PF3XK2LM", "",
+     "Dent on the lid corner", "Charger 65 W", "Shuts down under load after ten minutes"),
+    ("Game console", "Sony", "PlayStation 5", "AJ8831207745", "",
+     "Good", "Controller, power cable", "No picture on HDMI, the light goes blue then white"),
+    ("Tablet", "Apple", "iPad Air (5th gen)", "DMPXR7Q1Q16M", "",
+     "Cracked glass in the lower left corner", "None", "Touch does not respond on the left side"),
+    ("Desktop computer", "Custom build", "Ryzen 7 / RTX 3070", "", "",
+     "Side panel scratched", "Power cable", "Random restarts while gaming"),
+    ("Household appliance", "Bosch", "Serie 4 dishwasher control board", "FD9806-00123", "",
+     "Board only, no visible burns", "None", "Error E24 after a power cut"),
+    ("Phone", "Google", "Pixel 7", "2A191FDH300XYZ", "352099001761481",
+     "Screen cracked across", "None", "Dropped; the screen flickers and shows green lines"),
+]
+
+
+def database_is_empty() -> bool:
+    return not User.objects.exists() and not Order.objects.exists()
+
+
+def _staff_users() -> tuple[dict[str, User], list[tuple[str, list[str], str]]]:
+    users, accounts = {}, []
+    for username, first, last, roles in STAFF:
+        password = secrets.token_urlsafe(9)
+        user = User.objects.create_user(
+            username, password=password, first_name=first, last_name=last,
+            is_staff=Role.MANAGER in roles,
+        )
+        user.groups.add(*[_group(role) for role in roles])
+        users[username] = user
+        accounts.append((username, [str(role) for role in roles], password))
+    return users, accounts
+
+
+def _group(role: str):
+    from django.contrib.auth.models import Group
+
+    return Group.objects.get(name=role)
+
+
+@transaction.atomic
+def load_demo_data() -> list[tuple[str, list[str], str]]:
+    """Create the demo; returns (user name, roles, password) for each staff account."""
+    CenterSettings.objects.update_or_create(pk=1, defaults={
+        "name": "Repair Center Demo",
+        "address": "12 Station Road, Cambridge CB1 2JW",
+        "phone": "+44 1223 000000",
+        "email": "desk@repaircenter.example",
+        "hours": "Mon–Fri 9:00–18:00, Sat 10:00–14:00",
+    })
+    users, accounts = _staff_users()
+    reception = Actor.staff(users["reception"])
+    tech = Actor.staff(users["tech"])
+    manager = Actor.staff(users["manager"])
+    customers = [
+        Customer.objects.create(name=n, phone=p, email=e, preferred_channels=c)
+        for n, p, e, c in CUSTOMERS
+    ]
+    kinds = {kind.name: kind for kind in EquipmentKind.objects.all()}
+    now = timezone.now()
+    day = datetime.timedelta(days=1)
+
+    def take_in(index: int, days_ago: int):
+        kind, brand, model, serial, imei, condition, accessories, fault = EQUIPMENT[
+            index % len(EQUIPMENT)
+        ]
+        repeat = index >= len(EQUIPMENT)
+        return workflow.take_in(
+            actor=reception,
+            customer=customers[index % len(customers)],
+            equipment=EquipmentDetails(
+                kind_id=kinds[kind].pk, brand=brand, model=model,
+                # The second round of the list gets serial numbers of its own.
+                serial_number=f"{serial}{index:02d}" if serial and repeat else serial,
+                imei="" if repeat else imei,
+                condition=condition, accessories=accessories, fault=fault,
+            ),
+            now=now - days_ago * day,
+        )
+
+    def diagnosed(index, days_ago):
+        order = take_in(index, days_ago).order
+        workflow.start_diagnosis(order=order, actor=tech)
+        return order
+
+    def estimated(index, days_ago):
+        order = diagnosed(index, days_ago)
+        workflow.send_estimate(order=order, actor=tech, note="Estimate sent to the customer.")
+        return order
+
+    def approved(index, days_ago):
+        order = estimated(index, days_ago)
+        workflow.approve(order=order, actor=reception, channel=EventChannel.PHONE,
+                         evidence={"text": "Customer called and said: go ahead."})
+        return order
+
+    def repaired(index, days_ago):
+        order = approved(index, days_ago)
+        workflow.start_repair(order=order, actor=tech)
+        workflow.finish_works(order=order, actor=tech)
+        workflow.record_test(order=order, actor=tech, passed=True,
+                             note="Load test 60 min, temperatures normal.")
+        return order
+
+    def stored(order, reached_days_ago):
+        workflow.start_storage_clock(order=order, reached_at=now - reached_days_ago * day,
+                                     channel=EventChannel.SYSTEM, note="SMS delivered.")
+
+    # received: one fresh, one past the diagnostics target
+    take_in(0, 0)
+    take_in(1, 6)
+    # diagnosing
+    diagnosed(2, 1)
+    # awaiting decision
+    estimated(3, 3)
+    # approved, repairing, testing
+    approved(4, 4)
+    order = approved(5, 6)
+    workflow.start_repair(order=order, actor=tech)
+    order = approved(6, 7)
+    workflow.start_repair(order=order, actor=tech)
+    workflow.finish_works(order=order, actor=tech)
+    # ready, repaired, the customer reached two days ago
+    stored(repaired(7, 9), 2)
+    # ready, unrepaired: refused by email; and a decision period that ran out
+    order = estimated(8, 12)
+    workflow.refuse(order=order, actor=reception, channel=EventChannel.EMAIL,
+                    evidence={"text": "Thanks, but the repair costs more than a new one."})
+    order = estimated(9, 200)
+    Order.objects.filter(pk=order.pk).update(decision_due=now - day)
+    order.refresh_from_db()
+    workflow.lapse_decision(order=order)
+    # issued
+    intake = take_in(10, 14)
+    order = intake.order
+    workflow.start_diagnosis(order=order, actor=tech)
+    workflow.declare_not_repairable(order=order, actor=tech,
+                                    note="Board corroded beyond repair; not worth replacing.")
+    stored(order, 5)
+    workflow.issue(order=order, actor=reception, pickup_code=intake.pickup_code)
+    # due for disposal and disposed: storage ran out long ago
+    for index, dispose in ((11, False), (12, True)):
+        order = repaired(index, 230)
+        stored(order, 200)
+        order.refresh_from_db()
+        workflow.mark_disposal_due(order=order)
+        if dispose:
+            workflow.confirm_disposal(order=order, actor=manager,
+                                      note="Recycled through the licensed e-waste collector.")
+    return accounts

@@ -1,0 +1,63 @@
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connections
+
+from repaircenter.core.demo import database_is_empty, load_demo_data
+
+log = logging.getLogger("repaircenter.serve")
+
+
+class Command(BaseCommand):
+    help = ("Migrate, load demo data into an empty database, then serve the product with "
+            "gunicorn and run the background worker beside it.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--host", default=os.environ.get("REPAIRCENTER_HOST", "127.0.0.1"))
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+        parser.add_argument("--no-demo", action="store_true", help="never load demo data")
+
+    def handle(self, *args, port, host, workers, no_demo, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if not no_demo and database_is_empty():
+            self.print_credentials(load_demo_data())
+        connections.close_all()
+
+        children = [
+            subprocess.Popen([  # noqa: S603 - fixed argument list, no shell
+                sys.executable, "-m", "gunicorn", "repaircenter.wsgi:application",
+                "--bind", f"{host}:{port}", "--workers", str(workers),
+                "--access-logfile", "-", "--graceful-timeout", "20",
+            ]),
+            subprocess.Popen([sys.executable, "-m", "repaircenter", "worker"]),  # noqa: S603
+        ]
+        self.stdout.write(f"Repair Center is at http://{host}:{port}/ (Ctrl+C to stop)")
+
+        def stop(signum, frame):
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        # When either child ends, stop the other: one without the other is not the product.
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        stop(None, None)
+        codes = [child.wait(timeout=30) for child in children]
+        sys.exit(max(abs(code) for code in codes if code is not None) if any(codes) else 0)
+
+    def print_credentials(self, accounts):
+        self.stdout.write("")
+        self.stdout.write("Demo data loaded. Staff accounts (passwords are shown only now):")
+        for username, roles, password in accounts:
+            self.stdout.write(f"  {username:<14} {password:<20} {', '.join(roles)}")
+        self.stdout.write("")

@@ -1,0 +1,46 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_TERMS = """\
+1. The center examines the equipment and tells you what is wrong and what the repair would cost \
+before any repair work starts. No repair is done or charged without your approval.
+2. You have six months from the day the estimate is sent to approve or refuse it. If we have no \
+decision by then, the repair counts as refused and the equipment is ready for you to collect \
+unrepaired.
+3. Diagnostics of equipment returned unrepaired may be charged at the rate posted at the \
+counter for its kind.
+4. If a further fault shows up during the repair, we ask you before doing any extra work.
+5. Repaired equipment is stress-tested before we tell you it is ready.
+6. We keep the equipment for six months after we first reach you to say it is ready. After \
+that it may be disposed of; you will be warned beforehand.
+7. The equipment is handed over at the center only, on presentation of this paper original \
+and once the order is paid in full. Keep it safe: it proves the equipment is yours. If you \
+lose it, bring an identity document.
+8. We are not responsible for data stored on the equipment. Please back it up where you can.
+9. Accessories not listed on this order were not handed over.
+"""
+
+
+class CenterSettings(models.Model):
+    """The center's own facts and rules, edited by the manager. One row."""
+
+    name = models.CharField(_("center name"), max_length=200, default="Repair Center")
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    terms = models.TextField(_("terms printed on the intake order"), default=DEFAULT_TERMS)
+    diagnostics_target_days = models.PositiveSmallIntegerField(
+        _("diagnostics target (working days)"), default=2
+    )
+
+    class Meta:
+        verbose_name = _("center settings")
+        verbose_name_plural = _("center settings")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "CenterSettings":
+        return cls.objects.get_or_create(pk=1)[0]

@@ -1,0 +1,36 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Channel(models.TextChoices):
+    """The ways a customer can be told about their order."""
+
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone call")
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    # Stored as E.164; unique, so that a look-up by phone finds one person and intake reuses them.
+    phone = PhoneNumberField(_("phone"), unique=True)
+    email = models.EmailField(_("email"), blank=True)
+    # The channels to use for notifications, most preferred first, e.g. ["sms", "email"].
+    preferred_channels = models.JSONField(_("preferred channels"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def surname(self) -> str:
+        return self.name.split()[-1] if self.name.split() else ""
+
+    @property
+    def masked_phone(self) -> str:
+        number = str(self.phone)
+        return number[:3] + "•" * max(len(number) - 6, 0) + number[-3:]

@@ -1,0 +1,141 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from repaircenter.customers.lookup import normalize_phone
+from repaircenter.customers.models import Channel
+
+from .models import EquipmentKind, EventChannel
+from .photos import clean_photo
+from .workflow import STAFF_DECISION_CHANNELS
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > settings.PHOTO_MAX_COUNT:
+            raise forms.ValidationError(
+                _("At most %(count)d photos per order.") % {"count": settings.PHOTO_MAX_COUNT}
+            )
+        return [clean_photo(super(MultiplePhotoField, self).clean(f, initial)) for f in files]
+
+
+CHANNEL_CHOICES = [("", "—"), *Channel.choices]
+
+
+def imei_is_valid(digits: str) -> bool:
+    """15 digits whose last is the Luhn check digit of the first 14."""
+    if len(digits) != 15 or not digits.isdigit():
+        return False
+    total = 0
+    for index, char in enumerate(digits[:14]):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return (10 - total % 10) % 10 == int(digits[14])
+
+
+class IntakeForm(forms.Form):
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+    channel_1 = forms.ChoiceField(
+        label=gettext_lazy("Notify first by"), choices=Channel.choices, initial=Channel.SMS
+    )
+    channel_2 = forms.ChoiceField(
+        label=gettext_lazy("Then by"), choices=CHANNEL_CHOICES, required=False
+    )
+    channel_3 = forms.ChoiceField(
+        label=gettext_lazy("Then by"), choices=CHANNEL_CHOICES, required=False
+    )
+
+    kind = forms.ModelChoiceField(
+        label=gettext_lazy("Kind of equipment"), queryset=EquipmentKind.objects.none()
+    )
+    brand = forms.CharField(label=gettext_lazy("Brand"), max_length=100)
+    model = forms.CharField(label=gettext_lazy("Model"), max_length=100, required=False)
+    serial_number = forms.CharField(
+        label=gettext_lazy("Serial number"), max_length=64, required=False
+    )
+    imei = forms.CharField(label=gettext_lazy("IMEI"), max_length=20, required=False)
+    condition = forms.CharField(
+        label=gettext_lazy("Visible condition and damage"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    accessories = forms.CharField(
+        label=gettext_lazy("Accessories handed over"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Charger, case, SIM card, memory card… Leave empty if none."),
+    )
+    fault = forms.CharField(
+        label=gettext_lazy("The fault, in the customer's words"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = MultiplePhotoField(label=gettext_lazy("Photos"), required=False)
+    intake_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = EquipmentKind.objects.filter(active=True)
+
+    def clean_phone(self):
+        e164 = normalize_phone(self.cleaned_data["phone"])
+        if e164 is None:
+            raise forms.ValidationError(
+                _("This is not a phone number we can reach. Type it with its area code, "
+                  "or with + and the country code.")
+            )
+        return e164
+
+    def clean_serial_number(self):
+        return "".join(self.cleaned_data["serial_number"].split()).upper()
+
+    def clean_imei(self):
+        text = self.cleaned_data["imei"]
+        digits = "".join(ch for ch in text if not ch.isspace() and ch not in "-/")
+        if digits and not imei_is_valid(digits):
+            raise forms.ValidationError(
+                _("An IMEI has 15 digits and the last one checks the others; this one does not. "
+                  "Dial *#06# on the phone or read it off the label.")
+            )
+        return digits
+
+    def clean(self):
+        data = super().clean()
+        channels = [data.get(f"channel_{i}") for i in (1, 2, 3)]
+        channels = [c for c in channels if c]
+        if len(channels) != len(set(channels)):
+            raise forms.ValidationError(_("Each notification channel can be chosen once."))
+        if Channel.EMAIL in channels and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("Email is chosen as a channel: enter the address."))
+        data["preferred_channels"] = channels
+        return data
+
+
+DECISION_CHANNEL_CHOICES = [
+    (value, label) for value, label in EventChannel.choices if value in STAFF_DECISION_CHANNELS
+]
+
+
+class TransitionForm(forms.Form):
+    """The inputs a transition on the staff order page may take; each uses what it needs."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea)
+    channel = forms.ChoiceField(choices=DECISION_CHANNEL_CHOICES, required=False)
+    evidence = forms.CharField(required=False, max_length=20000, widget=forms.Textarea)
+    pickup_code = forms.CharField(required=False, max_length=40)
+    identity_document = forms.CharField(required=False, max_length=200)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=100, required=False)

@@ -1,0 +1,188 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from repaircenter.customers.models import Customer
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    DIAGNOSING = "diagnosing", _("Diagnosing")
+    AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REPAIRING = "repairing", _("Repairing")
+    TESTING = "testing", _("Stress test")
+    READY_REPAIRED = "ready_repaired", _("Ready for collection (repaired)")
+    READY_UNREPAIRED = "ready_unrepaired", _("Ready for collection (unrepaired)")
+    ISSUED = "issued", _("Issued")
+    DISPOSAL_DUE = "disposal_due", _("Due for disposal")
+    DISPOSED = "disposed", _("Disposed")
+
+
+READY_STATES = (Status.READY_REPAIRED, Status.READY_UNREPAIRED)
+
+
+class UnrepairedReason(models.TextChoices):
+    REFUSED = "refused", _("The customer refused the repair")
+    DECISION_LAPSED = "decision_lapsed", _("No decision within the decision period")
+    NOT_REPAIRABLE = "not_repairable", _("Not repairable or not worth repairing")
+
+
+class ActorKind(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    CUSTOMER = "customer", _("Customer")
+    SYSTEM = "system", _("System")
+
+
+class EventChannel(models.TextChoices):
+    """Where an event came from: the staff pages, a customer's call, email or visit, the link."""
+
+    STAFF = "staff", _("Staff pages")
+    PHONE = "phone", _("Telephone")
+    EMAIL = "email", _("Email")
+    IN_PERSON = "in_person", _("In person")
+    ORDER_PAGE = "order_page", _("Customer's order page")
+    API = "api", _("API")
+    SYSTEM = "system", _("System")
+
+
+class EquipmentKind(models.Model):
+    """Phones, laptops, consoles…: the list the manager keeps."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("offered at intake"), default=True)
+    position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Order(models.Model):
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    # Raised by every change of state; a change made against an old version is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    received_at = models.DateTimeField(_("received"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    diagnosis_due = models.DateField(_("diagnostics due"))
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders_diagnosed",
+    )
+    diagnosis_started_at = models.DateTimeField(null=True, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    estimate_sent_at = models.DateTimeField(null=True, blank=True)
+    decision_due = models.DateTimeField(_("decision due"), null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    unrepaired_reason = models.CharField(
+        max_length=20, choices=UnrepairedReason.choices, blank=True
+    )
+    ready_at = models.DateTimeField(null=True, blank=True)
+    # The storage clock starts at the first notification that reached the customer.
+    customer_reached_at = models.DateTimeField(null=True, blank=True)
+    storage_due = models.DateTimeField(_("storage due"), null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    disposed_at = models.DateTimeField(null=True, blank=True)
+
+    # The customer's link: a random token of 192 bits; replacing it revokes the old link.
+    portal_token = models.CharField(max_length=64, unique=True)
+    # Only a keyed digest of the pickup code printed on the customer's copy is kept.
+    pickup_code_digest = models.CharField(max_length=64, blank=True)
+    # The hidden key of the intake form, so that a double-clicked submit makes one order.
+    intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "diagnosis_due"]),
+            models.Index(fields=["status", "decision_due"]),
+            models.Index(fields=["status", "storage_due"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return format_order_number(self.number)
+
+
+def format_order_number(number: int) -> str:
+    return f"R-{number:06d}"
+
+
+class Equipment(models.Model):
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, primary_key=True, related_name="equipment"
+    )
+    kind = models.ForeignKey(EquipmentKind, on_delete=models.PROTECT, verbose_name=_("kind"))
+    brand = models.CharField(_("brand"), max_length=100)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    # Stored upper-case without spaces, as scanned or typed, so that search matches exactly.
+    serial_number = models.CharField(_("serial number"), max_length=64, blank=True, db_index=True)
+    imei = models.CharField(_("IMEI"), max_length=15, blank=True, db_index=True)
+    condition = models.TextField(_("visible condition and damage"))
+    accessories = models.TextField(_("accessories handed over"), blank=True)
+    fault = models.TextField(_("fault as the customer describes it"))
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.brand} {self.model}".strip()
+
+
+def photo_path(photo: "EquipmentPhoto", filename: str) -> str:
+    return f"photos/{photo.order_id}/{filename}"
+
+
+class EquipmentPhoto(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_path)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's history. Written once, never edited or deleted."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    channel = models.CharField(max_length=20, choices=EventChannel.choices)
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(blank=True)
+    # What backs the event up: who took the call, the email's text, the browser's address…
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["order", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Order events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Order events are never deleted.")

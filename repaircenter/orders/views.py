@@ -1,0 +1,255 @@
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from repaircenter.accounts.permissions import role_required
+from repaircenter.accounts.roles import STAFF_ROLES, Role
+from repaircenter.core.models import CenterSettings
+from repaircenter.customers.lookup import find_customer_by_phone
+from repaircenter.customers.services import save_customer_for_intake
+from repaircenter.documents.codes import barcode_svg, qr_svg
+
+from . import workflow
+from .credentials import format_pickup_code, portal_url
+from .forms import IntakeForm, SearchForm, TransitionForm
+from .models import EquipmentPhoto, Order
+from .selectors import QUEUES, order_page, queue_counts, queue_orders, search_orders
+from .workflow import TRANSITIONS, Actor, WorkflowError
+
+ANY_STAFF = tuple(STAFF_ROLES)
+INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def home(request):
+    return render(
+        request,
+        "orders/home.html",
+        {"queues": QUEUES.values(), "counts": queue_counts(), "search_form": SearchForm()},
+    )
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(*INTAKE)
+def intake(request):
+    if request.method == "GET":
+        form = IntakeForm(initial={"intake_key": uuid.uuid4()})
+        return render(request, "orders/intake.html", {"form": form})
+    form = IntakeForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "orders/intake.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    customer = save_customer_for_intake(
+        phone=data["phone"],
+        name=data["name"],
+        email=data["email"],
+        preferred_channels=data["preferred_channels"],
+    )
+    result = workflow.take_in(
+        actor=Actor.staff(request.user),
+        customer=customer,
+        equipment=workflow.EquipmentDetails(
+            kind_id=data["kind"].pk,
+            brand=data["brand"],
+            model=data["model"],
+            serial_number=data["serial_number"],
+            imei=data["imei"],
+            condition=data["condition"],
+            accessories=data["accessories"],
+            fault=data["fault"],
+        ),
+        photos=data["photos"],
+        intake_key=data["intake_key"],
+    )
+    # The response carries the only readable copy of the pickup code; it is not kept.
+    return _render_intake_order(request, result.order, result.pickup_code, repeated=result.repeated)
+
+
+@require_GET
+@role_required(*INTAKE)
+def customer_lookup(request):
+    """While the receptionist types the phone: the customer already on file, if any."""
+    phone = request.GET.get("phone", "")
+    customer = find_customer_by_phone(phone) if len(phone) >= 6 else None
+    return render(request, "orders/_customer_match.html", {"customer": customer})
+
+
+def _render_intake_order(request, order: Order, pickup_code: str | None, repeated: bool = False):
+    order = order_page(order.number)
+    link = portal_url(order.portal_token)
+    context = {
+        "order": order,
+        "center": CenterSettings.load(),
+        "link": link,
+        "link_qr": qr_svg(link),
+        "pickup_code": format_pickup_code(pickup_code) if pickup_code else None,
+        "pickup_barcode": barcode_svg(pickup_code) if pickup_code else None,
+        "repeated": repeated,
+    }
+    response = render(request, "orders/intake_order.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(*ANY_STAFF)
+def intake_order(request, number: int):
+    """GET: the center's copy. POST: reprint the customer's copy with a new pickup code."""
+    order = get_object_or_404(Order, number=number)
+    if request.method == "GET":
+        return _render_intake_order(request, order, None)
+    try:
+        code = workflow.reissue_pickup_code(order=order, actor=Actor.staff(request.user))
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("staff:order", number=number)
+    return _render_intake_order(request, order, code)
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def label(request, number: int):
+    order = get_object_or_404(Order.objects.select_related("customer"), number=number)
+    link = portal_url(order.portal_token)
+    return render(request, "orders/label.html", {"order": order, "link_qr": qr_svg(link)})
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def photo(request, number: int, pk: int):
+    photo = get_object_or_404(EquipmentPhoto, pk=pk, order__number=number)
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- finding orders ---------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def search(request):
+    form = SearchForm(request.GET)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    results = search_orders(text)
+    if len(results) == 1 and request.GET.get("go") == "1":
+        return redirect("staff:order", number=results[0].number)
+    return render(
+        request,
+        "orders/search.html",
+        {"search_form": form, "query": text, "results": results, "today": timezone.localdate()},
+    )
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def queue(request, slug: str):
+    chosen = QUEUES.get(slug)
+    if chosen is None:
+        raise Http404
+    page = Paginator(queue_orders(chosen), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/queue.html",
+        {"queue": chosen, "page": page, "now": timezone.now(), "today": timezone.localdate()},
+    )
+
+
+# --- the order page and its actions -----------------------------------------------------------
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def order_detail(request, number: int):
+    order = order_page(number)
+    actor = Actor.staff(request.user)
+    return render(
+        request,
+        "orders/order.html",
+        {
+            "order": order,
+            "actions": workflow.allowed_transitions(order, actor),
+            "decision_channels": TransitionForm.base_fields["channel"].choices,
+            "link": portal_url(order.portal_token),
+            "can_manage_link": bool(actor.roles & workflow.LINK_ROLES),
+            "now": timezone.now(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _perform(name: str, order: Order, actor: Actor, data: dict) -> None:
+    """Call the workflow function behind the button `name` with what the form gave."""
+    common = {"order": order, "actor": actor, "expected_version": data["version"]}
+    note = data["note"]
+    # The staff member who took the call or read the email is the event's actor.
+    decision = {"channel": data["channel"], "note": note,
+                "evidence": {"text": data["evidence"]} if data["evidence"] else {}}
+    calls = {
+        "start_diagnosis": lambda: workflow.start_diagnosis(**common, note=note),
+        "send_estimate": lambda: workflow.send_estimate(**common, note=note),
+        "declare_not_repairable": lambda: workflow.declare_not_repairable(**common, note=note),
+        "approve": lambda: workflow.approve(**common, **decision),
+        "refuse": lambda: workflow.refuse(**common, **decision),
+        "start_repair": lambda: workflow.start_repair(**common, note=note),
+        "finish_works": lambda: workflow.finish_works(**common, note=note),
+        "pass_test": lambda: workflow.record_test(**common, passed=True, note=note),
+        "fail_test": lambda: workflow.record_test(**common, passed=False, note=note),
+        "issue": lambda: workflow.issue(
+            **common, note=note, pickup_code=data["pickup_code"],
+            identity_document=data["identity_document"],
+        ),
+        "confirm_disposal": lambda: workflow.confirm_disposal(**common, note=note),
+    }
+    calls[name]()
+
+
+@require_POST
+@role_required(*ANY_STAFF)
+def order_action(request, number: int, action: str):
+    transition = TRANSITIONS.get(action)
+    if transition is None or not transition.manual:
+        raise Http404
+    order = get_object_or_404(Order, number=number)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("The form was incomplete; reload the order and retry."))
+    try:
+        _perform(action, order, Actor.staff(request.user), form.cleaned_data)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("%(action)s: done.") % {"action": transition.label}
+        )
+    return redirect("staff:order", number=number)
+
+
+@require_POST
+@role_required(*ANY_STAFF)
+def replace_link(request, number: int):
+    order = get_object_or_404(Order, number=number)
+    try:
+        workflow.replace_portal_link(order=order, actor=Actor.staff(request.user))
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The old link no longer works. The new one is shown below."))
+    return redirect("staff:order", number=number)

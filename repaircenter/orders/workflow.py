@@ -1,0 +1,645 @@
+"""Every change of an order's state, and nothing else changes it.
+
+Each transition function checks the actor's role and the order's state against TRANSITIONS,
+changes the order with a compare-and-set UPDATE on (pk, version, status), and writes the
+OrderEvent, in one transaction. An UPDATE that matches no row means someone else changed the
+order first: the caller gets `Conflict` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from repaircenter.accounts.models import User
+from repaircenter.accounts.roles import Role
+from repaircenter.core.calendar import add_working_days, months_later
+from repaircenter.core.models import CenterSettings
+from repaircenter.customers.models import Customer
+from repaircenter.documents.numbering import next_number
+
+from .credentials import (
+    new_pickup_code,
+    new_portal_token,
+    pickup_code_digest,
+    pickup_code_matches,
+)
+from .models import (
+    READY_STATES,
+    ActorKind,
+    Equipment,
+    EquipmentPhoto,
+    EventChannel,
+    Order,
+    OrderEvent,
+    Status,
+    UnrepairedReason,
+)
+
+DECISION_MONTHS = 6
+STORAGE_MONTHS = 6
+
+# Pseudo-roles: who acts besides staff.
+CUSTOMER = "customer"  # through the order page link
+SYSTEM = "system"  # the worker's sweeps
+
+R, T, M = Role.RECEPTIONIST, Role.TECHNICIAN, Role.MANAGER
+
+
+# --- who acts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str
+    user: User | None = None
+
+    @classmethod
+    def staff(cls, user: User) -> Actor:
+        return cls(ActorKind.STAFF, user)
+
+    @classmethod
+    def customer(cls) -> Actor:
+        return cls(ActorKind.CUSTOMER)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(ActorKind.SYSTEM)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        if self.kind == ActorKind.STAFF:
+            return self.user.roles if self.user else frozenset()
+        return frozenset({CUSTOMER if self.kind == ActorKind.CUSTOMER else SYSTEM})
+
+
+# --- errors a caller shows the user -----------------------------------------------------------
+
+
+class WorkflowError(Exception):
+    """A change that was refused; the message says why, in words for the person who asked."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(WorkflowError):
+    """The actor's roles do not include one that may make this change."""
+
+
+class WrongState(WorkflowError):
+    """The order is not in a state this change starts from."""
+
+
+class Conflict(WorkflowError):
+    """Someone else changed the order since the caller looked at it."""
+
+
+class Refused(WorkflowError):
+    """A rule of the change is not met (a wrong pickup code, a deadline not yet passed…)."""
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    # Staff pages show a button for it; the system's own transitions have none.
+    manual: bool = True
+    needs: tuple[str, ...] = field(default=())
+
+
+def _t(name, label, sources, target, roles, **kwargs) -> Transition:
+    return Transition(name, label, frozenset(sources), target, frozenset(roles), **kwargs)
+
+
+S = Status
+BEFORE_REPAIR = (S.RECEIVED, S.DIAGNOSING, S.AWAITING_DECISION, S.APPROVED)
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        _t("start_diagnosis", gettext_lazy("Take for diagnostics"), [S.RECEIVED], S.DIAGNOSING,
+           [T, M]),
+        _t("send_estimate", gettext_lazy("Send the estimate"), [S.DIAGNOSING, S.REPAIRING],
+           S.AWAITING_DECISION, [T, M]),
+        _t("declare_not_repairable", gettext_lazy("Not repairable"), [S.DIAGNOSING],
+           S.READY_UNREPAIRED, [T, M], needs=("note",)),
+        _t("approve", gettext_lazy("Record approval"), [S.AWAITING_DECISION], S.APPROVED,
+           [R, M, CUSTOMER], needs=("channel",)),
+        _t("refuse", gettext_lazy("Record refusal"), BEFORE_REPAIR, S.READY_UNREPAIRED,
+           [R, M, CUSTOMER], needs=("channel",)),
+        _t("lapse_decision", gettext_lazy("Decision period ended"), [S.AWAITING_DECISION],
+           S.READY_UNREPAIRED, [SYSTEM], manual=False),
+        _t("start_repair", gettext_lazy("Start the repair"), [S.APPROVED], S.REPAIRING, [T, M]),
+        _t("finish_works", gettext_lazy("Works done, to stress test"), [S.REPAIRING], S.TESTING,
+           [T, M]),
+        _t("pass_test", gettext_lazy("Stress test passed"), [S.TESTING], S.READY_REPAIRED,
+           [T, M], needs=("note",)),
+        _t("fail_test", gettext_lazy("Stress test failed"), [S.TESTING], S.REPAIRING, [T, M],
+           needs=("note",)),
+        _t("mark_disposal_due", gettext_lazy("Storage period ended"), READY_STATES,
+           S.DISPOSAL_DUE, [SYSTEM], manual=False),
+        _t("issue", gettext_lazy("Issue to the customer"), [*READY_STATES, S.DISPOSAL_DUE],
+           S.ISSUED, [R, M], needs=("pickup_code",)),
+        _t("confirm_disposal", gettext_lazy("Confirm disposal"), [S.DISPOSAL_DUE], S.DISPOSED,
+           [M], needs=("note",)),
+    ]
+}
+
+STAFF_DECISION_CHANNELS = (EventChannel.PHONE, EventChannel.EMAIL, EventChannel.IN_PERSON)
+
+
+def is_allowed(name: str, order: Order, actor: Actor) -> bool:
+    transition = TRANSITIONS[name]
+    return order.status in transition.sources and bool(actor.roles & transition.roles)
+
+
+def allowed_transitions(order: Order, actor: Actor) -> list[Transition]:
+    """The changes this actor may make to this order now, in the table's order."""
+    return [t for t in TRANSITIONS.values() if t.manual and is_allowed(t.name, order, actor)]
+
+
+# --- the one place an order's state changes ---------------------------------------------------
+
+
+def _check(transition: Transition, order: Order, actor: Actor) -> None:
+    if not actor.roles & transition.roles:
+        raise NotAllowed(
+            _("Your role does not allow this: %(action)s.") % {"action": transition.label}
+        )
+    if order.status not in transition.sources:
+        raise WrongState(
+            _("Order %(number)s is %(status)s; “%(action)s” is not possible now.")
+            % {
+                "number": order.display_number,
+                "status": order.get_status_display().lower(),
+                "action": transition.label,
+            }
+        )
+
+
+def _event(
+    order: Order,
+    *,
+    action: str,
+    actor: Actor,
+    channel: str,
+    at: datetime.datetime,
+    from_status: str,
+    to_status: str,
+    note: str = "",
+    evidence: dict[str, Any] | None = None,
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        at=at,
+        actor_kind=actor.kind,
+        actor=actor.user,
+        channel=channel,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        evidence=evidence or {},
+    )
+
+
+def _transition(
+    name: str,
+    *,
+    order: Order,
+    actor: Actor,
+    channel: str,
+    expected_version: int | None,
+    note: str = "",
+    evidence: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    now: datetime.datetime | None = None,
+) -> Order:
+    """Move `order` along transition `name`: guard, compare-and-set, event. Call inside atomic."""
+    transition = TRANSITIONS[name]
+    _check(transition, order, actor)
+    now = now or timezone.now()
+    changes = changes or {}
+    version = order.version if expected_version is None else expected_version
+    updated = Order.objects.filter(
+        pk=order.pk, version=version, status__in=transition.sources
+    ).update(status=transition.target, version=F("version") + 1, **changes)
+    if not updated:
+        current = Order.objects.get(pk=order.pk)
+        if current.status not in transition.sources:
+            raise WrongState(
+                _("Order %(number)s is now %(status)s; “%(action)s” is not possible.")
+                % {
+                    "number": current.display_number,
+                    "status": current.get_status_display().lower(),
+                    "action": transition.label,
+                }
+            )
+        raise Conflict(
+            _("Order %(number)s was changed by someone else a moment ago. "
+              "Nothing was saved: look at it again and repeat if still needed.")
+            % {"number": current.display_number}
+        )
+    from_status = order.status
+    _event(
+        order,
+        action=name,
+        actor=actor,
+        channel=channel,
+        at=now,
+        from_status=from_status,
+        to_status=transition.target,
+        note=note,
+        evidence=evidence,
+    )
+    order.status = transition.target
+    order.version = version + 1
+    for key, value in changes.items():
+        setattr(order, key, value)
+    return order
+
+
+def _staff_channel(actor: Actor) -> str:
+    return EventChannel.SYSTEM if actor.kind == ActorKind.SYSTEM else EventChannel.STAFF
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EquipmentDetails:
+    kind_id: int
+    brand: str
+    model: str
+    serial_number: str
+    imei: str
+    condition: str
+    accessories: str
+    fault: str
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    order: Order
+    pickup_code: str
+    # True when this submission repeated one already saved (a double click, a reload).
+    repeated: bool
+
+
+INTAKE_ROLES = frozenset({R, M})
+
+
+def take_in(
+    *,
+    actor: Actor,
+    customer: Customer,
+    equipment: EquipmentDetails,
+    photos: Iterable[ContentFile] = (),
+    intake_key: uuid.UUID | None = None,
+    now: datetime.datetime | None = None,
+) -> IntakeResult:
+    """Create the order in `received`, with its equipment, photos, link and pickup code.
+
+    The same `intake_key` twice (a double-clicked submit) makes one order: the repeat gets the
+    order already made, with a new pickup code that replaces the first (only the page the
+    browser shows last is printed).
+    """
+    if not actor.roles & INTAKE_ROLES:
+        raise NotAllowed(_("Your role does not allow taking in equipment."))
+    now = now or timezone.now()
+    if intake_key is not None:
+        existing = Order.objects.filter(intake_key=intake_key).first()
+        if existing is not None:
+            return IntakeResult(existing, reissue_pickup_code(order=existing, actor=actor), True)
+    code = new_pickup_code()
+    try:
+        with transaction.atomic():
+            target_days = CenterSettings.load().diagnostics_target_days
+            order = Order.objects.create(
+                number=next_number("order"),
+                customer=customer,
+                status=Status.RECEIVED,
+                received_at=now,
+                received_by=actor.user,
+                diagnosis_due=add_working_days(timezone.localdate(now), target_days),
+                portal_token=new_portal_token(),
+                pickup_code_digest=pickup_code_digest(code),
+                intake_key=intake_key,
+            )
+            Equipment.objects.create(
+                order=order,
+                kind_id=equipment.kind_id,
+                brand=equipment.brand,
+                model=equipment.model,
+                serial_number=equipment.serial_number,
+                imei=equipment.imei,
+                condition=equipment.condition,
+                accessories=equipment.accessories,
+                fault=equipment.fault,
+            )
+            for photo in photos:
+                EquipmentPhoto.objects.create(order=order, image=photo)
+            _event(
+                order,
+                action="take_in",
+                actor=actor,
+                channel=EventChannel.STAFF,
+                at=now,
+                from_status="",
+                to_status=Status.RECEIVED,
+            )
+    except IntegrityError:
+        # Two submissions with one key raced; the other one made the order.
+        if intake_key is None:
+            raise
+        existing = Order.objects.get(intake_key=intake_key)
+        return IntakeResult(existing, reissue_pickup_code(order=existing, actor=actor), True)
+    return IntakeResult(order, code, False)
+
+
+# --- the transitions --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_diagnosis(
+    *, order: Order, actor: Actor, expected_version: int | None = None, note: str = ""
+) -> Order:
+    now = timezone.now()
+    return _transition(
+        "start_diagnosis", order=order, actor=actor, channel=_staff_channel(actor),
+        expected_version=expected_version, note=note, now=now,
+        changes={"technician": actor.user, "diagnosis_started_at": now},
+    )
+
+
+@transaction.atomic
+def send_estimate(
+    *, order: Order, actor: Actor, expected_version: int | None = None, note: str = ""
+) -> Order:
+    """Send the estimate to the customer: the six-month decision period starts now."""
+    now = timezone.now()
+    return _transition(
+        "send_estimate", order=order, actor=actor, channel=_staff_channel(actor),
+        expected_version=expected_version, note=note, now=now,
+        changes={
+            "estimate_sent_at": now,
+            "decision_due": months_later(now, DECISION_MONTHS),
+            "decided_at": None,
+        },
+    )
+
+
+@transaction.atomic
+def declare_not_repairable(
+    *, order: Order, actor: Actor, note: str, expected_version: int | None = None
+) -> Order:
+    if not note.strip():
+        raise Refused(_("Say why the equipment cannot or should not be repaired."))
+    now = timezone.now()
+    return _transition(
+        "declare_not_repairable", order=order, actor=actor, channel=_staff_channel(actor),
+        expected_version=expected_version, note=note, now=now,
+        changes={"unrepaired_reason": UnrepairedReason.NOT_REPAIRABLE, "ready_at": now,
+                 "findings": note},
+    )
+
+
+def _decision_channel(actor: Actor, channel: str) -> str:
+    if actor.kind == ActorKind.CUSTOMER:
+        return EventChannel.ORDER_PAGE
+    if actor.kind == ActorKind.STAFF and channel not in STAFF_DECISION_CHANNELS:
+        raise Refused(_("Say how the customer gave the decision: telephone, email or in person."))
+    return channel
+
+
+@transaction.atomic
+def approve(
+    *,
+    order: Order,
+    actor: Actor,
+    channel: str,
+    evidence: dict[str, Any] | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Order:
+    """Record the customer's approval of the estimate (staff: with the channel and evidence)."""
+    channel = _decision_channel(actor, channel)
+    now = timezone.now()
+    return _transition(
+        "approve", order=order, actor=actor, channel=channel, expected_version=expected_version,
+        note=note, evidence=evidence, now=now, changes={"decided_at": now},
+    )
+
+
+@transaction.atomic
+def refuse(
+    *,
+    order: Order,
+    actor: Actor,
+    channel: str,
+    evidence: dict[str, Any] | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Order:
+    """Record the customer's refusal; allowed any time before the repair starts."""
+    channel = _decision_channel(actor, channel)
+    now = timezone.now()
+    return _transition(
+        "refuse", order=order, actor=actor, channel=channel, expected_version=expected_version,
+        note=note, evidence=evidence, now=now,
+        changes={"decided_at": now, "unrepaired_reason": UnrepairedReason.REFUSED,
+                 "ready_at": now},
+    )
+
+
+@transaction.atomic
+def lapse_decision(*, order: Order, now: datetime.datetime | None = None) -> Order:
+    """The decision period ended with no decision: the order is refused for lack of one."""
+    now = now or timezone.now()
+    if order.decision_due is None or order.decision_due > now:
+        raise Refused(_("The decision period of this order has not ended."))
+    return _transition(
+        "lapse_decision", order=order, actor=Actor.system(), channel=EventChannel.SYSTEM,
+        expected_version=None, now=now,
+        changes={"unrepaired_reason": UnrepairedReason.DECISION_LAPSED, "ready_at": now},
+    )
+
+
+@transaction.atomic
+def start_repair(
+    *, order: Order, actor: Actor, expected_version: int | None = None, note: str = ""
+) -> Order:
+    return _transition(
+        "start_repair", order=order, actor=actor, channel=_staff_channel(actor),
+        expected_version=expected_version, note=note,
+    )
+
+
+@transaction.atomic
+def finish_works(
+    *, order: Order, actor: Actor, expected_version: int | None = None, note: str = ""
+) -> Order:
+    return _transition(
+        "finish_works", order=order, actor=actor, channel=_staff_channel(actor),
+        expected_version=expected_version, note=note,
+    )
+
+
+@transaction.atomic
+def record_test(
+    *, order: Order, actor: Actor, passed: bool, note: str, expected_version: int | None = None
+) -> Order:
+    """The stress test's result: passed makes the order ready, failed sends it back to repair."""
+    if not note.strip():
+        raise Refused(_("Describe the test: procedure, duration and what was measured."))
+    now = timezone.now()
+    if passed:
+        return _transition(
+            "pass_test", order=order, actor=actor, channel=_staff_channel(actor),
+            expected_version=expected_version, note=note, now=now, changes={"ready_at": now},
+        )
+    return _transition(
+        "fail_test", order=order, actor=actor, channel=_staff_channel(actor),
+        expected_version=expected_version, note=note, now=now,
+    )
+
+
+@transaction.atomic
+def mark_disposal_due(*, order: Order, now: datetime.datetime | None = None) -> Order:
+    now = now or timezone.now()
+    _require_storage_over(order, now)
+    return _transition(
+        "mark_disposal_due", order=order, actor=Actor.system(), channel=EventChannel.SYSTEM,
+        expected_version=None, now=now,
+    )
+
+
+@transaction.atomic
+def issue(
+    *,
+    order: Order,
+    actor: Actor,
+    pickup_code: str = "",
+    identity_document: str = "",
+    expected_version: int | None = None,
+    note: str = "",
+) -> Order:
+    """Hand the equipment over: only on the pickup code from the paper original, or, when the
+    original is lost, by a manager who records the identity document shown."""
+    _check(TRANSITIONS["issue"], order, actor)
+    evidence: dict[str, Any]
+    if pickup_code:
+        if not pickup_code_matches(pickup_code, order.pickup_code_digest):
+            raise Refused(_("This pickup code does not match the order's paper original."))
+        evidence = {"original": "pickup code presented"}
+    elif identity_document.strip():
+        if Role.MANAGER not in actor.roles:
+            raise NotAllowed(_("Only a manager may issue without the paper original."))
+        evidence = {"original": "lost", "identity_document": identity_document.strip()}
+    else:
+        raise Refused(_("Scan or type the pickup code from the customer's paper original."))
+    return _transition(
+        "issue", order=order, actor=actor, channel=_staff_channel(actor),
+        expected_version=expected_version, note=note, evidence=evidence,
+        changes={"issued_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def confirm_disposal(
+    *, order: Order, actor: Actor, note: str, expected_version: int | None = None
+) -> Order:
+    """The manager confirms the disposal of equipment whose storage period has run out."""
+    now = timezone.now()
+    _check(TRANSITIONS["confirm_disposal"], order, actor)
+    _require_storage_over(order, now)
+    if not note.strip():
+        raise Refused(_("Say how the equipment is disposed of."))
+    return _transition(
+        "confirm_disposal", order=order, actor=actor, channel=_staff_channel(actor),
+        expected_version=expected_version, note=note, now=now, changes={"disposed_at": now},
+    )
+
+
+def _require_storage_over(order: Order, now: datetime.datetime) -> None:
+    if order.storage_due is None or order.storage_due > now:
+        raise Refused(_("The storage period of this order has not run out."))
+
+
+# --- changes that keep the state --------------------------------------------------------------
+
+
+@transaction.atomic
+def start_storage_clock(
+    *, order: Order, reached_at: datetime.datetime, channel: str, note: str = ""
+) -> bool:
+    """The first notification that reached the customer starts the six months of storage.
+
+    Later ones change nothing. Returns whether this one started the clock.
+    """
+    storage_due = months_later(reached_at, STORAGE_MONTHS)
+    started = Order.objects.filter(
+        pk=order.pk, status__in=READY_STATES, customer_reached_at__isnull=True
+    ).update(customer_reached_at=reached_at, storage_due=storage_due)
+    if started:
+        _event(
+            order, action="storage_started", actor=Actor.system(), channel=channel,
+            at=reached_at, from_status=order.status, to_status=order.status, note=note,
+        )
+        order.customer_reached_at, order.storage_due = reached_at, storage_due
+    return bool(started)
+
+
+LINK_ROLES = frozenset({R, M})
+CLOSED_STATES = (Status.ISSUED, Status.DISPOSED)
+
+
+@transaction.atomic
+def replace_portal_link(*, order: Order, actor: Actor) -> str:
+    """Revoke the customer's link and give the order a new one; the old one answers 404."""
+    if not actor.roles & LINK_ROLES:
+        raise NotAllowed(_("Your role does not allow replacing the customer's link."))
+    token = new_portal_token()
+    Order.objects.filter(pk=order.pk).update(portal_token=token)
+    _event(
+        order, action="link_replaced", actor=actor, channel=EventChannel.STAFF,
+        at=timezone.now(), from_status=order.status, to_status=order.status,
+    )
+    order.portal_token = token
+    return token
+
+
+@transaction.atomic
+def reissue_pickup_code(*, order: Order, actor: Actor) -> str:
+    """A new pickup code for a reprinted customer's copy; the code on any earlier copy is void."""
+    if not actor.roles & INTAKE_ROLES:
+        raise NotAllowed(_("Your role does not allow printing the customer's copy."))
+    if order.status in CLOSED_STATES:
+        raise WrongState(_("This order is closed; its customer's copy cannot be reprinted."))
+    code = new_pickup_code()
+    Order.objects.filter(pk=order.pk).update(pickup_code_digest=pickup_code_digest(code))
+    _event(
+        order, action="pickup_code_reissued", actor=actor, channel=EventChannel.STAFF,
+        at=timezone.now(), from_status=order.status, to_status=order.status,
+        note=_("Customer's copy reprinted; the earlier pickup code is void."),
+    )
+    order.pickup_code_digest = pickup_code_digest(code)
+    return code

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from repaircenter.core import views as core_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="staff:home", permanent=False)),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("repaircenter.accounts.urls")),
+    path("staff/", include("repaircenter.orders.urls")),
+    path("admin/", admin.site.urls),
+]
