@@ -22,18 +22,22 @@ class Command(BaseCommand):
             log.info("worker: signal %s received, stopping after this round", signum)
             stop.set()
 
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+        signals = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.signal(sig, request_stop) for sig in signals}
         log.info("worker: started, waking every %ss", settings.WORKER_INTERVAL)
         idle_seconds = 0
-        while not stop.is_set():
-            done = self.run_round()
-            if once:
-                break
-            idle_seconds = 0 if done else idle_seconds + settings.WORKER_INTERVAL
-            if idle_seconds and idle_seconds % HEARTBEAT_EVERY < settings.WORKER_INTERVAL:
-                log.info("worker: idle, nothing to send")
-            stop.wait(settings.WORKER_INTERVAL)
+        try:
+            while not stop.is_set():
+                done = self.run_round()
+                if once:
+                    break
+                idle_seconds = 0 if done else idle_seconds + settings.WORKER_INTERVAL
+                if idle_seconds and idle_seconds % HEARTBEAT_EVERY < settings.WORKER_INTERVAL:
+                    log.info("worker: idle, nothing to send")
+                stop.wait(settings.WORKER_INTERVAL)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         log.info("worker: stopped")
 
     def run_round(self) -> int:

@@ -1,0 +1,81 @@
+"""`repaircenter serve` as a new user runs it: a real gunicorn and worker in a child process."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+        return response.status, response.read()
+
+
+def test_serve_migrates_loads_demo_serves_and_stops_on_sigterm(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(REPAIRCENTER_DATA=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
+               REPAIRCENTER_WORKER_INTERVAL="1")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "repaircenter", "serve", "--port", str(port), "--workers", "1"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "serve did not answer within 60 s"
+                time.sleep(0.3)
+        assert status == 200
+        assert json.loads(body)["status"] == "ok"
+        status, body = get(f"http://127.0.0.1:{port}/accounts/login/")
+        assert status == 200 and b"Staff login" in body
+        status, css = get(f"http://127.0.0.1:{port}/static/vendor/pico-2.1.1.min.css")
+        assert status == 200 and len(css) > 10_000
+        time.sleep(1.5)  # let the worker log its start
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+    # The demo's staff accounts, each with a password, printed once.
+    for username in ("reception", "tech", "consult", "cashier", "manager"):
+        assert f"  {username} " in output
+    assert "worker: started" in output
+    assert "worker: stopped" in output
+    assert (tmp_path / "data" / "db.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_has_an_order_in_every_state_and_a_user_per_role():
+    from repaircenter.accounts.models import User
+    from repaircenter.accounts.roles import Role
+    from repaircenter.core.demo import database_is_empty, load_demo_data
+    from repaircenter.orders.models import Order, Status
+
+    assert database_is_empty()
+    accounts = load_demo_data()
+    assert not database_is_empty()
+    assert set(Order.objects.values_list("status", flat=True)) == set(Status.values)
+    roles = {role for _, user_roles, _ in accounts for role in user_roles}
+    assert roles == set(Role.values)
+    for username, _, password in accounts:
+        assert User.objects.get(username=username).check_password(password)
