@@ -84,7 +84,10 @@ def take_in(actor_user, customer, *, serial="R5CW31ABCDE", imei="", **kwargs):
     kind = EquipmentKind.objects.get(name="Phone")
     return workflow.take_in(
         actor=Actor.staff(actor_user),
-        customer=customer,
+        customer=workflow.CustomerDetails(
+            phone=str(customer.phone), name=customer.name, email=customer.email,
+            preferred_channels=tuple(customer.preferred_channels),
+        ),
         equipment=EquipmentDetails(
             kind_id=kind.pk, brand="Samsung", model="Galaxy S23", serial_number=serial,
             imei=imei, condition="Scratched back", accessories="Case",

@@ -13,7 +13,6 @@ from django.utils import timezone
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
 from repaircenter.core.models import CenterSettings
-from repaircenter.customers.models import Customer
 from repaircenter.orders import workflow
 from repaircenter.orders.models import EquipmentKind, EventChannel, Order
 from repaircenter.orders.workflow import Actor, EquipmentDetails
@@ -94,7 +93,7 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
     tech = Actor.staff(users["tech"])
     manager = Actor.staff(users["manager"])
     customers = [
-        Customer.objects.create(name=n, phone=p, email=e, preferred_channels=c)
+        workflow.CustomerDetails(phone=p, name=n, email=e, preferred_channels=tuple(c))
         for n, p, e, c in CUSTOMERS
     ]
     kinds = {kind.name: kind for kind in EquipmentKind.objects.all()}

@@ -155,6 +155,28 @@ class EquipmentPhoto(models.Model):
         return self.image.name
 
 
+# How the history names each event; every action the workflow writes has a line here.
+EVENT_LABELS = {
+    "take_in": _("Taken in"),
+    "start_diagnosis": _("Diagnostics started"),
+    "send_estimate": _("Estimate sent to the customer"),
+    "declare_not_repairable": _("Found not repairable"),
+    "approve": _("Repair approved"),
+    "refuse": _("Repair refused"),
+    "lapse_decision": _("No decision within the decision period"),
+    "start_repair": _("Repair started"),
+    "finish_works": _("Works finished"),
+    "pass_test": _("Stress test passed"),
+    "fail_test": _("Stress test failed"),
+    "mark_disposal_due": _("Storage period ended: due for disposal"),
+    "issue": _("Handed over to the customer"),
+    "confirm_disposal": _("Disposed of"),
+    "storage_started": _("Customer reached: the storage period started"),
+    "link_replaced": _("Customer's link replaced; the old one no longer works"),
+    "pickup_code_reissued": _("Customer's copy reprinted with a new pickup code"),
+}
+
+
 class OrderEvent(models.Model):
     """One entry of an order's history. Written once, never edited or deleted."""
 
@@ -178,6 +200,10 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

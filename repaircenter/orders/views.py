@@ -13,7 +13,6 @@ from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
-from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.codes import barcode_svg, qr_svg
 
 from . import workflow
@@ -51,15 +50,14 @@ def intake(request):
     if not form.is_valid():
         return render(request, "orders/intake.html", {"form": form}, status=400)
     data = form.cleaned_data
-    customer = save_customer_for_intake(
-        phone=data["phone"],
-        name=data["name"],
-        email=data["email"],
-        preferred_channels=data["preferred_channels"],
-    )
     result = workflow.take_in(
         actor=Actor.staff(request.user),
-        customer=customer,
+        customer=workflow.CustomerDetails(
+            phone=data["phone"],
+            name=data["name"],
+            email=data["email"],
+            preferred_channels=tuple(data["preferred_channels"]),
+        ),
         equipment=workflow.EquipmentDetails(
             kind_id=data["kind"].pk,
             brand=data["brand"],

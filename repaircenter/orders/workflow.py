@@ -25,7 +25,7 @@ from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
 from repaircenter.core.calendar import add_working_days, months_later
 from repaircenter.core.models import CenterSettings
-from repaircenter.customers.models import Customer
+from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.numbering import next_number
 
 from .credentials import (
@@ -297,6 +297,16 @@ class EquipmentDetails:
 
 
 @dataclass(frozen=True)
+class CustomerDetails:
+    """The customer as the intake form gives them; the phone is already E.164."""
+
+    phone: str
+    name: str
+    email: str = ""
+    preferred_channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class IntakeResult:
     order: Order
     pickup_code: str
@@ -310,13 +320,14 @@ INTAKE_ROLES = frozenset({R, M})
 def take_in(
     *,
     actor: Actor,
-    customer: Customer,
+    customer: CustomerDetails,
     equipment: EquipmentDetails,
     photos: Iterable[ContentFile] = (),
     intake_key: uuid.UUID | None = None,
     now: datetime.datetime | None = None,
 ) -> IntakeResult:
-    """Create the order in `received`, with its equipment, photos, link and pickup code.
+    """Create the order in `received`, with its equipment, photos, link and pickup code, and
+    the customer found by phone (or created), all in one transaction.
 
     The same `intake_key` twice (a double-clicked submit) makes one order: the repeat gets the
     order already made, with a new pickup code that replaces the first (only the page the
@@ -335,7 +346,12 @@ def take_in(
             target_days = CenterSettings.load().diagnostics_target_days
             order = Order.objects.create(
                 number=next_number("order"),
-                customer=customer,
+                customer=save_customer_for_intake(
+                    phone=customer.phone,
+                    name=customer.name,
+                    email=customer.email,
+                    preferred_channels=list(customer.preferred_channels),
+                ),
                 status=Status.RECEIVED,
                 received_at=now,
                 received_by=actor.user,

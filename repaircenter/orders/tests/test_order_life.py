@@ -15,3 +15,12 @@ def test_every_state_is_reachable_through_the_workflow(make_order, status):
     for before, after in zip(events, events[1:]):
         assert before.to_status == after.from_status
     assert events[-1].to_status == status
+
+
+def test_every_workflow_action_has_a_label_in_the_history():
+    from repaircenter.orders.models import EVENT_LABELS
+    from repaircenter.orders.workflow import TRANSITIONS
+
+    actions = set(TRANSITIONS) | {"take_in", "storage_started", "link_replaced",
+                                  "pickup_code_reissued"}
+    assert actions == set(EVENT_LABELS)
