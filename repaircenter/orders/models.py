@@ -201,10 +201,6 @@ class OrderEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.order_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
-    @property
-    def label(self) -> str:
-        return str(EVENT_LABELS.get(self.action, self.action))
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValidationError("Order events are never changed.")
@@ -212,3 +208,7 @@ class OrderEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Order events are never deleted.")
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))

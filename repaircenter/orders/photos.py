@@ -37,6 +37,7 @@ def clean_photo(upload) -> ContentFile:
         with Image.open(upload) as image:
             image = ImageOps.exif_transpose(image)
             image = image.convert("RGB")
+            image.info = {}  # no comment or other metadata carried over into the stored file
             image.thumbnail((settings.PHOTO_MAX_SIDE, settings.PHOTO_MAX_SIDE))
             out = io.BytesIO()
             image.save(out, format="JPEG", quality=85, optimize=True)

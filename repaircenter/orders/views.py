@@ -50,7 +50,17 @@ def intake(request):
     if not form.is_valid():
         return render(request, "orders/intake.html", {"form": form}, status=400)
     data = form.cleaned_data
-    result = workflow.take_in(
+    try:
+        result = _take_in(request, data)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("staff:intake")
+    # The response carries the only readable copy of the pickup code; it is not kept.
+    return _render_intake_order(request, result.order, result.pickup_code, repeated=result.repeated)
+
+
+def _take_in(request, data) -> workflow.IntakeResult:
+    return workflow.take_in(
         actor=Actor.staff(request.user),
         customer=workflow.CustomerDetails(
             phone=data["phone"],
@@ -71,8 +81,6 @@ def intake(request):
         photos=data["photos"],
         intake_key=data["intake_key"],
     )
-    # The response carries the only readable copy of the pickup code; it is not kept.
-    return _render_intake_order(request, result.order, result.pickup_code, repeated=result.repeated)
 
 
 @require_GET

@@ -339,7 +339,7 @@ def take_in(
     if intake_key is not None:
         existing = Order.objects.filter(intake_key=intake_key).first()
         if existing is not None:
-            return IntakeResult(existing, reissue_pickup_code(order=existing, actor=actor), True)
+            return _repeated_intake(existing, actor)
     code = new_pickup_code()
     try:
         with transaction.atomic():
@@ -386,9 +386,17 @@ def take_in(
         # Two submissions with one key raced; the other one made the order.
         if intake_key is None:
             raise
-        existing = Order.objects.get(intake_key=intake_key)
-        return IntakeResult(existing, reissue_pickup_code(order=existing, actor=actor), True)
+        return _repeated_intake(Order.objects.get(intake_key=intake_key), actor)
     return IntakeResult(order, code, False)
+
+
+def _repeated_intake(order: Order, actor: Actor) -> IntakeResult:
+    if order.status in CLOSED_STATES:
+        raise WrongState(
+            _("This intake form was already saved as order %(number)s, which is now closed. "
+              "Start a new intake for new equipment.") % {"number": order.display_number}
+        )
+    return IntakeResult(order, reissue_pickup_code(order=order, actor=actor), True)
 
 
 # --- the transitions --------------------------------------------------------------------------

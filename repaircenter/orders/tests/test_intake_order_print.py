@@ -1,0 +1,215 @@
+"""The printed intake order (center's copy; reprint of the customer's copy) and the label."""
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from repaircenter.core.models import CenterSettings
+from repaircenter.documents.codes import barcode_svg, qr_svg
+from repaircenter.orders import workflow
+from repaircenter.orders.credentials import normalize_pickup_code, pickup_code_matches
+from repaircenter.orders.models import Order, Status
+from repaircenter.orders.workflow import Actor
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://repairs.example.com"
+PICKUP_CODE = re.compile(r'<div class="pickup-code">\s*([A-Z0-9]{5}-[A-Z0-9]{5})\s*</div>')
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = SITE
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def url(name: str, order: Order) -> str:
+    return reverse(f"staff:{name}", args=[order.number])
+
+
+def shown_pickup_code(response) -> str:
+    codes = PICKUP_CODE.findall(response.content.decode())
+    assert len(codes) == 1
+    return codes[0]
+
+
+def reissue_events(order: Order) -> int:
+    return order.events.filter(action="pickup_code_reissued").count()
+
+
+# --- the center's copy ------------------------------------------------------------------------
+
+
+def test_center_copy_has_no_pickup_code(client, receptionist, make_order):
+    order = make_order()
+    client.force_login(receptionist)
+
+    response = client.get(url("intake_order", order))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'data-copy="center"' in content
+    assert 'data-copy="customer"' not in content
+    assert 'class="pickup-code"' not in content
+    code = order._pickup_code
+    assert code not in content
+    assert f"{code[:5]}-{code[5:]}" not in content
+    assert barcode_svg(code) not in content
+    assert content.count("<svg") == 1  # the QR of the link, no barcode
+    assert order.display_number in content
+    assert "Alice Brown" in content
+
+
+def test_center_copy_prints_the_terms_from_the_center_settings(client, receptionist, make_order):
+    order = make_order()
+    center = CenterSettings.load()
+    center.terms = "Terms rewritten by the manager: we keep parts we replace for 30 days."
+    center.name = "Fixit Camden"
+    center.save()
+    client.force_login(receptionist)
+
+    page = text(client.get(url("intake_order", order)))
+
+    assert "Terms rewritten by the manager: we keep parts we replace for 30 days." in page
+    assert "Fixit Camden" in page
+
+
+def test_center_copy_carries_the_link_and_its_qr_code(client, technician, make_order):
+    order = make_order()
+    client.force_login(technician)
+
+    response = client.get(url("intake_order", order))
+
+    link = f"{SITE}/o/{order.portal_token}/"
+    content = response.content.decode()
+    assert link in content
+    assert qr_svg(link) in content
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_intake_order_needs_a_login(client, make_order):
+    order = make_order()
+    for response in (
+        client.get(url("intake_order", order)),
+        client.post(url("intake_order", order)),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    assert reissue_events(order) == 0
+
+
+# --- reprinting the customer's copy -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["receptionist", "manager"])
+def test_reprint_shows_both_copies_with_a_new_code(client, request, make_order, role):
+    order = make_order()
+    old_code = order._pickup_code
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+
+    response = client.post(url("intake_order", order))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'data-copy="customer"' in content
+    assert 'data-copy="center"' in content
+    assert "no-store" in response["Cache-Control"]
+    new_code = shown_pickup_code(response)
+    assert normalize_pickup_code(new_code) != old_code
+    assert barcode_svg(normalize_pickup_code(new_code)) in content
+    link = f"{SITE}/o/{order.portal_token}/"
+    assert content.count(qr_svg(link)) == 2  # one on each copy
+
+    order.refresh_from_db()
+    assert pickup_code_matches(new_code, order.pickup_code_digest)
+    assert not pickup_code_matches(old_code, order.pickup_code_digest)
+    event = order.events.get(action="pickup_code_reissued")
+    assert event.actor == user
+    assert event.from_status == event.to_status == Status.RECEIVED
+
+
+def test_reprinted_code_issues_the_order_and_the_old_one_no_longer(
+    client, receptionist, make_order
+):
+    order = make_order(Status.READY_REPAIRED)
+    old_code = order._pickup_code
+    client.force_login(receptionist)
+
+    new_code = shown_pickup_code(client.post(url("intake_order", order)))
+
+    order.refresh_from_db()
+    actor = Actor.staff(receptionist)
+    with pytest.raises(workflow.Refused):
+        workflow.issue(order=order, actor=actor, pickup_code=old_code)
+    order.refresh_from_db()
+    assert order.status == Status.READY_REPAIRED
+    workflow.issue(order=order, actor=actor, pickup_code=new_code)
+    order.refresh_from_db()
+    assert order.status == Status.ISSUED
+
+
+def test_reprint_of_an_issued_order_is_refused(client, receptionist, make_order):
+    order = make_order(Status.ISSUED)
+    digest = order.pickup_code_digest
+    events = order.events.count()
+    client.force_login(receptionist)
+
+    response = client.post(url("intake_order", order))
+
+    assert response.status_code == 302
+    assert response["Location"] == url("order", order)
+    assert 'class="pickup-code"' not in response.content.decode()
+    page = text(client.get(response["Location"]))
+    assert "This order is closed; its customer's copy cannot be reprinted." in page
+    order.refresh_from_db()
+    assert order.pickup_code_digest == digest
+    assert order.events.count() == events
+
+
+@pytest.mark.parametrize("role", ["technician", "consultant", "cashier"])
+def test_reprint_by_other_roles_is_refused(client, request, make_order, role):
+    order = make_order()
+    digest = order.pickup_code_digest
+    events = order.events.count()
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.post(url("intake_order", order), follow=True)
+
+    assert response.redirect_chain == [(url("order", order), 302)]
+    assert "Your role does not allow printing the customer's copy." in text(response)
+    assert not PICKUP_CODE.search(response.content.decode())
+    order.refresh_from_db()
+    assert order.pickup_code_digest == digest
+    assert pickup_code_matches(order._pickup_code, order.pickup_code_digest)
+    assert order.events.count() == events
+
+
+def test_unknown_order_is_404(client, receptionist):
+    client.force_login(receptionist)
+    assert client.get(reverse("staff:intake_order", args=[999999])).status_code == 404
+    assert client.post(reverse("staff:intake_order", args=[999999])).status_code == 404
+    assert client.get(reverse("staff:label", args=[999999])).status_code == 404
+
+
+# --- the label --------------------------------------------------------------------------------
+
+
+def test_label_shows_number_surname_and_qr(client, technician, make_order):
+    order = make_order()
+    client.force_login(technician)
+
+    response = client.get(url("label", order))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert order.display_number in content
+    assert 'class="label-name">Brown<' in content
+    assert qr_svg(f"{SITE}/o/{order.portal_token}/") in content
+    assert content.count("<svg") == 1
+    assert order._pickup_code not in content
