@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 login_view = auth_views.LoginView.as_view(
-    template_name="accounts/login.html", redirect_authenticated_user=True
+    template_name="accounts/login.html",
+    redirect_authenticated_user=True,
+    extra_context={"failure_limit": settings.AXES_FAILURE_LIMIT},
 )
 
 urlpatterns = [

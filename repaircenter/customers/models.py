@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -11,8 +13,19 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone call")
 
 
+def name_search_key(text: str) -> str:
+    """A name as search compares it: case-folded, accents dropped ("Żółw" -> "zołw").
+
+    SQLite's LIKE folds case for ASCII letters only, so the folding is done here, once.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
+    # The name as search compares it; kept in step with `name` by save().
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
     # Stored as E.164; unique, so that a look-up by phone finds one person and intake reuses them.
     phone = PhoneNumberField(_("phone"), unique=True)
     email = models.EmailField(_("email"), blank=True)
@@ -20,11 +33,12 @@ class Customer(models.Model):
     preferred_channels = models.JSONField(_("preferred channels"), default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        indexes = [models.Index(fields=["name"])]
-
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_search_key(self.name)
+        super().save(*args, **kwargs)
 
     @property
     def surname(self) -> str:

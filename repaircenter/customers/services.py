@@ -18,5 +18,7 @@ def save_customer_for_intake(
     except IntegrityError:
         # Another receptionist created this customer a moment ago.
         customer = Customer.objects.get(phone=phone)
-        Customer.objects.filter(pk=customer.pk).update(**fields)
+        for key, value in fields.items():
+            setattr(customer, key, value)
+        customer.save()
     return customer

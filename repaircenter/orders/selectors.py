@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.customers.lookup import normalize_phone
+from repaircenter.customers.models import name_search_key
 
 from .models import READY_STATES, Order, OrderEvent, Status
 
@@ -56,7 +57,9 @@ def search_orders(text: str) -> list[Order]:
     if len(digits) == 15 and digits.isdigit():
         conditions |= Q(equipment__imei=digits)
     if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
-        conditions |= Q(customer__name__icontains=text)
+        conditions |= Q(customer__name_key__contains=name_search_key(text))
+    if not conditions:
+        return []  # one letter, a lone "+": no kind of search, so no results rather than all
     return list(_listing().filter(conditions).order_by("-received_at")[:SEARCH_LIMIT])
 
 
@@ -78,6 +81,7 @@ QUEUES = {
         Queue("in-repair", _("In repair"), (Status.APPROVED, Status.REPAIRING, Status.TESTING),
               ("decided_at",)),
         Queue("ready", _("Ready for collection"), READY_STATES, ("ready_at",)),
+        Queue("disposal", _("Due for disposal"), (Status.DISPOSAL_DUE,), ("storage_due",)),
     ]
 }
 

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -35,6 +36,9 @@ def test_serve_migrates_loads_demo_serves_and_stops_on_sigterm(tmp_path):
         [sys.executable, "-m", "repaircenter", "serve", "--port", str(port), "--workers", "1"],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -42,7 +46,7 @@ def test_serve_migrates_loads_demo_serves_and_stops_on_sigterm(tmp_path):
                 status, body = get(f"http://127.0.0.1:{port}/healthz")
                 break
             except OSError:
-                assert server.poll() is None, server.stdout.read()
+                assert server.poll() is None, "".join(lines)
                 assert time.monotonic() < deadline, "serve did not answer within 60 s"
                 time.sleep(0.3)
         assert status == 200
@@ -51,10 +55,14 @@ def test_serve_migrates_loads_demo_serves_and_stops_on_sigterm(tmp_path):
         assert status == 200 and b"Staff login" in body
         status, css = get(f"http://127.0.0.1:{port}/static/vendor/pico-2.1.1.min.css")
         assert status == 200 and len(css) > 10_000
-        time.sleep(1.5)  # let the worker log its start
+        while not any("worker: started" in line for line in lines):
+            assert time.monotonic() < deadline, "the worker did not start within 60 s"
+            time.sleep(0.2)
     finally:
         server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
+        server.wait(timeout=30)
+        reader.join(timeout=5)
+    output = "".join(lines)
     assert server.returncode == 0, output
     # The demo's staff accounts, each with a password, printed once.
     for username in ("reception", "tech", "consult", "cashier", "manager"):

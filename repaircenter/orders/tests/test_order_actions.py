@@ -1,0 +1,398 @@
+"""The buttons of the staff order page: POST staff:order_action."""
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from repaircenter.orders import workflow
+from repaircenter.orders.credentials import format_pickup_code
+from repaircenter.orders.models import EventChannel, Order, OrderEvent, Status
+from repaircenter.orders.workflow import Actor
+
+FLASH = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.DOTALL)
+CONFLICT = "was changed by someone else"
+
+
+def action_url(order: Order, name: str) -> str:
+    return reverse("staff:order_action", args=[order.number, name])
+
+
+def flashes(response) -> list[tuple[str, str]]:
+    """The (level, text) messages shown on the page."""
+    found = FLASH.findall(response.content.decode())
+    return [(level, html.unescape(text)) for level, text in found]
+
+
+def post_action(client, order: Order, name: str, **data):
+    """Submit the action's form as the order page draws it, and follow to the order page."""
+    data.setdefault("version", order.version)
+    response = client.post(action_url(order, name), data)
+    assert response.status_code == 302, response.content
+    assert response.url == reverse("staff:order", args=[order.number])
+    return client.get(response.url)
+
+
+def snapshot(order: Order) -> tuple:
+    order = Order.objects.get(pk=order.pk)
+    return order.status, order.version, OrderEvent.objects.filter(order=order).count()
+
+
+def assert_refused(page, order: Order, before: tuple, *words: str) -> str:
+    """The page shows one error containing `words`, and the order is as it was."""
+    errors = [text for level, text in flashes(page) if level == "error"]
+    assert len(errors) == 1, flashes(page)
+    for word in words:
+        assert word in errors[0], errors[0]
+    assert not [text for level, text in flashes(page) if level == "success"]
+    assert snapshot(order) == before
+    return errors[0]
+
+
+def last_event(order: Order) -> OrderEvent:
+    return OrderEvent.objects.filter(order=order).latest("at", "pk")
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- success ---------------------------------------------------------------------------------
+
+
+def test_an_allowed_action_moves_the_order_and_says_so(client, technician, make_order):
+    order = make_order(Status.RECEIVED)
+    status, version, events = snapshot(order)
+
+    page = post_action(as_user(client, technician), order, "start_diagnosis", note="On the bench")
+
+    assert flashes(page) == [("success", "Take for diagnostics: done.")]
+    order.refresh_from_db()
+    assert (order.status, order.version) == (Status.DIAGNOSING, version + 1)
+    assert order.technician == technician
+    event = last_event(order)
+    assert OrderEvent.objects.filter(order=order).count() == events + 1
+    assert (event.action, event.from_status, event.to_status) == (
+        "start_diagnosis", Status.RECEIVED, Status.DIAGNOSING,
+    )
+    assert (event.actor, event.channel, event.note) == (
+        technician, EventChannel.STAFF, "On the bench",
+    )
+    # The page drawn after the change offers the next steps, with the new version.
+    assert f'name="version" value="{order.version}"' in page.content.decode()
+    assert action_url(order, "send_estimate") in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "role", "data", "target"),
+    [
+        (Status.DIAGNOSING, "send_estimate", "technician", {}, Status.AWAITING_DECISION),
+        (Status.APPROVED, "start_repair", "technician", {}, Status.REPAIRING),
+        (Status.REPAIRING, "finish_works", "technician", {}, Status.TESTING),
+        (Status.REPAIRING, "send_estimate", "manager", {}, Status.AWAITING_DECISION),
+        (Status.DIAGNOSING, "refuse", "receptionist", {"channel": "in_person"},
+         Status.READY_UNREPAIRED),
+        (Status.APPROVED, "refuse", "manager", {"channel": "phone"}, Status.READY_UNREPAIRED),
+    ],
+)
+def test_other_actions_move_the_order(
+    client, make_order, users_by_role, status, name, role, data, target
+):
+    order = make_order(status)
+    page = post_action(as_user(client, users_by_role[role]), order, name, **data)
+    assert [level for level, _ in flashes(page)] == ["success"]
+    order.refresh_from_db()
+    assert order.status == target
+    assert last_event(order).action == name
+
+
+# --- refusals: stale version, role, state ----------------------------------------------------
+
+
+def test_a_stale_version_changes_nothing(client, technician, make_order):
+    order = make_order(Status.TESTING)
+    drawn_version = order.version
+    # Meanwhile a colleague fails the test and finishes the works again: same state, new version.
+    colleague = Actor.staff(technician)
+    workflow.record_test(order=order, actor=colleague, passed=False, note="Overheats")
+    workflow.finish_works(order=order, actor=colleague)
+    before = snapshot(order)
+    assert before[0] == Status.TESTING
+
+    page = post_action(
+        as_user(client, technician), order, "pass_test", version=drawn_version, note="All fine"
+    )
+
+    assert_refused(page, order, before, CONFLICT, order.display_number)
+
+
+def test_a_stale_version_of_another_state_that_allows_the_action(
+    client, receptionist, technician, make_order
+):
+    order = make_order(Status.RECEIVED)
+    drawn_version = order.version
+    workflow.start_diagnosis(order=order, actor=Actor.staff(technician))  # refusal still allowed
+    before = snapshot(order)
+    page = post_action(
+        as_user(client, receptionist), order, "refuse", version=drawn_version, channel="phone"
+    )
+    assert_refused(page, order, before, CONFLICT)
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "role", "data"),
+    [
+        (Status.RECEIVED, "start_diagnosis", "receptionist", {}),
+        (Status.RECEIVED, "start_diagnosis", "consultant", {}),
+        (Status.RECEIVED, "start_diagnosis", "cashier", {}),
+        (Status.TESTING, "pass_test", "receptionist", {"note": "Looks fine"}),
+        (Status.READY_REPAIRED, "issue", "technician", {"pickup_code": "ABCDE-FGHJK"}),
+        (Status.DISPOSAL_DUE, "confirm_disposal", "receptionist", {"note": "Recycled"}),
+        (Status.AWAITING_DECISION, "approve", "technician", {"channel": "phone"}),
+        (Status.AWAITING_DECISION, "refuse", "cashier", {"channel": "phone"}),
+    ],
+)
+def test_a_role_not_allowed_changes_nothing(
+    client, make_order, users_by_role, status, name, role, data
+):
+    order = make_order(status)
+    before = snapshot(order)
+    page = post_action(as_user(client, users_by_role[role]), order, name, **data)
+    assert_refused(page, order, before, "Your role does not allow")
+
+
+@pytest.mark.parametrize(
+    ("status", "state_text", "name", "data"),
+    [
+        (Status.RECEIVED, "received", "send_estimate", {}),
+        (Status.DIAGNOSING, "diagnosing", "start_repair", {}),
+        (Status.REPAIRING, "repairing", "pass_test", {"note": "Fine"}),
+        (Status.TESTING, "stress test", "start_diagnosis", {}),
+        (Status.ISSUED, "issued", "finish_works", {}),
+        (Status.REPAIRING, "repairing", "refuse", {"channel": "phone"}),
+        (Status.RECEIVED, "received", "approve", {"channel": "email"}),
+        (Status.TESTING, "stress test", "issue", {"identity_document": "Passport 123"}),
+        (Status.READY_REPAIRED, "ready for collection (repaired)", "confirm_disposal",
+         {"note": "Too early"}),
+    ],
+)
+def test_an_action_the_state_does_not_allow_names_the_state(
+    client, make_order, manager, status, state_text, name, data
+):
+    order = make_order(status)
+    before = snapshot(order)
+    page = post_action(as_user(client, manager), order, name, **data)
+    assert_refused(page, order, before, f"is {state_text}", order.display_number)
+
+
+# --- decisions need a channel, and keep the evidence -----------------------------------------
+
+
+@pytest.mark.parametrize("name", ["approve", "refuse"])
+@pytest.mark.parametrize("channel", ["phone", "email", "in_person"])
+def test_a_decision_records_its_channel_and_evidence(
+    client, receptionist, make_order, name, channel
+):
+    order = make_order(Status.AWAITING_DECISION)
+    evidence = "Mrs Brown, 14:05: yes, go ahead\nup to £80"
+    page = post_action(
+        as_user(client, receptionist), order, name, channel=channel, evidence=evidence,
+        note="Called her back",
+    )
+    assert [level for level, _ in flashes(page)] == ["success"]
+    order.refresh_from_db()
+    assert order.status == {"approve": Status.APPROVED, "refuse": Status.READY_UNREPAIRED}[name]
+    event = last_event(order)
+    assert (event.action, event.channel, event.actor) == (name, channel, receptionist)
+    assert event.evidence == {"text": evidence}
+    assert event.note == "Called her back"
+
+
+@pytest.mark.parametrize("name", ["approve", "refuse"])
+def test_a_decision_without_a_channel_is_refused(client, receptionist, make_order, name):
+    order = make_order(Status.AWAITING_DECISION)
+    before = snapshot(order)
+    page = post_action(as_user(client, receptionist), order, name, evidence="She said yes")
+    assert_refused(page, order, before, "telephone, email or in person")
+
+
+@pytest.mark.parametrize("name", ["approve", "refuse"])
+@pytest.mark.parametrize("channel", ["order_page", "staff", "system", "api", "sms"])
+def test_a_decision_on_another_channel_is_rejected(
+    client, receptionist, make_order, name, channel
+):
+    order = make_order(Status.AWAITING_DECISION)
+    before = snapshot(order)
+    response = as_user(client, receptionist).post(
+        action_url(order, name), {"version": order.version, "channel": channel}
+    )
+    assert response.status_code == 400
+    assert snapshot(order) == before
+
+
+# --- notes that are required -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "role", "target"),
+    [
+        (Status.TESTING, "pass_test", "technician", Status.READY_REPAIRED),
+        (Status.TESTING, "fail_test", "technician", Status.REPAIRING),
+        (Status.DIAGNOSING, "declare_not_repairable", "technician", Status.READY_UNREPAIRED),
+        (Status.DISPOSAL_DUE, "confirm_disposal", "manager", Status.DISPOSED),
+    ],
+)
+def test_a_note_is_required(client, make_order, users_by_role, status, name, role, target):
+    order = make_order(status)
+    staff = as_user(client, users_by_role[role])
+    before = snapshot(order)
+
+    for blank in ["", "   \n  "]:
+        page = post_action(staff, order, name, note=blank)
+        assert_refused(page, order, before)
+
+    page = post_action(staff, order, name, note="Two hours at full load, 71 °C at most")
+    assert [level for level, _ in flashes(page)] == ["success"]
+    order.refresh_from_db()
+    assert order.status == target
+    assert last_event(order).note == "Two hours at full load, 71 °C at most"
+
+
+# --- issue: the pickup code, or a manager and an identity document ----------------------------
+
+
+@pytest.mark.parametrize("status", [Status.READY_REPAIRED, Status.READY_UNREPAIRED])
+def test_issue_with_a_wrong_pickup_code_is_refused(client, receptionist, make_order, status):
+    order = make_order(status)
+    before = snapshot(order)
+    wrong = "ABCDEFGHJK" if order._pickup_code != "ABCDEFGHJK" else "KJHGFEDCBA"
+    page = post_action(as_user(client, receptionist), order, "issue", pickup_code=wrong)
+    assert_refused(page, order, before, "does not match")
+
+
+def test_issue_with_no_code_and_no_document_is_refused(client, receptionist, make_order):
+    order = make_order(Status.READY_REPAIRED)
+    before = snapshot(order)
+    page = post_action(as_user(client, receptionist), order, "issue")
+    assert_refused(page, order, before, "pickup code")
+
+
+@pytest.mark.parametrize(
+    "typed", [lambda c: c, lambda c: format_pickup_code(c), lambda c: format_pickup_code(c).lower()]
+)
+def test_issue_with_the_right_pickup_code(client, receptionist, make_order, typed):
+    order = make_order(Status.READY_REPAIRED)
+    page = post_action(
+        as_user(client, receptionist), order, "issue", pickup_code=typed(order._pickup_code)
+    )
+    assert flashes(page) == [("success", "Issue to the customer: done.")]
+    order.refresh_from_db()
+    assert order.status == Status.ISSUED
+    assert order.issued_at is not None
+    assert last_event(order).evidence == {"original": "pickup code presented"}
+
+
+def test_issue_of_equipment_due_for_disposal_with_the_code(client, receptionist, make_order):
+    order = make_order(Status.DISPOSAL_DUE)
+    post_action(as_user(client, receptionist), order, "issue", pickup_code=order._pickup_code)
+    order.refresh_from_db()
+    assert order.status == Status.ISSUED
+
+
+def test_a_manager_may_issue_on_an_identity_document(client, manager, make_order):
+    order = make_order(Status.READY_UNREPAIRED)
+    page = post_action(
+        as_user(client, manager), order, "issue", identity_document="  Passport 123456789 "
+    )
+    assert [level for level, _ in flashes(page)] == ["success"]
+    order.refresh_from_db()
+    assert order.status == Status.ISSUED
+    event = last_event(order)
+    assert event.evidence == {"original": "lost", "identity_document": "Passport 123456789"}
+    assert event.actor == manager
+    assert "Identity document: Passport 123456789" in html.unescape(page.content.decode())
+
+
+def test_a_receptionist_may_not_issue_on_an_identity_document(client, receptionist, make_order):
+    order = make_order(Status.READY_REPAIRED)
+    before = snapshot(order)
+    page = post_action(
+        as_user(client, receptionist), order, "issue", identity_document="Passport 123456789"
+    )
+    assert_refused(page, order, before, "Only a manager")
+
+
+# --- what is not a button --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["lapse_decision", "mark_disposal_due", "take_in", "no_such"])
+def test_system_only_and_unknown_actions_are_404(client, manager, make_order, name):
+    order = make_order(Status.AWAITING_DECISION)
+    before = snapshot(order)
+    response = as_user(client, manager).post(action_url(order, name), {"version": order.version})
+    assert response.status_code == 404
+    assert snapshot(order) == before
+
+
+def test_unknown_order_is_404(client, technician, make_order):
+    order = make_order(Status.RECEIVED)
+    response = as_user(client, technician).post(
+        reverse("staff:order_action", args=[order.number + 1, "start_diagnosis"]), {"version": 1}
+    )
+    assert response.status_code == 404
+
+
+def test_get_is_405(client, technician, make_order):
+    order = make_order(Status.RECEIVED)
+    before = snapshot(order)
+    response = as_user(client, technician).get(
+        action_url(order, "start_diagnosis"), {"version": order.version}
+    )
+    assert response.status_code == 405
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "0"])
+def test_a_missing_or_bad_version_is_400(client, technician, make_order, version):
+    order = make_order(Status.RECEIVED)
+    before = snapshot(order)
+    data = {"note": "x"} if version is None else {"version": version, "note": "x"}
+    response = as_user(client, technician).post(action_url(order, "start_diagnosis"), data)
+    assert response.status_code == 400
+    assert snapshot(order) == before
+
+
+# --- a double submission ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "role", "data"),
+    [
+        (Status.RECEIVED, "start_diagnosis", "technician", {}),
+        (Status.AWAITING_DECISION, "approve", "receptionist", {"channel": "phone"}),
+        (Status.TESTING, "fail_test", "technician", {"note": "Reboots under load"}),
+    ],
+)
+def test_a_double_submission_acts_once(
+    client, make_order, users_by_role, status, name, role, data
+):
+    order = make_order(status)
+    staff = as_user(client, users_by_role[role])
+    form = {"version": order.version, **data}
+    events_before = OrderEvent.objects.filter(order=order).count()
+
+    first = post_action(staff, order, name, **form)
+    assert [level for level, _ in flashes(first)] == ["success"]
+    after_first = snapshot(order)
+
+    second = post_action(staff, order, name, **form)
+
+    # Refused: the order moved on since the form was drawn. (The message names the order's new
+    # state, which tells the person the first click did it.)
+    new_state = Order.objects.get(pk=order.pk).get_status_display().lower()
+    assert_refused(second, order, after_first, f"is {new_state}")
+    assert OrderEvent.objects.filter(order=order, action=name).count() == (
+        OrderEvent.objects.filter(order=order).count() - events_before
+    ) == 1

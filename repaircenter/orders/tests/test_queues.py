@@ -1,0 +1,203 @@
+"""The staff queues and the home page that counts them."""
+
+import datetime
+import html
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from repaircenter.orders.models import Order, Status
+from repaircenter.orders.selectors import QUEUES
+
+ORDER_LINK = re.compile(r'href="/staff/orders/(\d+)/"')
+
+# What each queue holds, as the spec's staff pages describe it.
+EXPECTED_STATES = {
+    "to-diagnose": {Status.RECEIVED, Status.DIAGNOSING},
+    "awaiting-decision": {Status.AWAITING_DECISION},
+    "in-repair": {Status.APPROVED, Status.REPAIRING, Status.TESTING},
+    "ready": {Status.READY_REPAIRED, Status.READY_UNREPAIRED},
+    "disposal": {Status.DISPOSAL_DUE},
+}
+
+
+def queue_url(slug: str) -> str:
+    return reverse("staff:queue", args=[slug])
+
+
+def listed_numbers(response) -> list[int]:
+    return [int(n) for n in ORDER_LINK.findall(response.content.decode())]
+
+
+def rows_by_number(response) -> dict[int, str]:
+    """Each order's table row, by order number."""
+    rows = {}
+    for row in response.content.decode().split("<tr")[1:]:
+        numbers = ORDER_LINK.findall(row)
+        if numbers:
+            rows[int(numbers[0])] = row
+    return rows
+
+
+def is_marked_overdue(row: str) -> bool:
+    return 'class="overdue"' in row or "badge-overdue" in row
+
+
+@pytest.fixture
+def staff(client, technician):
+    client.force_login(technician)
+    # The first request after login stores the idle clock in the session: warm it up.
+    assert client.get(reverse("staff:home")).status_code == 200
+    return client
+
+
+@pytest.fixture
+def one_of_each(make_order):
+    return {status: make_order(status) for status in Status.values}
+
+
+def test_the_queues_are_the_expected_ones():
+    assert {slug: set(q.statuses) for slug, q in QUEUES.items()} == EXPECTED_STATES
+
+
+@pytest.mark.parametrize("slug", list(QUEUES))
+def test_each_queue_lists_exactly_the_orders_in_its_states(staff, one_of_each, slug):
+    response = staff.get(queue_url(slug))
+    assert response.status_code == 200
+    expected = {o.number for s, o in one_of_each.items() if s in EXPECTED_STATES[slug]}
+    shown = listed_numbers(response)
+    assert len(shown) == len(set(shown))  # each once
+    assert set(shown) == expected
+    assert f"({len(expected)})" in response.content.decode()
+
+
+def test_orders_outside_every_queue_are_in_none(staff, one_of_each):
+    shown = set()
+    for slug in QUEUES:
+        shown |= set(listed_numbers(staff.get(queue_url(slug))))
+    in_no_queue = {Status.ISSUED, Status.DISPOSED}
+    assert shown == {o.number for s, o in one_of_each.items() if s not in in_no_queue}
+
+
+def test_unknown_queue_is_404(staff):
+    assert staff.get(queue_url("no-such-queue")).status_code == 404
+
+
+# --- overdue diagnostics ---------------------------------------------------------------------
+
+
+def set_diagnosis_due(order: Order, days_from_today: int) -> None:
+    due = timezone.localdate() + datetime.timedelta(days=days_from_today)
+    Order.objects.filter(pk=order.pk).update(diagnosis_due=due)
+
+
+def test_to_diagnose_lists_overdue_orders_first_and_marks_them(staff, make_order):
+    on_time = make_order(Status.RECEIVED)  # due in two working days
+    due_today = make_order(Status.RECEIVED)
+    late_received = make_order(Status.RECEIVED)
+    late_diagnosing = make_order(Status.DIAGNOSING)
+    set_diagnosis_due(due_today, 0)
+    set_diagnosis_due(late_received, -3)
+    set_diagnosis_due(late_diagnosing, -1)
+
+    response = staff.get(queue_url("to-diagnose"))
+
+    assert listed_numbers(response) == [
+        late_received.number, late_diagnosing.number, due_today.number, on_time.number,
+    ]
+    rows = rows_by_number(response)
+    assert is_marked_overdue(rows[late_received.number])
+    assert is_marked_overdue(rows[late_diagnosing.number])
+    assert "overdue" in rows[late_received.number].split("badge-overdue", 1)[1]
+    assert not is_marked_overdue(rows[due_today.number])
+    assert not is_marked_overdue(rows[on_time.number])
+
+
+def test_a_past_diagnosis_date_is_not_overdue_once_diagnosed(staff, make_order):
+    waiting = make_order(Status.AWAITING_DECISION)
+    set_diagnosis_due(waiting, -10)
+    response = staff.get(queue_url("awaiting-decision"))
+    row = rows_by_number(response)[waiting.number]
+    assert not is_marked_overdue(row)
+
+
+# --- the home page ---------------------------------------------------------------------------
+
+
+def home_counts(response) -> dict[str, int]:
+    content = response.content.decode()
+    counts = {}
+    for slug in QUEUES:
+        match = re.search(
+            re.escape(f'href="{queue_url(slug)}"') + r'>\s*<span class="count">(\d*)</span>',
+            content,
+        )
+        assert match, f"no count for {slug}"
+        counts[slug] = int(match.group(1))
+    overdue = re.search(r'badge-overdue">(\d+) overdue<', content)
+    counts["overdue"] = int(overdue.group(1)) if overdue else 0
+    return counts
+
+
+def test_home_counts_each_queue_and_the_overdue(staff, one_of_each, make_order):
+    late = make_order(Status.RECEIVED)
+    set_diagnosis_due(late, -2)
+    set_diagnosis_due(one_of_each[Status.DIAGNOSING], -1)
+    # Overdue only counts in the diagnostics queue.
+    set_diagnosis_due(one_of_each[Status.TESTING], -5)
+    response = staff.get(reverse("staff:home"))
+    assert response.status_code == 200
+    assert home_counts(response) == {
+        "to-diagnose": 3, "awaiting-decision": 1, "in-repair": 3, "ready": 2, "disposal": 1,
+        "overdue": 2,
+    }
+
+
+def test_home_with_no_orders(staff):
+    response = staff.get(reverse("staff:home"))
+    assert home_counts(response) == {slug: 0 for slug in [*QUEUES, "overdue"]}
+    assert "overdue" not in html.unescape(response.content.decode()).split("queue-cards")[1]
+
+
+# --- query counts do not grow with the number of orders --------------------------------------
+
+# session, user, the user's groups (roles), the paginator's count, the page's orders.
+QUEUE_QUERIES = 5
+# session, user, the user's groups (roles), one aggregate for all counts.
+HOME_QUERIES = 4
+
+
+@pytest.mark.parametrize("slug", list(QUEUES))
+def test_queue_query_count_is_the_same_for_2_and_30_orders(
+    staff, make_order, django_assert_num_queries, slug
+):
+    states = sorted(EXPECTED_STATES[slug])
+    for index in range(2):
+        make_order(states[index % len(states)])
+    with django_assert_num_queries(QUEUE_QUERIES):
+        small = staff.get(queue_url(slug))
+    assert len(listed_numbers(small)) == 2
+
+    for index in range(28):
+        make_order(states[index % len(states)])
+    with django_assert_num_queries(QUEUE_QUERIES):
+        large = staff.get(queue_url(slug))
+    assert len(listed_numbers(large)) == 30
+
+
+def test_home_query_count_is_the_same_for_2_and_30_orders(
+    staff, make_order, django_assert_num_queries
+):
+    states = [s for states in EXPECTED_STATES.values() for s in sorted(states)]
+    for status in states[:2]:
+        make_order(status)
+    with django_assert_num_queries(HOME_QUERIES):
+        assert sum(home_counts(staff.get(reverse("staff:home"))).values()) == 2
+
+    for index in range(28):
+        make_order(states[index % len(states)])
+    with django_assert_num_queries(HOME_QUERIES):
+        counts = home_counts(staff.get(reverse("staff:home")))
+    assert sum(v for k, v in counts.items() if k != "overdue") == 30
