@@ -175,8 +175,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
-# Media (equipment photos) are personal data: served only through staff views, never at a URL.
-MEDIA_URL = None
+# Media (equipment photos) are personal data: served only through staff views. No URL pattern
+# serves this prefix; it is set because Django's test servers expect a string.
+MEDIA_URL = "/private-media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

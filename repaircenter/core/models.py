@@ -41,6 +41,10 @@ class CenterSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def terms_paragraphs(self) -> list[str]:
+        """The terms one paragraph per line, as printed."""
+        return [line.strip() for line in self.terms.splitlines() if line.strip()]
+
     @classmethod
     def load(cls) -> "CenterSettings":
         return cls.objects.get_or_create(pk=1)[0]

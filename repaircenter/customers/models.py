@@ -45,6 +45,11 @@ class Customer(models.Model):
         return self.name.split()[-1] if self.name.split() else ""
 
     @property
+    def preferred_channel_labels(self) -> str:
+        labels = dict(Channel.choices)
+        return ", ".join(str(labels.get(c, c)) for c in self.preferred_channels)
+
+    @property
     def masked_phone(self) -> str:
         number = str(self.phone)
         return number[:3] + "•" * max(len(number) - 6, 0) + number[-3:]

@@ -51,14 +51,16 @@ class IntakeForm(forms.Form):
         label=gettext_lazy("Notify first by"), choices=Channel.choices, initial=Channel.SMS
     )
     channel_2 = forms.ChoiceField(
-        label=gettext_lazy("Then by"), choices=CHANNEL_CHOICES, required=False
+        label=gettext_lazy("If that fails"), choices=CHANNEL_CHOICES, required=False
     )
     channel_3 = forms.ChoiceField(
-        label=gettext_lazy("Then by"), choices=CHANNEL_CHOICES, required=False
+        label=gettext_lazy("Last resort"), choices=CHANNEL_CHOICES, required=False
     )
 
     kind = forms.ModelChoiceField(
-        label=gettext_lazy("Kind of equipment"), queryset=EquipmentKind.objects.none()
+        label=gettext_lazy("Kind of equipment"),
+        queryset=EquipmentKind.objects.none(),
+        empty_label=gettext_lazy("Choose…"),
     )
     brand = forms.CharField(label=gettext_lazy("Brand"), max_length=100)
     model = forms.CharField(label=gettext_lazy("Model"), max_length=100, required=False)

@@ -23,6 +23,8 @@ from .selectors import QUEUES, order_page, queue_counts, queue_orders, search_or
 from .workflow import TRANSITIONS, Actor, WorkflowError
 
 ANY_STAFF = tuple(STAFF_ROLES)
+# Buttons that ask "are you sure?" first: they end the repair or the equipment's stay.
+DESTRUCTIVE_ACTIONS = frozenset({"refuse", "declare_not_repairable", "confirm_disposal"})
 INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
 
 
@@ -89,7 +91,20 @@ def customer_lookup(request):
     """While the receptionist types the phone: the customer already on file, if any."""
     phone = request.GET.get("phone", "")
     customer = find_customer_by_phone(phone) if len(phone) >= 6 else None
-    return render(request, "orders/_customer_match.html", {"customer": customer})
+    channel_fields = []
+    if customer is not None:
+        # The form's three channel selects, set to the customer's stored order of preference.
+        stored = [*customer.preferred_channels, "", ""]
+        form = IntakeForm()
+        channel_fields = [
+            (f"channel_{i}", stored[i - 1], form.fields[f"channel_{i}"].choices)
+            for i in (1, 2, 3)
+        ]
+    return render(
+        request,
+        "orders/_customer_match.html",
+        {"customer": customer, "channel_fields": channel_fields},
+    )
 
 
 def _render_intake_order(request, order: Order, pickup_code: str | None, repeated: bool = False):
@@ -192,6 +207,7 @@ def order_detail(request, number: int):
         {
             "order": order,
             "actions": workflow.allowed_transitions(order, actor),
+            "destructive": DESTRUCTIVE_ACTIONS,
             "decision_channels": TransitionForm.base_fields["channel"].choices,
             "link": portal_url(order.portal_token),
             "can_manage_link": bool(actor.roles & workflow.LINK_ROLES),

@@ -177,7 +177,7 @@ def test_the_buttons_are_exactly_the_allowed_transitions(
             assert shown == (name in {t.name for t in expected}), (status, role, name)
         forms = re.findall(r'<form method="post" action="([^"]+)"', section)
         assert forms == [action_url(order, t.name) for t in expected], (status, role)
-        buttons = re.findall(r'<button type="submit">([^<]*)</button>', section)
+        buttons = re.findall(r'<button type="submit"[^>]*>([^<]*)</button>', section)
         buttons = [html.unescape(b) for b in buttons]
         assert buttons == [str(t.label) for t in expected], (status, role)
         # Each form carries the version it was drawn from.
@@ -230,3 +230,17 @@ def test_query_count_is_the_same_with_more_events_and_photos(
     content = large.content.decode()
     assert len(history_items(content)) == 22
     assert content.count(f'src="/staff/orders/{order.number}/photos/') == 5
+
+
+def test_refusal_and_disposal_ask_for_confirmation_and_others_do_not(client, make_order, manager):
+    client.force_login(manager)
+    received = make_order(Status.RECEIVED)
+    page = client.get(reverse("staff:order", args=[received.number])).content.decode()
+    refuse_form = page.split(f'action="{action_url(received, "refuse")}"')[1].split(">")[0]
+    assert "data-confirm=" in refuse_form
+    start_form = page.split(f'action="{action_url(received, "start_diagnosis")}"')[1]
+    assert "data-confirm=" not in start_form.split(">")[0]
+    due = make_order(Status.DISPOSAL_DUE)
+    page = client.get(reverse("staff:order", args=[due.number])).content.decode()
+    dispose_form = page.split(f'action="{action_url(due, "confirm_disposal")}"')[1].split(">")[0]
+    assert "cannot be undone" in dispose_form

@@ -2,6 +2,11 @@
 // (The server also refuses to act twice: this only spares the second round trip.)
 document.addEventListener("submit", function (event) {
   var form = event.target;
+  // Forms that end something (refusal, disposal, a voided code) ask first.
+  if (form.dataset.confirm && form.dataset.submitted !== "yes" && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    return;
+  }
   if (form.dataset.submitted === "yes") {
     event.preventDefault();
     return;
