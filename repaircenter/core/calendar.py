@@ -1,8 +1,10 @@
 """Working days and the center's calendar."""
 
 import datetime
+import zoneinfo
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.utils import timezone
 
 
@@ -17,11 +19,21 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
     return current
 
 
+def center_timezone() -> zoneinfo.ZoneInfo:
+    """The center's own time zone (settings.TIME_ZONE), whatever zone a request activated."""
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def center_date(moment: datetime.datetime) -> datetime.date:
+    return timezone.localdate(moment, center_timezone())
+
+
 def months_later(moment: datetime.datetime, months: int) -> datetime.datetime:
     """The same wall-clock time `months` later, in the center's time zone.
 
     31 August plus six months is 28 (or 29) February: relativedelta clamps to the month's end.
     """
-    local = timezone.localtime(moment)
+    zone = center_timezone()
+    local = timezone.localtime(moment, zone)
     naive = local.replace(tzinfo=None) + relativedelta(months=months)
-    return timezone.make_aware(naive, timezone.get_current_timezone())
+    return timezone.make_aware(naive, zone)

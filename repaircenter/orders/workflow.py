@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
-from repaircenter.core.calendar import add_working_days, months_later
+from repaircenter.core.calendar import add_working_days, center_date, months_later
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.numbering import next_number
@@ -137,7 +137,7 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         _t("start_diagnosis", gettext_lazy("Take for diagnostics"), [S.RECEIVED], S.DIAGNOSING,
            [T, M]),
-        _t("send_estimate", gettext_lazy("Send the estimate"), [S.DIAGNOSING, S.REPAIRING],
+        _t("send_estimate", gettext_lazy("Send the estimate"), [S.DIAGNOSING],
            S.AWAITING_DECISION, [T, M]),
         _t("declare_not_repairable", gettext_lazy("Not repairable"), [S.DIAGNOSING],
            S.READY_UNREPAIRED, [T, M], needs=("note",)),
@@ -355,7 +355,7 @@ def take_in(
                 status=Status.RECEIVED,
                 received_at=now,
                 received_by=actor.user,
-                diagnosis_due=add_working_days(timezone.localdate(now), target_days),
+                diagnosis_due=add_working_days(center_date(now), target_days),
                 portal_token=new_portal_token(),
                 pickup_code_digest=pickup_code_digest(code),
                 intake_key=intake_key,
@@ -435,6 +435,7 @@ def send_estimate(
 def declare_not_repairable(
     *, order: Order, actor: Actor, note: str, expected_version: int | None = None
 ) -> Order:
+    _check(TRANSITIONS["declare_not_repairable"], order, actor)
     if not note.strip():
         raise Refused(_("Say why the equipment cannot or should not be repaired."))
     now = timezone.now()
@@ -498,6 +499,7 @@ def refuse(
 def lapse_decision(*, order: Order, now: datetime.datetime | None = None) -> Order:
     """The decision period ended with no decision: the order is refused for lack of one."""
     now = now or timezone.now()
+    _check(TRANSITIONS["lapse_decision"], order, Actor.system())
     if order.decision_due is None or order.decision_due > now:
         raise Refused(_("The decision period of this order has not ended."))
     return _transition(
@@ -532,6 +534,7 @@ def record_test(
     *, order: Order, actor: Actor, passed: bool, note: str, expected_version: int | None = None
 ) -> Order:
     """The stress test's result: passed makes the order ready, failed sends it back to repair."""
+    _check(TRANSITIONS["pass_test" if passed else "fail_test"], order, actor)
     if not note.strip():
         raise Refused(_("Describe the test: procedure, duration and what was measured."))
     now = timezone.now()
@@ -549,6 +552,7 @@ def record_test(
 @transaction.atomic
 def mark_disposal_due(*, order: Order, now: datetime.datetime | None = None) -> Order:
     now = now or timezone.now()
+    _check(TRANSITIONS["mark_disposal_due"], order, Actor.system())
     _require_storage_over(order, now)
     return _transition(
         "mark_disposal_due", order=order, actor=Actor.system(), channel=EventChannel.SYSTEM,
@@ -659,11 +663,16 @@ def reissue_pickup_code(*, order: Order, actor: Actor) -> str:
     if order.status in CLOSED_STATES:
         raise WrongState(_("This order is closed; its customer's copy cannot be reprinted."))
     code = new_pickup_code()
-    Order.objects.filter(pk=order.pk).update(pickup_code_digest=pickup_code_digest(code))
+    # The version rises, so an issue started from a page loaded before the reprint, with the
+    # old code, fails its compare-and-set instead of handing the equipment over.
+    Order.objects.filter(pk=order.pk).update(
+        pickup_code_digest=pickup_code_digest(code), version=F("version") + 1
+    )
     _event(
         order, action="pickup_code_reissued", actor=actor, channel=EventChannel.STAFF,
         at=timezone.now(), from_status=order.status, to_status=order.status,
         note=_("Customer's copy reprinted; the earlier pickup code is void."),
     )
     order.pickup_code_digest = pickup_code_digest(code)
+    order.version = Order.objects.values_list("version", flat=True).get(pk=order.pk)
     return code

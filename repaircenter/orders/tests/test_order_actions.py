@@ -91,7 +91,6 @@ def test_an_allowed_action_moves_the_order_and_says_so(client, technician, make_
         (Status.DIAGNOSING, "send_estimate", "technician", {}, Status.AWAITING_DECISION),
         (Status.APPROVED, "start_repair", "technician", {}, Status.REPAIRING),
         (Status.REPAIRING, "finish_works", "technician", {}, Status.TESTING),
-        (Status.REPAIRING, "send_estimate", "manager", {}, Status.AWAITING_DECISION),
         (Status.DIAGNOSING, "refuse", "receptionist", {"channel": "in_person"},
          Status.READY_UNREPAIRED),
         (Status.APPROVED, "refuse", "manager", {"channel": "phone"}, Status.READY_UNREPAIRED),

@@ -26,7 +26,7 @@ SPEC_ACTIONS = {
     Status.DIAGNOSING: {T: {"send_estimate", "declare_not_repairable"}, R: {"refuse"}},
     Status.AWAITING_DECISION: {R: {"approve", "refuse"}},
     Status.APPROVED: {T: {"start_repair"}, R: {"refuse"}},
-    Status.REPAIRING: {T: {"send_estimate", "finish_works"}},
+    Status.REPAIRING: {T: {"finish_works"}},
     Status.TESTING: {T: {"pass_test", "fail_test"}},
     Status.READY_REPAIRED: {R: {"issue"}},
     Status.READY_UNREPAIRED: {R: {"issue"}},

@@ -1,0 +1,234 @@
+"""Two people change the same order at the same moment: one wins, the other is told, and the
+history holds exactly one event for the change that happened.
+
+Each thread has its own database connection (transactional tests), loads the order itself (its
+own page), waits at a barrier, and then both submit. Which thread wins is up to the database;
+the loser's answer depends on where the winner left the order:
+
+- the same change twice (both take the order for diagnostics): the winner moved the order out
+  of the states the change starts from, so the loser gets `WrongState` ("R-000001 is now
+  diagnosing");
+- approve against refuse: if refuse wins the order is ready unrepaired and approve gets
+  `WrongState`; if approve wins the order is approved, from which a refusal is still possible,
+  so refuse gets `Conflict` (the order changed since it was loaded; nothing saved).
+
+On PostgreSQL the second UPDATE waits for the first transaction's row lock and then matches no
+row. SQLite locks the whole database: the settings open every transaction with BEGIN IMMEDIATE
+and a 20 s busy timeout, so the second writer waits for the first to commit. pytest-django's
+SQLite test database is in memory with a shared cache, where a second writer fails at once with
+"database table is locked" (SQLITE_LOCKED never waits); the race therefore runs on a copy of
+the test database in a file, opened with the project's own options (WAL, IMMEDIATE, timeout),
+which is how the product runs on SQLite.
+"""
+
+import sqlite3
+import threading
+import uuid
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+from repaircenter.conftest import take_in
+from repaircenter.orders import workflow
+from repaircenter.orders.credentials import pickup_code_matches
+from repaircenter.orders.models import EventChannel, Order, OrderEvent, Status
+from repaircenter.orders.workflow import Actor
+
+ROUNDS = 5
+# The seeded roles and kinds of equipment are data migrations: flushed after a transactional
+# test unless restored.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def separate_connections(transactional_db, tmp_path):
+    """Make the default database one that several connections can write to in turn."""
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    memory_settings = connections.settings[DEFAULT_DB_ALIAS]
+    memory_wrapper = connections[DEFAULT_DB_ALIAS]
+    path = tmp_path / "race.sqlite3"
+    memory_wrapper.ensure_connection()
+    with sqlite3.connect(path) as copy:
+        memory_wrapper.connection.backup(copy)
+    copy.close()
+    connections.settings[DEFAULT_DB_ALIAS] = {**memory_settings, "NAME": str(path)}
+    connections[DEFAULT_DB_ALIAS] = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS].close()
+        connections.settings[DEFAULT_DB_ALIAS] = memory_settings
+        connections[DEFAULT_DB_ALIAS] = memory_wrapper
+
+
+def race(*prepares, timeout: float = 30):
+    """Run each change in its own thread with its own connection, all at once.
+
+    Each `prepare()` runs first in its thread (it loads the order as that person's page shows
+    it) and returns the change to make; the changes start together once every thread is
+    ready. Returns, per change, "ok" or the exception it raised."""
+    barrier = threading.Barrier(len(prepares))
+    results: list = [None] * len(prepares)
+
+    def run(index, prepare):
+        try:
+            change = prepare()
+            barrier.wait(timeout)
+            change()
+            results[index] = "ok"
+        except Exception as error:  # reported to the test, which says what it expects
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(prepares)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), "a thread is stuck waiting for the database"
+    return results
+
+
+def test_the_same_change_twice_at_once_happens_once(separate_connections, make_order, technician,
+                                                    manager):
+    if connection.vendor == "sqlite":
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        assert not connection.is_in_memory_db()
+    for _ in range(ROUNDS):
+        order = make_order(Status.RECEIVED)
+        version = order.version
+
+        def take_for_diagnostics(user):
+            def prepare():
+                page = Order.objects.get(pk=order.pk)
+                return lambda: workflow.start_diagnosis(
+                    order=page, actor=Actor.staff(user), expected_version=version
+                )
+            return prepare
+
+        results = race(take_for_diagnostics(technician), take_for_diagnostics(manager))
+
+        assert [r == "ok" for r in results].count(True) == 1, results
+        [lost] = [r for r in results if r != "ok"]
+        assert isinstance(lost, workflow.WrongState), repr(lost)
+        assert order.display_number in lost.message
+        assert "diagnosing" in lost.message
+        winner = (technician, manager)[results.index("ok")]
+        order.refresh_from_db()
+        assert (order.status, order.version) == (Status.DIAGNOSING, version + 1)
+        assert order.technician == winner
+        events = OrderEvent.objects.filter(order=order, action="start_diagnosis")
+        assert [e.actor for e in events] == [winner]
+
+
+def test_approve_and_refuse_at_once_one_decision_is_recorded(
+    separate_connections, make_order, receptionist, manager
+):
+    outcomes = set()
+    for _ in range(ROUNDS):
+        order = make_order(Status.AWAITING_DECISION)
+        version = order.version
+
+        def decide(name, actor, channel):
+            def prepare():
+                page = Order.objects.get(pk=order.pk)
+                return lambda: getattr(workflow, name)(
+                    order=page, actor=actor, channel=channel, expected_version=version
+                )
+            return prepare
+
+        results = race(
+            decide("approve", Actor.customer(), ""),
+            decide("refuse", Actor.staff(receptionist), EventChannel.PHONE),
+        )
+
+        assert [r == "ok" for r in results].count(True) == 1, results
+        approved = results[0] == "ok"
+        lost = results[1] if approved else results[0]
+        order.refresh_from_db()
+        assert order.version == version + 1
+        if approved:
+            # Refusal is still possible from approved, but not against the version it saw.
+            assert order.status == Status.APPROVED
+            assert isinstance(lost, workflow.Conflict), repr(lost)
+        else:
+            assert order.status == Status.READY_UNREPAIRED
+            assert isinstance(lost, workflow.WrongState), repr(lost)
+        assert order.display_number in lost.message
+        decisions = list(OrderEvent.objects.filter(order=order, action__in=["approve", "refuse"])
+                         .values_list("action", flat=True))
+        assert decisions == ["approve" if approved else "refuse"]
+        outcomes.add(decisions[0])
+    assert outcomes  # which one wins is the database's choice; either is correct
+
+
+def test_a_double_submitted_intake_makes_one_order(separate_connections, customer, receptionist):
+    for _ in range(ROUNDS):
+        key = uuid.uuid4()
+        intakes = []
+
+        def submit():
+            def prepare():
+                return lambda: intakes.append(take_in(receptionist, customer, intake_key=key))
+            return prepare
+
+        results = race(submit(), submit())
+
+        assert results == ["ok", "ok"], results
+        assert sorted(i.repeated for i in intakes) == [False, True]
+        order = Order.objects.get(intake_key=key)
+        assert {i.order.pk for i in intakes} == {order.pk}
+        assert order.events.filter(action="take_in").count() == 1
+        # The repeat's code replaced the first one.
+        [repeat] = [i for i in intakes if i.repeated]
+        [first] = [i for i in intakes if not i.repeated]
+        assert pickup_code_matches(repeat.pickup_code, order.pickup_code_digest)
+        assert not pickup_code_matches(first.pickup_code, order.pickup_code_digest)
+    numbers = sorted(Order.objects.values_list("number", flat=True))
+    assert numbers == list(range(numbers[0], numbers[0] + ROUNDS))  # no number lost or doubled
+
+
+# --- the same interleavings, one after the other, from a page loaded earlier ------------------
+
+
+def test_a_page_loaded_before_the_change_gets_wrong_state(separate_connections, make_order,
+                                                          technician, manager):
+    order = make_order(Status.RECEIVED)
+    first, second = Order.objects.get(pk=order.pk), Order.objects.get(pk=order.pk)
+    workflow.start_diagnosis(order=first, actor=Actor.staff(technician))
+    with pytest.raises(workflow.WrongState) as raised:
+        workflow.start_diagnosis(order=second, actor=Actor.staff(manager))
+    assert order.display_number in raised.value.message
+    order.refresh_from_db()
+    assert (order.status, order.version, order.technician) == (Status.DIAGNOSING, 2, technician)
+    assert order.events.filter(action="start_diagnosis").count() == 1
+
+
+def test_a_page_loaded_before_the_change_gets_conflict_where_the_change_is_still_possible(
+    separate_connections, make_order, receptionist
+):
+    order = make_order(Status.AWAITING_DECISION)
+    first, second = Order.objects.get(pk=order.pk), Order.objects.get(pk=order.pk)
+    desk = Actor.staff(receptionist)
+    workflow.approve(order=first, actor=desk, channel=EventChannel.PHONE)
+    with pytest.raises(workflow.Conflict):
+        workflow.refuse(order=second, actor=desk, channel=EventChannel.EMAIL)
+    order.refresh_from_db()
+    assert order.status == Status.APPROVED
+    assert not order.events.filter(action="refuse").exists()
+
+
+def test_a_code_voided_while_the_page_was_open_does_not_issue(
+    separate_connections, make_order, receptionist, manager
+):
+    order = make_order(Status.READY_REPAIRED)
+    counter_page = Order.objects.get(pk=order.pk)  # the issuing desk opens the order
+    workflow.reissue_pickup_code(order=Order.objects.get(pk=order.pk), actor=Actor.staff(manager))
+    with pytest.raises(workflow.WorkflowError):
+        workflow.issue(order=counter_page, actor=Actor.staff(receptionist),
+                       pickup_code=order._pickup_code)
+    order.refresh_from_db()
+    assert order.status == Status.READY_REPAIRED
