@@ -5,6 +5,7 @@ Orders are moved into their state through the workflow functions, never by setti
 
 import datetime
 import os
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
@@ -13,7 +14,7 @@ from django.utils import timezone
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
 from repaircenter.customers.models import Customer
-from repaircenter.orders import workflow
+from repaircenter.orders import estimates, workflow
 from repaircenter.orders.models import EquipmentKind, EventChannel, Order, Status
 from repaircenter.orders.workflow import Actor, EquipmentDetails
 
@@ -98,6 +99,29 @@ def take_in(actor_user, customer, *, serial="R5CW31ABCDE", imei="", **kwargs):
     )
 
 
+def write_estimate(order, user, lines=(("Replace the charging port", "1", "45.00"),),
+                   repair_days=2, **details):
+    """A draft estimate for `order` with `lines` of (description, quantity, unit price)."""
+    actor = Actor.staff(user)
+    draft = estimates.start_draft(order=order, actor=actor)
+    estimates.update_details(
+        estimate=draft, actor=actor, repair_days=repair_days,
+        recommendation=details.get("recommendation", "Worth repairing."),
+        internal_notes=details.get("internal_notes", ""),
+        required_to_finish=details.get("required_to_finish", False),
+    )
+    for description, quantity, price in lines:
+        estimates.add_line(estimate=draft, actor=actor, line_kind="work", description=description,
+                           quantity=Decimal(quantity), unit_price=Decimal(price))
+    return draft
+
+
+def send_new_estimate(order, user, **kwargs):
+    draft = write_estimate(order, user, **kwargs)
+    workflow.send_estimate(order=order, actor=Actor.staff(user), estimate=draft)
+    return draft
+
+
 def order_in_state(status: str, *, customer, receptionist, technician, manager) -> Order:
     """An order walked through the workflow to `status`, the shortest way there."""
     reception, tech, boss = (Actor.staff(u) for u in (receptionist, technician, manager))
@@ -110,12 +134,14 @@ def order_in_state(status: str, *, customer, receptionist, technician, manager) 
     if status == Status.DIAGNOSING:
         return order
     if status == Status.READY_UNREPAIRED:
-        workflow.refuse(order=order, actor=reception, channel=EventChannel.PHONE)
+        workflow.refuse(order=order, actor=reception, channel=EventChannel.PHONE,
+                        evidence={"said": "No, thanks"}, note="Too expensive")
         return order
-    workflow.send_estimate(order=order, actor=tech)
+    send_new_estimate(order, technician)
     if status == Status.AWAITING_DECISION:
         return order
-    workflow.approve(order=order, actor=reception, channel=EventChannel.PHONE)
+    workflow.approve(order=order, actor=reception, channel=EventChannel.PHONE,
+                     evidence={"said": "Go ahead"})
     if status == Status.APPROVED:
         return order
     workflow.start_repair(order=order, actor=tech)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "repaircenter.customers",
     "repaircenter.orders",
     "repaircenter.documents",
+    "repaircenter.billing",
     "repaircenter.notifications",
 ]
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CenterSettings
+from .models import CenterSettings, Holiday
 
 
 @admin.register(CenterSettings)
@@ -10,3 +10,9 @@ class CenterSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name"]
+    date_hierarchy = "date"

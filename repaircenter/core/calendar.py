@@ -2,21 +2,33 @@
 
 import datetime
 import zoneinfo
+from collections.abc import Collection
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
 
 
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """The date `days` working days (Monday to Friday) after `start`."""
+def add_working_days(
+    start: datetime.date, days: int, holidays: Collection[datetime.date] = ()
+) -> datetime.date:
+    """The date `days` working days after `start`: Monday to Friday, not a holiday."""
     current = start
     remaining = days
     while remaining > 0:
         current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
+        if current.weekday() < 5 and current not in holidays:
             remaining -= 1
     return current
+
+
+def working_days_after(start: datetime.date, days: int) -> datetime.date:
+    """`add_working_days` with the center's holidays, read in one query."""
+    from .models import Holiday
+
+    # The holidays ahead are a few dozen rows at most: read them all.
+    holidays = set(Holiday.objects.filter(date__gt=start).values_list("date", flat=True))
+    return add_working_days(start, days, holidays)
 
 
 def center_timezone() -> zoneinfo.ZoneInfo:

@@ -6,6 +6,7 @@ moved back afterwards so that the deadlines have something to show.
 
 import datetime
 import secrets
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,8 +14,8 @@ from django.utils import timezone
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
 from repaircenter.core.models import CenterSettings
-from repaircenter.orders import workflow
-from repaircenter.orders.models import EquipmentKind, EventChannel, Order
+from repaircenter.orders import estimates, workflow
+from repaircenter.orders.models import EquipmentKind, EventChannel, Order, PriceListEntry
 from repaircenter.orders.workflow import Actor, EquipmentDetails
 
 STAFF = [
@@ -52,6 +53,55 @@ EQUIPMENT = [
     ("Phone", "Google", "Pixel 7", "2A191FDH300XYZ", "352099001761481",
      "Screen cracked across", "None", "Dropped; the screen flickers and shows green lines"),
 ]
+
+
+# Kind of equipment: (diagnostics fee, [(work or part, description, price)]).
+PRICE_LIST = {
+    "Phone": ("15.00", [
+        ("work", "Replace the screen assembly", "35.00"),
+        ("part", "Screen assembly (OLED)", "129.00"),
+        ("work", "Replace the charging port", "30.00"),
+        ("part", "USB-C charging port flex", "18.50"),
+        ("part", "Battery", "39.00"),
+    ]),
+    "Laptop": ("25.00", [
+        ("work", "Clean the cooling system, new thermal paste", "45.00"),
+        ("part", "Cooling fan", "32.00"),
+        ("work", "Replace the keyboard", "40.00"),
+        ("part", "Keyboard", "55.00"),
+    ]),
+    "Game console": ("20.00", [
+        ("work", "Replace the HDMI port (micro-soldering)", "60.00"),
+        ("part", "HDMI port", "12.00"),
+    ]),
+    "Tablet": ("15.00", [
+        ("work", "Replace the touch glass", "45.00"),
+        ("part", "Touch glass and digitizer", "79.00"),
+    ]),
+    "Desktop computer": ("25.00", [
+        ("work", "Diagnose and replace the power supply", "30.00"),
+        ("part", "Power supply 750 W", "95.00"),
+    ]),
+    "Household appliance": ("30.00", [
+        ("work", "Replace the control board", "50.00"),
+        ("part", "Control board", "120.00"),
+    ]),
+}
+ANY_KIND = [("work", "Data backup before the repair", "20.00")]
+
+
+def _price_list(kinds) -> None:
+    for name, (fee, entries) in PRICE_LIST.items():
+        kinds[name].diagnostics_fee = Decimal(fee)
+        kinds[name].save(update_fields=["diagnostics_fee"])
+        PriceListEntry.objects.bulk_create(
+            PriceListEntry(equipment_kind=kinds[name], line_kind=k, description=d,
+                           unit_price=Decimal(p))
+            for k, d, p in entries
+        )
+    PriceListEntry.objects.bulk_create(
+        PriceListEntry(line_kind=k, description=d, unit_price=Decimal(p)) for k, d, p in ANY_KIND
+    )
 
 
 def database_is_empty() -> bool:
@@ -97,6 +147,7 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
         for n, p, e, c in CUSTOMERS
     ]
     kinds = {kind.name: kind for kind in EquipmentKind.objects.all()}
+    _price_list(kinds)
     now = timezone.now()
     day = datetime.timedelta(days=1)
 
@@ -125,13 +176,23 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
 
     def estimated(index, days_ago):
         order = diagnosed(index, days_ago)
-        workflow.send_estimate(order=order, actor=tech, note="Estimate sent to the customer.")
+        workflow.record_findings(order=order, actor=tech,
+                                 findings="Confirmed the fault described; see the estimate.")
+        draft = estimates.start_draft(order=order, actor=tech)
+        estimates.update_details(
+            estimate=draft, actor=tech, repair_days=2,
+            recommendation="The repair is worth it: the rest of the equipment is in good order.",
+            internal_notes="Parts in stock.",
+        )
+        for entry in estimates.price_list_for(order)[:2]:
+            estimates.add_from_price_list(estimate=draft, actor=tech, entry_id=entry.pk)
+        workflow.send_estimate(order=order, actor=tech, estimate=draft)
         return order
 
     def approved(index, days_ago):
         order = estimated(index, days_ago)
         workflow.approve(order=order, actor=reception, channel=EventChannel.PHONE,
-                         evidence={"text": "Customer called and said: go ahead."})
+                         evidence={"said": "Yes, please go ahead with the repair."})
         return order
 
     def repaired(index, days_ago):
@@ -165,7 +226,8 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
     # ready, unrepaired: refused by email; and a decision period that ran out
     order = estimated(8, 12)
     workflow.refuse(order=order, actor=reception, channel=EventChannel.EMAIL,
-                    evidence={"text": "Thanks, but the repair costs more than a new one."})
+                    evidence={"email_text": "Thanks, but the repair costs more than a new one."},
+                    note="Costs more than a new one.")
     order = estimated(9, 200)
     Order.objects.filter(pk=order.pk).update(decision_due=now - day)
     order.refresh_from_db()

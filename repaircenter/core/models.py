@@ -33,6 +33,11 @@ class CenterSettings(models.Model):
     diagnostics_target_days = models.PositiveSmallIntegerField(
         _("diagnostics target (working days)"), default=2
     )
+    charge_diagnostics = models.BooleanField(
+        _("charge the diagnostics fee when equipment is returned unrepaired"),
+        default=True,
+        help_text=_("The fee per kind of equipment is set on each kind."),
+    )
 
     class Meta:
         verbose_name = _("center settings")
@@ -48,3 +53,16 @@ class CenterSettings(models.Model):
     @classmethod
     def load(cls) -> "CenterSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class Holiday(models.Model):
+    """A day the center is closed; it does not count as a working day."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()

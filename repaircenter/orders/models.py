@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,12 +50,29 @@ class EventChannel(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+class PendingSupplement(models.TextChoices):
+    """While awaiting a decision: is it on a supplementary estimate, and is it needed to finish?"""
+
+    NONE = "", _("No supplementary estimate")
+    OPTIONAL = "optional", _("Supplementary estimate; the repair can finish without it")
+    REQUIRED = "required", _("Supplementary estimate; the repair cannot finish without it")
+
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
 class EquipmentKind(models.Model):
     """Phones, laptops, consoles…: the list the manager keeps."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     active = models.BooleanField(_("offered at intake"), default=True)
     position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
+    diagnostics_fee = models.DecimalField(
+        _("diagnostics fee when returned unrepaired"),
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        **MONEY,
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -82,8 +102,13 @@ class Order(models.Model):
     )
     diagnosis_started_at = models.DateTimeField(null=True, blank=True)
     findings = models.TextField(_("findings"), blank=True)
+    # The fee the regulation charges if the equipment goes back unrepaired, fixed at intake.
+    diagnostics_fee = models.DecimalField(default=Decimal("0.00"), **MONEY)
     estimate_sent_at = models.DateTimeField(null=True, blank=True)
     decision_due = models.DateTimeField(_("decision due"), null=True, blank=True)
+    pending_supplement = models.CharField(
+        max_length=10, choices=PendingSupplement.choices, blank=True, default=""
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     unrepaired_reason = models.CharField(
         max_length=20, choices=UnrepairedReason.choices, blank=True
@@ -160,6 +185,14 @@ EVENT_LABELS = {
     "take_in": _("Taken in"),
     "start_diagnosis": _("Diagnostics started"),
     "send_estimate": _("Estimate sent to the customer"),
+    "revise_estimate": _("Revised estimate sent; it replaces the earlier one"),
+    "send_supplement": _("Supplementary estimate sent to the customer"),
+    "approve_supplement": _("Supplementary estimate approved"),
+    "refuse_supplement": _("Supplementary estimate refused; the repair goes on without it"),
+    "refuse_required_supplement": _("Supplementary estimate refused; the repair cannot finish"),
+    "lapse_supplement": _("No decision on the supplementary estimate; the repair goes on"),
+    "lapse_required_supplement": _("No decision on the supplementary estimate; returned"),
+    "findings_recorded": _("Findings written"),
     "declare_not_repairable": _("Found not repairable"),
     "approve": _("Repair approved"),
     "refuse": _("Repair refused"),
@@ -212,3 +245,136 @@ class OrderEvent(models.Model):
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.action, self.action))
+
+
+# --- estimates ----------------------------------------------------------------------------------
+
+MAX_QUANTITY = Decimal("9999")
+MAX_UNIT_PRICE = Decimal("1000000")
+
+
+class LineKind(models.TextChoices):
+    WORK = "work", _("Work")
+    PART = "part", _("Part")
+
+
+class PriceListEntry(models.Model):
+    """A common work or part with its usual price, offered in one click in the estimate editor."""
+
+    equipment_kind = models.ForeignKey(
+        EquipmentKind, on_delete=models.CASCADE, null=True, blank=True,
+        verbose_name=_("kind of equipment"), help_text=_("Empty: offered for every kind."),
+    )
+    line_kind = models.CharField(_("work or part"), max_length=4, choices=LineKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    unit_price = models.DecimalField(
+        _("price"), validators=[MinValueValidator(Decimal("0")),
+                                MaxValueValidator(MAX_UNIT_PRICE)], **MONEY,
+    )
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["line_kind", "description"]
+        verbose_name_plural = _("price list entries")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class EstimateKind(models.TextChoices):
+    MAIN = "main", _("Estimate")
+    SUPPLEMENT = "supplement", _("Supplementary estimate")
+
+
+class EstimateStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent, awaiting the customer's decision")
+    REPLACED = "replaced", _("Replaced by a later estimate")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    LAPSED = "lapsed", _("No decision in time")
+
+
+class Estimate(models.Model):
+    """Works and parts with prices, for the customer to approve. Never changed once sent."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="estimates")
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=EstimateKind.choices)
+    status = models.CharField(
+        max_length=10, choices=EstimateStatus.choices, default=EstimateStatus.DRAFT
+    )
+    repair_days = models.PositiveSmallIntegerField(
+        _("expected repair time (working days)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    recommendation = models.TextField(
+        _("recommendation to the customer"), blank=True,
+        help_text=_("Is the repair worth it; advice on further use. The customer sees this."),
+    )
+    internal_notes = models.TextField(
+        _("internal notes"), blank=True, help_text=_("Staff only; never shown to the customer.")
+    )
+    required_to_finish = models.BooleanField(
+        _("the original repair cannot be finished without these lines"), default=False
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                null=True, blank=True, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    decision_due = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    replaces = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="estimate_number_per_order"),
+            models.UniqueConstraint(fields=["order"], condition=models.Q(status="draft"),
+                                    name="one_draft_estimate_per_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"{format_order_number(self.order.number)}/E{self.number}"
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines.all()), Decimal("0.00"))
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == EstimateStatus.DRAFT
+
+
+class EstimateLine(models.Model):
+    estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    line_kind = models.CharField(_("work or part"), max_length=4, choices=LineKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=8, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_QUANTITY)],
+    )
+    unit_price = models.DecimalField(
+        _("unit price"), validators=[MinValueValidator(Decimal("0")),
+                                     MaxValueValidator(MAX_UNIT_PRICE)], **MONEY,
+    )
+    price_list_entry = models.ForeignKey(PriceListEntry, on_delete=models.SET_NULL, null=True,
+                                         blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))

@@ -12,6 +12,7 @@ import datetime
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -23,10 +24,11 @@ from django.utils.translation import gettext_lazy
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
-from repaircenter.core.calendar import add_working_days, center_date, months_later
+from repaircenter.core.calendar import center_date, months_later, working_days_after
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.numbering import next_number
+from repaircenter.notifications.outbox import queue_customer_message
 
 from .credentials import (
     new_pickup_code,
@@ -38,14 +40,20 @@ from .models import (
     READY_STATES,
     ActorKind,
     Equipment,
+    EquipmentKind,
     EquipmentPhoto,
+    Estimate,
+    EstimateKind,
+    EstimateStatus,
     EventChannel,
     Order,
     OrderEvent,
+    PendingSupplement,
     Status,
     UnrepairedReason,
 )
 
+ZERO = Decimal("0.00")
 DECISION_MONTHS = 6
 STORAGE_MONTHS = 6
 
@@ -123,14 +131,23 @@ class Transition:
     # Staff pages show a button for it; the system's own transitions have none.
     manual: bool = True
     needs: tuple[str, ...] = field(default=())
+    # Which decision the order must be waiting for (Order.pending_supplement); None: any.
+    pending: frozenset[str] | None = None
 
 
-def _t(name, label, sources, target, roles, **kwargs) -> Transition:
-    return Transition(name, label, frozenset(sources), target, frozenset(roles), **kwargs)
+def _t(name, label, sources, target, roles, pending=None, **kwargs) -> Transition:
+    return Transition(
+        name, label, frozenset(sources), target, frozenset(roles),
+        pending=None if pending is None else frozenset(pending), **kwargs,
+    )
 
 
 S = Status
+P = PendingSupplement
 BEFORE_REPAIR = (S.RECEIVED, S.DIAGNOSING, S.AWAITING_DECISION, S.APPROVED)
+AD = [S.AWAITING_DECISION]
+MAIN = [P.NONE]
+SUPPLEMENT = [P.OPTIONAL, P.REQUIRED]
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
@@ -138,15 +155,31 @@ TRANSITIONS: dict[str, Transition] = {
         _t("start_diagnosis", gettext_lazy("Take for diagnostics"), [S.RECEIVED], S.DIAGNOSING,
            [T, M]),
         _t("send_estimate", gettext_lazy("Send the estimate"), [S.DIAGNOSING],
-           S.AWAITING_DECISION, [T, M]),
+           S.AWAITING_DECISION, [T, M], needs=("estimate",)),
+        _t("revise_estimate", gettext_lazy("Send a revised estimate"), AD, S.AWAITING_DECISION,
+           [T, M], needs=("estimate",)),
+        _t("send_supplement", gettext_lazy("Send a supplementary estimate"), [S.REPAIRING],
+           S.AWAITING_DECISION, [T, M], needs=("estimate",)),
         _t("declare_not_repairable", gettext_lazy("Not repairable"), [S.DIAGNOSING],
            S.READY_UNREPAIRED, [T, M], needs=("note",)),
-        _t("approve", gettext_lazy("Record approval"), [S.AWAITING_DECISION], S.APPROVED,
-           [R, M, CUSTOMER], needs=("channel",)),
+        _t("approve", gettext_lazy("Record approval"), AD, S.APPROVED,
+           [R, M, CUSTOMER], MAIN, needs=("channel",)),
         _t("refuse", gettext_lazy("Record refusal"), BEFORE_REPAIR, S.READY_UNREPAIRED,
-           [R, M, CUSTOMER], needs=("channel",)),
-        _t("lapse_decision", gettext_lazy("Decision period ended"), [S.AWAITING_DECISION],
-           S.READY_UNREPAIRED, [SYSTEM], manual=False),
+           [R, M, CUSTOMER], MAIN, needs=("channel", "note")),
+        _t("approve_supplement", gettext_lazy("Record approval of the supplement"), AD,
+           S.REPAIRING, [R, M, CUSTOMER], SUPPLEMENT, needs=("channel",)),
+        _t("refuse_supplement", gettext_lazy("Record refusal of the supplement"), AD,
+           S.REPAIRING, [R, M, CUSTOMER], [P.OPTIONAL], needs=("channel", "note")),
+        _t("refuse_required_supplement",
+           gettext_lazy("Record refusal of the supplement (repair cannot finish)"), AD,
+           S.READY_UNREPAIRED, [R, M, CUSTOMER], [P.REQUIRED], needs=("channel", "note")),
+        _t("lapse_decision", gettext_lazy("Decision period ended"), AD,
+           S.READY_UNREPAIRED, [SYSTEM], MAIN, manual=False),
+        _t("lapse_supplement", gettext_lazy("Decision period on the supplement ended"), AD,
+           S.REPAIRING, [SYSTEM], [P.OPTIONAL], manual=False),
+        _t("lapse_required_supplement",
+           gettext_lazy("Decision period on the supplement ended (repair cannot finish)"), AD,
+           S.READY_UNREPAIRED, [SYSTEM], [P.REQUIRED], manual=False),
         _t("start_repair", gettext_lazy("Start the repair"), [S.APPROVED], S.REPAIRING, [T, M]),
         _t("finish_works", gettext_lazy("Works done, to stress test"), [S.REPAIRING], S.TESTING,
            [T, M]),
@@ -166,9 +199,18 @@ TRANSITIONS: dict[str, Transition] = {
 STAFF_DECISION_CHANNELS = (EventChannel.PHONE, EventChannel.EMAIL, EventChannel.IN_PERSON)
 
 
+def _applies(transition: Transition, order: Order) -> bool:
+    """The order is in a source state, waiting for the kind of decision the transition takes."""
+    return order.status in transition.sources and (
+        transition.pending is None
+        or order.status != Status.AWAITING_DECISION
+        or order.pending_supplement in transition.pending
+    )
+
+
 def is_allowed(name: str, order: Order, actor: Actor) -> bool:
     transition = TRANSITIONS[name]
-    return order.status in transition.sources and bool(actor.roles & transition.roles)
+    return _applies(transition, order) and bool(actor.roles & transition.roles)
 
 
 def allowed_transitions(order: Order, actor: Actor) -> list[Transition]:
@@ -183,6 +225,17 @@ def _check(transition: Transition, order: Order, actor: Actor) -> None:
     if not actor.roles & transition.roles:
         raise NotAllowed(
             _("Your role does not allow this: %(action)s.") % {"action": transition.label}
+        )
+    if order.status in transition.sources and not _applies(transition, order):
+        raise WrongState(
+            _("Order %(number)s is waiting for a decision on %(what)s; “%(action)s” does not "
+              "apply.")
+            % {
+                "number": order.display_number,
+                "what": _("its supplementary estimate") if order.pending_supplement
+                else _("its estimate"),
+                "action": transition.label,
+            }
         )
     if order.status not in transition.sources:
         raise WrongState(
@@ -239,9 +292,8 @@ def _transition(
     now = now or timezone.now()
     changes = changes or {}
     version = order.version if expected_version is None else expected_version
-    updated = Order.objects.filter(
-        pk=order.pk, version=version, status__in=transition.sources
-    ).update(status=transition.target, version=F("version") + 1, **changes)
+    matching = Order.objects.filter(pk=order.pk, version=version, status__in=transition.sources)
+    updated = matching.update(status=transition.target, version=F("version") + 1, **changes)
     if not updated:
         current = Order.objects.get(pk=order.pk)
         if current.status not in transition.sources:
@@ -343,7 +395,8 @@ def take_in(
     code = new_pickup_code()
     try:
         with transaction.atomic():
-            target_days = CenterSettings.load().diagnostics_target_days
+            center = CenterSettings.load()
+            kind = EquipmentKind.objects.get(pk=equipment.kind_id)
             order = Order.objects.create(
                 number=next_number("order"),
                 customer=save_customer_for_intake(
@@ -355,7 +408,8 @@ def take_in(
                 status=Status.RECEIVED,
                 received_at=now,
                 received_by=actor.user,
-                diagnosis_due=add_working_days(center_date(now), target_days),
+                diagnosis_due=working_days_after(center_date(now), center.diagnostics_target_days),
+                diagnostics_fee=kind.diagnostics_fee if center.charge_diagnostics else ZERO,
                 portal_token=new_portal_token(),
                 pickup_code_digest=pickup_code_digest(code),
                 intake_key=intake_key,
@@ -382,6 +436,7 @@ def take_in(
                 from_status="",
                 to_status=Status.RECEIVED,
             )
+            queue_customer_message(order=order, event="order_received")
     except IntegrityError:
         # Two submissions with one key raced; the other one made the order.
         if intake_key is None:
@@ -414,21 +469,73 @@ def start_diagnosis(
     )
 
 
+def current_estimate(order: Order) -> Estimate | None:
+    """The estimate awaiting the customer's decision now (sent, not replaced), if any."""
+    return order.estimates.filter(status=EstimateStatus.SENT).order_by("-number").first()
+
+
 @transaction.atomic
 def send_estimate(
-    *, order: Order, actor: Actor, expected_version: int | None = None, note: str = ""
+    *,
+    order: Order,
+    actor: Actor,
+    estimate: Estimate,
+    expected_version: int | None = None,
+    note: str = "",
 ) -> Order:
-    """Send the estimate to the customer: the six-month decision period starts now."""
+    """Send a draft estimate to the customer; a six-month decision period starts now.
+
+    From diagnostics it is the estimate; while a decision is awaited it is a revision that
+    replaces the estimate sent before; during the repair it is a supplementary estimate for its
+    own lines only.
+    """
+    if order.status == Status.REPAIRING:
+        name, kind = "send_supplement", EstimateKind.SUPPLEMENT
+    elif order.status == Status.AWAITING_DECISION:
+        name, kind = "revise_estimate", None
+    else:
+        name, kind = "send_estimate", EstimateKind.MAIN
+    _check(TRANSITIONS[name], order, actor)
+    if estimate.order_id != order.pk:
+        raise Refused(_("This estimate belongs to another order."))
+    if kind is not None and estimate.kind != kind:
+        raise Refused(_("This draft is not the kind of estimate the order needs now."))
+    replaced = current_estimate(order) if name == "revise_estimate" else None
+    if replaced is not None and replaced.kind != estimate.kind:
+        raise Refused(_("A revision must be of the same kind as the estimate it replaces."))
+    lines = list(estimate.lines.all())
+    if not lines:
+        raise Refused(_("Add at least one line before sending the estimate."))
+    if estimate.repair_days is None:
+        raise Refused(_("Give the expected repair time in working days."))
+
     now = timezone.now()
-    return _transition(
-        "send_estimate", order=order, actor=actor, channel=_staff_channel(actor),
+    decision_due = months_later(now, DECISION_MONTHS)
+    # Compare-and-set on the estimate too: a draft is sent once, and never edited after.
+    if not Estimate.objects.filter(pk=estimate.pk, status=EstimateStatus.DRAFT).update(
+        status=EstimateStatus.SENT, sent_at=now, sent_by=actor.user, decision_due=decision_due,
+        replaces=replaced,
+    ):
+        raise Conflict(_("This estimate was already sent; open the order again."))
+    if replaced is not None:
+        Estimate.objects.filter(pk=replaced.pk).update(status=EstimateStatus.REPLACED)
+    pending = order.pending_supplement
+    if kind == EstimateKind.SUPPLEMENT:
+        pending = P.REQUIRED if estimate.required_to_finish else P.OPTIONAL
+    _transition(
+        name, order=order, actor=actor, channel=_staff_channel(actor),
         expected_version=expected_version, note=note, now=now,
-        changes={
-            "estimate_sent_at": now,
-            "decision_due": months_later(now, DECISION_MONTHS),
-            "decided_at": None,
-        },
+        evidence={"estimate": estimate.display_number,
+                  "replaces": replaced.display_number if replaced else ""},
+        changes={"estimate_sent_at": now, "decision_due": decision_due, "decided_at": None,
+                 "pending_supplement": pending},
     )
+    estimate.status, estimate.sent_at = EstimateStatus.SENT, now
+    estimate.decision_due = decision_due
+    queue_customer_message(
+        order=order, event="estimate_ready", total=sum((line.total for line in lines), ZERO)
+    )
+    return order
 
 
 @transaction.atomic
@@ -439,20 +546,96 @@ def declare_not_repairable(
     if not note.strip():
         raise Refused(_("Say why the equipment cannot or should not be repaired."))
     now = timezone.now()
-    return _transition(
+    _transition(
         "declare_not_repairable", order=order, actor=actor, channel=_staff_channel(actor),
         expected_version=expected_version, note=note, now=now,
         changes={"unrepaired_reason": UnrepairedReason.NOT_REPAIRABLE, "ready_at": now,
                  "findings": note},
     )
+    queue_customer_message(order=order, event="ready_unrepaired")
+    return order
 
 
-def _decision_channel(actor: Actor, channel: str) -> str:
+def _decision_evidence(
+    actor: Actor, channel: str, evidence: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The channel to record and the evidence it requires, or Refused saying what is missing.
+
+    Telephone: what the customer said (and when they called). Email: the email's text. In
+    person: the customer's signature, on the pad or on the printed decision slip. The order page:
+    the browser's address and user agent, which the portal passes.
+    """
+    evidence = {k: v for k, v in (evidence or {}).items() if v not in (None, "")}
     if actor.kind == ActorKind.CUSTOMER:
-        return EventChannel.ORDER_PAGE
-    if actor.kind == ActorKind.STAFF and channel not in STAFF_DECISION_CHANNELS:
+        return EventChannel.ORDER_PAGE, evidence
+    if actor.kind != ActorKind.STAFF or channel not in STAFF_DECISION_CHANNELS:
         raise Refused(_("Say how the customer gave the decision: telephone, email or in person."))
-    return channel
+    if channel == EventChannel.PHONE and not evidence.get("said"):
+        raise Refused(_("Write down what the customer said on the telephone."))
+    if channel == EventChannel.EMAIL and not evidence.get("email_text"):
+        raise Refused(_("Paste the text of the customer's email."))
+    if channel == EventChannel.IN_PERSON and not (
+        evidence.get("signature_file") or evidence.get("signed_slip")
+    ):
+        raise Refused(
+            _("Have the customer sign on the pad, or sign the printed decision slip and tick "
+              "that it is signed.")
+        )
+    return channel, evidence
+
+
+def _decide(
+    order: Order,
+    actor: Actor,
+    *,
+    approved: bool,
+    channel: str,
+    evidence: dict[str, Any] | None,
+    note: str,
+    expected_version: int | None,
+    estimate_id: int | None,
+) -> Order:
+    """Record the customer's decision on the estimate they are waiting on now."""
+    supplement = order.status == Status.AWAITING_DECISION and bool(order.pending_supplement)
+    if approved:
+        name = "approve_supplement" if supplement else "approve"
+    elif not supplement:
+        name = "refuse"
+    elif order.pending_supplement == P.REQUIRED:
+        name = "refuse_required_supplement"
+    else:
+        name = "refuse_supplement"
+    _check(TRANSITIONS[name], order, actor)
+    channel, evidence = _decision_evidence(actor, channel, evidence or {})
+    if not approved and actor.kind == ActorKind.STAFF and not note.strip():
+        raise Refused(_("Write the customer's reason for refusing."))
+    current = current_estimate(order)
+    if estimate_id is not None and (current is None or current.pk != estimate_id):
+        raise Refused(
+            _("That estimate is no longer the one awaiting a decision%(current)s. Show the "
+              "customer the current estimate and record their decision on it.")
+            % {"current": f" ({current.display_number})" if current else ""}
+        )
+    if approved and current is None:
+        raise Refused(_("There is no estimate to approve."))
+    now = timezone.now()
+    changes: dict[str, Any] = {"decided_at": now, "pending_supplement": P.NONE}
+    if TRANSITIONS[name].target == Status.READY_UNREPAIRED:
+        changes.update(unrepaired_reason=UnrepairedReason.REFUSED, ready_at=now)
+    if current is not None:
+        evidence = {**evidence, "estimate": current.display_number}
+    _transition(
+        name, order=order, actor=actor, channel=channel, expected_version=expected_version,
+        note=note, evidence=evidence, now=now, changes=changes,
+    )
+    if current is not None:
+        Estimate.objects.filter(pk=current.pk, status=EstimateStatus.SENT).update(
+            status=EstimateStatus.APPROVED if approved else EstimateStatus.REFUSED,
+            decided_at=now,
+        )
+    if order.status == Status.READY_UNREPAIRED:
+        queue_customer_message(order=order, event="ready_unrepaired")
+    return order
 
 
 @transaction.atomic
@@ -464,14 +647,12 @@ def approve(
     evidence: dict[str, Any] | None = None,
     note: str = "",
     expected_version: int | None = None,
+    estimate_id: int | None = None,
 ) -> Order:
-    """Record the customer's approval of the estimate (staff: with the channel and evidence)."""
-    channel = _decision_channel(actor, channel)
-    now = timezone.now()
-    return _transition(
-        "approve", order=order, actor=actor, channel=channel, expected_version=expected_version,
-        note=note, evidence=evidence, now=now, changes={"decided_at": now},
-    )
+    """The customer approves the estimate awaiting their decision: its lines become agreed
+    works. `estimate_id`, when given, must name that estimate (a stale one is refused)."""
+    return _decide(order, actor, approved=True, channel=channel, evidence=evidence, note=note,
+                   expected_version=expected_version, estimate_id=estimate_id)
 
 
 @transaction.atomic
@@ -483,30 +664,52 @@ def refuse(
     evidence: dict[str, Any] | None = None,
     note: str = "",
     expected_version: int | None = None,
+    estimate_id: int | None = None,
 ) -> Order:
-    """Record the customer's refusal; allowed any time before the repair starts."""
-    channel = _decision_channel(actor, channel)
-    now = timezone.now()
-    return _transition(
-        "refuse", order=order, actor=actor, channel=channel, expected_version=expected_version,
-        note=note, evidence=evidence, now=now,
-        changes={"decided_at": now, "unrepaired_reason": UnrepairedReason.REFUSED,
-                 "ready_at": now},
-    )
+    """The customer refuses: any time before the repair starts, the equipment goes back
+    unrepaired. Refusing a supplementary estimate continues the repair with the agreed lines,
+    unless the technician marked that the repair cannot finish without it."""
+    return _decide(order, actor, approved=False, channel=channel, evidence=evidence, note=note,
+                   expected_version=expected_version, estimate_id=estimate_id)
 
 
 @transaction.atomic
 def lapse_decision(*, order: Order, now: datetime.datetime | None = None) -> Order:
-    """The decision period ended with no decision: the order is refused for lack of one."""
+    """The decision period ended with no decision: refused for lack of one (a supplementary
+    estimate: the repair continues without it, or returns if it cannot finish)."""
     now = now or timezone.now()
-    _check(TRANSITIONS["lapse_decision"], order, Actor.system())
+    name = {P.NONE: "lapse_decision", P.OPTIONAL: "lapse_supplement",
+            P.REQUIRED: "lapse_required_supplement"}[order.pending_supplement]
+    _check(TRANSITIONS[name], order, Actor.system())
     if order.decision_due is None or order.decision_due > now:
         raise Refused(_("The decision period of this order has not ended."))
-    return _transition(
-        "lapse_decision", order=order, actor=Actor.system(), channel=EventChannel.SYSTEM,
-        expected_version=None, now=now,
-        changes={"unrepaired_reason": UnrepairedReason.DECISION_LAPSED, "ready_at": now},
+    changes: dict[str, Any] = {"pending_supplement": P.NONE}
+    if TRANSITIONS[name].target == Status.READY_UNREPAIRED:
+        changes.update(unrepaired_reason=UnrepairedReason.DECISION_LAPSED, ready_at=now)
+    _transition(
+        name, order=order, actor=Actor.system(), channel=EventChannel.SYSTEM,
+        expected_version=None, now=now, changes=changes,
     )
+    order.estimates.filter(status=EstimateStatus.SENT).update(status=EstimateStatus.LAPSED)
+    if order.status == Status.READY_UNREPAIRED:
+        queue_customer_message(order=order, event="ready_unrepaired")
+    return order
+
+
+@transaction.atomic
+def record_findings(*, order: Order, actor: Actor, findings: str) -> Order:
+    """The technician's findings during diagnostics (the state does not change)."""
+    if not actor.roles & {T, M}:
+        raise NotAllowed(_("Your role does not allow writing the findings."))
+    if order.status not in (Status.DIAGNOSING, Status.REPAIRING):
+        raise WrongState(_("Findings are written during diagnostics or the repair."))
+    Order.objects.filter(pk=order.pk).update(findings=findings)
+    _event(
+        order, action="findings_recorded", actor=actor, channel=EventChannel.STAFF,
+        at=timezone.now(), from_status=order.status, to_status=order.status, note=findings,
+    )
+    order.findings = findings
+    return order
 
 
 @transaction.atomic
@@ -539,10 +742,12 @@ def record_test(
         raise Refused(_("Describe the test: procedure, duration and what was measured."))
     now = timezone.now()
     if passed:
-        return _transition(
+        _transition(
             "pass_test", order=order, actor=actor, channel=_staff_channel(actor),
             expected_version=expected_version, note=note, now=now, changes={"ready_at": now},
         )
+        queue_customer_message(order=order, event="ready_repaired")
+        return order
     return _transition(
         "fail_test", order=order, actor=actor, channel=_staff_channel(actor),
         expected_version=expected_version, note=note, now=now,

@@ -1,0 +1,196 @@
+"""Writing an estimate: a draft the technician edits until the workflow sends it.
+
+None of this changes the order's state. A draft is edited only while it is a draft: each edit
+first touches the estimate row with `status=draft` in its filter, so an edit racing with
+`workflow.send_estimate` either lands before the send or is refused after it.
+"""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+
+from repaircenter.accounts.roles import Role
+
+from .models import (
+    Estimate,
+    EstimateKind,
+    EstimateLine,
+    EstimateStatus,
+    Order,
+    PriceListEntry,
+    Status,
+)
+from .workflow import Actor, NotAllowed, Refused, WrongState
+
+WRITERS = frozenset({Role.TECHNICIAN, Role.MANAGER})
+
+
+def _require_writer(actor: Actor) -> None:
+    if not actor.roles & WRITERS:
+        raise NotAllowed(_("Only a technician or a manager writes estimates."))
+
+
+def _hold_draft(estimate: Estimate) -> None:
+    """Refuse unless the estimate is still a draft; hold it as a draft until the commit."""
+    if not Estimate.objects.filter(pk=estimate.pk, status=EstimateStatus.DRAFT).update(
+        status=EstimateStatus.DRAFT
+    ):
+        raise Refused(
+            _("Estimate %(number)s has been sent and can no longer change. Write a new one "
+              "to replace it.") % {"number": estimate.display_number}
+        )
+
+
+def draft_kind(order: Order) -> str:
+    """The kind of estimate the order can take now, or WrongState."""
+    if order.status == Status.REPAIRING or (
+        order.status == Status.AWAITING_DECISION and order.pending_supplement
+    ):
+        return EstimateKind.SUPPLEMENT
+    if order.status in (Status.DIAGNOSING, Status.AWAITING_DECISION):
+        return EstimateKind.MAIN
+    raise WrongState(
+        _("Order %(number)s is %(status)s: no estimate can be written now.")
+        % {"number": order.display_number, "status": order.get_status_display().lower()}
+    )
+
+
+def open_draft(order: Order) -> Estimate | None:
+    return order.estimates.filter(status=EstimateStatus.DRAFT).first()
+
+
+@transaction.atomic
+def start_draft(*, order: Order, actor: Actor) -> Estimate:
+    """The order's draft estimate, made now if it has none (one draft at a time).
+
+    A revision starts as a copy of the estimate it will replace, so that only the change has to
+    be typed.
+    """
+    _require_writer(actor)
+    kind = draft_kind(order)
+    existing = open_draft(order)
+    if existing is not None:
+        return existing
+    number = (order.estimates.aggregate(n=Max("number"))["n"] or 0) + 1
+    previous = (
+        order.estimates.filter(status=EstimateStatus.SENT, kind=kind).order_by("-number").first()
+    )
+    try:
+        with transaction.atomic():
+            draft = Estimate.objects.create(
+                order=order, number=number, kind=kind, created_by=actor.user,
+                repair_days=previous.repair_days if previous else None,
+                recommendation=previous.recommendation if previous else "",
+                internal_notes=previous.internal_notes if previous else "",
+                required_to_finish=previous.required_to_finish if previous else False,
+            )
+    except IntegrityError:
+        # Two technicians opened the editor at once: one draft per order, theirs.
+        return open_draft(order)
+    if previous is not None:
+        EstimateLine.objects.bulk_create(
+            EstimateLine(
+                estimate=draft, position=line.position, line_kind=line.line_kind,
+                description=line.description, quantity=line.quantity,
+                unit_price=line.unit_price, price_list_entry_id=line.price_list_entry_id,
+            )
+            for line in previous.lines.all()
+        )
+    return draft
+
+
+@transaction.atomic
+def update_details(
+    *,
+    estimate: Estimate,
+    actor: Actor,
+    repair_days: int | None,
+    recommendation: str,
+    internal_notes: str,
+    required_to_finish: bool = False,
+) -> Estimate:
+    _require_writer(actor)
+    _hold_draft(estimate)
+    if estimate.kind != EstimateKind.SUPPLEMENT:
+        required_to_finish = False
+    Estimate.objects.filter(pk=estimate.pk).update(
+        repair_days=repair_days, recommendation=recommendation,
+        internal_notes=internal_notes, required_to_finish=required_to_finish,
+    )
+    estimate.repair_days, estimate.recommendation = repair_days, recommendation
+    estimate.internal_notes, estimate.required_to_finish = internal_notes, required_to_finish
+    return estimate
+
+
+def _next_position(estimate: Estimate) -> int:
+    return (estimate.lines.aggregate(p=Max("position"))["p"] or 0) + 1
+
+
+@transaction.atomic
+def add_line(
+    *,
+    estimate: Estimate,
+    actor: Actor,
+    line_kind: str,
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    entry: PriceListEntry | None = None,
+) -> EstimateLine:
+    _require_writer(actor)
+    _hold_draft(estimate)
+    line = EstimateLine(
+        estimate=estimate, position=_next_position(estimate), line_kind=line_kind,
+        description=description, quantity=quantity, unit_price=unit_price,
+        price_list_entry=entry,
+    )
+    line.full_clean()
+    line.save()
+    return line
+
+
+def price_list_for(order: Order):
+    """The price-list entries offered for this order's kind of equipment, and for every kind."""
+    return PriceListEntry.objects.filter(
+        Q(equipment_kind=order.equipment.kind_id) | Q(equipment_kind__isnull=True), active=True
+    )
+
+
+def add_from_price_list(*, estimate: Estimate, actor: Actor, entry_id: int) -> EstimateLine:
+    entry = price_list_for(estimate.order).filter(pk=entry_id).first()
+    if entry is None:
+        raise Refused(_("That price-list entry is not offered for this equipment."))
+    return add_line(
+        estimate=estimate, actor=actor, line_kind=entry.line_kind,
+        description=entry.description, quantity=Decimal("1"), unit_price=entry.unit_price,
+        entry=entry,
+    )
+
+
+@transaction.atomic
+def update_line(
+    *, line: EstimateLine, actor: Actor, description: str, quantity: Decimal,
+    unit_price: Decimal,
+) -> EstimateLine:
+    _require_writer(actor)
+    _hold_draft(line.estimate)
+    line.description, line.quantity, line.unit_price = description, quantity, unit_price
+    line.full_clean()
+    line.save(update_fields=["description", "quantity", "unit_price"])
+    return line
+
+
+@transaction.atomic
+def remove_line(*, line: EstimateLine, actor: Actor) -> None:
+    _require_writer(actor)
+    _hold_draft(line.estimate)
+    line.delete()
+
+
+@transaction.atomic
+def discard_draft(*, estimate: Estimate, actor: Actor) -> None:
+    _require_writer(actor)
+    _hold_draft(estimate)
+    estimate.delete()
