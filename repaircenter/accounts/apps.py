@@ -5,6 +5,8 @@ from django.db.models.signals import post_migrate
 MANAGER_PERMISSIONS = [
     ("core", "centersettings", ("view", "change")),
     ("orders", "equipmentkind", ("view", "add", "change")),
+    ("orders", "pricelistentry", ("view", "add", "change", "delete")),
+    ("core", "holiday", ("view", "add", "change", "delete")),
     ("customers", "customer", ("view", "change")),
     ("accounts", "user", ("view", "add", "change")),
 ]

@@ -13,6 +13,14 @@ class MessageStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+EVENT_LABELS = {
+    "order_received": _("Order received, with the link"),
+    "estimate_ready": _("Estimate ready"),
+    "ready_repaired": _("Ready for collection"),
+    "ready_unrepaired": _("Ready for collection, unrepaired"),
+}
+
+
 class Message(models.Model):
     """One message to a customer: the outbox row, written in the transaction of its cause."""
 
@@ -34,3 +42,7 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.recipient} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.event, self.event))

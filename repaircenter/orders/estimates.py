@@ -57,6 +57,16 @@ def draft_kind(order: Order) -> str:
     )
 
 
+def can_write_estimate(order: Order, actor: Actor) -> bool:
+    if not actor.roles & WRITERS:
+        return False
+    try:
+        draft_kind(order)
+    except WrongState:
+        return False
+    return True
+
+
 def open_draft(order: Order) -> Estimate | None:
     return order.estimates.filter(status=EstimateStatus.DRAFT).first()
 

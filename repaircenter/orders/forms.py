@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -6,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import Channel
 
-from .models import EquipmentKind, EventChannel
+from .models import MAX_QUANTITY, MAX_UNIT_PRICE, EquipmentKind, EventChannel, LineKind
 from .photos import clean_photo
 from .workflow import STAFF_DECISION_CHANNELS
 
@@ -134,9 +136,55 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea)
     channel = forms.ChoiceField(choices=DECISION_CHANNEL_CHOICES, required=False)
-    evidence = forms.CharField(required=False, max_length=20000, widget=forms.Textarea)
+    # Evidence of a decision: what was said on the phone, the email's text, the signature.
+    said = forms.CharField(required=False, max_length=4000)
+    call_time = forms.DateTimeField(required=False)
+    email_text = forms.CharField(required=False, max_length=20000)
+    signed_slip = forms.BooleanField(required=False)
+    signature_data = forms.CharField(required=False, max_length=800_000)
+    # The estimate the page showed; a decision on a replaced estimate is refused.
+    estimate_id = forms.IntegerField(required=False, min_value=1)
     pickup_code = forms.CharField(required=False, max_length=40)
     identity_document = forms.CharField(required=False, max_length=200)
+
+
+class EstimateDetailsForm(forms.Form):
+    repair_days = forms.IntegerField(
+        label=gettext_lazy("Expected repair time (working days)"), min_value=1, max_value=365,
+        required=False,
+    )
+    recommendation = forms.CharField(
+        label=gettext_lazy("Recommendation to the customer"), required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Is the repair worth it? Advice on further use of the equipment. "
+                               "The customer reads this."),
+    )
+    internal_notes = forms.CharField(
+        label=gettext_lazy("Internal notes"), required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Staff only; never shown to the customer."),
+    )
+    required_to_finish = forms.BooleanField(
+        label=gettext_lazy("The original repair cannot be finished without these lines"),
+        required=False,
+    )
+
+
+MONEY_MESSAGES = {"invalid": gettext_lazy("Enter an amount, e.g. 45.00.")}
+
+
+class EstimateLineForm(forms.Form):
+    line_kind = forms.ChoiceField(label=gettext_lazy("Work or part"), choices=LineKind.choices)
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=200)
+    quantity = forms.DecimalField(
+        label=gettext_lazy("Quantity"), min_value=Decimal("0.01"), max_value=MAX_QUANTITY,
+        max_digits=8, decimal_places=2, initial=Decimal("1"),
+        error_messages={"invalid": gettext_lazy("Enter a quantity, e.g. 1 or 2.5.")},
+    )
+    unit_price = forms.DecimalField(
+        label=gettext_lazy("Unit price"), min_value=Decimal("0"), max_value=MAX_UNIT_PRICE,
+        max_digits=12, decimal_places=2, error_messages=MONEY_MESSAGES,
+    )
 
 
 class SearchForm(forms.Form):

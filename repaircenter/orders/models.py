@@ -141,6 +141,16 @@ class Order(models.Model):
     def display_number(self) -> str:
         return format_order_number(self.number)
 
+    @property
+    def current_estimate(self) -> "Estimate | None":
+        """The estimate awaiting the customer's decision (from the prefetched estimates)."""
+        sent = [e for e in self.estimates.all() if e.status == EstimateStatus.SENT]
+        return max(sent, key=lambda e: e.number, default=None)
+
+    @property
+    def draft_estimate(self) -> "Estimate | None":
+        return next((e for e in self.estimates.all() if e.status == EstimateStatus.DRAFT), None)
+
 
 def format_order_number(number: int) -> str:
     return f"R-{number:06d}"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import name_search_key
 
-from .models import READY_STATES, Order, OrderEvent, Status
+from .models import READY_STATES, Estimate, Order, OrderEvent, Status
 
 SEARCH_LIMIT = 50
 QUEUE_PAGE_SIZE = 100
@@ -22,13 +22,27 @@ def _listing() -> QuerySet[Order]:
 
 
 def order_page(number: int) -> Order:
-    """The order with everything its staff page shows, in four queries."""
+    """The order with everything its staff page shows, in a fixed number of queries."""
     return get_object_or_404(
         _listing()
         .select_related("received_by")
         .prefetch_related(
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
             "photos",
+            Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
+            "estimates__lines",
+            "messages",
+        ),
+        number=number,
+    )
+
+
+def estimate_editor(number: int) -> Order:
+    """The order with its estimates and their lines, for the editor and the decision slip."""
+    return get_object_or_404(
+        _listing().prefetch_related(
+            Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
+            "estimates__lines",
         ),
         number=number,
     )

@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,20 +12,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES, Role
+from repaircenter.billing.dues import amount_due
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
 
 from . import workflow
 from .credentials import format_pickup_code, portal_url
+from .estimates import WRITERS, can_write_estimate
 from .forms import IntakeForm, SearchForm, TransitionForm
-from .models import EquipmentPhoto, Order
+from .models import EquipmentPhoto, EventChannel, Order, Status
 from .selectors import QUEUES, order_page, queue_counts, queue_orders, search_orders
+from .signatures import save_signature
 from .workflow import TRANSITIONS, Actor, WorkflowError
 
 ANY_STAFF = tuple(STAFF_ROLES)
 # Buttons that ask "are you sure?" first: they end the repair or the equipment's stay.
-DESTRUCTIVE_ACTIONS = frozenset({"refuse", "declare_not_repairable", "confirm_disposal"})
+DESTRUCTIVE_ACTIONS = frozenset({
+    "refuse", "refuse_required_supplement", "declare_not_repairable", "confirm_disposal",
+})
 INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
 
 
@@ -206,6 +212,11 @@ def order_detail(request, number: int):
         "orders/order.html",
         {
             "order": order,
+            "current_estimate": order.current_estimate,
+            "amount_due": amount_due(order),
+            "can_write_estimate": can_write_estimate(order, actor),
+            "can_record_findings": bool(actor.roles & WRITERS)
+            and order.status in (Status.DIAGNOSING, Status.REPAIRING),
             "actions": workflow.allowed_transitions(order, actor),
             "destructive": DESTRUCTIVE_ACTIONS,
             "decision_channels": TransitionForm.base_fields["channel"].choices,
@@ -217,19 +228,38 @@ def order_detail(request, number: int):
     )
 
 
+def _decision_evidence(order: Order, data: dict) -> dict:
+    """The evidence the form gave for the channel chosen. The staff member who took the call,
+    read the email or stood at the counter is the event's actor."""
+    channel = data["channel"]
+    if channel == EventChannel.PHONE:
+        call_time = data["call_time"]
+        return {"said": data["said"], "call_time": call_time.isoformat() if call_time else ""}
+    if channel == EventChannel.EMAIL:
+        return {"email_text": data["email_text"]}
+    if channel == EventChannel.IN_PERSON:
+        evidence = {"signed_slip": data["signed_slip"]}
+        if data["signature_data"]:
+            evidence["signature_file"] = save_signature(order.pk, data["signature_data"])
+        return evidence
+    return {}
+
+
 def _perform(name: str, order: Order, actor: Actor, data: dict) -> None:
     """Call the workflow function behind the button `name` with what the form gave."""
     common = {"order": order, "actor": actor, "expected_version": data["version"]}
     note = data["note"]
-    # The staff member who took the call or read the email is the event's actor.
-    decision = {"channel": data["channel"], "note": note,
-                "evidence": {"text": data["evidence"]} if data["evidence"] else {}}
+    decision = {"channel": data["channel"], "note": note, "estimate_id": data["estimate_id"]}
+    if name in DECISIONS:
+        decision["evidence"] = _decision_evidence(order, data)
     calls = {
         "start_diagnosis": lambda: workflow.start_diagnosis(**common, note=note),
-        "send_estimate": lambda: workflow.send_estimate(**common, note=note),
         "declare_not_repairable": lambda: workflow.declare_not_repairable(**common, note=note),
         "approve": lambda: workflow.approve(**common, **decision),
+        "approve_supplement": lambda: workflow.approve(**common, **decision),
         "refuse": lambda: workflow.refuse(**common, **decision),
+        "refuse_supplement": lambda: workflow.refuse(**common, **decision),
+        "refuse_required_supplement": lambda: workflow.refuse(**common, **decision),
         "start_repair": lambda: workflow.start_repair(**common, note=note),
         "finish_works": lambda: workflow.finish_works(**common, note=note),
         "pass_test": lambda: workflow.record_test(**common, passed=True, note=note),
@@ -243,11 +273,17 @@ def _perform(name: str, order: Order, actor: Actor, data: dict) -> None:
     calls[name]()
 
 
+DECISIONS = frozenset(
+    name for name, transition in TRANSITIONS.items() if "channel" in transition.needs
+)
+
+
 @require_POST
 @role_required(*ANY_STAFF)
 def order_action(request, number: int, action: str):
     transition = TRANSITIONS.get(action)
-    if transition is None or not transition.manual:
+    # The estimate's own page sends it; the system's transitions have no button.
+    if transition is None or not transition.manual or "estimate" in transition.needs:
         raise Http404
     order = get_object_or_404(Order, number=number)
     form = TransitionForm(request.POST)
@@ -257,6 +293,8 @@ def order_action(request, number: int, action: str):
         _perform(action, order, Actor.staff(request.user), form.cleaned_data)
     except WorkflowError as error:
         messages.error(request, error.message)
+    except ValidationError as error:  # an unreadable signature
+        messages.error(request, " ".join(error.messages))
     else:
         messages.success(
             request, _("%(action)s: done.") % {"action": transition.label}

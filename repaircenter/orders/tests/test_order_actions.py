@@ -80,20 +80,25 @@ def test_an_allowed_action_moves_the_order_and_says_so(client, technician, make_
     assert (event.actor, event.channel, event.note) == (
         technician, EventChannel.STAFF, "On the bench",
     )
-    # The page drawn after the change offers the next steps, with the new version.
-    assert f'name="version" value="{order.version}"' in page.content.decode()
-    assert action_url(order, "send_estimate") in page.content.decode()
+    # The page drawn after the change offers the next steps, with the new version; sending
+    # the estimate is a link to its editor, not a button of the order page.
+    content = page.content.decode()
+    assert f'name="version" value="{order.version}"' in content
+    assert f'href="{reverse("staff:estimate", args=[order.number])}"' in content
+    assert action_url(order, "send_estimate") not in content
 
 
 @pytest.mark.parametrize(
     ("status", "name", "role", "data", "target"),
     [
-        (Status.DIAGNOSING, "send_estimate", "technician", {}, Status.AWAITING_DECISION),
         (Status.APPROVED, "start_repair", "technician", {}, Status.REPAIRING),
         (Status.REPAIRING, "finish_works", "technician", {}, Status.TESTING),
-        (Status.DIAGNOSING, "refuse", "receptionist", {"channel": "in_person"},
+        (Status.DIAGNOSING, "refuse", "receptionist",
+         {"channel": "in_person", "signed_slip": "on", "note": "Will buy a new one"},
          Status.READY_UNREPAIRED),
-        (Status.APPROVED, "refuse", "manager", {"channel": "phone"}, Status.READY_UNREPAIRED),
+        (Status.APPROVED, "refuse", "manager",
+         {"channel": "phone", "said": "Changed my mind", "note": "Changed her mind"},
+         Status.READY_UNREPAIRED),
     ],
 )
 def test_other_actions_move_the_order(
@@ -135,7 +140,8 @@ def test_a_stale_version_of_another_state_that_allows_the_action(
     workflow.start_diagnosis(order=order, actor=Actor.staff(technician))  # refusal still allowed
     before = snapshot(order)
     page = post_action(
-        as_user(client, receptionist), order, "refuse", version=drawn_version, channel="phone"
+        as_user(client, receptionist), order, "refuse", version=drawn_version, channel="phone",
+        said="No, thank you", note="Too old to repair",
     )
     assert_refused(page, order, before, CONFLICT)
 
@@ -165,7 +171,7 @@ def test_a_role_not_allowed_changes_nothing(
 @pytest.mark.parametrize(
     ("status", "state_text", "name", "data"),
     [
-        (Status.RECEIVED, "received", "send_estimate", {}),
+        (Status.RECEIVED, "received", "declare_not_repairable", {"note": "Water damage"}),
         (Status.DIAGNOSING, "diagnosing", "start_repair", {}),
         (Status.REPAIRING, "repairing", "pass_test", {"note": "Fine"}),
         (Status.TESTING, "stress test", "start_diagnosis", {}),
@@ -188,6 +194,19 @@ def test_an_action_the_state_does_not_allow_names_the_state(
 
 # --- decisions need a channel, and keep the evidence -----------------------------------------
 
+# What each channel's form of the order page sends, and what the event keeps of it.
+CHANNEL_FORMS = {
+    "phone": (
+        {"said": "Mrs Brown: yes, go ahead\nup to £80", "call_time": "2024-03-05T14:05"},
+        {"said": "Mrs Brown: yes, go ahead\nup to £80", "call_time": "2024-03-05T14:05:00"},
+    ),
+    "email": (
+        {"email_text": "From: alice@example.com\n\nPlease go ahead."},
+        {"email_text": "From: alice@example.com\n\nPlease go ahead."},
+    ),
+    "in_person": ({"signed_slip": "on"}, {"signed_slip": True}),
+}
+
 
 @pytest.mark.parametrize("name", ["approve", "refuse"])
 @pytest.mark.parametrize("channel", ["phone", "email", "in_person"])
@@ -195,17 +214,23 @@ def test_a_decision_records_its_channel_and_evidence(
     client, receptionist, make_order, name, channel
 ):
     order = make_order(Status.AWAITING_DECISION)
-    evidence = "Mrs Brown, 14:05: yes, go ahead\nup to £80"
+    estimate = order.estimates.get()
+    sent, kept = CHANNEL_FORMS[channel]
     page = post_action(
-        as_user(client, receptionist), order, name, channel=channel, evidence=evidence,
-        note="Called her back",
+        as_user(client, receptionist), order, name, channel=channel, note="Called her back",
+        estimate_id=estimate.pk, **sent,
     )
     assert [level for level, _ in flashes(page)] == ["success"]
     order.refresh_from_db()
     assert order.status == {"approve": Status.APPROVED, "refuse": Status.READY_UNREPAIRED}[name]
     event = last_event(order)
     assert (event.action, event.channel, event.actor) == (name, channel, receptionist)
-    assert event.evidence == {"text": evidence}
+    call_time = kept.get("call_time")
+    evidence = dict(event.evidence)
+    if call_time:  # stored in the center's zone, as the form's local time was read
+        assert evidence.pop("call_time").startswith(call_time)
+        kept = {k: v for k, v in kept.items() if k != "call_time"}
+    assert evidence == {**kept, "estimate": estimate.display_number}
     assert event.note == "Called her back"
 
 
@@ -213,7 +238,9 @@ def test_a_decision_records_its_channel_and_evidence(
 def test_a_decision_without_a_channel_is_refused(client, receptionist, make_order, name):
     order = make_order(Status.AWAITING_DECISION)
     before = snapshot(order)
-    page = post_action(as_user(client, receptionist), order, name, evidence="She said yes")
+    page = post_action(
+        as_user(client, receptionist), order, name, said="She said yes", note="Reason"
+    )
     assert_refused(page, order, before, "telephone, email or in person")
 
 
@@ -225,7 +252,8 @@ def test_a_decision_on_another_channel_is_rejected(
     order = make_order(Status.AWAITING_DECISION)
     before = snapshot(order)
     response = as_user(client, receptionist).post(
-        action_url(order, name), {"version": order.version, "channel": channel}
+        action_url(order, name),
+        {"version": order.version, "channel": channel, "said": "Yes", "note": "Reason"},
     )
     assert response.status_code == 400
     assert snapshot(order) == before
@@ -335,6 +363,27 @@ def test_system_only_and_unknown_actions_are_404(client, manager, make_order, na
     assert snapshot(order) == before
 
 
+@pytest.mark.parametrize(
+    ("status", "name"),
+    [
+        (Status.DIAGNOSING, "send_estimate"),
+        (Status.AWAITING_DECISION, "revise_estimate"),
+        (Status.REPAIRING, "send_supplement"),
+    ],
+)
+def test_estimate_actions_are_not_buttons_but_the_editor(
+    client, technician, make_order, status, name
+):
+    """Sending an estimate is the editor's own form (staff:estimate_send); here it is 404."""
+    order = make_order(status)
+    before = snapshot(order)
+    response = as_user(client, technician).post(
+        action_url(order, name), {"version": order.version, "note": "x"}
+    )
+    assert response.status_code == 404
+    assert snapshot(order) == before
+
+
 def test_unknown_order_is_404(client, technician, make_order):
     order = make_order(Status.RECEIVED)
     response = as_user(client, technician).post(
@@ -370,7 +419,8 @@ def test_a_missing_or_bad_version_is_400(client, technician, make_order, version
     ("status", "name", "role", "data"),
     [
         (Status.RECEIVED, "start_diagnosis", "technician", {}),
-        (Status.AWAITING_DECISION, "approve", "receptionist", {"channel": "phone"}),
+        (Status.AWAITING_DECISION, "approve", "receptionist",
+         {"channel": "phone", "said": "Yes, go ahead"}),
         (Status.TESTING, "fail_test", "technician", {"note": "Reboots under load"}),
     ],
 )

@@ -1,21 +1,34 @@
 """Every entry of `workflow.TRANSITIONS`, read from the table itself: who may make it, from which
-states, and what it writes; then the rules each transition adds to the table (channels, notes,
-pickup codes, deadlines), the changes that keep the state, intake, and the calendar."""
+states (and, while a decision is awaited, on which kind of estimate), and what it writes; then
+the rules each transition adds to the table (channels, evidence, notes, pickup codes, deadlines),
+the changes that keep the state, intake, and the calendar.
 
+Several transitions share one function, which picks the entry by the order's state: sending
+(`send_estimate`, `revise_estimate`, `send_supplement`), the decisions (`approve`,
+`approve_supplement`; `refuse`, `refuse_supplement`, `refuse_required_supplement`) and the
+lapse of the decision period (`lapse_decision`, `lapse_supplement`,
+`lapse_required_supplement`). An order awaiting a decision is in one of three situations: on
+its estimate (pending_supplement ""), or on a supplementary estimate the repair can finish
+without ("optional") or cannot ("required").
+"""
+
+import dataclasses
 import datetime
 import inspect
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from repaircenter.accounts.roles import STAFF_ROLES, Role
-from repaircenter.conftest import make_user, take_in
+from repaircenter.conftest import make_user, send_new_estimate, take_in, write_estimate
 from repaircenter.core.calendar import add_working_days, months_later
 from repaircenter.core.models import CenterSettings
-from repaircenter.orders import workflow
+from repaircenter.notifications.models import Message
+from repaircenter.orders import estimates, workflow
 from repaircenter.orders.credentials import (
     PICKUP_ALPHABET,
     format_pickup_code,
@@ -24,9 +37,14 @@ from repaircenter.orders.credentials import (
 from repaircenter.orders.models import (
     READY_STATES,
     ActorKind,
+    Estimate,
+    EstimateKind,
+    EstimateLine,
+    EstimateStatus,
     EventChannel,
     Order,
     OrderEvent,
+    PendingSupplement,
     Status,
     UnrepairedReason,
     format_order_number,
@@ -42,6 +60,43 @@ STAFF = sorted(STAFF_ROLES)
 # Everyone who acts: each staff role, the customer through the order page, the system's sweeps.
 ACTORS = [*STAFF, CUSTOMER, SYSTEM]
 CLOSED = (Status.ISSUED, Status.DISPOSED)
+P = PendingSupplement
+AD = Status.AWAITING_DECISION
+
+# Where an order can be: every state, and awaiting a decision on each kind of estimate.
+SITUATIONS = [(state, P.NONE) for state in Status.values] + [(AD, P.OPTIONAL), (AD, P.REQUIRED)]
+
+# The transitions made by one function, which picks among them by the order's situation.
+FAMILIES = {
+    "send_estimate": ("send_estimate", "revise_estimate", "send_supplement"),
+    "approve": ("approve", "approve_supplement"),
+    "refuse": ("refuse", "refuse_supplement", "refuse_required_supplement"),
+    "lapse_decision": ("lapse_decision", "lapse_supplement", "lapse_required_supplement"),
+}
+FUNCTION = {name: head for head, names in FAMILIES.items() for name in names} | {
+    "pass_test": "record_test", "fail_test": "record_test",
+}
+
+
+def function_of(name: str) -> str:
+    return FUNCTION.get(name, name)
+
+
+def family(name: str) -> tuple[str, ...]:
+    return FAMILIES.get(FUNCTION.get(name, ""), (name,))
+
+
+def applies(name: str, situation: tuple[str, str]) -> bool:
+    """The table's own reading: the state is a source, and while a decision is awaited the
+    decision awaited is one the transition takes."""
+    state, pending = situation
+    t = TRANSITIONS[name]
+    return state in t.sources and (t.pending is None or state != AD or pending in t.pending)
+
+
+def situation_id(situation: tuple[str, str]) -> str:
+    state, pending = situation
+    return f"{state}+{pending}" if pending else state
 
 
 def actor_for(who: str, users_by_role) -> Actor:
@@ -52,12 +107,74 @@ def actor_for(who: str, users_by_role) -> Actor:
     return Actor.staff(users_by_role[who])
 
 
+@pytest.fixture
+def make_situation(make_order, technician):
+    """An order in `state`; awaiting a decision on a supplementary estimate if `pending`."""
+
+    def make(state: str, pending: str = P.NONE) -> Order:
+        if not pending:
+            return make_order(state)
+        assert state == AD
+        order = make_order(Status.REPAIRING)
+        send_new_estimate(order, technician, lines=(("Replace the battery", "1", "30.00"),),
+                          required_to_finish=pending == P.REQUIRED)
+        assert (order.status, order.pending_supplement) == (AD, pending)
+        return order
+
+    return make
+
+
 def past_due(order: Order, field_name: str) -> None:
     """Move one deadline of the order into the past (the date only, never the status)."""
     Order.objects.filter(pk=order.pk).update(
         **{field_name: timezone.now() - datetime.timedelta(days=1)}
     )
     order.refresh_from_db(fields=[field_name])
+
+
+LINES = (("Replace the charging port", "1", "45.00"), ("Charging port (part)", "1", "12.50"))
+PHONE_EVIDENCE = {"said": "Yes, go ahead with the repair.", "taken_by": "Rita"}
+EVIDENCE = {
+    EventChannel.PHONE: PHONE_EVIDENCE,
+    EventChannel.EMAIL: {"email_text": "From: alice@example.com\n\nPlease go ahead."},
+    EventChannel.IN_PERSON: {"signed_slip": True},
+}
+
+
+def draft_for(order: Order) -> Estimate:
+    """A draft to send: written by the order's technician where the order takes an estimate
+    now; elsewhere a draft left over from earlier (the functions must refuse to send it)."""
+    try:
+        estimates.draft_kind(order)
+    except workflow.WrongState:
+        writer = None
+    else:
+        writer = order.technician
+    if writer is not None:
+        return write_estimate(order, writer, lines=LINES,
+                              required_to_finish=order.pending_supplement == P.REQUIRED)
+    left = estimates.open_draft(order)
+    if left is None:
+        number = order.estimates.count() + 1
+        left = Estimate.objects.create(order=order, number=number, kind=EstimateKind.MAIN,
+                                       created_by=order.received_by, repair_days=2)
+        EstimateLine.objects.create(estimate=left, line_kind="work", description="Left over",
+                                    quantity=Decimal("1"), unit_price=Decimal("10.00"))
+    return left
+
+
+def _send(order, actor):
+    return workflow.send_estimate(order=order, actor=actor, estimate=draft_for(order))
+
+
+def _decide(function: str):
+    def call(order, actor, note=NOTE):
+        return getattr(workflow, function)(
+            order=order, actor=actor, channel=EventChannel.PHONE, evidence=PHONE_EVIDENCE,
+            note=note,
+        )
+
+    return call
 
 
 # How to make each transition with valid inputs. The sweeps' functions take no actor.
@@ -79,17 +196,20 @@ def _confirm_disposal(order, actor, note=NOTE):
 
 CALLS = {
     "start_diagnosis": lambda order, actor: workflow.start_diagnosis(order=order, actor=actor),
-    "send_estimate": lambda order, actor: workflow.send_estimate(order=order, actor=actor),
+    "send_estimate": _send,
+    "revise_estimate": _send,
+    "send_supplement": _send,
     "declare_not_repairable": lambda order, actor, note=NOTE: workflow.declare_not_repairable(
         order=order, actor=actor, note=note
     ),
-    "approve": lambda order, actor: workflow.approve(
-        order=order, actor=actor, channel=EventChannel.PHONE
-    ),
-    "refuse": lambda order, actor: workflow.refuse(
-        order=order, actor=actor, channel=EventChannel.PHONE
-    ),
+    "approve": _decide("approve"),
+    "approve_supplement": _decide("approve"),
+    "refuse": _decide("refuse"),
+    "refuse_supplement": _decide("refuse"),
+    "refuse_required_supplement": _decide("refuse"),
     "lapse_decision": _lapse_decision,
+    "lapse_supplement": _lapse_decision,
+    "lapse_required_supplement": _lapse_decision,
     "start_repair": lambda order, actor: workflow.start_repair(order=order, actor=actor),
     "finish_works": lambda order, actor: workflow.finish_works(order=order, actor=actor),
     "pass_test": lambda order, actor, note=NOTE: workflow.record_test(
@@ -124,30 +244,50 @@ class Snapshot:
     status: str
     version: int
     events: int
+    pending: str = P.NONE
+    # The estimates past the draft stage, with their status, and the messages queued.
+    estimates: tuple = ()
+    messages: int = 0
 
 
 def snapshot(order: Order) -> Snapshot:
     row = Order.objects.get(pk=order.pk)
-    return Snapshot(row.status, row.version, OrderEvent.objects.filter(order=order).count())
+    return Snapshot(
+        row.status, row.version, OrderEvent.objects.filter(order=order).count(),
+        row.pending_supplement,
+        tuple(row.estimates.exclude(status=EstimateStatus.DRAFT).order_by("number")
+              .values_list("number", "status")),
+        Message.objects.filter(order=order).count(),
+    )
 
 
 def _cases(*, allowed: bool):
     for name, t in TRANSITIONS.items():
-        for source in sorted(t.sources):
+        for situation in SITUATIONS:
+            if not applies(name, situation):
+                continue
             for who in ACTORS:
                 if (who in t.roles) == allowed:
-                    yield pytest.param(name, str(source), who, id=f"{name}-{source}-{who}")
+                    yield pytest.param(name, situation, who,
+                                       id=f"{name}-{situation_id(situation)}-{who}")
 
 
 def _wrong_state_cases():
-    for name, t in TRANSITIONS.items():
-        for state in Status.values:
-            if state not in t.sources:
-                yield pytest.param(name, state, id=f"{name}-{state}")
+    """Each function, from every situation where none of the transitions it makes applies."""
+    for name in TRANSITIONS:
+        if name in FUNCTION and FUNCTION[name] in FAMILIES and FAMILIES[FUNCTION[name]][0] != name:
+            continue  # one of a family: the family's first one stands for the function
+        for situation in SITUATIONS:
+            if not any(applies(member, situation) for member in family(name)):
+                yield pytest.param(name, situation, id=f"{name}-{situation_id(situation)}")
 
 
 def _first_allowed(t) -> str:
     return next(who for who in ACTORS if who in t.roles)
+
+
+def first_situation(name: str) -> tuple[str, str]:
+    return next(s for s in SITUATIONS if applies(name, s))
 
 
 # --- the table itself -------------------------------------------------------------------------
@@ -160,6 +300,21 @@ def test_every_transition_of_the_table_is_exercised_here():
         assert t.roles <= set(ACTORS), f"{name} names a role nobody has"
         assert t.sources <= set(Status.values) and t.target in Status.values
         assert t.manual == (SYSTEM not in t.roles)
+        assert callable(getattr(workflow, function_of(name)))
+        if t.pending is not None:
+            # Only a decision that is awaited has a kind of estimate it is awaited on.
+            assert AD in t.sources and t.pending <= set(P.values)
+        assert any(applies(name, s) for s in SITUATIONS), f"{name} never applies"
+
+
+def test_each_function_makes_at_most_one_transition_in_any_situation():
+    for head, names in FAMILIES.items():
+        assert all(function_of(name) == head for name in names)
+        # One function, one set of roles: who may ask does not depend on the situation.
+        assert len({TRANSITIONS[name].roles for name in names}) == 1, head
+        for situation in SITUATIONS:
+            applying = [name for name in names if applies(name, situation)]
+            assert len(applying) <= 1, (head, situation, applying)
 
 
 def test_only_issued_and_disposed_are_final_and_every_state_is_reachable():
@@ -175,12 +330,13 @@ def test_only_issued_and_disposed_are_final_and_every_state_is_reachable():
     assert reached == set(Status.values)
 
 
-@pytest.mark.parametrize("name,source,who", list(_cases(allowed=True)))
+@pytest.mark.parametrize("name,situation,who", list(_cases(allowed=True)))
 def test_an_allowed_actor_moves_the_order_and_one_event_says_so(
-    name, source, who, make_order, users_by_role
+    name, situation, who, make_situation, users_by_role
 ):
     t = TRANSITIONS[name]
-    order = make_order(source)
+    source, _ = situation
+    order = make_situation(*situation)
     actor = actor_for(who, users_by_role)
     before = snapshot(order)
     last_event = OrderEvent.objects.filter(order=order).latest("pk").pk
@@ -201,19 +357,24 @@ def test_an_allowed_actor_moves_the_order_and_one_event_says_so(
     assert event.channel == expected_channel(name, actor)
     if "note" in t.needs:
         assert event.note == NOTE
+    if t.target != AD:
+        # A decision taken, or none awaited any more: nothing is pending.
+        assert order.pending_supplement == P.NONE
 
 
-@pytest.mark.parametrize("name,source,who", list(_cases(allowed=False)))
+@pytest.mark.parametrize("name,situation,who", list(_cases(allowed=False)))
 def test_an_actor_whose_role_is_not_listed_is_not_allowed_and_nothing_changes(
-    name, source, who, make_order, users_by_role
+    name, situation, who, make_situation, users_by_role
 ):
-    order = make_order(source)
+    source, _ = situation
+    order = make_situation(*situation)
     actor = actor_for(who, users_by_role)
     assert not workflow.is_allowed(name, order, actor)
     assert name not in {t.name for t in workflow.allowed_transitions(order, actor)}
     if name in SYSTEM_ONLY:
         # The sweep's function takes no actor: no page or person can make this change.
-        assert "actor" not in inspect.signature(getattr(workflow, name)).parameters
+        function = getattr(workflow, function_of(name))
+        assert "actor" not in inspect.signature(function).parameters
         return
     before = snapshot(order)
 
@@ -224,12 +385,14 @@ def test_an_actor_whose_role_is_not_listed_is_not_allowed_and_nothing_changes(
     assert order.status == source
 
 
-@pytest.mark.parametrize("name,state", list(_wrong_state_cases()))
+@pytest.mark.parametrize("name,situation", list(_wrong_state_cases()))
 def test_from_a_state_not_in_sources_the_order_is_named_and_nothing_changes(
-    name, state, make_order, users_by_role
+    name, situation, make_situation, users_by_role
 ):
-    order = make_order(state)
+    order = make_situation(*situation)
     actor = actor_for(_first_allowed(TRANSITIONS[name]), users_by_role)
+    for member in family(name):
+        assert not workflow.is_allowed(member, order, actor)
     before = snapshot(order)
 
     with pytest.raises(workflow.WrongState) as raised:
@@ -239,13 +402,14 @@ def test_from_a_state_not_in_sources_the_order_is_named_and_nothing_changes(
     assert snapshot(order) == before
 
 
-@pytest.mark.parametrize("state", Status.values)
-def test_allowed_transitions_lists_what_the_table_allows(state, make_order, users_by_role):
-    order = make_order(state)
+@pytest.mark.parametrize("situation", SITUATIONS, ids=situation_id)
+def test_allowed_transitions_lists_what_the_table_allows(situation, make_situation,
+                                                         users_by_role):
+    order = make_situation(*situation)
     for who in ACTORS:
         expected = [
             name for name, t in TRANSITIONS.items()
-            if t.manual and state in t.sources and who in t.roles
+            if t.manual and applies(name, situation) and who in t.roles
         ]
         actor = actor_for(who, users_by_role)
         assert [t.name for t in workflow.allowed_transitions(order, actor)] == expected, who
@@ -255,8 +419,10 @@ def test_a_user_with_several_roles_may_do_what_each_role_may(make_order):
     both = make_user("terry", Role.TECHNICIAN, Role.RECEPTIONIST)
     order = make_order(Status.RECEIVED)
     workflow.start_diagnosis(order=order, actor=Actor.staff(both))
-    workflow.send_estimate(order=order, actor=Actor.staff(both))
-    workflow.approve(order=order, actor=Actor.staff(both), channel=EventChannel.IN_PERSON)
+    draft = write_estimate(order, both)
+    workflow.send_estimate(order=order, actor=Actor.staff(both), estimate=draft)
+    workflow.approve(order=order, actor=Actor.staff(both), channel=EventChannel.IN_PERSON,
+                     evidence={"signed_slip": True})
     order.refresh_from_db()
     assert (order.status, order.technician) == (Status.APPROVED, both)
 
@@ -278,7 +444,7 @@ def test_an_old_expected_version_is_a_conflict_that_names_the_order(make_order, 
     with pytest.raises(workflow.Conflict) as raised:
         workflow.approve(
             order=order, actor=Actor.staff(receptionist), channel=EventChannel.PHONE,
-            expected_version=order.version - 1,
+            evidence=PHONE_EVIDENCE, expected_version=order.version - 1,
         )
     assert order.display_number in raised.value.message
     assert snapshot(order) == before
@@ -296,38 +462,70 @@ def test_start_diagnosis_records_the_technician(make_order, technician):
 
 
 @pytest.mark.parametrize(
-    "name,source,reason",
+    "name,situation,reason",
     [
-        ("refuse", Status.APPROVED, UnrepairedReason.REFUSED),
-        ("declare_not_repairable", Status.DIAGNOSING, UnrepairedReason.NOT_REPAIRABLE),
-        ("lapse_decision", Status.AWAITING_DECISION, UnrepairedReason.DECISION_LAPSED),
+        ("refuse", (Status.RECEIVED, P.NONE), UnrepairedReason.REFUSED),
+        ("refuse", (Status.DIAGNOSING, P.NONE), UnrepairedReason.REFUSED),
+        ("refuse", (AD, P.NONE), UnrepairedReason.REFUSED),
+        ("refuse", (Status.APPROVED, P.NONE), UnrepairedReason.REFUSED),
+        ("refuse_required_supplement", (AD, P.REQUIRED), UnrepairedReason.REFUSED),
+        ("declare_not_repairable", (Status.DIAGNOSING, P.NONE), UnrepairedReason.NOT_REPAIRABLE),
+        ("lapse_decision", (AD, P.NONE), UnrepairedReason.DECISION_LAPSED),
+        ("lapse_required_supplement", (AD, P.REQUIRED), UnrepairedReason.DECISION_LAPSED),
     ],
+    ids=lambda value: situation_id(value) if isinstance(value, tuple) else str(value),
 )
 def test_a_return_unrepaired_says_why_and_when_it_became_ready(
-    name, source, reason, make_order, users_by_role
+    name, situation, reason, make_situation, users_by_role
 ):
-    order = make_order(source)
+    order = make_situation(*situation)
     actor = actor_for(_first_allowed(TRANSITIONS[name]), users_by_role)
     CALLS[name](order, actor)
     order.refresh_from_db()
     assert order.status == Status.READY_UNREPAIRED
     assert order.unrepaired_reason == reason
     assert order.ready_at is not None
+    assert order.pending_supplement == P.NONE
+    message = Message.objects.filter(order=order).latest("pk")
+    assert message.event == "ready_unrepaired"
 
 
+@pytest.mark.parametrize("name", ["refuse_supplement", "lapse_supplement"])
+def test_without_an_optional_supplement_the_repair_goes_on(name, make_situation, users_by_role):
+    order = make_situation(AD, P.OPTIONAL)
+    actor = actor_for(_first_allowed(TRANSITIONS[name]), users_by_role)
+    messages = Message.objects.filter(order=order).count()
+    CALLS[name](order, actor)
+    order.refresh_from_db()
+    assert (order.status, order.pending_supplement) == (Status.REPAIRING, P.NONE)
+    assert (order.unrepaired_reason, order.ready_at) == ("", None)
+    assert Message.objects.filter(order=order).count() == messages  # nothing to tell yet
+
+
+@pytest.mark.parametrize(
+    "situation", [(Status.DIAGNOSING, P.NONE), (AD, P.NONE), (Status.REPAIRING, P.NONE),
+                  (AD, P.OPTIONAL)],
+    ids=situation_id,
+)
 def test_send_estimate_starts_six_months_of_decision_in_the_centers_calendar(
-    make_order, technician
+    situation, make_situation, technician
 ):
-    order = make_order(Status.DIAGNOSING)
+    order = make_situation(*situation)
+    draft = draft_for(order)
     before = timezone.now()
-    workflow.send_estimate(order=order, actor=Actor.staff(technician))
+    workflow.send_estimate(order=order, actor=Actor.staff(technician), estimate=draft)
     after = timezone.now()
     order.refresh_from_db()
+    draft.refresh_from_db()
     assert before <= order.estimate_sent_at <= after
     assert order.decision_due == months_later(order.estimate_sent_at, workflow.DECISION_MONTHS)
     assert workflow.DECISION_MONTHS == 6
     assert order.events.latest("pk").at == order.estimate_sent_at
     assert order.decided_at is None
+    assert (draft.status, draft.sent_at, draft.sent_by, draft.decision_due) == (
+        EstimateStatus.SENT, order.estimate_sent_at, technician, order.decision_due
+    )
+    assert workflow.current_estimate(order) == draft
 
 
 # --- decisions: who, through which channel ----------------------------------------------------
@@ -335,23 +533,32 @@ def test_send_estimate_starts_six_months_of_decision_in_the_centers_calendar(
 DECISIONS = [name for name, t in TRANSITIONS.items() if "channel" in t.needs]
 
 
-def test_the_decisions_are_approve_and_refuse():
-    assert sorted(DECISIONS) == ["approve", "refuse"]
+def test_the_decisions_are_approve_and_refuse_of_either_estimate():
+    assert sorted(DECISIONS) == ["approve", "approve_supplement", "refuse",
+                                 "refuse_required_supplement", "refuse_supplement"]
+    assert {function_of(name) for name in DECISIONS} == {"approve", "refuse"}
+
+
+def _decision_situation(name: str) -> tuple[str, str]:
+    return next(s for s in SITUATIONS if s[0] == AD and applies(name, s))
 
 
 @pytest.mark.parametrize("channel", workflow.STAFF_DECISION_CHANNELS)
 @pytest.mark.parametrize("name", DECISIONS)
 @pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.MANAGER])
 def test_staff_record_a_decision_with_its_channel_and_evidence(
-    role, name, channel, make_order, users_by_role
+    role, name, channel, make_situation, users_by_role
 ):
-    order = make_order(Status.AWAITING_DECISION)
-    evidence = {"taken_by": "Rita", "text": "Yes, go ahead with the repair."}
-    getattr(workflow, name)(
-        order=order, actor=Actor.staff(users_by_role[role]), channel=channel, evidence=evidence
+    order = make_situation(*_decision_situation(name))
+    current = workflow.current_estimate(order)
+    evidence = EVIDENCE[channel]
+    getattr(workflow, function_of(name))(
+        order=order, actor=Actor.staff(users_by_role[role]), channel=channel, evidence=evidence,
+        note=NOTE,
     )
     event = order.events.latest("pk")
-    assert (event.action, event.channel, event.evidence) == (name, channel, evidence)
+    assert (event.action, event.channel, event.note) == (name, channel, NOTE)
+    assert event.evidence == {**evidence, "estimate": current.display_number}
     order.refresh_from_db()
     assert order.decided_at is not None
 
@@ -362,23 +569,29 @@ def test_staff_record_a_decision_with_its_channel_and_evidence(
 @pytest.mark.parametrize("name", DECISIONS)
 @pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.MANAGER])
 def test_staff_decision_without_a_phone_email_or_visit_is_refused(
-    role, name, channel, make_order, users_by_role
+    role, name, channel, make_situation, users_by_role
 ):
-    order = make_order(Status.AWAITING_DECISION)
+    order = make_situation(*_decision_situation(name))
     before = snapshot(order)
-    with pytest.raises(workflow.Refused):
-        getattr(workflow, name)(
-            order=order, actor=Actor.staff(users_by_role[role]), channel=channel
+    # Evidence of every kind: only the channel is wrong.
+    evidence = {key: value for each in EVIDENCE.values() for key, value in each.items()}
+    with pytest.raises(workflow.Refused) as raised:
+        getattr(workflow, function_of(name))(
+            order=order, actor=Actor.staff(users_by_role[role]), channel=channel,
+            evidence=evidence, note=NOTE,
         )
+    assert "telephone, email or in person" in raised.value.message
     assert snapshot(order) == before
 
 
 @pytest.mark.parametrize("channel", ["", EventChannel.PHONE, EventChannel.STAFF])
 @pytest.mark.parametrize("name", DECISIONS)
-def test_a_customers_decision_is_recorded_from_the_order_page(name, channel, make_order):
-    order = make_order(Status.AWAITING_DECISION)
+def test_a_customers_decision_is_recorded_from_the_order_page(name, channel, make_situation):
+    order = make_situation(*_decision_situation(name))
+    current = workflow.current_estimate(order)
     evidence = {"ip": "203.0.113.7", "user_agent": "Mozilla/5.0"}
-    getattr(workflow, name)(
+    # The customer gives no reason for refusing unless they want to.
+    getattr(workflow, function_of(name))(
         order=order, actor=Actor.customer(), channel=channel, evidence=evidence
     )
     event = order.events.latest("pk")
@@ -386,7 +599,7 @@ def test_a_customers_decision_is_recorded_from_the_order_page(name, channel, mak
     assert (event.actor_kind, event.actor, event.channel) == (
         ActorKind.CUSTOMER, None, EventChannel.ORDER_PAGE
     )
-    assert event.evidence == evidence
+    assert event.evidence == {**evidence, "estimate": current.display_number}
 
 
 # --- notes ------------------------------------------------------------------------------------
@@ -396,17 +609,19 @@ NOTED = [name for name, t in TRANSITIONS.items() if "note" in t.needs]
 
 def test_the_transitions_that_need_a_note():
     assert sorted(NOTED) == ["confirm_disposal", "declare_not_repairable", "fail_test",
-                             "pass_test"]
+                             "pass_test", "refuse", "refuse_required_supplement",
+                             "refuse_supplement"]
 
 
 @pytest.mark.parametrize("note", ["", "   ", "\n\t "])
 @pytest.mark.parametrize("name", NOTED)
 def test_a_transition_that_needs_a_note_is_refused_without_one(
-    name, note, make_order, users_by_role
+    name, note, make_situation, users_by_role
 ):
     t = TRANSITIONS[name]
-    order = make_order(sorted(t.sources)[0])
+    order = make_situation(*first_situation(name))
     actor = actor_for(_first_allowed(t), users_by_role)
+    assert actor.kind == ActorKind.STAFF
     before = snapshot(order)
     with pytest.raises(workflow.Refused):
         CALLS[name](order, actor, note=note)
@@ -497,8 +712,13 @@ def test_issue_with_neither_code_nor_document_is_refused(
 # --- deadlines of the system's transitions ----------------------------------------------------
 
 
-def test_lapse_decision_waits_for_the_decision_deadline(make_order):
-    order = make_order(Status.AWAITING_DECISION)
+@pytest.mark.parametrize(
+    "pending,target",
+    [(P.NONE, Status.READY_UNREPAIRED), (P.OPTIONAL, Status.REPAIRING),
+     (P.REQUIRED, Status.READY_UNREPAIRED)],
+)
+def test_lapse_decision_waits_for_the_decision_deadline(pending, target, make_situation):
+    order = make_situation(AD, pending)
     due = order.decision_due
     assert due > timezone.now()
     before = snapshot(order)
@@ -507,11 +727,14 @@ def test_lapse_decision_waits_for_the_decision_deadline(make_order):
             workflow.lapse_decision(order=order, now=early)
     assert snapshot(order) == before
 
+    current = workflow.current_estimate(order)
     workflow.lapse_decision(order=order, now=due)
     order.refresh_from_db()
-    assert order.status == Status.READY_UNREPAIRED
-    assert order.ready_at == due
+    assert order.status == target
+    assert order.ready_at == (due if target == Status.READY_UNREPAIRED else None)
     assert order.events.latest("pk").at == due
+    current.refresh_from_db()
+    assert current.status == EstimateStatus.LAPSED
 
 
 def _start_clock(order, reached_at):
@@ -652,7 +875,9 @@ def test_a_copy_is_reprinted_in_every_state_but_the_closed_ones(state, make_orde
     assert pickup_code_matches(new, stored)
     assert not pickup_code_matches(order._pickup_code, stored)
     # The version rises: a page loaded before the reprint can no longer issue with the old code.
-    assert snapshot(order) == Snapshot(before.status, before.version + 1, before.events + 1)
+    assert snapshot(order) == dataclasses.replace(
+        before, version=before.version + 1, events=before.events + 1
+    )
 
 
 @pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.CONSULTANT, Role.CASHIER])
@@ -685,7 +910,7 @@ def test_replacing_the_link_revokes_the_old_token(role, make_order, users_by_rol
     assert (event.action, event.from_status, event.to_status) == (
         "link_replaced", Status.AWAITING_DECISION, Status.AWAITING_DECISION
     )
-    assert snapshot(order) == Snapshot(before.status, before.version, before.events + 1)
+    assert snapshot(order) == dataclasses.replace(before, events=before.events + 1)
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -710,7 +935,8 @@ def test_a_repeated_intake_submission_makes_one_order_and_only_the_last_code_wor
     ]
 
     desk = Actor.staff(receptionist)
-    workflow.refuse(order=order, actor=desk, channel=EventChannel.IN_PERSON)
+    workflow.refuse(order=order, actor=desk, channel=EventChannel.IN_PERSON,
+                    evidence={"signed_slip": True}, note="Will buy a new one")
     with pytest.raises(workflow.Refused):
         workflow.issue(order=order, actor=desk, pickup_code=first.pickup_code)
     workflow.issue(order=order, actor=desk, pickup_code=second.pickup_code)

@@ -1,0 +1,187 @@
+"""The estimate editor, the findings form and the printed decision slip."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from repaircenter.accounts.permissions import role_required
+from repaircenter.accounts.roles import STAFF_ROLES
+from repaircenter.core.models import CenterSettings
+
+from . import estimates, workflow
+from .forms import EstimateDetailsForm, EstimateLineForm
+from .models import Estimate, EstimateLine, Order
+from .selectors import estimate_editor
+from .workflow import Actor, WorkflowError
+
+WRITERS = tuple(estimates.WRITERS)
+
+
+def _editor(request, order: Order, *, details_form=None, line_form=None, status=200):
+    draft = order.draft_estimate
+    if details_form is None and draft is not None:
+        details_form = EstimateDetailsForm(initial={
+            "repair_days": draft.repair_days, "recommendation": draft.recommendation,
+            "internal_notes": draft.internal_notes,
+            "required_to_finish": draft.required_to_finish,
+        })
+    context = {
+        "order": order,
+        "draft": draft,
+        "current": order.current_estimate,
+        "details_form": details_form,
+        "line_form": line_form or EstimateLineForm(),
+        "price_list": estimates.price_list_for(order),
+        "can_start": estimates.can_write_estimate(order, Actor.staff(request.user)),
+    }
+    return render(request, "orders/estimate_editor.html", context, status=status)
+
+
+@require_GET
+@role_required(*WRITERS)
+def estimate(request, number: int):
+    return _editor(request, estimate_editor(number))
+
+
+def _act(request, number: int, action) -> object:
+    """Run `action` (a service call) and go back to the editor, with its error if it failed."""
+    try:
+        action()
+    except (WorkflowError, ValidationError) as error:
+        text = error.message if isinstance(error, WorkflowError) else " ".join(error.messages)
+        messages.error(request, text)
+    return redirect("staff:estimate", number=number)
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_start(request, number: int):
+    order = get_object_or_404(Order.objects.select_related("equipment"), number=number)
+    return _act(request, number, lambda: estimates.start_draft(
+        order=order, actor=Actor.staff(request.user)))
+
+
+def _draft(order_number: int, estimate_id: int) -> Estimate:
+    return get_object_or_404(
+        Estimate.objects.select_related("order"), pk=estimate_id, order__number=order_number
+    )
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_details(request, number: int, estimate_id: int):
+    draft = _draft(number, estimate_id)
+    form = EstimateDetailsForm(request.POST)
+    if not form.is_valid():
+        return _editor(request, estimate_editor(number), details_form=form, status=400)
+    return _act(request, number, lambda: estimates.update_details(
+        estimate=draft, actor=Actor.staff(request.user), **form.cleaned_data))
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_add_line(request, number: int, estimate_id: int):
+    draft = _draft(number, estimate_id)
+    form = EstimateLineForm(request.POST)
+    if not form.is_valid():
+        return _editor(request, estimate_editor(number), line_form=form, status=400)
+    return _act(request, number, lambda: estimates.add_line(
+        estimate=draft, actor=Actor.staff(request.user), **form.cleaned_data))
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_add_from_price_list(request, number: int, estimate_id: int, entry_id: int):
+    draft = _draft(number, estimate_id)
+    return _act(request, number, lambda: estimates.add_from_price_list(
+        estimate=draft, actor=Actor.staff(request.user), entry_id=entry_id))
+
+
+def _line(number: int, estimate_id: int, line_id: int) -> EstimateLine:
+    return get_object_or_404(
+        EstimateLine.objects.select_related("estimate__order"),
+        pk=line_id, estimate_id=estimate_id, estimate__order__number=number,
+    )
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_update_line(request, number: int, estimate_id: int, line_id: int):
+    line = _line(number, estimate_id, line_id)
+    form = EstimateLineForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, _("Line not changed. %(errors)s") % {"errors": errors})
+        return redirect("staff:estimate", number=number)
+    data = form.cleaned_data
+    return _act(request, number, lambda: estimates.update_line(
+        line=line, actor=Actor.staff(request.user), description=data["description"],
+        quantity=data["quantity"], unit_price=data["unit_price"]))
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_remove_line(request, number: int, estimate_id: int, line_id: int):
+    line = _line(number, estimate_id, line_id)
+    return _act(request, number, lambda: estimates.remove_line(
+        line=line, actor=Actor.staff(request.user)))
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_discard(request, number: int, estimate_id: int):
+    draft = _draft(number, estimate_id)
+    return _act(request, number, lambda: estimates.discard_draft(
+        estimate=draft, actor=Actor.staff(request.user)))
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_send(request, number: int, estimate_id: int):
+    draft = _draft(number, estimate_id)
+    try:
+        version = int(request.POST["version"])
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest(_("The form was incomplete; reload the page and retry."))
+    try:
+        workflow.send_estimate(
+            order=draft.order, actor=Actor.staff(request.user), estimate=draft,
+            expected_version=version,
+        )
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("staff:estimate", number=number)
+    messages.success(request, _("Estimate %(number)s sent to the customer.")
+                     % {"number": draft.display_number})
+    return redirect("staff:order", number=number)
+
+
+@require_POST
+@role_required(*WRITERS)
+def findings(request, number: int):
+    order = get_object_or_404(Order, number=number)
+    text = request.POST.get("findings", "").strip()[:8000]
+    try:
+        workflow.record_findings(order=order, actor=Actor.staff(request.user), findings=text)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Findings saved."))
+    return redirect("staff:order", number=number)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def decision_slip(request, number: int):
+    """The estimate on paper, for the customer at the counter to sign their decision."""
+    order = estimate_editor(number)
+    current = order.current_estimate
+    if current is None:
+        messages.error(request, _("No estimate is awaiting the customer's decision."))
+        return redirect("staff:order", number=number)
+    return render(request, "orders/decision_slip.html", {
+        "order": order, "estimate": current, "center": CenterSettings.load(),
+    })
