@@ -22,6 +22,8 @@ WRITERS = tuple(estimates.WRITERS)
 
 def _editor(request, order: Order, *, details_form=None, line_form=None, status=200):
     draft = order.draft_estimate
+    if draft is not None and draft.kind != estimates.kind_needed(order):
+        draft = None  # left from an earlier stage; starting a draft replaces it
     if details_form is None and draft is not None:
         details_form = EstimateDetailsForm(initial={
             "repair_days": draft.repair_days, "recommendation": draft.recommendation,
@@ -46,13 +48,16 @@ def estimate(request, number: int):
     return _editor(request, estimate_editor(number))
 
 
-def _act(request, number: int, action) -> object:
-    """Run `action` (a service call) and go back to the editor, with its error if it failed."""
+def _act(request, number: int, service, done: str, **arguments) -> object:
+    """Call the estimate `service` as this user and go back to the editor, saying `done` or
+    what went wrong."""
     try:
-        action()
+        service(actor=Actor.staff(request.user), **arguments)
     except (WorkflowError, ValidationError) as error:
         text = error.message if isinstance(error, WorkflowError) else " ".join(error.messages)
         messages.error(request, text)
+    else:
+        messages.success(request, done)
     return redirect("staff:estimate", number=number)
 
 
@@ -60,8 +65,10 @@ def _act(request, number: int, action) -> object:
 @role_required(*WRITERS)
 def estimate_start(request, number: int):
     order = get_object_or_404(Order.objects.select_related("equipment"), number=number)
-    return _act(request, number, lambda: estimates.start_draft(
-        order=order, actor=Actor.staff(request.user)))
+    return _act(
+        request, number, estimates.start_draft, _("Draft started."),
+        order=order,
+    )
 
 
 def _draft(order_number: int, estimate_id: int) -> Estimate:
@@ -77,8 +84,10 @@ def estimate_details(request, number: int, estimate_id: int):
     form = EstimateDetailsForm(request.POST)
     if not form.is_valid():
         return _editor(request, estimate_editor(number), details_form=form, status=400)
-    return _act(request, number, lambda: estimates.update_details(
-        estimate=draft, actor=Actor.staff(request.user), **form.cleaned_data))
+    return _act(
+        request, number, estimates.update_details, _("Details saved."),
+        estimate=draft, **form.cleaned_data,
+    )
 
 
 @require_POST
@@ -88,16 +97,20 @@ def estimate_add_line(request, number: int, estimate_id: int):
     form = EstimateLineForm(request.POST)
     if not form.is_valid():
         return _editor(request, estimate_editor(number), line_form=form, status=400)
-    return _act(request, number, lambda: estimates.add_line(
-        estimate=draft, actor=Actor.staff(request.user), **form.cleaned_data))
+    return _act(
+        request, number, estimates.add_line, _("Line added."),
+        estimate=draft, **form.cleaned_data,
+    )
 
 
 @require_POST
 @role_required(*WRITERS)
 def estimate_add_from_price_list(request, number: int, estimate_id: int, entry_id: int):
     draft = _draft(number, estimate_id)
-    return _act(request, number, lambda: estimates.add_from_price_list(
-        estimate=draft, actor=Actor.staff(request.user), entry_id=entry_id))
+    return _act(
+        request, number, estimates.add_from_price_list, _("Line added from the price list."),
+        estimate=draft, entry_id=entry_id,
+    )
 
 
 def _line(number: int, estimate_id: int, line_id: int) -> EstimateLine:
@@ -117,25 +130,31 @@ def estimate_update_line(request, number: int, estimate_id: int, line_id: int):
         messages.error(request, _("Line not changed. %(errors)s") % {"errors": errors})
         return redirect("staff:estimate", number=number)
     data = form.cleaned_data
-    return _act(request, number, lambda: estimates.update_line(
-        line=line, actor=Actor.staff(request.user), description=data["description"],
-        quantity=data["quantity"], unit_price=data["unit_price"]))
+    return _act(
+        request, number, estimates.update_line, _("Line saved."),
+        line=line, description=data["description"], quantity=data["quantity"],
+        unit_price=data["unit_price"],
+    )
 
 
 @require_POST
 @role_required(*WRITERS)
 def estimate_remove_line(request, number: int, estimate_id: int, line_id: int):
     line = _line(number, estimate_id, line_id)
-    return _act(request, number, lambda: estimates.remove_line(
-        line=line, actor=Actor.staff(request.user)))
+    return _act(
+        request, number, estimates.remove_line, _("Line removed."),
+        line=line,
+    )
 
 
 @require_POST
 @role_required(*WRITERS)
 def estimate_discard(request, number: int, estimate_id: int):
     draft = _draft(number, estimate_id)
-    return _act(request, number, lambda: estimates.discard_draft(
-        estimate=draft, actor=Actor.staff(request.user)))
+    return _act(
+        request, number, estimates.discard_draft, _("Draft discarded."),
+        estimate=draft,
+    )
 
 
 @require_POST

@@ -57,17 +57,20 @@ def draft_kind(order: Order) -> str:
     )
 
 
-def can_write_estimate(order: Order, actor: Actor) -> bool:
-    if not actor.roles & WRITERS:
-        return False
+def kind_needed(order: Order) -> str | None:
+    """The kind of estimate the order can take now, or None."""
     try:
-        draft_kind(order)
+        return draft_kind(order)
     except WrongState:
-        return False
-    return True
+        return None
+
+
+def can_write_estimate(order: Order, actor: Actor) -> bool:
+    return bool(actor.roles & WRITERS) and kind_needed(order) is not None
 
 
 def open_draft(order: Order) -> Estimate | None:
+    """The order's draft, if any (at most one: a database constraint)."""
     return order.estimates.filter(status=EstimateStatus.DRAFT).first()
 
 
@@ -81,8 +84,12 @@ def start_draft(*, order: Order, actor: Actor) -> Estimate:
     _require_writer(actor)
     kind = draft_kind(order)
     existing = open_draft(order)
-    if existing is not None:
+    if existing is not None and existing.kind == kind:
         return existing
+    if existing is not None:
+        # A draft of the kind the order no longer takes (an estimate left unsent when the
+        # customer decided on another) can never be sent: make way for the right kind.
+        existing.delete()
     number = (order.estimates.aggregate(n=Max("number"))["n"] or 0) + 1
     previous = (
         order.estimates.filter(status=EstimateStatus.SENT, kind=kind).order_by("-number").first()

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -255,6 +256,15 @@ class OrderEvent(models.Model):
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.action, self.action))
+
+    @property
+    def call_time(self) -> datetime.datetime | None:
+        """When the customer called, for a decision taken by telephone."""
+        text = self.evidence.get("call_time")
+        try:
+            return datetime.datetime.fromisoformat(text) if text else None
+        except ValueError:
+            return None
 
 
 # --- estimates ----------------------------------------------------------------------------------

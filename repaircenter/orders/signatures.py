@@ -33,7 +33,7 @@ def save_signature(order_id: int, data_url: str) -> str:
             clean = image.convert("LA")
             out = io.BytesIO()
             clean.save(out, format="PNG", optimize=True)
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise ValidationError(_("The signature could not be read; ask for it again.")) from None
     path = f"signatures/{order_id}/{uuid.uuid4().hex}.png"
     return default_storage.save(path, ContentFile(out.getvalue()))

@@ -14,6 +14,8 @@ urlpatterns = [
     path("orders/<int:number>/intake-order/", views.intake_order, name="intake_order"),
     path("orders/<int:number>/label/", views.label, name="label"),
     path("orders/<int:number>/photos/<int:pk>/", views.photo, name="photo"),
+    path("orders/<int:number>/events/<int:event_id>/signature/", views.signature,
+         name="signature"),
     path("orders/<int:number>/do/<slug:action>/", views.order_action, name="order_action"),
     path("orders/<int:number>/link/", views.replace_link, name="replace_link"),
     path("orders/<int:number>/findings/", estimate_views.findings, name="findings"),

@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +22,7 @@ from . import workflow
 from .credentials import format_pickup_code, portal_url
 from .estimates import WRITERS, can_write_estimate
 from .forms import IntakeForm, SearchForm, TransitionForm
-from .models import EquipmentPhoto, EventChannel, Order, Status
+from .models import EquipmentPhoto, EventChannel, Order, OrderEvent, Status
 from .selectors import QUEUES, order_page, queue_counts, queue_orders, search_orders
 from .signatures import save_signature
 from .workflow import TRANSITIONS, Actor, WorkflowError
@@ -167,6 +168,23 @@ def photo(request, number: int, pk: int):
     return response
 
 
+@require_GET
+@role_required(*ANY_STAFF)
+def signature(request, number: int, event_id: int):
+    """The signature a customer drew on the pad, as evidence of their decision."""
+    event = get_object_or_404(OrderEvent, pk=event_id, order__number=number)
+    path = event.evidence.get("signature_file")
+    if not path:
+        raise Http404
+    try:
+        handle = default_storage.open(path, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 # --- finding orders ---------------------------------------------------------------------------
 
 
@@ -245,13 +263,13 @@ def _decision_evidence(order: Order, data: dict) -> dict:
     return {}
 
 
-def _perform(name: str, order: Order, actor: Actor, data: dict) -> None:
+def _perform(name: str, order: Order, actor: Actor, data: dict, evidence: dict) -> None:
     """Call the workflow function behind the button `name` with what the form gave."""
     common = {"order": order, "actor": actor, "expected_version": data["version"]}
     note = data["note"]
-    decision = {"channel": data["channel"], "note": note, "estimate_id": data["estimate_id"]}
-    if name in DECISIONS:
-        decision["evidence"] = _decision_evidence(order, data)
+    # `as_action`: the decision the page offered must be the one the order awaits.
+    decision = {"channel": data["channel"], "note": note, "estimate_id": data["estimate_id"],
+                "evidence": evidence, "as_action": name}
     calls = {
         "start_diagnosis": lambda: workflow.start_diagnosis(**common, note=note),
         "declare_not_repairable": lambda: workflow.declare_not_repairable(**common, note=note),
@@ -289,12 +307,16 @@ def order_action(request, number: int, action: str):
     form = TransitionForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("The form was incomplete; reload the order and retry."))
+    evidence = {}
     try:
-        _perform(action, order, Actor.staff(request.user), form.cleaned_data)
-    except WorkflowError as error:
-        messages.error(request, error.message)
-    except ValidationError as error:  # an unreadable signature
-        messages.error(request, " ".join(error.messages))
+        if action in DECISIONS:
+            evidence = _decision_evidence(order, form.cleaned_data)
+        _perform(action, order, Actor.staff(request.user), form.cleaned_data, evidence)
+    except (WorkflowError, ValidationError) as error:  # ValidationError: an unreadable signature
+        if evidence.get("signature_file"):
+            default_storage.delete(evidence["signature_file"])  # nothing refers to it
+        text = error.message if isinstance(error, WorkflowError) else " ".join(error.messages)
+        messages.error(request, text)
     else:
         messages.success(
             request, _("%(action)s: done.") % {"action": transition.label}

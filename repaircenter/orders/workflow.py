@@ -594,6 +594,7 @@ def _decide(
     note: str,
     expected_version: int | None,
     estimate_id: int | None,
+    as_action: str | None,
 ) -> Order:
     """Record the customer's decision on the estimate they are waiting on now."""
     supplement = order.status == Status.AWAITING_DECISION and bool(order.pending_supplement)
@@ -606,6 +607,15 @@ def _decide(
     else:
         name = "refuse_supplement"
     _check(TRANSITIONS[name], order, actor)
+    if as_action is not None and as_action != name:
+        asked = TRANSITIONS[as_action].label if as_action in TRANSITIONS else as_action
+        raise WrongState(
+            _("Order %(number)s is waiting for a decision on %(what)s: “%(awaited)s” applies, "
+              "not “%(asked)s”. Look at the order again.")
+            % {"number": order.display_number, "awaited": TRANSITIONS[name].label,
+               "asked": asked,
+               "what": _("its supplementary estimate") if supplement else _("its estimate")}
+        )
     channel, evidence = _decision_evidence(actor, channel, evidence or {})
     if not approved and actor.kind == ActorKind.STAFF and not note.strip():
         raise Refused(_("Write the customer's reason for refusing."))
@@ -648,11 +658,14 @@ def approve(
     note: str = "",
     expected_version: int | None = None,
     estimate_id: int | None = None,
+    as_action: str | None = None,
 ) -> Order:
     """The customer approves the estimate awaiting their decision: its lines become agreed
-    works. `estimate_id`, when given, must name that estimate (a stale one is refused)."""
+    works. `estimate_id`, when given, must name that estimate (a stale one is refused);
+    `as_action`, when given, must name the decision the order awaits (from a page's button)."""
     return _decide(order, actor, approved=True, channel=channel, evidence=evidence, note=note,
-                   expected_version=expected_version, estimate_id=estimate_id)
+                   expected_version=expected_version, estimate_id=estimate_id,
+                   as_action=as_action)
 
 
 @transaction.atomic
@@ -665,12 +678,14 @@ def refuse(
     note: str = "",
     expected_version: int | None = None,
     estimate_id: int | None = None,
+    as_action: str | None = None,
 ) -> Order:
     """The customer refuses: any time before the repair starts, the equipment goes back
     unrepaired. Refusing a supplementary estimate continues the repair with the agreed lines,
     unless the technician marked that the repair cannot finish without it."""
     return _decide(order, actor, approved=False, channel=channel, evidence=evidence, note=note,
-                   expected_version=expected_version, estimate_id=estimate_id)
+                   expected_version=expected_version, estimate_id=estimate_id,
+                   as_action=as_action)
 
 
 @transaction.atomic

@@ -38,7 +38,8 @@ def staff_urls(make_order) -> list[str]:
     photo = EquipmentPhoto.objects.create(order=order, image=ContentFile(b"x", "x.jpg"))
     samples = {
         "number": order.number, "slug": "to-diagnose", "action": "start_diagnosis",
-        "pk": photo.pk,
+        "pk": photo.pk, "event_id": order.events.first().pk, "estimate_id": 1, "line_id": 1,
+        "entry_id": 1,
     }
     urls = []
     for pattern in staff_patterns():

@@ -12,9 +12,3 @@ def test_worker_once_runs_one_round_and_logs_start_and_stop(caplog):
     assert lines[0].startswith("worker: started")
     assert lines[-1] == "worker: stopped"
 
-
-def test_every_event_the_outbox_writes_has_a_label():
-    from repaircenter.notifications.models import EVENT_LABELS
-    from repaircenter.notifications.outbox import TEXTS
-
-    assert set(TEXTS) == set(EVENT_LABELS)

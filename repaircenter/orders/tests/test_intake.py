@@ -495,7 +495,8 @@ def test_reposting_the_form_of_a_closed_order_is_not_a_server_error(
     order = Order.objects.get()
     reception, tech = Actor.staff(receptionist), Actor.staff(technician)
     workflow.start_diagnosis(order=order, actor=tech)
-    workflow.refuse(order=order, actor=reception, channel="phone")
+    workflow.refuse(order=order, actor=reception, channel="phone",
+                    evidence={"said": "No, thank you"}, note="Will buy a new one")
     workflow.issue(order=order, actor=reception, pickup_code=code)
     digest = Order.objects.get().pickup_code_digest
 

@@ -10,9 +10,16 @@ from django.urls import reverse
 from PIL import Image
 
 from repaircenter.accounts.roles import Role
-from repaircenter.conftest import take_in
+from repaircenter.conftest import send_new_estimate, take_in, write_estimate
+from repaircenter.notifications.models import Message
 from repaircenter.orders import workflow
-from repaircenter.orders.models import EquipmentPhoto, EventChannel, Order, Status
+from repaircenter.orders.models import (
+    EquipmentPhoto,
+    EventChannel,
+    Order,
+    PendingSupplement,
+    Status,
+)
 from repaircenter.orders.workflow import TRANSITIONS, Actor
 
 R, T, C, K, M = (
@@ -24,16 +31,44 @@ R, T, C, K, M = (
 SPEC_ACTIONS = {
     Status.RECEIVED: {T: {"start_diagnosis"}, R: {"refuse"}},
     Status.DIAGNOSING: {T: {"send_estimate", "declare_not_repairable"}, R: {"refuse"}},
-    Status.AWAITING_DECISION: {R: {"approve", "refuse"}},
+    Status.AWAITING_DECISION: {T: {"revise_estimate"}, R: {"approve", "refuse"}},
     Status.APPROVED: {T: {"start_repair"}, R: {"refuse"}},
-    Status.REPAIRING: {T: {"finish_works"}},
+    Status.REPAIRING: {T: {"finish_works", "send_supplement"}},
     Status.TESTING: {T: {"pass_test", "fail_test"}},
     Status.READY_REPAIRED: {R: {"issue"}},
     Status.READY_UNREPAIRED: {R: {"issue"}},
     Status.DISPOSAL_DUE: {R: {"issue"}, M: {"confirm_disposal"}},
     Status.ISSUED: {},
     Status.DISPOSED: {},
+    # Awaiting a decision on a supplementary estimate written during the repair: the repair has
+    # started, so the whole repair can no longer be refused, only the supplement.
+    PendingSupplement.OPTIONAL: {
+        T: {"revise_estimate"}, R: {"approve_supplement", "refuse_supplement"},
+    },
+    PendingSupplement.REQUIRED: {
+        T: {"revise_estimate"}, R: {"approve_supplement", "refuse_required_supplement"},
+    },
 }
+# Every situation of an order the pages distinguish: each state, and the two supplements.
+SITUATIONS = [*Status.values, PendingSupplement.OPTIONAL, PendingSupplement.REQUIRED]
+
+
+@pytest.fixture
+def make_situation(make_order, technician):
+    """An order in a state, or awaiting a decision on an optional or required supplement."""
+
+    def make(situation: str) -> Order:
+        if situation in Status.values:
+            return make_order(situation)
+        order = make_order(Status.REPAIRING)
+        send_new_estimate(
+            order, technician, lines=(("Replace the battery", "1", "30.00"),),
+            required_to_finish=situation == PendingSupplement.REQUIRED,
+        )
+        assert (order.status, order.pending_supplement) == (Status.AWAITING_DECISION, situation)
+        return order
+
+    return make
 
 
 def spec_actions(status: str, role: str) -> set[str]:
@@ -59,6 +94,12 @@ def actions_section(content: str) -> str:
 def history_items(content: str) -> list[str]:
     timeline = content.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
     return [html.unescape(item) for item in timeline.split("<li>")[1:]]
+
+
+def message_rows(content: str) -> list[str]:
+    """The rows of the table of messages to the customer."""
+    table = content.split("Messages to the customer</h2>", 1)[1].split("</table>", 1)[0]
+    return [html.unescape(row) for row in table.split("<tbody>", 1)[1].split("<tr>")[1:]]
 
 
 def small_png() -> bytes:
@@ -109,19 +150,44 @@ def test_one_history_line_per_event_including_those_that_keep_the_state(
     assert "→" not in items[-1] and "Rita" in items[-1]
 
 
-def test_decision_evidence_shows_in_the_history(client, receptionist, make_order):
+@pytest.mark.parametrize(
+    ("channel", "evidence", "shown"),
+    [
+        (EventChannel.EMAIL, {"email_text": "Yes, go ahead <b>please</b>"},
+         ["(Email)", "The customer's email: Yes, go ahead <b>please</b>"]),
+        (EventChannel.PHONE, {"said": "Go ahead <b>please</b>"},
+         ["(Telephone)", "The customer said: “Go ahead <b>please</b>”"]),
+        (EventChannel.IN_PERSON, {"signed_slip": True},
+         ["(In person)", "Signed the printed decision slip"]),
+    ],
+)
+def test_decision_evidence_shows_in_the_history(
+    client, receptionist, make_order, channel, evidence, shown
+):
     order = make_order(Status.AWAITING_DECISION)
+    estimate = order.estimates.get()
     workflow.approve(
-        order=order, actor=Actor.staff(receptionist), channel=EventChannel.EMAIL,
-        evidence={"text": "Yes, go ahead <b>please</b>"},
+        order=order, actor=Actor.staff(receptionist), channel=channel, evidence=evidence,
     )
     client.force_login(receptionist)
     response = client.get(order_url(order))
     items = history_items(response.content.decode())
-    assert "Evidence: Yes, go ahead <b>please</b>" in items[-1]
-    assert "(Email)" in items[-1]
+    for text in [*shown, f"Estimate {estimate.display_number}", "Repair approved", "Rita"]:
+        assert text in items[-1], (text, items[-1])
     # The customer's words are text, not markup.
     assert "<b>please</b>" not in response.content.decode()
+
+
+def test_the_call_time_of_a_telephone_decision_is_readable(client, receptionist, make_order):
+    order = make_order(Status.AWAITING_DECISION)
+    workflow.approve(
+        order=order, actor=Actor.staff(receptionist), channel=EventChannel.PHONE,
+        evidence={"said": "Yes", "call_time": "2024-03-05T14:05:00+00:00"},
+    )
+    client.force_login(receptionist)
+    items = history_items(client.get(order_url(order)).content.decode())
+    assert "2024-03-0514:05" not in items[-1]
+    assert re.search(r"05 Mar 2024 14:05|2024-03-05 14:05", items[-1]), items[-1]
 
 
 def test_overdue_diagnostics_are_flagged(client, receptionist, make_order):
@@ -152,19 +218,43 @@ def test_unknown_order_is_404(client, receptionist, make_order):
 # --- the actions offered: exactly those the role may take in the state -----------------------
 
 
-@pytest.mark.parametrize("status", Status.values)
-def test_the_table_matches_the_spec(make_order, users_by_role, status):
-    order = make_order(status)
+@pytest.mark.parametrize("situation", SITUATIONS)
+def test_the_table_matches_the_spec(make_situation, users_by_role, situation):
+    order = make_situation(situation)
     for role, user in users_by_role.items():
         allowed = {t.name for t in workflow.allowed_transitions(order, Actor.staff(user))}
-        assert allowed == spec_actions(status, role), (status, role)
+        assert allowed == spec_actions(situation, role), (situation, role)
 
 
-@pytest.mark.parametrize("status", Status.values)
+CHANNELS = [("phone", "Telephone"), ("email", "Email"), ("in_person", "In person")]
+# What each channel's form asks for, besides the version, channel, estimate and note.
+CHANNEL_INPUTS = {
+    "phone": ['<textarea name="said" rows="2" required>', 'name="call_time"'],
+    "email": ['<textarea name="email_text" rows="4" required>'],
+    "in_person": ["<canvas", 'name="signature_data"', 'name="signed_slip"'],
+}
+
+
+def page_forms(section: str) -> list[tuple[str, str | None, str]]:
+    """(action, channel or None, the form's HTML) of every form in the section, in order."""
+    found = []
+    for chunk in section.split("<form ")[1:]:
+        form = chunk.split("</form>", 1)[0]
+        action = re.search(r'action="([^"]+)"', form).group(1)
+        channel = re.search(r'name="channel" value="([^"]*)"', form)
+        found.append((action, channel.group(1) if channel else None, form))
+    return found
+
+
+@pytest.mark.parametrize("situation", SITUATIONS)
 def test_the_buttons_are_exactly_the_allowed_transitions(
-    client, make_order, users_by_role, status
+    client, make_situation, users_by_role, situation
 ):
-    order = make_order(status)
+    """A plain action is one form; a decision is three, one per channel the customer used, in
+    a <details> named by the action; sending an estimate is a link to the editor."""
+    order = make_situation(situation)
+    current = order.estimates.filter(status="sent").order_by("-number").first()
+    editor_url = reverse("staff:estimate", args=[order.number])
     for role, user in users_by_role.items():
         client.force_login(user)
         response = client.get(order_url(order))
@@ -174,14 +264,42 @@ def test_the_buttons_are_exactly_the_allowed_transitions(
 
         for name in TRANSITIONS:
             shown = f'action="{action_url(order, name)}"' in section
-            assert shown == (name in {t.name for t in expected}), (status, role, name)
-        forms = re.findall(r'<form method="post" action="([^"]+)"', section)
-        assert forms == [action_url(order, t.name) for t in expected], (status, role)
+            is_form = name in {t.name for t in expected if "estimate" not in t.needs}
+            assert shown == is_form, (situation, role, name)
+
+        want_forms, want_buttons, want_links = [], [], []
+        for t in expected:
+            if "estimate" in t.needs:
+                want_links.append((editor_url, f"{t.label}…"))
+            elif "channel" in t.needs:
+                for channel, label in CHANNELS:
+                    want_forms.append((action_url(order, t.name), channel))
+                    want_buttons.append(f"{t.label} · {label}")
+            else:
+                want_forms.append((action_url(order, t.name), None))
+                want_buttons.append(str(t.label))
+        forms = page_forms(section)
+        assert [(a, c) for a, c, _ in forms] == want_forms, (situation, role)
         buttons = re.findall(r'<button type="submit"[^>]*>([^<]*)</button>', section)
-        buttons = [html.unescape(b) for b in buttons]
-        assert buttons == [str(t.label) for t in expected], (status, role)
+        assert [html.unescape(b) for b in buttons] == want_buttons, (situation, role)
+        links = re.findall(r'<a href="([^"]+)" role="button"[^>]*>([^<]*)</a>', section)
+        assert [(a, html.unescape(t)) for a, t in links] == want_links, (situation, role)
         # Each form carries the version it was drawn from.
-        assert section.count(f'name="version" value="{order.version}"') == len(expected)
+        assert section.count(f'name="version" value="{order.version}"') == len(want_forms)
+
+        for action, channel, form in forms:
+            if channel is None:
+                continue
+            # A decision form names the estimate the page showed, and asks for its evidence.
+            if current is not None:
+                assert f'name="estimate_id" value="{current.pk}"' in form
+            for needed in CHANNEL_INPUTS[channel]:
+                assert needed in form, (situation, role, channel, needed)
+        decisions = [t for t in expected if "channel" in t.needs]
+        summaries = re.findall(
+            r'<details class="decision">\s*<summary role="button"[^>]*>([^<]*)</summary>', section
+        )
+        assert [html.unescape(s) for s in summaries] == [str(t.label) for t in decisions]
         if not expected:
             assert "Nothing for your role to do on this order now." in section
         client.logout()
@@ -197,39 +315,58 @@ def test_only_a_manager_is_offered_issue_without_the_original(
     assert 'name="identity_document"' in client.get(order_url(order)).content.decode()
 
 
-# --- the query count does not grow with the history and the photos ---------------------------
+# --- the query count does not grow with the history, the photos, estimates and messages ------
 
 # session, user, the user's groups (roles), the order with its customer, equipment, kind,
-# technician and receiver, its events with their actors, its photos.
-ORDER_PAGE_QUERIES = 6
+# technician and receiver, its events with their actors, its photos, its estimates with who
+# sent them, their lines, its messages.
+ORDER_PAGE_QUERIES = 9
 
 
-def test_query_count_is_the_same_with_more_events_and_photos(
-    client, make_order, receptionist, manager, django_assert_num_queries
+def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(
+    client, make_order, receptionist, technician, manager, django_assert_num_queries
 ):
-    order = make_order(Status.DIAGNOSING)
+    order = make_order(Status.AWAITING_DECISION)
     other = make_order(Status.TESTING)  # other orders' rows change nothing
     client.force_login(manager)
     assert client.get(order_url(order)).status_code == 200  # the idle clock is stored now
 
     with django_assert_num_queries(ORDER_PAGE_QUERIES):
         small = client.get(order_url(order))
-    assert len(history_items(small.content.decode())) == 2
+    content = small.content.decode()
+    assert len(history_items(content)) == 3
+    assert content.count("<tr><td>Work</td>") == 2  # the current estimate, and in all estimates
+    assert order.messages.count() == 2
+    assert len(message_rows(content)) == 2
 
     for index in range(20):
         actor = receptionist if index % 2 else manager
         workflow.replace_portal_link(order=order, actor=Actor.staff(actor))
     for index in range(5):
         EquipmentPhoto.objects.create(order=order, image=ContentFile(small_png(), f"{index}.png"))
+    many_lines = tuple((f"Work {n}", "1", f"{n}.00") for n in range(1, 13))
+    for _ in range(3):  # three revisions of 12 lines each replace the first estimate
+        send_new_estimate(order, technician, lines=many_lines)
+    write_estimate(order, technician, lines=many_lines)  # and a draft of a fourth
     for _ in range(10):
         make_order(Status.RECEIVED)
     assert other.events.count() > 1
+    assert order.estimates.count() == 5
+    assert Message.objects.filter(order=order).count() == 5
 
     with django_assert_num_queries(ORDER_PAGE_QUERIES):
         large = client.get(order_url(order))
     content = large.content.decode()
-    assert len(history_items(content)) == 22
+    assert len(history_items(content)) == 26
     assert content.count(f'src="/staff/orders/{order.number}/photos/') == 5
+    # A revision starts as a copy of the estimate it replaces: 1, 13, 25, 37 lines, and the
+    # draft 49. The page shows the current one (37), then the four sent ones, not the draft.
+    sizes = [e.lines.count() for e in order.estimates.order_by("number")]
+    assert sizes == [1, 13, 25, 37, 49]
+    assert content.count("<tr><td>Work</td>") == 37 + (1 + 13 + 25 + 37)
+    rows = message_rows(content)
+    assert len(rows) == 5
+    assert sum("Estimate ready" in row for row in rows) == 4
 
 
 def test_refusal_and_disposal_ask_for_confirmation_and_others_do_not(client, make_order, manager):

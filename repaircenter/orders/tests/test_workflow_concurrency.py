@@ -23,15 +23,25 @@ which is how the product runs on SQLite.
 
 import sqlite3
 import threading
+import time
 import uuid
+from decimal import Decimal
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
-from repaircenter.conftest import take_in
-from repaircenter.orders import workflow
+from repaircenter.conftest import take_in, write_estimate
+from repaircenter.orders import estimates, workflow
 from repaircenter.orders.credentials import pickup_code_matches
-from repaircenter.orders.models import EventChannel, Order, OrderEvent, Status
+from repaircenter.orders.models import (
+    Estimate,
+    EstimateLine,
+    EstimateStatus,
+    EventChannel,
+    Order,
+    OrderEvent,
+    Status,
+)
 from repaircenter.orders.workflow import Actor
 
 ROUNDS = 5
@@ -132,17 +142,19 @@ def test_approve_and_refuse_at_once_one_decision_is_recorded(
         order = make_order(Status.AWAITING_DECISION)
         version = order.version
 
-        def decide(name, actor, channel):
+        def decide(name, actor, channel, evidence, note=""):
             def prepare():
                 page = Order.objects.get(pk=order.pk)
                 return lambda: getattr(workflow, name)(
-                    order=page, actor=actor, channel=channel, expected_version=version
+                    order=page, actor=actor, channel=channel, evidence=evidence, note=note,
+                    expected_version=version,
                 )
             return prepare
 
         results = race(
-            decide("approve", Actor.customer(), ""),
-            decide("refuse", Actor.staff(receptionist), EventChannel.PHONE),
+            decide("approve", Actor.customer(), "", {"ip": "203.0.113.7"}),
+            decide("refuse", Actor.staff(receptionist), EventChannel.PHONE,
+                   {"said": "No, thanks."}, note="Too expensive"),
         )
 
         assert [r == "ok" for r in results].count(True) == 1, results
@@ -154,15 +166,154 @@ def test_approve_and_refuse_at_once_one_decision_is_recorded(
             # Refusal is still possible from approved, but not against the version it saw.
             assert order.status == Status.APPROVED
             assert isinstance(lost, workflow.Conflict), repr(lost)
+            assert order.display_number in lost.message
+        elif isinstance(lost, workflow.Refused):
+            # BUG, pinned by a strict xfail in test_estimates.py
+            # (test_approving_from_a_page_loaded_before_a_refusal_is_told_the_order_moved_on):
+            # an approval that reads the estimates after the refusal committed answers this
+            # instead of saying that the order is now ready for collection unrepaired.
+            assert order.status == Status.READY_UNREPAIRED
+            assert lost.message == "There is no estimate to approve.", lost.message
         else:
             assert order.status == Status.READY_UNREPAIRED
             assert isinstance(lost, workflow.WrongState), repr(lost)
-        assert order.display_number in lost.message
+            assert order.display_number in lost.message
         decisions = list(OrderEvent.objects.filter(order=order, action__in=["approve", "refuse"])
                          .values_list("action", flat=True))
         assert decisions == ["approve" if approved else "refuse"]
-        outcomes.add(decisions[0])
+        # The estimate took the one decision recorded.
+        assert list(order.estimates.values_list("status", flat=True)) == [
+            EstimateStatus.APPROVED if approved else EstimateStatus.REFUSED
+        ]
+        outcomes.add((decisions[0], type(lost).__name__))
     assert outcomes  # which one wins is the database's choice; either is correct
+
+
+def test_the_same_estimate_sent_twice_at_once_is_sent_once(
+    separate_connections, make_order, technician, manager
+):
+    for _ in range(ROUNDS):
+        order = make_order(Status.DIAGNOSING)
+        draft = write_estimate(order, technician)
+        version = order.version
+
+        def send(user):
+            def prepare():
+                page = Order.objects.get(pk=order.pk)
+                estimate = Estimate.objects.get(pk=draft.pk)
+                return lambda: workflow.send_estimate(
+                    order=page, actor=Actor.staff(user), estimate=estimate,
+                    expected_version=version,
+                )
+            return prepare
+
+        results = race(send(technician), send(manager))
+
+        assert [r == "ok" for r in results].count(True) == 1, results
+        [lost] = [r for r in results if r != "ok"]
+        assert isinstance(lost, workflow.Conflict), repr(lost)
+        winner = (technician, manager)[results.index("ok")]
+        order.refresh_from_db()
+        draft.refresh_from_db()
+        assert (order.status, order.version) == (Status.AWAITING_DECISION, version + 1)
+        assert (draft.status, draft.sent_by) == (EstimateStatus.SENT, winner)
+        assert [e.actor for e in order.events.filter(action="send_estimate")] == [winner]
+        assert order.messages.filter(event="estimate_ready").count() == 1
+
+
+def _wait_until_blocked_on_a_lock(timeout: float = 10) -> None:
+    """PostgreSQL: until another connection waits for a row lock. SQLite has no such view:
+    the other connection waits at BEGIN IMMEDIATE, before it reads anything."""
+    if connection.vendor != "postgresql":
+        time.sleep(0.3)
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the send never waited for the edit's lock")
+
+
+@pytest.mark.parametrize("edit", ["remove the line", "raise the price"])
+def test_an_edit_committed_while_the_estimate_is_being_sent(
+    request, edit, separate_connections, make_order, technician, manager
+):
+    """The edit holds the draft when the send arrives: the send waits for it. What is sent must
+    then be what the send checked and told the customer: at least one line, and the total the
+    message gives."""
+    if connection.vendor == "postgresql":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "BUG: send_estimate reads the draft's lines before it locks the draft (its "
+            "compare-and-set comes after), so on PostgreSQL an edit committed in between is "
+            "sent unchecked: an estimate with no line, or a message with a stale total."
+        )))
+    order = make_order(Status.DIAGNOSING)
+    draft = write_estimate(order, technician, lines=(("Replace the charging port", "1", "45.00"),))
+    line = draft.lines.get()
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def editor():
+        try:
+            with transaction.atomic():
+                held = EstimateLine.objects.select_related("estimate").get(pk=line.pk)
+                if edit == "remove the line":
+                    estimates.remove_line(line=held, actor=Actor.staff(technician))
+                else:
+                    estimates.update_line(line=held, actor=Actor.staff(technician),
+                                          description=held.description, quantity=held.quantity,
+                                          unit_price=Decimal("450.00"))
+                holding.set()
+                assert release.wait(30)
+        except Exception as error:
+            outcome["editor"] = error
+            holding.set()
+        finally:
+            connection.close()
+
+    def sender():
+        try:
+            workflow.send_estimate(order=Order.objects.get(pk=order.pk),
+                                   actor=Actor.staff(manager),
+                                   estimate=Estimate.objects.get(pk=draft.pk))
+            outcome["send"] = "ok"
+        except Exception as error:
+            outcome["send"] = error
+        finally:
+            connection.close()
+
+    edit_thread = threading.Thread(target=editor)
+    edit_thread.start()
+    assert holding.wait(30)
+    send_thread = threading.Thread(target=sender)
+    send_thread.start()
+    try:
+        _wait_until_blocked_on_a_lock()
+    finally:
+        release.set()
+        edit_thread.join(30)
+        send_thread.join(30)
+    assert not edit_thread.is_alive() and not send_thread.is_alive()
+    assert "editor" not in outcome, outcome
+
+    draft.refresh_from_db()
+    lines = list(draft.lines.all())
+    if outcome["send"] == "ok":
+        assert draft.status == EstimateStatus.SENT
+        assert lines, "an estimate with no line was sent"
+        [message] = order.messages.filter(event="estimate_ready")
+        assert f"{draft.total} " in message.body, (message.body, draft.total)
+    else:
+        # Sent after the edit: refused, because no line is left.
+        assert edit == "remove the line"
+        assert isinstance(outcome["send"], workflow.Refused), repr(outcome["send"])
+        assert (draft.status, lines) == (EstimateStatus.DRAFT, [])
 
 
 def test_a_double_submitted_intake_makes_one_order(separate_connections, customer, receptionist):
@@ -213,9 +364,12 @@ def test_a_page_loaded_before_the_change_gets_conflict_where_the_change_is_still
     order = make_order(Status.AWAITING_DECISION)
     first, second = Order.objects.get(pk=order.pk), Order.objects.get(pk=order.pk)
     desk = Actor.staff(receptionist)
-    workflow.approve(order=first, actor=desk, channel=EventChannel.PHONE)
-    with pytest.raises(workflow.Conflict):
-        workflow.refuse(order=second, actor=desk, channel=EventChannel.EMAIL)
+    workflow.approve(order=first, actor=desk, channel=EventChannel.PHONE,
+                     evidence={"said": "Go ahead."})
+    with pytest.raises(workflow.Conflict) as raised:
+        workflow.refuse(order=second, actor=desk, channel=EventChannel.EMAIL,
+                        evidence={"email_text": "Please don't repair it."}, note="Changed mind")
+    assert order.display_number in raised.value.message
     order.refresh_from_db()
     assert order.status == Status.APPROVED
     assert not order.events.filter(action="refuse").exists()

@@ -3,16 +3,25 @@
 Each example takes a new order in and then makes random changes to it: any transition of the
 table by anyone (each staff role, the customer, the system), reprints of the customer's copy,
 link replacements, the storage clock, and changes submitted from a page loaded earlier. When
-the order is issued or disposed of, the next one is taken in. The model says what must happen
-(the table allows this actor in this state: the target state; otherwise the error and no
-change), and after every step each order in the database must match the model, and its events
-must tell exactly the history the model recorded.
+the order is issued or disposed of, the next one is taken in. Estimates are real drafts written
+by the technician with random lines; a supplementary estimate is drawn as needed to finish the
+repair or not.
+
+Several transitions share one function, which picks the entry by the order's situation (its
+state and, while a decision is awaited, the kind of estimate awaited: Order.pending_supplement).
+The model picks the same way, then says what must happen (the table allows this actor in this
+situation: the target state; otherwise the error and no change). After every step each order
+in the database must match the model: its state, version, the decision awaited, its events
+(exactly the history the model recorded, chained along the table), the status and the lines of
+every estimate sent, the messages queued for the customer, and the amount due.
 """
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import event as note_outcome
@@ -27,24 +36,83 @@ from hypothesis.stateful import (
 )
 
 from repaircenter.accounts.roles import STAFF_ROLES, Role
-from repaircenter.conftest import take_in
-from repaircenter.orders import workflow
+from repaircenter.billing.dues import amount_due
+from repaircenter.conftest import take_in, write_estimate
+from repaircenter.orders import estimates, workflow
 from repaircenter.orders.credentials import format_pickup_code
-from repaircenter.orders.models import READY_STATES, ActorKind, EventChannel, Order, Status
+from repaircenter.orders.models import (
+    READY_STATES,
+    ActorKind,
+    EquipmentKind,
+    Estimate,
+    EstimateStatus,
+    EventChannel,
+    Order,
+    PendingSupplement,
+    Status,
+)
 from repaircenter.orders.workflow import CUSTOMER, SYSTEM, TRANSITIONS, Actor
 
 NOTE = "Checked: 30 min under load, temperatures normal."
 ACTORS = [*sorted(STAFF_ROLES), CUSTOMER, SYSTEM]
 COUNTER = {Role.RECEPTIONIST, Role.MANAGER}  # who reprints the copy and replaces the link
+WRITERS = {Role.TECHNICIAN, Role.MANAGER}  # who writes estimates and findings
 CLOSED = {Status.ISSUED, Status.DISPOSED}
-SIDE_ACTIONS = {"link_replaced", "pickup_code_reissued", "storage_started"}
+SIDE_ACTIONS = {"link_replaced", "pickup_code_reissued", "storage_started", "findings_recorded"}
 SYSTEM_ONLY = {name for name, t in TRANSITIONS.items() if t.roles == {SYSTEM}}
-# Transitions whose only rules besides the table are a note or a channel, which a page loaded
-# earlier supplies as well as a fresh one (issuance and disposal also check the order's fields).
+P = PendingSupplement
+AD = Status.AWAITING_DECISION
+FEE = Decimal("25.00")  # the diagnostics fee of the kind of equipment taken in
+CENT = Decimal("0.01")
+
+# The transitions made by one function, which picks among them by the order's situation.
+FAMILIES = {
+    "send_estimate": ("send_estimate", "revise_estimate", "send_supplement"),
+    "approve": ("approve", "approve_supplement"),
+    "refuse": ("refuse", "refuse_supplement", "refuse_required_supplement"),
+    "lapse_decision": ("lapse_decision", "lapse_supplement", "lapse_required_supplement"),
+}
+FUNCTION = {name: head for head, names in FAMILIES.items() for name in names}
+SENDS, APPROVALS = FAMILIES["send_estimate"], FAMILIES["approve"]
+REFUSALS, LAPSES = FAMILIES["refuse"], FAMILIES["lapse_decision"]
+
+# Transitions whose only rules besides the table are a note or a channel (with its evidence),
+# which a page loaded earlier supplies as well as a fresh one (issuance and disposal also check
+# the order's fields; sending needs a draft).
 FROM_A_PAGE = [
     name for name, t in TRANSITIONS.items()
     if t.manual and set(t.needs) <= {"note", "channel"} and name != "confirm_disposal"
 ]
+EVIDENCE = {
+    EventChannel.PHONE: {"said": "Yes, do it.", "taken_by": "test"},
+    EventChannel.EMAIL: {"email_text": "Please go ahead."},
+    EventChannel.IN_PERSON: {"signed_slip": True},
+}
+LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["Replace the charging port", "New battery", "Clean the board"]),
+        st.sampled_from(["1", "2", "0.5", "1.25"]),
+        st.sampled_from(["0.00", "0.10", "19.99", "33.33", "45.00"]),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def applies(name: str, state: str, pending: str) -> bool:
+    t = TRANSITIONS[name]
+    return state in t.sources and (t.pending is None or state != AD or pending in t.pending)
+
+
+def dispatch(name: str, state: str, pending: str) -> str:
+    """The transition the function of `name` makes in this situation: the one of its family
+    that applies, else the family's first (which then refuses)."""
+    names = FAMILIES.get(FUNCTION.get(name, ""), (name,))
+    return next((n for n in names if applies(n, state, pending)), names[0])
+
+
+def line_total(quantity: str, price: str) -> Decimal:
+    return (Decimal(quantity) * Decimal(price)).quantize(CENT)
 
 
 def _steps_to_close() -> dict[str, int]:
@@ -78,14 +146,35 @@ class Expected:
     pk: int
     code: str
     state: str = Status.RECEIVED
+    pending: str = P.NONE  # the kind of estimate a decision is awaited on
     moves: list = field(default_factory=lambda: [("take_in", "", Status.RECEIVED)])
     side: list = field(default_factory=list)
     reached: bool = False  # the storage clock started
     reprints: int = 0  # a reprinted customer's copy raises the version too
+    # Every estimate sent: its status, and its lines (description, quantity, price) as sent.
+    estimates: dict = field(default_factory=dict)
+    lines: dict = field(default_factory=dict)
+    messages: list = field(default_factory=lambda: ["order_received"])
+    unrepaired: bool = False
 
     @property
     def version(self) -> int:
         return len(self.moves) + self.reprints
+
+    @property
+    def current(self) -> int | None:
+        """The estimate awaiting the customer's decision."""
+        sent = [pk for pk, status in self.estimates.items() if status == EstimateStatus.SENT]
+        assert len(sent) <= 1
+        return sent[0] if sent else None
+
+    @property
+    def due(self) -> Decimal:
+        if self.unrepaired:
+            return FEE
+        return sum((line_total(q, p) for pk, status in self.estimates.items()
+                    if status == EstimateStatus.APPROVED for _, q, p in self.lines[pk]),
+                   Decimal("0.00"))
 
 
 class WorkflowMachine(RuleBasedStateMachine):
@@ -115,21 +204,54 @@ class WorkflowMachine(RuleBasedStateMachine):
     def order(self) -> Order:
         return Order.objects.get(pk=self.model.pk)
 
+    def draft(self, order: Order, data) -> tuple[Estimate, list]:
+        """The technician's draft with random lines; where the order takes no estimate now, a
+        draft left from earlier. Returns it and the lines it must have when sent."""
+        lines = data.draw(LINES)
+        try:
+            estimates.draft_kind(order)
+        except workflow.WrongState:
+            left = Estimate.objects.create(order=order, number=order.estimates.count() + 1,
+                                           kind="main", created_by=self.users[Role.TECHNICIAN],
+                                           repair_days=1)
+            return left, lines
+        if order.status == Status.REPAIRING:
+            required = data.draw(st.booleans())
+        else:  # a revision keeps what the estimate it replaces says
+            required = order.pending_supplement == P.REQUIRED
+        draft = write_estimate(order, self.users[Role.TECHNICIAN], lines=lines,
+                               required_to_finish=required)
+        # A revision starts as a copy of the estimate it replaces.
+        copied = self.model.lines[self.model.current] if order.status == AD else []
+        return draft, [*copied, *lines]
+
     def call(self, name, order, actor, data, issue_by="code"):
-        """Make transition `name` with valid inputs; returns what the event's channel must be."""
-        if name == "lapse_decision":
+        """Make the change that `name` stands for with valid inputs (its function picks the
+        transition); returns what the event's channel must be and, for a send, the estimate
+        and its lines."""
+        function = FUNCTION.get(name, name)
+        if function == "send_estimate":
+            draft, lines = self.draft(order, data)
+            try:
+                workflow.send_estimate(order=order, actor=actor, estimate=draft)
+            except workflow.WorkflowError:
+                # Nothing was sent: the test throws its draft away, as the technician would.
+                Estimate.objects.filter(pk=draft.pk, status=EstimateStatus.DRAFT).delete()
+                raise
+            return EventChannel.STAFF, (draft.pk, lines)
+        if function == "lapse_decision":
             past(order, "decision_due")
             workflow.lapse_decision(order=order)
-            return EventChannel.SYSTEM
+            return EventChannel.SYSTEM, None
         if name == "mark_disposal_due":
             past(order, "storage_due")
             workflow.mark_disposal_due(order=order)
-            return EventChannel.SYSTEM
-        if name in ("approve", "refuse"):
+            return EventChannel.SYSTEM, None
+        if function in ("approve", "refuse"):
             channel = data.draw(st.sampled_from(workflow.STAFF_DECISION_CHANNELS))
-            getattr(workflow, name)(order=order, actor=actor, channel=channel,
-                                    evidence={"taken_by": "test"})
-            return EventChannel.ORDER_PAGE if actor.kind == ActorKind.CUSTOMER else channel
+            getattr(workflow, function)(order=order, actor=actor, channel=channel,
+                                        evidence=EVIDENCE[channel], note=NOTE)
+            return (EventChannel.ORDER_PAGE if actor.kind == ActorKind.CUSTOMER else channel), None
         if name in ("pass_test", "fail_test"):
             workflow.record_test(order=order, actor=actor, passed=name == "pass_test", note=NOTE)
         elif name == "declare_not_repairable":
@@ -147,7 +269,7 @@ class WorkflowMachine(RuleBasedStateMachine):
                 workflow.issue(order=order, actor=actor, pickup_code=typed)
         else:
             getattr(workflow, name)(order=order, actor=actor)
-        return EventChannel.SYSTEM if actor.kind == ActorKind.SYSTEM else EventChannel.STAFF
+        return (EventChannel.SYSTEM if actor.kind == ActorKind.SYSTEM else EventChannel.STAFF), None
 
     def attempt(self, name: str, who: str, data) -> None:
         order = self.order()
@@ -155,13 +277,15 @@ class WorkflowMachine(RuleBasedStateMachine):
             # The sweeps' functions take no actor: nobody else can even ask.
             assert not workflow.is_allowed(name, order, self.actor(who))
             return
-        t = TRANSITIONS[name]
+        model = self.model
+        made = dispatch(name, model.state, model.pending)
+        t = TRANSITIONS[made]
         issue_by = "code"
         if name == "issue":
             issue_by = data.draw(st.sampled_from(["code", "typed", "identity"]))
         if who not in t.roles:
             expected = workflow.NotAllowed
-        elif self.model.state not in t.sources:
+        elif not applies(made, model.state, model.pending):
             expected = workflow.WrongState
         elif issue_by == "identity" and who != Role.MANAGER:
             expected = workflow.NotAllowed  # without the original: managers only
@@ -173,21 +297,54 @@ class WorkflowMachine(RuleBasedStateMachine):
                 self.call(name, order, actor, data, issue_by)
             note_outcome(expected.__name__)
             return
-        channel = self.call(name, order, actor, data, issue_by)
-        self.record(name, actor, channel)
+        channel, sent = self.call(name, order, actor, data, issue_by)
+        self.record(made, actor, channel, sent)
 
-    def record(self, name: str, actor: Actor, channel: str) -> None:
+    def record(self, name: str, actor: Actor, channel: str, sent=None) -> None:
+        model = self.model
         target = TRANSITIONS[name].target
         event = self.order().events.latest("pk")
         assert (event.action, event.from_status, event.to_status) == (
-            name, self.model.state, target
+            name, model.state, target
         )
         assert (event.actor_kind, event.actor_id, event.channel) == (
             actor.kind, actor.user.pk if actor.user else None, channel
         )
-        note_outcome(f"reached {target}")
-        self.model.moves.append((name, self.model.state, target))
-        self.model.state = target
+        current = model.current
+        if current is not None and name in (*APPROVALS, *REFUSALS):
+            # The decision names the estimate it was taken on.
+            assert event.evidence["estimate"] == Estimate.objects.get(pk=current).display_number
+        note_outcome(f"reached {target} by {name}")
+        model.moves.append((name, model.state, target))
+        model.state = target
+
+        # What the change does to the estimates, the decision awaited and the messages.
+        if name in SENDS:
+            pk, lines = sent
+            if current is not None:
+                model.estimates[current] = EstimateStatus.REPLACED
+            model.estimates[pk], model.lines[pk] = EstimateStatus.SENT, lines
+            estimate = Estimate.objects.get(pk=pk)
+            if name == "send_supplement":
+                model.pending = P.REQUIRED if estimate.required_to_finish else P.OPTIONAL
+            elif name == "send_estimate":
+                model.pending = P.NONE
+            model.messages.append("estimate_ready")
+            total = sum((line_total(q, p) for _, q, p in lines), Decimal("0.00"))
+            message = self.order().messages.latest("pk")
+            assert f"{total} {django_settings.CURRENCY}" in message.body, (message.body, total)
+        elif name in (*APPROVALS, *REFUSALS, *LAPSES):
+            if current is not None:
+                model.estimates[current] = (
+                    EstimateStatus.APPROVED if name in APPROVALS
+                    else EstimateStatus.REFUSED if name in REFUSALS else EstimateStatus.LAPSED
+                )
+            model.pending = P.NONE
+        if target == Status.READY_UNREPAIRED:
+            model.unrepaired = True
+            model.messages.append("ready_unrepaired")
+        elif target == Status.READY_REPAIRED:
+            model.messages.append("ready_repaired")
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -198,15 +355,18 @@ class WorkflowMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.state not in CLOSED)
     @rule(data=st.data())
     def a_transition_the_table_allows(self, data):
+        model = self.model
         choices = [
-            (name, who) for name, t in TRANSITIONS.items() if self.model.state in t.sources
+            (name, who) for name, t in TRANSITIONS.items()
+            if applies(name, model.state, model.pending)
             for who in ACTORS if who in t.roles
         ]
         names = sorted({name for name, _ in choices})
-        if not data.draw(st.booleans()):
-            # Explore: somewhere this order has not been yet, as far from closing as possible.
-            visited = {to for _, _, to in self.model.moves}
-            names = [n for n in names if TRANSITIONS[n].target not in visited] or names
+        if data.draw(st.integers(0, 3)):  # mostly explore; sometimes any change allowed
+            # Explore: a change no order of this walk has been through yet (a supplementary
+            # estimate, its refusal, its lapse...), as far from closing as possible.
+            made = {name for m in [*self.done, model] for name, _, _ in m.moves}
+            names = [n for n in names if n not in made] or names
             deepest = max(DEPTH[TRANSITIONS[n].target] for n in names)
             names = [n for n in names if DEPTH[TRANSITIONS[n].target] == deepest]
         name = data.draw(st.sampled_from(names))
@@ -219,10 +379,22 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.done.append(self.model)
         self.next_order()
 
-    @rule(change=st.sampled_from(["notified", "copy reprinted", "link replaced"]),
+    @rule(change=st.sampled_from(["notified", "copy reprinted", "link replaced", "findings"]),
           who=st.sampled_from(ACTORS))
     def a_change_that_keeps_the_state(self, change, who):
         order, model = self.order(), self.model
+        if change == "findings":  # the technician's findings
+            if who not in WRITERS:
+                with pytest.raises(workflow.NotAllowed):
+                    workflow.record_findings(order=order, actor=self.actor(who), findings=NOTE)
+                return
+            if model.state not in (Status.DIAGNOSING, Status.REPAIRING):
+                with pytest.raises(workflow.WrongState):
+                    workflow.record_findings(order=order, actor=self.actor(who), findings=NOTE)
+                return
+            workflow.record_findings(order=order, actor=self.actor(who), findings=NOTE)
+            model.side.append(("findings_recorded", model.state, model.state))
+            return
         if change == "notified":  # the first notification that reached the customer
             started = workflow.start_storage_clock(
                 order=order, reached_at=timezone.now(), channel=EventChannel.EMAIL
@@ -261,18 +433,21 @@ class WorkflowMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.page is not None)
     @rule(data=st.data())
     def submit_from_the_page_opened_earlier(self, data):
-        """The page shows the order as it was; the change is made against that version."""
+        """The page shows the order as it was; the change is made against that version, and
+        its function picks the transition by the situation the page shows."""
         page, model = self.page, self.model
         # Mostly a change the page offered (it shows no button for the others).
-        offered = [n for n in FROM_A_PAGE if page.status in TRANSITIONS[n].sources]
+        offered = [n for n in FROM_A_PAGE
+                   if applies(n, page.status, page.pending_supplement)]
         name = data.draw(st.sampled_from(
             offered if offered and not data.draw(st.booleans()) else FROM_A_PAGE))
-        t = TRANSITIONS[name]
+        made = dispatch(name, page.status, page.pending_supplement)
+        t = TRANSITIONS[made]
         # Mostly someone who may make the change (who may not is tested everywhere else).
         who = data.draw(st.sampled_from([w for w in ACTORS if w in t.roles] + [Role.CASHIER]))
         if who not in t.roles:
             expected = workflow.NotAllowed
-        elif page.status not in t.sources:
+        elif not applies(made, page.status, page.pending_supplement):
             expected = workflow.WrongState  # the page itself already says it is not possible
         elif page.version == model.version:
             expected = None  # nothing changed since: as good as a fresh page
@@ -281,6 +456,17 @@ class WorkflowMachine(RuleBasedStateMachine):
         else:
             expected = workflow.Conflict  # still possible, but not against what the page saw
         actor = self.actor(who)
+        if (expected is workflow.WrongState and made in APPROVALS and page.status == AD
+                and model.current is None):
+            # BUG, pinned by a strict xfail in test_estimates.py
+            # (test_approving_from_a_page_loaded_before_a_refusal_is_told_the_order_moved_on):
+            # the approval looks for the estimate before its compare-and-set, finds none, and
+            # says so instead of saying where the order is now.
+            with pytest.raises(workflow.Refused) as raised:
+                self.call(name, page, actor, data)
+            assert raised.value.message == "There is no estimate to approve."
+            note_outcome("page loaded earlier: approval refused (known bug)")
+            return
         if expected is not None:
             with pytest.raises(expected) as raised:
                 self.call(name, page, actor, data)
@@ -288,9 +474,9 @@ class WorkflowMachine(RuleBasedStateMachine):
             if expected is not workflow.NotAllowed:
                 assert page.display_number in raised.value.message
             return
-        assert page.status == model.state
-        channel = self.call(name, page, actor, data)
-        self.record(name, actor, channel)
+        assert (page.status, page.pending_supplement) == (model.state, model.pending)
+        channel, sent = self.call(name, page, actor, data)
+        self.record(made, actor, channel, sent)
 
     # --- what must always hold -------------------------------------------------------------
 
@@ -301,13 +487,15 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @staticmethod
     def check(model: Expected) -> None:
-        order = Order.objects.get(pk=model.pk)
+        order = Order.objects.prefetch_related("estimates__lines").get(pk=model.pk)
         assert order.status == model.state
+        assert order.pending_supplement == model.pending
         # One version per change of state and per reprint; take-in is version 1.
         assert order.version == model.version
         events = list(order.events.order_by("pk").values_list(
             "action", "from_status", "to_status"))
-        moves = [e for e in events if e[1] != e[2]]
+        # A revision is a transition that keeps the state; a side change is not a transition.
+        moves = [e for e in events if e[0] in TRANSITIONS or e[0] == "take_in"]
         assert moves == model.moves
         # The events chain from intake to the current state, each along an edge of the table.
         assert moves[0] == ("take_in", "", Status.RECEIVED)
@@ -316,19 +504,34 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert after_from in TRANSITIONS[action].sources
             assert after_to == TRANSITIONS[action].target
         assert moves[-1][2] == order.status
-        others = [e for e in events if e[1] == e[2]]
+        others = [e for e in events if e not in moves]
+        assert all(before == after for _, before, after in others)
         assert others == model.side
         assert {action for action, _, _ in others} <= SIDE_ACTIONS
+
+        # Estimates: only a draft is ever left unsent, and a sent one never changes.
+        sent = {e.pk: e for e in order.estimates.all() if e.status != EstimateStatus.DRAFT}
+        assert {pk: e.status for pk, e in sent.items()} == model.estimates
+        for pk, estimate in sent.items():
+            assert [(line.description, line.quantity, line.unit_price)
+                    for line in estimate.lines.all()] == [
+                (d, Decimal(q), Decimal(p)) for d, q, p in model.lines[pk]
+            ]
+        # A decision is awaited exactly while one estimate awaits it.
+        assert (order.status == AD) == (model.current is not None)
+        assert list(order.messages.values_list("event", flat=True)) == model.messages
+        assert amount_due(order) == model.due
 
 
 @pytest.mark.django_db
 def test_random_walks_follow_the_table(users_by_role, customer):
+    EquipmentKind.objects.update_or_create(name="Phone", defaults={"diagnostics_fee": FEE})
     machine = type("Machine", (WorkflowMachine,), {"users": users_by_role, "customer": customer})
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=25,
-            stateful_step_count=30,
+            max_examples=50,
+            stateful_step_count=40,
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
