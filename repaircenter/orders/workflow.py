@@ -329,6 +329,18 @@ def _transition(
     return order
 
 
+def _require_unchanged_state(transition: Transition, order: Order) -> None:
+    """WrongState if the order's stored state has moved out of the transition's sources since
+    the caller read it; for checks that read other rows before the compare-and-set."""
+    stored = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
+    if stored not in transition.sources:
+        raise WrongState(
+            _("Order %(number)s is now %(status)s; “%(action)s” is not possible.")
+            % {"number": order.display_number, "status": Status(stored).label.lower(),
+               "action": transition.label}
+        )
+
+
 def _staff_channel(actor: Actor) -> str:
     return EventChannel.SYSTEM if actor.kind == ActorKind.SYSTEM else EventChannel.STAFF
 
@@ -503,25 +515,28 @@ def send_estimate(
     replaced = current_estimate(order) if name == "revise_estimate" else None
     if replaced is not None and replaced.kind != estimate.kind:
         raise Refused(_("A revision must be of the same kind as the estimate it replaces."))
-    lines = list(estimate.lines.all())
-    if not lines:
-        raise Refused(_("Add at least one line before sending the estimate."))
-    if estimate.repair_days is None:
-        raise Refused(_("Give the expected repair time in working days."))
 
     now = timezone.now()
     decision_due = months_later(now, DECISION_MONTHS)
-    # Compare-and-set on the estimate too: a draft is sent once, and never edited after.
+    # Compare-and-set on the estimate first: a draft is sent once. The UPDATE also waits for
+    # an edit holding the draft, so the lines and details read below are the final ones; a
+    # refusal below rolls the send back.
     if not Estimate.objects.filter(pk=estimate.pk, status=EstimateStatus.DRAFT).update(
         status=EstimateStatus.SENT, sent_at=now, sent_by=actor.user, decision_due=decision_due,
         replaces=replaced,
     ):
         raise Conflict(_("This estimate was already sent; open the order again."))
+    sent = Estimate.objects.get(pk=estimate.pk)
+    lines = list(sent.lines.all())
+    if not lines:
+        raise Refused(_("Add at least one line before sending the estimate."))
+    if sent.repair_days is None:
+        raise Refused(_("Give the expected repair time in working days."))
     if replaced is not None:
         Estimate.objects.filter(pk=replaced.pk).update(status=EstimateStatus.REPLACED)
     pending = order.pending_supplement
-    if kind == EstimateKind.SUPPLEMENT:
-        pending = P.REQUIRED if estimate.required_to_finish else P.OPTIONAL
+    if sent.kind == EstimateKind.SUPPLEMENT:  # a supplement, or its revision, says what it needs
+        pending = P.REQUIRED if sent.required_to_finish else P.OPTIONAL
     _transition(
         name, order=order, actor=actor, channel=_staff_channel(actor),
         expected_version=expected_version, note=note, now=now,
@@ -565,7 +580,11 @@ def _decision_evidence(
     person: the customer's signature, on the pad or on the printed decision slip. The order page:
     the browser's address and user agent, which the portal passes.
     """
-    evidence = {k: v for k, v in (evidence or {}).items() if v not in (None, "")}
+    evidence = {
+        key: value.strip() if isinstance(value, str) else value
+        for key, value in (evidence or {}).items()
+    }
+    evidence = {key: value for key, value in evidence.items() if value not in (None, "", False)}
     if actor.kind == ActorKind.CUSTOMER:
         return EventChannel.ORDER_PAGE, evidence
     if actor.kind != ActorKind.STAFF or channel not in STAFF_DECISION_CHANNELS:
@@ -617,6 +636,7 @@ def _decide(
                "what": _("its supplementary estimate") if supplement else _("its estimate")}
         )
     channel, evidence = _decision_evidence(actor, channel, evidence or {})
+    _require_unchanged_state(TRANSITIONS[name], order)
     if not approved and actor.kind == ActorKind.STAFF and not note.strip():
         raise Refused(_("Write the customer's reason for refusing."))
     current = current_estimate(order)

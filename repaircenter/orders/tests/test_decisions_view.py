@@ -205,7 +205,7 @@ def test_in_person_a_signature_on_the_pad_is_stored_as_a_png(
     assert (event.action, event.channel, event.actor) == (name, "in_person", receptionist)
     path = event.evidence["signature_file"]
     assert event.evidence == {
-        "signed_slip": False, "signature_file": path,
+        "signature_file": path,
         "estimate": awaiting.estimates.get().display_number,
     }
     assert path.startswith(f"signatures/{awaiting.pk}/") and path.endswith(".png")

@@ -537,12 +537,6 @@ def test_another_orders_estimate_is_not_decided_on(make_order, receptionist):
     assert snapshot(order) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: workflow._decide looks for the current estimate before its compare-and-set, using "
-    "the order as the page loaded it; when the order was refused (or approved) since, an "
-    "approval answers Refused('There is no estimate to approve.') instead of WrongState "
-    "naming the order and the state it is in now."
-))
 def test_approving_from_a_page_loaded_before_a_refusal_is_told_the_order_moved_on(
     make_order, receptionist
 ):
@@ -794,12 +788,6 @@ def test_a_lapsed_decision_for_each_kind_of_estimate(
     assert told == (target == Status.READY_UNREPAIRED)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: send_estimate keeps Order.pending_supplement when it sends a revision "
-    "(revise_estimate), so a revised supplementary estimate that changes 'the repair cannot "
-    "finish without these lines' is decided by what the replaced one said: a refusal of a "
-    "revision marked required continues the repair instead of returning the equipment."
-))
 @pytest.mark.parametrize("first,revised", [(False, True), (True, False)])
 def test_a_revised_supplement_is_decided_by_what_the_revision_says(
     first, revised, make_order, technician, receptionist

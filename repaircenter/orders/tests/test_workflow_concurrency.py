@@ -167,13 +167,6 @@ def test_approve_and_refuse_at_once_one_decision_is_recorded(
             assert order.status == Status.APPROVED
             assert isinstance(lost, workflow.Conflict), repr(lost)
             assert order.display_number in lost.message
-        elif isinstance(lost, workflow.Refused):
-            # BUG, pinned by a strict xfail in test_estimates.py
-            # (test_approving_from_a_page_loaded_before_a_refusal_is_told_the_order_moved_on):
-            # an approval that reads the estimates after the refusal committed answers this
-            # instead of saying that the order is now ready for collection unrepaired.
-            assert order.status == Status.READY_UNREPAIRED
-            assert lost.message == "There is no estimate to approve.", lost.message
         else:
             assert order.status == Status.READY_UNREPAIRED
             assert isinstance(lost, workflow.WrongState), repr(lost)
@@ -247,12 +240,6 @@ def test_an_edit_committed_while_the_estimate_is_being_sent(
     """The edit holds the draft when the send arrives: the send waits for it. What is sent must
     then be what the send checked and told the customer: at least one line, and the total the
     message gives."""
-    if connection.vendor == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "BUG: send_estimate reads the draft's lines before it locks the draft (its "
-            "compare-and-set comes after), so on PostgreSQL an edit committed in between is "
-            "sent unchecked: an estimate with no line, or a message with a stale total."
-        )))
     order = make_order(Status.DIAGNOSING)
     draft = write_estimate(order, technician, lines=(("Replace the charging port", "1", "45.00"),))
     line = draft.lines.get()

@@ -456,17 +456,6 @@ class WorkflowMachine(RuleBasedStateMachine):
         else:
             expected = workflow.Conflict  # still possible, but not against what the page saw
         actor = self.actor(who)
-        if (expected is workflow.WrongState and made in APPROVALS and page.status == AD
-                and model.current is None):
-            # BUG, pinned by a strict xfail in test_estimates.py
-            # (test_approving_from_a_page_loaded_before_a_refusal_is_told_the_order_moved_on):
-            # the approval looks for the estimate before its compare-and-set, finds none, and
-            # says so instead of saying where the order is now.
-            with pytest.raises(workflow.Refused) as raised:
-                self.call(name, page, actor, data)
-            assert raised.value.message == "There is no estimate to approve."
-            note_outcome("page loaded earlier: approval refused (known bug)")
-            return
         if expected is not None:
             with pytest.raises(expected) as raised:
                 self.call(name, page, actor, data)
