@@ -564,8 +564,9 @@ def declare_not_repairable(
     _transition(
         "declare_not_repairable", order=order, actor=actor, channel=_staff_channel(actor),
         expected_version=expected_version, note=note, now=now,
+        # The reason joins the findings written before; it does not replace them.
         changes={"unrepaired_reason": UnrepairedReason.NOT_REPAIRABLE, "ready_at": now,
-                 "findings": note},
+                 "findings": "\n\n".join(part for part in (order.findings, note) if part)},
     )
     queue_customer_message(order=order, event="ready_unrepaired")
     return order

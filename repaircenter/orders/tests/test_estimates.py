@@ -1101,3 +1101,15 @@ def test_the_messages_of_an_orders_life(make_order, receptionist):
         workflow.refuse(order=refused, actor=Actor.staff(receptionist),
                         channel=EventChannel.PHONE, evidence=PHONE_EVIDENCE, note=REASON)
     assert refused.messages.count() == before
+
+
+def test_not_repairable_keeps_the_findings_written_before(make_order, technician):
+    order = make_order(Status.DIAGNOSING)
+    workflow.record_findings(order=order, actor=Actor.staff(technician),
+                             findings="Board shows liquid damage.")
+    workflow.declare_not_repairable(order=order, actor=Actor.staff(technician),
+                                    note="Corrosion under the CPU; not worth repairing.")
+    order.refresh_from_db()
+    assert order.findings == (
+        "Board shows liquid damage.\n\nCorrosion under the CPU; not worth repairing."
+    )
