@@ -177,9 +177,95 @@ def make_order(customer, receptionist, technician, manager):
     return make
 
 
+# --- the browser tests ---------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # This machine's network is closed: no background connections to be refused.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+TABLET = {"width": 800, "height": 1100}
+
+
 def chromium_path() -> str | None:
     path = "/usr/bin/chromium"
     return path if os.path.exists(path) else None
+
+
+@pytest.fixture
+def new_page(live_server, monkeypatch):
+    """Opens desktop-sized pages of Debian's Chromium, each in a context of its own (its own
+    cookies: its own login). Missing Chromium skips the test, and fails it when CI=true.
+
+    Function-scoped on purpose, and requested after the database fixtures: while Playwright's
+    event loop runs, Django gives this thread another database connection, and the serialized
+    rollback (which puts back the roles and equipment kinds a flush removes) would be skipped
+    for the tests after the first. So the test data is made before the browser starts, and the
+    browser is gone before the database is flushed.
+    """
+    executable = chromium_path()
+    if executable is None:
+        reason = "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)  # CI must never pass by skipping the browser tests
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django would refuse the ORM.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        contexts = []
+
+        def open_page(viewport=DESKTOP):
+            context = browser.new_context(
+                viewport=viewport, base_url=live_server.url, locale="en-GB"
+            )
+            context.set_default_timeout(10_000)
+            contexts.append(context)
+            page = context.new_page()
+            # Sending an estimate, refusing, reprinting: the "are you sure?" is answered yes.
+            page.on("dialog", lambda dialog: dialog.accept())
+            return page
+
+        yield open_page
+        for context in contexts:
+            context.close()
+        browser.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """Where screenshots go: $SCREENSHOT_DIR when set (to look at them), else tmp_path."""
+    from pathlib import Path
+
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def log_in(page, username: str) -> None:
+    import re
+
+    from django.urls import reverse
+    from playwright.sync_api import expect
+
+    page.goto(reverse("login"))
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(re.escape(reverse("staff:home")) + "$"))
 
 
 @pytest.fixture(autouse=True)

@@ -9,33 +9,15 @@ Screenshots go to $SCREENSHOT_DIR when it is set, else to the test's tmp_path:
     SCREENSHOT_DIR=docs/screenshots pytest repaircenter/orders/tests/test_browser_estimate.py
 """
 
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from repaircenter.conftest import PASSWORD, chromium_path
+from repaircenter.conftest import DESKTOP, TABLET, log_in
 from repaircenter.orders.models import PriceListEntry, Status
-
-# Playwright's sync API runs an asyncio event loop in this thread; without this Django refuses
-# any ORM call made in this thread while the browser is open.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DESKTOP = {"width": 1280, "height": 900}
-TABLET = {"width": 800, "height": 1100}
 
 # The flush after each live-server test would also delete the roles and equipment kinds that the
 # data migrations made; serialized_rollback puts them back before each test.
@@ -43,48 +25,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def new_page(live_server):
-    """Open a desktop-sized page in a new browser context (its own cookies: its own login).
-
-    Function-scoped and requested after the database fixtures, as in test_browser_intake: the
-    test data is made before the browser starts, and the browser is gone before the database
-    is flushed.
-    """
-    executable = chromium_path()
-    if executable is None:
-        reason = "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)  # CI must never pass by skipping the browser tests
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        contexts = []
-
-        def open_page() -> Page:
-            context = browser.new_context(
-                viewport=DESKTOP, base_url=live_server.url, locale="en-GB"
-            )
-            context.set_default_timeout(10_000)
-            contexts.append(context)
-            page = context.new_page()
-            # Sending an estimate and refusing a repair ask "are you sure?" first.
-            page.on("dialog", lambda dialog: dialog.accept())
-            return page
-
-        yield open_page
-        for context in contexts:
-            context.close()
-        browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -104,14 +44,6 @@ def price_list(phone_kind):
 def orders(make_order, price_list):
     """A received phone for the technician, and one awaiting the customer's decision."""
     return make_order(Status.RECEIVED), make_order(Status.AWAITING_DECISION)
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(re.escape(reverse("staff:home")) + "$"))
 
 
 def state_badge(page: Page):

@@ -11,33 +11,17 @@ test's tmp_path:
     SCREENSHOT_DIR=docs/screenshots pytest repaircenter/orders/tests/test_browser_intake.py
 """
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from PIL import Image, ImageDraw
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from repaircenter.accounts.roles import Role
-from repaircenter.conftest import PASSWORD, chromium_path, make_user
+from repaircenter.conftest import DESKTOP, TABLET, log_in, make_user
 
-# Playwright's sync API runs an asyncio event loop in this thread; without this Django refuses
-# any ORM call made in this thread while the browser is open.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DESKTOP = {"width": 1280, "height": 900}
-TABLET = {"width": 800, "height": 1100}
 PICKUP_CODE = re.compile(r"^[A-Z0-9]{5}-[A-Z0-9]{5}$")
 
 # The flush after each live-server test would also delete the roles and equipment kinds that the
@@ -46,38 +30,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def page(live_server):
-    """A desktop-sized page of a fresh Chromium.
-
-    Function-scoped on purpose, and requested after the database fixtures: while Playwright's
-    event loop runs, Django's per-context connection handler gives this thread a new database
-    connection, and the serialized rollback (which puts back the roles and equipment kinds the
-    flush removes) would be skipped for every test after the first. So the test data is made
-    before the browser starts, and the browser is gone before the database is flushed.
-    """
-    executable = chromium_path()
-    if executable is None:
-        reason = "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)  # CI must never pass by skipping the browser tests
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, locale="en-GB")
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -90,14 +42,6 @@ def photo_file(tmp_path) -> Path:
     draw.line((60, 180, 250, 60), fill=(200, 30, 30), width=5)
     image.save(path, format="JPEG", quality=85)
     return path
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(re.escape(reverse("staff:home")) + "$"))
 
 
 def search_from_top_bar(page: Page, text: str) -> None:
