@@ -4,7 +4,9 @@ Orders are moved into their state through the workflow functions, never by setti
 """
 
 import datetime
+import html
 import os
+import re
 from decimal import Decimal
 
 import pytest
@@ -177,6 +179,15 @@ def make_order(customer, receptionist, technician, manager):
     return make
 
 
+FLASH = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.DOTALL)
+
+
+def flashes(response) -> list[tuple[str, str]]:
+    """The (level, text) messages a staff page shows."""
+    found = FLASH.findall(response.content.decode())
+    return [(level, html.unescape(text)) for level, text in found]
+
+
 # --- the browser tests ---------------------------------------------------------------------
 
 CHROMIUM_ARGS = [
@@ -256,8 +267,6 @@ def shots(tmp_path):
 
 
 def log_in(page, username: str) -> None:
-    import re
-
     from django.urls import reverse
     from playwright.sync_api import expect
 

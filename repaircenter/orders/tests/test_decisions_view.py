@@ -19,6 +19,7 @@ from django.urls import reverse
 from PIL import Image, ImageDraw
 
 from repaircenter.billing.dues import amount_due
+from repaircenter.conftest import flashes
 from repaircenter.notifications.models import Message
 from repaircenter.orders.models import (
     Estimate,
@@ -32,13 +33,7 @@ from repaircenter.orders.models import (
 )
 from repaircenter.orders.workflow import TRANSITIONS
 
-FLASH = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.DOTALL)
 PAD_PROMPT = "Have the customer sign on the pad, or sign the printed decision slip"
-
-
-def flashes(response) -> list[tuple[str, str]]:
-    found = FLASH.findall(response.content.decode())
-    return [(level, html.unescape(text)) for level, text in found]
 
 
 def order_url(order: Order) -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from repaircenter.conftest import send_new_estimate, write_estimate
+from repaircenter.conftest import flashes, send_new_estimate, write_estimate
 from repaircenter.notifications.models import Message
 from repaircenter.orders import workflow
 from repaircenter.orders.models import (
@@ -28,14 +28,8 @@ from repaircenter.orders.models import (
 )
 from repaircenter.orders.workflow import Actor
 
-FLASH = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.DOTALL)
 SENT_CANNOT_CHANGE = "has been sent and can no longer change"
 NOT_OFFERED = "That price-list entry is not offered for this equipment."
-
-
-def flashes(response) -> list[tuple[str, str]]:
-    found = FLASH.findall(response.content.decode())
-    return [(level, html.unescape(text)) for level, text in found]
 
 
 def errors(response) -> list[str]:

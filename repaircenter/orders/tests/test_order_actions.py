@@ -1,28 +1,21 @@
 """The buttons of the staff order page: POST staff:order_action."""
 
 import html
-import re
 
 import pytest
 from django.urls import reverse
 
+from repaircenter.conftest import flashes
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import format_pickup_code
 from repaircenter.orders.models import EventChannel, Order, OrderEvent, Status
 from repaircenter.orders.workflow import Actor
 
-FLASH = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.DOTALL)
 CONFLICT = "was changed by someone else"
 
 
 def action_url(order: Order, name: str) -> str:
     return reverse("staff:order_action", args=[order.number, name])
-
-
-def flashes(response) -> list[tuple[str, str]]:
-    """The (level, text) messages shown on the page."""
-    found = FLASH.findall(response.content.decode())
-    return [(level, html.unescape(text)) for level, text in found]
 
 
 def post_action(client, order: Order, name: str, **data):
