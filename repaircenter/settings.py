@@ -6,9 +6,11 @@ laptop: SQLite in REPAIRCENTER_DATA (./data), a secret key generated once into t
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -113,24 +115,38 @@ TEMPLATES = [
 
 # Database: SQLite in the data folder unless DATABASE_URL says otherwise.
 DATABASE_URL = env_str("DATABASE_URL")
+SQLITE_OPTIONS = {
+    # Writers take the lock when the transaction begins, so two writers queue instead of
+    # failing halfway through; WAL lets readers go on meanwhile.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"].update(CONN_MAX_AGE=0, OPTIONS=SQLITE_OPTIONS)
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # Writers take the lock when the transaction begins, so two writers queue
-                # instead of failing halfway through; WAL lets readers go on meanwhile.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
+            # Tests use a file, not memory, so that worker processes they start can share it;
+            # one per test run, so that two runs at once do not share it.
+            "TEST": {"NAME": Path(tempfile.gettempdir()) / f"repaircenter-test-{os.getpid()}.db"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds rate-limit counters; a table, so that every process counts against one limit.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "repaircenter_cache",
+    }
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -217,3 +233,65 @@ LOGGING = {
 
 # How often the background worker wakes up, in seconds.
 WORKER_INTERVAL = env_int("REPAIRCENTER_WORKER_INTERVAL", 5)
+
+# --- Notifications -----------------------------------------------------------------------------
+# Which module delivers each channel (notifications/channels/). Console writes the message to the
+# log and counts it as delivered: the development default. "off" leaves the channel unused, and
+# the outbox then picks the customer's next preferred channel.
+CHANNEL_CLASSES = {
+    "console": "repaircenter.notifications.channels.console.ConsoleChannel",
+    "smtp": "repaircenter.notifications.channels.email.EmailChannel",
+    "http": "repaircenter.notifications.channels.sms_http.SmsHttpChannel",
+    "call": "repaircenter.notifications.channels.phone_call.PhoneCallChannel",
+}
+
+
+def _channel_class(variable: str, default: str) -> str | None:
+    choice = env_str(variable, default)
+    if choice == "off":
+        return None
+    if choice not in CHANNEL_CLASSES:
+        raise ImproperlyConfigured(
+            f"{variable}={choice!r}: choose one of {', '.join(CHANNEL_CLASSES)} or off."
+        )
+    return CHANNEL_CLASSES[choice]
+
+
+NOTIFICATION_CHANNELS = {
+    channel: path
+    for channel, path in (
+        ("email", _channel_class("REPAIRCENTER_EMAIL_CHANNEL", "console")),
+        ("sms", _channel_class("REPAIRCENTER_SMS_CHANNEL", "console")),
+        ("phone", _channel_class("REPAIRCENTER_PHONE_CHANNEL", "call")),
+    )
+    if path
+}
+
+# Email over SMTP (REPAIRCENTER_EMAIL_CHANNEL=smtp).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("REPAIRCENTER_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("REPAIRCENTER_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("REPAIRCENTER_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("REPAIRCENTER_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("REPAIRCENTER_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("REPAIRCENTER_EMAIL_SSL", False)
+EMAIL_TIMEOUT = env_int("REPAIRCENTER_EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("REPAIRCENTER_EMAIL_FROM", "Repair Center <repairs@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# SMS through an HTTP provider (REPAIRCENTER_SMS_CHANNEL=http): a JSON POST with a bearer token.
+# The provider reports delivery to /hooks/sms/report/, signed with SMS_REPORT_SECRET.
+SMS_API_URL = env_str("REPAIRCENTER_SMS_API_URL")
+SMS_API_TOKEN = env_str("REPAIRCENTER_SMS_API_TOKEN")
+SMS_SENDER = env_str("REPAIRCENTER_SMS_SENDER", "RepairCtr")
+SMS_REPORT_SECRET = env_str("REPAIRCENTER_SMS_REPORT_SECRET")
+SMS_TIMEOUT = env_int("REPAIRCENTER_SMS_TIMEOUT", 10)
+
+# Delivery: a temporary failure is retried after RETRY_BASE seconds, doubling each time, up to
+# MAX_ATTEMPTS sends; a worker that stops mid-send lets its messages go after LEASE seconds.
+MESSAGE_MAX_ATTEMPTS = env_int("REPAIRCENTER_MESSAGE_MAX_ATTEMPTS", 6)
+MESSAGE_RETRY_BASE = env_int("REPAIRCENTER_MESSAGE_RETRY_SECONDS", 60)
+MESSAGE_LEASE = env_int("REPAIRCENTER_MESSAGE_LEASE_SECONDS", 300)
+MESSAGE_BATCH = env_int("REPAIRCENTER_MESSAGE_BATCH", 50)
+# A customer who did not answer the telephone is called again this much later (doubling).
+CALL_RETRY_BASE = env_int("REPAIRCENTER_CALL_RETRY_MINUTES", 120) * 60

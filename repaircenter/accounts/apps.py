@@ -9,6 +9,7 @@ MANAGER_PERMISSIONS = [
     ("core", "holiday", ("view", "add", "change", "delete")),
     ("customers", "customer", ("view", "change")),
     ("accounts", "user", ("view", "add", "change")),
+    ("notifications", "messagetemplate", ("view", "change")),
 ]
 
 

@@ -13,3 +13,6 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(Role.values)
+
+# Who telephones customers and deals with messages that did not get through.
+CALLERS = (Role.RECEPTIONIST, Role.CONSULTANT, Role.MANAGER)

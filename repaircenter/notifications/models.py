@@ -1,4 +1,8 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.customers.models import Channel, Customer
@@ -13,32 +17,96 @@ class MessageStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-EVENT_LABELS = {
-    "order_received": _("Order received, with the link"),
-    "estimate_ready": _("Estimate ready"),
-    "ready_repaired": _("Ready for collection"),
-    "ready_unrepaired": _("Ready for collection, unrepaired"),
-}
+class Event(models.TextChoices):
+    """What a message tells the customer; one template per event and channel."""
+
+    ORDER_RECEIVED = "order_received", _("Order received, with the link")
+    ESTIMATE_READY = "estimate_ready", _("Estimate ready")
+    DECISION_REMINDER = "decision_reminder", _("Decision reminder")
+    READY_REPAIRED = "ready_repaired", _("Ready for collection, repaired")
+    READY_UNREPAIRED = "ready_unrepaired", _("Ready for collection, unrepaired")
+    STORAGE_REMINDER = "storage_reminder", _("Storage reminder")
+    DISPOSAL_WARNING = "disposal_warning", _("Disposal warning")
+    ADVICE_ANSWERED = "advice_answered", _("Advice answered")
+
+
+# The notices whose first delivery starts the six months of storage.
+READY_EVENTS = frozenset({Event.READY_REPAIRED, Event.READY_UNREPAIRED})
+EVENT_LABELS = dict(Event.choices)
+
+
+class MessageTemplate(models.Model):
+    """The text of one event on one channel, in Django template syntax; the manager edits it."""
+
+    event = models.CharField(_("event"), max_length=40, choices=Event.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    subject = models.CharField(
+        _("subject"), max_length=200, blank=True, help_text=_("Email only.")
+    )
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        ordering = ["event", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "channel"], name="one_template_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()}: {self.get_channel_display()}"
 
 
 class Message(models.Model):
-    """One message to a customer: the outbox row, written in the transaction of its cause."""
+    """One message to a customer: the outbox row, written in the transaction of its cause and
+    delivered later by the worker."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, related_name="messages")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
-    event = models.CharField(max_length=40)
+    event = models.CharField(max_length=40, choices=Event.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     recipient = models.CharField(max_length=320)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Stable across attempts: providers that accept an idempotency key drop a repeated send.
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # While sending: which worker round holds it, and until when; after that another may take it.
+    claim = models.CharField(max_length=40, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The provider's id for the message, which its delivery reports quote.
+    provider_ref = models.CharField(max_length=100, blank=True)
+    last_answer = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    # A message written because this one failed (the next channel) or was retried by staff.
+    replaces = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
+    )
+    # A failed message leaves the staff queue once someone has dealt with it.
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            # The worker's claim: due queued messages, and abandoned sends.
+            models.Index(fields=["status", "next_attempt_at"], name="message_due"),
+            models.Index(fields=["status", "lease_until"], name="message_lease"),
+            models.Index(fields=["provider_ref"], name="message_provider_ref"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} to {self.recipient} ({self.status})"
@@ -46,3 +114,38 @@ class Message(models.Model):
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.event, self.event))
+
+
+class DeliveryRecord(models.Model):
+    """One line of a message's history: a send attempt, a provider's report, a call's outcome."""
+
+    class Kind(models.TextChoices):
+        ATTEMPT = "attempt", _("Send attempt")
+        REPORT = "report", _("Delivery report")
+        CALL = "call", _("Call")
+        STAFF = "staff", _("Staff")
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        RETRY = "retry", _("Failed, will retry")
+        FAILED = "failed", _("Failed")
+        REQUEUED = "requeued", _("Queued again")
+        HANDLED = "handled", _("Dealt with")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="records")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    answer = models.TextField(blank=True)  # what the provider, the server or the caller said
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_outcome_display()}"

@@ -45,6 +45,7 @@ class EventChannel(models.TextChoices):
     STAFF = "staff", _("Staff pages")
     PHONE = "phone", _("Telephone")
     EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
     IN_PERSON = "in_person", _("In person")
     ORDER_PAGE = "order_page", _("Customer's order page")
     API = "api", _("API")

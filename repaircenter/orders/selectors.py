@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import name_search_key
+from repaircenter.notifications.models import DeliveryRecord
 
 from .models import READY_STATES, Estimate, Order, OrderEvent, Status
 
@@ -31,7 +32,9 @@ def order_page(number: int) -> Order:
             "photos",
             Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
             "estimates__lines",
-            "messages",
+            Prefetch(
+                "messages__records", queryset=DeliveryRecord.objects.select_related("by")
+            ),
         ),
         number=number,
     )

@@ -12,11 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from repaircenter.accounts.permissions import role_required
-from repaircenter.accounts.roles import STAFF_ROLES, Role
+from repaircenter.accounts.roles import CALLERS, STAFF_ROLES, Role
 from repaircenter.billing.dues import amount_due
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
+from repaircenter.notifications.selectors import message_counts
 
 from . import workflow
 from .credentials import format_pickup_code, portal_url
@@ -41,7 +42,8 @@ def home(request):
     return render(
         request,
         "orders/home.html",
-        {"queues": QUEUES.values(), "counts": queue_counts(), "search_form": SearchForm()},
+        {"queues": QUEUES.values(), "counts": queue_counts(), "search_form": SearchForm(),
+         "message_counts": message_counts() if request.user.has_role(*CALLERS) else None},
     )
 
 

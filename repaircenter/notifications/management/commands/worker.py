@@ -4,6 +4,9 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, connections
+
+from repaircenter.notifications.delivery import run_round
 
 log = logging.getLogger("repaircenter.worker")
 HEARTBEAT_EVERY = 60  # seconds between "still here" lines while idle
@@ -19,7 +22,7 @@ class Command(BaseCommand):
         stop = threading.Event()
 
         def request_stop(signum, frame):
-            log.info("worker: signal %s received, stopping after this round", signum)
+            log.info("worker: signal %s received, stopping after the current message", signum)
             stop.set()
 
         signals = (signal.SIGTERM, signal.SIGINT)
@@ -28,7 +31,14 @@ class Command(BaseCommand):
         idle_seconds = 0
         try:
             while not stop.is_set():
-                done = self.run_round()
+                try:
+                    done = run_round(stop)
+                except DatabaseError:
+                    # The database went away (restart, network): drop the connection and try
+                    # again next round instead of dying.
+                    log.exception("worker: database error, trying again in a moment")
+                    connections.close_all()
+                    done = 0
                 if once:
                     break
                 idle_seconds = 0 if done else idle_seconds + settings.WORKER_INTERVAL
@@ -39,8 +49,3 @@ class Command(BaseCommand):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         log.info("worker: stopped")
-
-    def run_round(self) -> int:
-        """One pass over the work; returns how much was done. The outbox arrives with the
-        notifications issue; until then there is nothing to do."""
-        return 0

@@ -1,0 +1,75 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from repaircenter.orders.models import Order
+
+from . import rendering
+from .default_templates import DEFAULTS
+from .models import MessageTemplate
+from .sms_segments import count_segments
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 90})}
+
+    def clean(self):
+        data = super().clean()
+        if "body" in data:
+            rendering.validate(data.get("subject", ""), data["body"], rendering.sample_context())
+        return data
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    form = MessageTemplateForm
+    list_display = ["event", "channel", "subject", "updated_at"]
+    list_filter = ["channel", "event"]
+    readonly_fields = ["event", "channel"]
+    fields = ["event", "channel", "subject", "body"]
+    actions = ["restore_defaults"]
+    change_form_template = "admin/notifications/messagetemplate/change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # one template per event and channel exists from the start
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        template = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if template is not None:
+            extra.update(self.preview(template, request.GET.get("order", "")))
+        return super().change_view(request, object_id, form_url, extra)
+
+    @staticmethod
+    def preview(template: MessageTemplate, number_text: str) -> dict:
+        """The template rendered on a real order (the one asked for, else the newest)."""
+        orders = Order.objects.select_related("customer", "equipment", "equipment__kind")
+        number = "".join(ch for ch in number_text if ch.isdigit())
+        order = orders.filter(number=int(number)).first() if number else None
+        if order is None:
+            order = orders.order_by("-number").first()
+        context = rendering.order_context(order) if order else rendering.sample_context()
+        context["advice"] = rendering.sample_context()["advice"]
+        try:
+            text = rendering.render(template.subject, template.body, context, template.channel)
+        except Exception as error:  # a template saved before a check existed
+            return {"preview_error": str(error)}
+        return {
+            "preview": text,
+            "preview_order": order,
+            "segments": count_segments(text.body) if template.channel == "sms" else None,
+            "names": rendering.sample_context(),
+        }
+
+    @admin.action(description=_("Restore the built-in text"))
+    def restore_defaults(self, request, queryset):
+        for template in queryset:
+            template.subject, template.body = DEFAULTS[(template.event, template.channel)]
+            template.save()
+        messages.success(request, _("Built-in text restored."))

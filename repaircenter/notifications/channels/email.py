@@ -1,0 +1,50 @@
+"""Email over SMTP through Django's email backend, with a plain text and an HTML part. The SMTP
+server accepting the message counts as delivered."""
+
+import smtplib
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from repaircenter.core.models import CenterSettings
+
+from ..rendering import email_html
+from . import DeliveryError, Receipt
+
+
+class EmailChannel:
+    def send(self, message) -> Receipt:
+        center = CenterSettings.load()
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.recipient],
+            reply_to=[center.email] if center.email else None,
+            # The same Message-ID on every attempt lets mail systems drop a repeat.
+            headers={"Message-ID": f"<{message.key}@{domain}>"},
+        )
+        email.attach_alternative(email_html(message.body, center_name=center.name), "text/html")
+        try:
+            with get_connection(fail_silently=False) as connection:
+                connection.send_messages([email])
+        except smtplib.SMTPRecipientsRefused as error:
+            answers = "; ".join(
+                f"{code} {text.decode(errors='replace')}"
+                for code, text in error.recipients.values()
+            )
+            raise DeliveryError(f"address refused: {answers}", permanent=True) from error
+        except smtplib.SMTPAuthenticationError as error:
+            raise DeliveryError(f"SMTP login failed: {error.smtp_code}") from error
+        except smtplib.SMTPResponseException as error:
+            text = error.smtp_error.decode(errors="replace") if isinstance(
+                error.smtp_error, bytes) else str(error.smtp_error)
+            # 5xx: the server will not take this message, however often it is offered.
+            raise DeliveryError(
+                f"{error.smtp_code} {text}", permanent=500 <= error.smtp_code < 600
+            ) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(f"SMTP server unreachable: {error}") from error
+        return Receipt(delivered=True, answer="accepted by the SMTP server")

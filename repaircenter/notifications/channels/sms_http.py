@@ -1,0 +1,56 @@
+"""SMS through an HTTP provider: a JSON POST with a bearer token, the number in E.164 and the
+text. The provider answers with its id for the message and later calls the delivery-report
+endpoint (notifications/views.py), which marks the message delivered or failed."""
+
+import requests
+from django.conf import settings
+from django.urls import reverse
+
+from . import DeliveryError, Receipt
+
+# Answers that mean the provider will never take this message (a malformed or unknown number).
+PERMANENT = {400, 404, 410, 422}
+
+
+class SmsHttpChannel:
+    def __init__(self):
+        self.session = requests.Session()  # keeps the connection open between messages
+        self.report_url = ""
+
+    def send(self, message) -> Receipt:
+        payload = {
+            "to": message.recipient,
+            "text": message.body,
+            "from": settings.SMS_SENDER,
+            "reference": str(message.key),
+            "report_url": self.report_url or self._report_url(),
+        }
+        headers = {
+            "Authorization": f"Bearer {settings.SMS_API_TOKEN}",
+            # Stable across attempts: a retry after a timeout does not send a second SMS.
+            "Idempotency-Key": str(message.key),
+        }
+        try:
+            response = self.session.post(
+                settings.SMS_API_URL, json=payload, headers=headers,
+                timeout=settings.SMS_TIMEOUT,
+            )
+        except requests.Timeout as error:
+            raise DeliveryError(f"no answer from the provider in {settings.SMS_TIMEOUT} s") \
+                from error
+        except requests.RequestException as error:
+            raise DeliveryError(f"provider unreachable: {error.__class__.__name__}") from error
+        answer = f"HTTP {response.status_code} {response.text[:500]}".strip()
+        if response.status_code in PERMANENT:
+            raise DeliveryError(answer, permanent=True)
+        if not response.ok:
+            raise DeliveryError(answer)
+        try:
+            reference = str(response.json().get("id", ""))[:100]
+        except (ValueError, AttributeError):
+            reference = ""
+        return Receipt(delivered=False, answer=answer, provider_ref=reference)
+
+    def _report_url(self) -> str:
+        self.report_url = settings.SITE_URL + reverse("sms_report")
+        return self.report_url

@@ -1,0 +1,397 @@
+"""Delivering the outbox: what the worker does with each message, what a provider's delivery
+report and a caller's answer do to it.
+
+Every change of a message's status is a compare-and-set UPDATE on its current status (and, while
+sending, on the claim of the worker round that holds it), so two workers, a late worker and an
+early delivery report never overwrite each other.
+"""
+
+import datetime
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from repaircenter.orders import workflow
+from repaircenter.orders.models import EventChannel
+
+from .channels import DeliveryError, Receipt, channel_for
+from .models import READY_EVENTS, DeliveryRecord, Message, MessageStatus
+from .outbox import queue_next_channel
+
+log = logging.getLogger("repaircenter.worker")
+S = MessageStatus
+Outcome = DeliveryRecord.Outcome
+
+STORAGE_CHANNELS = {"sms": EventChannel.SMS, "email": EventChannel.EMAIL,
+                    "phone": EventChannel.PHONE}
+
+
+class MessageConflict(Exception):
+    """Someone else changed the message first; `message` says what to tell the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def masked(recipient: str) -> str:
+    """The recipient as the log shows it: enough to tell messages apart, not to read a number."""
+    if "@" in recipient:
+        name, _at, domain = recipient.partition("@")
+        return f"{name[:1]}…@{domain}"
+    return recipient[:4] + "…" + recipient[-3:]
+
+
+# --- the worker --------------------------------------------------------------------------------
+
+
+def _due(now: datetime.datetime) -> Q:
+    """Queued messages whose time has come, and sends whose worker vanished (lease over)."""
+    return Q(status=S.QUEUED, next_attempt_at__lte=now) | Q(status=S.SENDING, lease_until__lt=now)
+
+
+def _due_ids(now: datetime.datetime, limit: int) -> list[int]:
+    """Up to `limit` due messages: abandoned sends first, then the queue, oldest first. Two
+    queries, each walking its own index in order, rather than one OR that sorts every due row
+    (which made a long queue quadratic)."""
+    ids = []
+    for due, ordering in (
+        (Q(status=S.SENDING, lease_until__lt=now), "lease_until"),
+        (Q(status=S.QUEUED, next_attempt_at__lte=now), "next_attempt_at"),
+    ):
+        ids += (
+            Message.objects.filter(due)
+            .order_by(ordering, "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[: limit - len(ids)]
+        )
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+def claim_due(*, limit: int = 0, now: datetime.datetime | None = None) -> tuple[str, list]:
+    """Take up to `limit` due messages for this round. Returns the round's claim and them.
+
+    The UPDATE repeats the due condition, so a message another worker claimed in between is not
+    taken twice; on PostgreSQL the SELECT also skips rows another worker is claiming.
+    """
+    now = now or timezone.now()
+    limit = limit or settings.MESSAGE_BATCH
+    claim = uuid.uuid4().hex
+    with transaction.atomic():
+        ids = _due_ids(now, limit)
+        if not ids:
+            return claim, []
+        Message.objects.filter(_due(now), pk__in=ids).update(
+            status=S.SENDING, claim=claim, attempt_count=F("attempt_count") + 1,
+            lease_until=now + datetime.timedelta(seconds=settings.MESSAGE_LEASE),
+        )
+    # The recipient and text are on the row; the customer is read only if a fallback needs it.
+    batch = Message.objects.filter(pk__in=ids, claim=claim).select_related("order")
+    return claim, sorted(batch, key=lambda m: ids.index(m.pk))
+
+
+def release(messages: list[Message], claim: str) -> int:
+    """Give back claimed messages not sent yet (the worker is stopping)."""
+    return Message.objects.filter(
+        pk__in=[m.pk for m in messages], claim=claim, status=S.SENDING
+    ).update(status=S.QUEUED, claim="", lease_until=None, attempt_count=F("attempt_count") - 1)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the channel did with one message: a receipt, or the error it raised."""
+
+    receipt: Receipt | None
+    error: DeliveryError | None
+    ms: int
+
+
+def send(message: Message) -> Attempt:
+    """Hand one message to its channel. Runs in the sending thread while the last outcome is
+    written; a channel that reads the database (email reads the center's contacts) does so on
+    that thread's own connection, closed after the send."""
+    started = time.monotonic()
+    try:
+        channel = channel_for(message.channel)
+        if channel is None:
+            raise DeliveryError(_("This channel is switched off."), permanent=True)
+        return Attempt(channel.send(message), None, _ms(started))
+    except DeliveryError as error:
+        return Attempt(None, error, _ms(started))
+    except Exception as error:  # a bug or an unforeseen library error: retry, and say so
+        log.exception("worker: message %s: the channel raised", message.pk)
+        return Attempt(None, DeliveryError(repr(error)[:500]), _ms(started))
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()  # this thread's connections only
+
+
+def record(message: Message, claim: str, attempt: Attempt) -> str:
+    """Write what happened to a claimed message, and log it in one line."""
+    if attempt.error is not None:
+        outcome = _record_failure(message, claim, attempt.error, attempt.ms)
+        answer = attempt.error.answer
+    else:
+        outcome = _record_success(message, claim, attempt.receipt, attempt.ms)
+        answer = attempt.receipt.answer
+    log.info(
+        "send message %s %s %s to %s (%s, attempt %s): %s in %s ms — %s",
+        message.pk, message.channel, message.event, masked(message.recipient),
+        message.order.display_number if message.order else "no order",
+        message.attempt_count, outcome, attempt.ms, answer[:200],
+    )
+    return outcome
+
+
+def deliver(message: Message, claim: str) -> str:
+    """Send one claimed message and record the outcome."""
+    return record(message, claim, send(message))
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+# Writing an outcome runs once for every message sent, and building the two statements through
+# the ORM cost more than running them (measured: bench/worker_sms.py). These two helpers write
+# the same statements directly, with values prepared by the fields as the ORM would.
+
+
+def _update_if_mine(message: Message, claim: str, changes: dict) -> bool:
+    """UPDATE the message if this worker round still holds it (claimed, still sending)."""
+    meta, ops = Message._meta, connection.ops
+    fields = [meta.get_field(name) for name in changes]
+    assignments = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
+    values = [f.get_db_prep_save(changes[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ops.quote_name(meta.db_table)} SET {assignments} "  # noqa: S608 — names
+            "WHERE id = %s AND claim = %s AND status = %s",  # from the model, values bound
+            [*values, message.pk, claim, S.SENDING],
+        )
+        return cursor.rowcount == 1
+
+
+def _add_record(message: Message, **values) -> None:
+    """INSERT one DeliveryRecord line for the message."""
+    meta, ops = DeliveryRecord._meta, connection.ops
+    values["message"] = message.pk
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))})",
+            params,
+        )
+
+
+@transaction.atomic
+def _record_success(message: Message, claim: str, receipt: Receipt, ms: int) -> str:
+    now = timezone.now()
+    outcome = Outcome.DELIVERED if receipt.delivered else Outcome.SENT
+    changes = {"status": S.SENT, "sent_at": now, "claim": "", "lease_until": None,
+               "provider_ref": receipt.provider_ref, "last_answer": receipt.answer}
+    if receipt.delivered:
+        changes.update(status=S.DELIVERED, delivered_at=now)
+    # If the provider's report came first (or the lease ran out and another worker took over),
+    # the message has moved on: keep the record of this attempt, change nothing else.
+    updated = _update_if_mine(message, claim, changes)
+    _add_record(message, at=now, kind=DeliveryRecord.Kind.ATTEMPT, outcome=outcome,
+                answer=receipt.answer, duration_ms=ms, by=None)
+    if updated and receipt.delivered:
+        _reached(message, now)
+    return outcome
+
+
+@transaction.atomic
+def _record_failure(message: Message, claim: str, error: DeliveryError, ms: int) -> str:
+    now = timezone.now()
+    final = error.permanent or message.attempt_count >= settings.MESSAGE_MAX_ATTEMPTS
+    if final:
+        updated = _update_if_mine(message, claim, {
+            "status": S.FAILED, "failed_at": now, "claim": "", "lease_until": None,
+            "last_answer": error.answer,
+        })
+    else:
+        updated = _update_if_mine(message, claim, {
+            "status": S.QUEUED, "claim": "", "lease_until": None, "last_answer": error.answer,
+            "next_attempt_at": now + retry_delay(message.attempt_count),
+        })
+    outcome = Outcome.FAILED if final else Outcome.RETRY
+    DeliveryRecord.objects.create(
+        message=message, at=now, kind=DeliveryRecord.Kind.ATTEMPT, outcome=outcome,
+        answer=error.answer, duration_ms=ms,
+    )
+    if updated and final:
+        queue_next_channel(message)
+    return outcome
+
+
+def retry_delay(attempts: int, base: int | None = None) -> datetime.timedelta:
+    """Exponential backoff: base, 2×base, 4×base… after the 1st, 2nd, 3rd attempt."""
+    base = settings.MESSAGE_RETRY_BASE if base is None else base
+    return datetime.timedelta(seconds=base * 2 ** max(attempts - 1, 0))
+
+
+def _reached(message: Message, at: datetime.datetime) -> None:
+    """A ready notice that reached the customer starts the storage period (the first one only;
+    the workflow ignores later ones)."""
+    if message.event in READY_EVENTS and message.order_id:
+        workflow.start_storage_clock(
+            order=message.order, reached_at=at, channel=STORAGE_CHANNELS[message.channel],
+            note=_("%(channel)s to %(recipient)s")
+            % {"channel": message.get_channel_display(), "recipient": message.recipient},
+        )
+
+
+def run_round(stop=None) -> int:
+    """Send everything due now, batch after batch; returns how many messages were handled.
+    `stop` (a threading.Event) ends the round after the message being sent.
+
+    Sends go one at a time, in a thread of their own, so that each outcome is written to the
+    database while the next message is on its way: the worker waits for the network or for the
+    database, rarely for both.
+    """
+    handled = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="send") as sender:
+        while not (stop and stop.is_set()):
+            claim, batch = claim_due()
+            if not batch:
+                break
+            in_flight = None
+            for index, message in enumerate(batch):
+                if stop and stop.is_set():
+                    release(batch[index:], claim)
+                    break
+                sending = (message, sender.submit(send, message))
+                if in_flight:
+                    record(in_flight[0], claim, in_flight[1].result())
+                    handled += 1
+                in_flight = sending
+            if in_flight:
+                record(in_flight[0], claim, in_flight[1].result())
+                handled += 1
+    return handled
+
+
+# --- provider reports, callers' answers, staff actions -----------------------------------------
+
+
+REPORT_DELIVERED = {"delivered"}
+REPORT_FAILED = {"failed", "undelivered", "undeliverable", "rejected", "expired"}
+
+
+@transaction.atomic
+def record_report(message: Message, status: str, answer: str) -> str:
+    """The SMS provider's delivery report. Returns what it did: delivered, failed or noted."""
+    now = timezone.now()
+    waiting = (S.SENDING, S.SENT)
+    current = Message.objects.filter(pk=message.pk, status__in=waiting)
+    outcome = ""
+    if status in REPORT_DELIVERED and current.update(
+        status=S.DELIVERED, delivered_at=now, last_answer=answer, claim="", lease_until=None
+    ):
+        outcome = Outcome.DELIVERED
+        _reached(message, now)
+    elif status in REPORT_FAILED and current.update(
+        status=S.FAILED, failed_at=now, last_answer=answer, claim="", lease_until=None
+    ):
+        outcome = Outcome.FAILED
+        queue_next_channel(message)
+    DeliveryRecord.objects.create(
+        message=message, at=now, kind=DeliveryRecord.Kind.REPORT,
+        outcome=outcome or Outcome.SENT, answer=f"{status}: {answer}".strip(": "),
+    )
+    return outcome or "noted"
+
+
+class CallOutcome:
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    CHOICES = (
+        (REACHED, _("Reached")), (NO_ANSWER, _("No answer")), (WRONG_NUMBER, _("Wrong number"))
+    )
+
+
+@transaction.atomic
+def record_call(message: Message, outcome: str, user, note: str = "") -> Message:
+    """A caller's answer to a task in "calls to make". No answer is tried again later like any
+    temporary failure; a wrong number fails the message and moves to the next channel."""
+    now = timezone.now()
+    waiting = Message.objects.filter(pk=message.pk, channel="phone", status=S.SENT)
+    if outcome == CallOutcome.REACHED:
+        updated = waiting.update(status=S.DELIVERED, delivered_at=now, last_answer=note)
+        result = Outcome.DELIVERED
+    elif outcome == CallOutcome.NO_ANSWER:
+        final = message.attempt_count >= settings.MESSAGE_MAX_ATTEMPTS
+        result = Outcome.FAILED if final else Outcome.RETRY
+        if final:
+            updated = waiting.update(status=S.FAILED, failed_at=now, last_answer=_("No answer"))
+        else:
+            updated = waiting.update(
+                status=S.QUEUED, last_answer=_("No answer"),
+                next_attempt_at=now + retry_delay(message.attempt_count, settings.CALL_RETRY_BASE),
+            )
+    elif outcome == CallOutcome.WRONG_NUMBER:
+        updated = waiting.update(status=S.FAILED, failed_at=now, last_answer=_("Wrong number"))
+        result = Outcome.FAILED
+    else:
+        raise ValueError(f"unknown call outcome {outcome!r}")
+    if not updated:
+        raise MessageConflict(_("This call was already recorded by someone else."))
+    labels = dict(CallOutcome.CHOICES)
+    DeliveryRecord.objects.create(
+        message=message, at=now, kind=DeliveryRecord.Kind.CALL, outcome=result, by=user,
+        answer=" — ".join(str(part) for part in (labels[outcome], note) if part),
+    )
+    if result == Outcome.DELIVERED:
+        _reached(message, now)
+    elif result == Outcome.FAILED:
+        queue_next_channel(message)
+    message.refresh_from_db()
+    return message
+
+
+@transaction.atomic
+def requeue(message: Message, user) -> Message:
+    """Staff send a failed message again, as a new send (a new idempotency key)."""
+    if not Message.objects.filter(pk=message.pk, status=S.FAILED, handled_at=None).update(
+        status=S.QUEUED, next_attempt_at=timezone.now(), attempt_count=0, failed_at=None,
+        key=uuid.uuid4(),
+    ):
+        raise MessageConflict(_("This message is no longer failed; open the list again."))
+    DeliveryRecord.objects.create(
+        message=message, kind=DeliveryRecord.Kind.STAFF, outcome=Outcome.REQUEUED, by=user
+    )
+    message.refresh_from_db()
+    return message
+
+
+@transaction.atomic
+def mark_handled(message: Message, user, note: str) -> Message:
+    """A failed message someone dealt with another way leaves the staff queue."""
+    now = timezone.now()
+    if not Message.objects.filter(pk=message.pk, status=S.FAILED, handled_at=None).update(
+        handled_at=now, handled_by=user
+    ):
+        raise MessageConflict(_("This message was already dealt with."))
+    DeliveryRecord.objects.create(
+        message=message, at=now, kind=DeliveryRecord.Kind.STAFF, outcome=Outcome.HANDLED,
+        by=user, answer=note,
+    )
+    message.refresh_from_db()
+    return message

@@ -1,0 +1,162 @@
+"""Turning a template and an order into the text of a message.
+
+Templates use Django's syntax, but see only plain strings chosen here: never a model object, so
+a template cannot reach a method, a related row or a secret.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.loader import render_to_string
+from django.utils.formats import date_format
+from django.utils.html import linebreaks, urlize
+from django.utils.translation import gettext as _
+
+from repaircenter.billing.dues import amount_due
+from repaircenter.core.models import CenterSettings
+from repaircenter.core.templatetags.money import money
+from repaircenter.customers.models import Channel
+from repaircenter.orders.credentials import portal_url
+from repaircenter.orders.models import EstimateStatus, Order
+
+from .default_templates import DEFAULTS
+from .models import MessageTemplate
+
+# No loaders: {% include %} and {% extends %} find nothing. Text is not HTML: no escaping.
+TEXT_ENGINE = Engine(autoescape=False, loaders=[])
+# Checking a template: an unknown name renders as this marker, so the check can name it.
+UNKNOWN = "\x00{}\x00"
+CHECK_ENGINE = Engine(autoescape=False, loaders=[], string_if_invalid=UNKNOWN.format("%s"))
+
+SUBJECT_MAX = 200
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def _date(value) -> str:
+    return date_format(value, "j F Y") if value else ""
+
+
+def _estimate_total(order: Order):
+    """The estimate the customer is deciding on, or else the last one agreed."""
+    estimates = sorted(order.estimates.all(), key=lambda e: e.number, reverse=True)
+    for wanted in (EstimateStatus.SENT, EstimateStatus.APPROVED):
+        for estimate in estimates:
+            if estimate.status == wanted:
+                return estimate.total
+    return None
+
+
+def order_context(order: Order, *, estimate_total=None, advice=None) -> dict:
+    """Everything a template may show: the center's contacts and the order's safe fields."""
+    center = CenterSettings.load()
+    if estimate_total is None:
+        estimate_total = _estimate_total(order)
+    return {
+        "center": {
+            "name": center.name, "phone": center.phone, "email": center.email,
+            "address": center.address, "hours": center.hours,
+        },
+        "customer": {"name": order.customer.name},
+        "order": {
+            "number": order.display_number,
+            "equipment": str(order.equipment).strip(),
+            "link": portal_url(order.portal_token),
+            "status": order.get_status_display(),
+            "received": _date(order.received_at),
+            "diagnosis_due": _date(order.diagnosis_due),
+            "decision_due": _date(order.decision_due),
+            "storage_due": _date(order.storage_due),
+            "estimate_total": money(estimate_total) if estimate_total is not None else "",
+            "balance_due": money(amount_due(order)),
+        },
+        "advice": advice or {"question": "", "answer": ""},
+    }
+
+
+def template_for(event: str, channel: str) -> tuple[MessageTemplate | None, str, str]:
+    """The manager's template, or the built-in text if the row is missing."""
+    template = MessageTemplate.objects.filter(event=event, channel=channel).first()
+    if template is not None:
+        return template, template.subject, template.body
+    subject, body = DEFAULTS[(event, channel)]
+    return None, subject, body
+
+
+def _tidy(text: str) -> str:
+    """No trailing spaces, at most one empty line in a row (a blank field leaves a gap)."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def render(subject: str, body: str, context: dict, channel: str) -> Rendered:
+    ctx = Context(context, autoescape=False)
+    text = _tidy(Template(body, engine=TEXT_ENGINE).render(ctx))
+    title = ""
+    if channel == Channel.EMAIL:
+        title = " ".join(Template(subject, engine=TEXT_ENGINE).render(ctx).split())
+        title = title[:SUBJECT_MAX]
+    return Rendered(title, text)
+
+
+def check(subject: str, body: str, context: dict) -> list[str]:
+    """What is wrong with a template, in words for the manager: syntax, or unknown names."""
+    problems = []
+    unknown: set[str] = set()
+    for label, text in ((_("Subject"), subject), (_("Text"), body)):
+        try:
+            output = Template(text, engine=CHECK_ENGINE).render(Context(context))
+        except (TemplateSyntaxError, Exception) as error:  # syntax, or {% include %} failing
+            problems.append(f"{label}: {error}")
+            continue
+        unknown.update(re.findall("\x00(.*?)\x00", output))
+    if unknown:
+        problems.append(
+            _("Unknown names: %(names)s. See the list of names below the text.")
+            % {"names": ", ".join(sorted(unknown))}
+        )
+    return problems
+
+
+def validate(subject: str, body: str, context: dict) -> None:
+    problems = check(subject, body, context)
+    if problems:
+        raise ValidationError(problems)
+
+
+def email_html(message_body: str, *, center_name: str) -> str:
+    """The HTML part of an email: the same text, paragraphs kept, the link clickable."""
+    paragraphs = linebreaks(urlize(message_body, autoescape=True), autoescape=False)
+    return render_to_string(
+        "notifications/email.html", {"paragraphs": paragraphs, "center_name": center_name}
+    )
+
+
+def sample_context() -> dict:
+    """Made-up values with every name a template may use: for checking a template when no
+    order is at hand, and for previewing the advice texts."""
+    center = CenterSettings.load()
+    return {
+        "center": {
+            "name": center.name, "phone": center.phone, "email": center.email,
+            "address": center.address, "hours": center.hours,
+        },
+        "customer": {"name": "Alex Morgan"},
+        "order": {
+            "number": "R-000123", "equipment": "Laptop Lenovo ThinkPad T14",
+            "link": portal_url("x" * 32), "status": "Ready for collection",
+            "received": "2 March 2027", "diagnosis_due": "4 March 2027",
+            "decision_due": "4 September 2027", "storage_due": "20 September 2027",
+            "estimate_total": money("149.00"), "balance_due": money("149.00"),
+        },
+        "advice": {
+            "question": "My laptop fan is loud under load. Is a cleaning worth it?",
+            "answer": "Usually yes: dust and dried paste cause most of it. A clean takes a day.",
+        },
+    }

@@ -1,0 +1,52 @@
+"""The queries behind the staff pages about messages: one function per page."""
+
+from django.db.models import Count, Q, QuerySet
+
+from repaircenter.orders.models import READY_STATES, Order
+
+from .models import Message, MessageStatus
+
+S = MessageStatus
+
+
+def _messages() -> QuerySet[Message]:
+    return Message.objects.select_related("order", "customer", "order__equipment",
+                                          "order__equipment__kind")
+
+
+def calls_to_make() -> QuerySet[Message]:
+    """Calls waiting for a person: oldest first."""
+    return _messages().filter(channel="phone", status=S.SENT).order_by("sent_at", "pk")
+
+
+def failed_messages() -> QuerySet[Message]:
+    """Failed messages nobody has dealt with and no other channel took over."""
+    return (
+        _messages()
+        .filter(status=S.FAILED, handled_at=None, replaced_by=None)
+        .order_by("-failed_at", "-pk")
+    )
+
+
+def unreached_ready_orders() -> QuerySet[Order]:
+    """Orders ready for collection whose customer no notice has reached yet (no storage clock)."""
+    return (
+        Order.objects.select_related("customer", "equipment", "equipment__kind")
+        .filter(status__in=READY_STATES, customer_reached_at=None)
+        .annotate(
+            notices=Count("messages", filter=Q(messages__event__in=("ready_repaired",
+                                                                     "ready_unrepaired"))),
+            calls_waiting=Count("messages", filter=Q(messages__channel="phone",
+                                                     messages__status__in=(S.QUEUED, S.SENDING,
+                                                                           S.SENT))),
+        )
+        .order_by("ready_at", "pk")
+    )
+
+
+def message_counts() -> dict[str, int]:
+    """For the home page: calls to make, and messages needing attention."""
+    return {
+        "calls": calls_to_make().count(),
+        "failed": failed_messages().count() + unreached_ready_orders().count(),
+    }

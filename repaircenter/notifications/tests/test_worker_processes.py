@@ -1,0 +1,150 @@
+"""Real worker processes against the test database (SQLite file or PostgreSQL) and the stand-in
+SMS provider: a worker killed in the middle of a send, and two workers sharing a thousand
+messages."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from repaircenter.notifications.models import DeliveryRecord, Message
+from repaircenter.notifications.testing import FakeSmsProvider
+from repaircenter.orders.models import Status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = db["USER"] or "postgres"
+        return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"sqlite:///{Path(db['NAME']).resolve()}"
+
+
+class Worker:
+    """`repaircenter worker` in its own process, its log in a file."""
+
+    def __init__(self, name: str, folder: Path, provider: FakeSmsProvider, **extra):
+        self.log_path = folder / f"{name}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "REPAIRCENTER_DATA": str(folder / "data"),
+            "REPAIRCENTER_SMS_CHANNEL": "http",
+            "REPAIRCENTER_SMS_API_URL": provider.url,
+            "REPAIRCENTER_SMS_API_TOKEN": provider.token,
+            "REPAIRCENTER_WORKER_INTERVAL": "1",
+            "REPAIRCENTER_LOG_LEVEL": "INFO",
+            **extra,
+        }
+        self.log = open(self.log_path, "w")  # noqa: SIM115 — closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "repaircenter", "worker"], env=env,
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_started(self, timeout: float = 30) -> None:
+        wait_for(lambda: "worker: started" in self.output(), timeout, "worker start")
+
+    def stop(self, sig=signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        self.log.close()
+        return code
+
+    def sends(self) -> int:
+        return self.output().count("send message ")
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_worker_killed_mid_send_leaves_the_message_to_be_sent_once_after_restart(
+    make_order, tmp_path
+):
+    with FakeSmsProvider("token", hang_seconds=4) as provider:
+        provider.plan.append("hang")  # the first send hangs at the provider
+        first = Worker("first", tmp_path, provider, REPAIRCENTER_MESSAGE_LEASE_SECONDS="2")
+        try:
+            first.wait_started()
+            order = make_order(Status.RECEIVED)
+            message = Message.objects.get(order=order)
+            assert provider.request_seen.wait(30)
+            message.refresh_from_db()
+            assert message.status == "sending"
+            assert first.stop(signal.SIGKILL) == -signal.SIGKILL  # killed mid-send
+        finally:
+            if first.process.poll() is None:
+                first.stop(signal.SIGKILL)
+
+        message.refresh_from_db()
+        assert message.status == "sending"  # nothing recorded by the dead worker
+        assert not message.records.exists()
+
+        second = Worker("second", tmp_path, provider, REPAIRCENTER_MESSAGE_LEASE_SECONDS="2")
+        try:
+            wait_for(lambda: Message.objects.get(pk=message.pk).status == "sent", 60,
+                     "the message to be sent after the lease")
+        finally:
+            assert second.stop() == 0
+        assert "worker: stopped" in second.output()
+
+        message.refresh_from_db()
+        assert message.attempt_count == 2
+        assert list(message.records.values_list("outcome", flat=True)) == ["sent"]
+        # Two requests reached the provider with one key; it sent one SMS.
+        time.sleep(provider.hang_seconds)  # let the hung request finish at the provider
+        keys = {r["headers"]["Idempotency-Key"] for r in provider.requests}
+        assert keys == {str(message.key)}
+        assert len(provider.requests) == 2
+        assert len(provider.accepted) == 1
+
+
+def test_two_workers_send_a_thousand_messages_each_exactly_once(customer, tmp_path):
+    count = 1000
+    with FakeSmsProvider("token") as provider:
+        workers = [
+            Worker(name, tmp_path, provider, REPAIRCENTER_MESSAGE_BATCH="20")
+            for name in ("one", "two")
+        ]
+        try:
+            for worker in workers:
+                worker.wait_started()
+            # Both are waiting; the messages appear at once, as after a busy hour of intake.
+            Message.objects.bulk_create(
+                Message(customer=customer, event="order_received", channel="sms",
+                        recipient=str(customer.phone), body=f"Message {n}")
+                for n in range(count)
+            )
+            wait_for(lambda: not Message.objects.exclude(status="sent").exists(), 180,
+                     "every message to be sent")
+        finally:
+            codes = [worker.stop() for worker in workers]
+        assert codes == [0, 0]
+
+        bodies = [r["payload"]["text"] for r in provider.requests]
+        assert len(bodies) == count  # no message was posted twice
+        assert sorted(bodies) == sorted(f"Message {n}" for n in range(count))
+        assert len({r["headers"]["Idempotency-Key"] for r in provider.requests}) == count
+        assert set(Message.objects.values_list("attempt_count", flat=True)) == {1}
+        assert DeliveryRecord.objects.count() == count
+        sends = [worker.sends() for worker in workers]
+        assert sum(sends) == count
+        assert all(sends), f"both workers should have sent some: {sends}"
+
