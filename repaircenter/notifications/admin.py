@@ -26,10 +26,13 @@ class MessageTemplateForm(forms.ModelForm):
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
     form = MessageTemplateForm
-    list_display = ["event", "channel", "subject", "updated_at"]
+    list_display = ["event", "channel", "subject", "sms_segments", "updated_at"]
     list_filter = ["channel", "event"]
     readonly_fields = ["event", "channel"]
-    fields = ["event", "channel", "subject", "body"]
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.channel != "email":
+            return ["event", "channel", "body"]  # only email has a subject
+        return ["event", "channel", "subject", "body"]
     actions = ["restore_defaults"]
     change_form_template = "admin/notifications/messagetemplate/change_form.html"
 
@@ -63,9 +66,21 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         return {
             "preview": text,
             "preview_order": order,
+            "empty_names": rendering.empty_names(template.subject, template.body, context),
             "segments": count_segments(text.body) if template.channel == "sms" else None,
             "names": rendering.sample_context(),
         }
+
+    @admin.display(description=_("SMS segments"))
+    def sms_segments(self, template: MessageTemplate) -> str:
+        """On made-up values of usual length; the preview shows them on a real order."""
+        if template.channel != "sms":
+            return "—"
+        try:
+            text = rendering.render("", template.body, rendering.sample_context(), "sms")
+        except Exception:  # a broken template shows as such on its page
+            return "?"
+        return str(count_segments(text.body))
 
     @admin.action(description=_("Restore the built-in text"))
     def restore_defaults(self, request, queryset):

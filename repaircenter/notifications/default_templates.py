@@ -82,8 +82,8 @@ If we have no decision by {{ order.decision_due }}, the equipment is returned to
     ),
     ("ready_repaired", "sms"): (
         "",
-        "Order {{ order.number }}: your {{ order.equipment }} is repaired. Bring the paper "
-        "order to collect it. {{ order.link }}",
+        "{{ order.number }}: your {{ order.equipment }} is repaired. Bring the paper order to "
+        "collect it. {{ order.link }}",
     ),
     ("ready_repaired", "email"): (
         "Your {{ order.equipment }} is repaired: order {{ order.number }}",
@@ -106,8 +106,8 @@ Details: {{ order.link }}
     ),
     ("ready_unrepaired", "sms"): (
         "",
-        "Order {{ order.number }}: your {{ order.equipment }} is ready to collect, not "
-        "repaired. Bring the paper order. {{ order.link }}",
+        "{{ order.number }}: collect your {{ order.equipment }}, not repaired, with the paper "
+        "order. {{ order.link }}",
     ),
     ("ready_unrepaired", "email"): (
         "Your {{ order.equipment }} is ready to collect: order {{ order.number }}",
@@ -129,8 +129,8 @@ Details: {{ order.link }}
     ),
     ("storage_reminder", "sms"): (
         "",
-        "Order {{ order.number }} is waiting for you. We keep it until "
-        "{{ order.storage_due }}. Bring the paper order. {{ order.link }}",
+        "Order {{ order.number }} waits for you until {{ order.storage_due }}. Bring the "
+        "paper order. {{ order.link }}",
     ),
     ("storage_reminder", "email"): (
         "Order {{ order.number }} is waiting for you",
@@ -151,8 +151,8 @@ Please bring the paper intake order. Details: {{ order.link }}
     ),
     ("disposal_warning", "sms"): (
         "",
-        "Order {{ order.number }}: storage ended on {{ order.storage_due }}. Your equipment "
-        "may now be disposed of. Call {{ center.phone }} today.",
+        "{{ order.number }}: storage ended {{ order.storage_due }}; we may now dispose of it. "
+        "Call {{ center.phone }}. {{ order.link }}",
     ),
     ("disposal_warning", "email"): (
         "Order {{ order.number }}: the storage period has ended",
@@ -161,6 +161,8 @@ Please bring the paper intake order. Details: {{ order.link }}
 The storage period for your {{ order.equipment }} (order {{ order.number }}) ended on {{ order.storage_due }}.
 
 The equipment may now be disposed of, as the terms you signed at intake say. If you still want it, call us on {{ center.phone }} or come in today with the paper intake order.
+
+Details: {{ order.link }}
 """ + EMAIL_SIGNATURE,
     ),
     ("disposal_warning", "phone"): (

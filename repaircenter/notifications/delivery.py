@@ -25,7 +25,7 @@ from repaircenter.orders.models import EventChannel
 
 from .channels import DeliveryError, Receipt, channel_for
 from .models import READY_EVENTS, DeliveryRecord, Message, MessageStatus
-from .outbox import queue_next_channel
+from .outbox import address, queue_next_channel
 
 log = logging.getLogger("repaircenter.worker")
 S = MessageStatus
@@ -368,14 +368,22 @@ def record_call(message: Message, outcome: str, user, note: str = "") -> Message
 
 @transaction.atomic
 def requeue(message: Message, user) -> Message:
-    """Staff send a failed message again, as a new send (a new idempotency key)."""
+    """Staff send a failed message again, as a new send (a new idempotency key), to the address
+    the customer has now: the reason to send again is usually a corrected number or address."""
+    recipient = address(message.customer, message.channel)
+    if not recipient:
+        raise MessageConflict(
+            _("The customer has no address for this channel; correct their details first.")
+        )
     if not Message.objects.filter(pk=message.pk, status=S.FAILED, handled_at=None).update(
         status=S.QUEUED, next_attempt_at=timezone.now(), attempt_count=0, failed_at=None,
-        key=uuid.uuid4(),
+        key=uuid.uuid4(), recipient=recipient,
     ):
         raise MessageConflict(_("This message is no longer failed; open the list again."))
+    answer = "" if recipient == message.recipient else _("now to %(to)s") % {"to": recipient}
     DeliveryRecord.objects.create(
-        message=message, kind=DeliveryRecord.Kind.STAFF, outcome=Outcome.REQUEUED, by=user
+        message=message, kind=DeliveryRecord.Kind.STAFF, outcome=Outcome.REQUEUED, by=user,
+        answer=answer,
     )
     message.refresh_from_db()
     return message

@@ -1,5 +1,6 @@
 import uuid
 
+import phonenumbers
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -20,7 +21,7 @@ class MessageStatus(models.TextChoices):
 class Event(models.TextChoices):
     """What a message tells the customer; one template per event and channel."""
 
-    ORDER_RECEIVED = "order_received", _("Order received, with the link")
+    ORDER_RECEIVED = "order_received", _("Order received")
     ESTIMATE_READY = "estimate_ready", _("Estimate ready")
     DECISION_REMINDER = "decision_reminder", _("Decision reminder")
     READY_REPAIRED = "ready_repaired", _("Ready for collection, repaired")
@@ -114,6 +115,23 @@ class Message(models.Model):
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.event, self.event))
+
+    @property
+    def recipient_display(self) -> str:
+        """A number as people dial it in the center's country (020 7946 0101); an address as is."""
+        if self.channel == Channel.EMAIL:
+            return self.recipient
+        try:
+            number = phonenumbers.parse(self.recipient)
+        except phonenumbers.NumberParseException:
+            return self.recipient
+        same_country = phonenumbers.region_code_for_number(number) == (
+            settings.PHONENUMBER_DEFAULT_REGION
+        )
+        style = phonenumbers.PhoneNumberFormat
+        return phonenumbers.format_number(
+            number, style.NATIONAL if same_country else style.INTERNATIONAL
+        )
 
 
 class DeliveryRecord(models.Model):

@@ -4,14 +4,17 @@ Templates use Django's syntax, but see only plain strings chosen here: never a m
 a template cannot reach a method, a related row or a secret.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import linebreaks, urlize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from repaircenter.billing.dues import amount_due
@@ -40,7 +43,13 @@ class Rendered:
 
 
 def _date(value) -> str:
-    return date_format(value, "j F Y") if value else ""
+    """A date as the customer reads it: a moment is first put in the center's time zone (a
+    deadline at 00:30 in London is that day, not the day before in UTC)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return date_format(value, "j F Y")
 
 
 def _estimate_total(order: Order):
@@ -124,6 +133,23 @@ def check(subject: str, body: str, context: dict) -> list[str]:
     return problems
 
 
+def empty_names(subject: str, body: str, context: dict) -> list[str]:
+    """The names a template uses whose value is empty in `context` (a center field left blank
+    makes "Call  today." of a text); the editor warns about them."""
+    marked = {
+        group: {name: value or f"\x00{group}.{name}\x00" for name, value in values.items()}
+        for group, values in context.items()
+    }
+    found: set[str] = set()
+    for text in (subject, body):
+        try:
+            output = Template(text, engine=TEXT_ENGINE).render(Context(marked))
+        except Exception:  # noqa: S112 — check() reports broken templates
+            continue
+        found.update(re.findall("\x00(.*?)\x00", output))
+    return sorted(found)
+
+
 def validate(subject: str, body: str, context: dict) -> None:
     problems = check(subject, body, context)
     if problems:
@@ -132,7 +158,8 @@ def validate(subject: str, body: str, context: dict) -> None:
 
 def email_html(message_body: str, *, center_name: str) -> str:
     """The HTML part of an email: the same text, paragraphs kept, the link clickable."""
-    paragraphs = linebreaks(urlize(message_body, autoescape=True), autoescape=False)
+    # urlize escapes the text around the links it makes: the result is safe HTML as it is.
+    paragraphs = mark_safe(linebreaks(urlize(message_body, autoescape=True), autoescape=False))  # noqa: S308
     return render_to_string(
         "notifications/email.html", {"paragraphs": paragraphs, "center_name": center_name}
     )

@@ -48,5 +48,6 @@ def message_counts() -> dict[str, int]:
     """For the home page: calls to make, and messages needing attention."""
     return {
         "calls": calls_to_make().count(),
-        "failed": failed_messages().count() + unreached_ready_orders().count(),
+        "failed": failed_messages().count(),
+        "unreached": unreached_ready_orders().count(),
     }

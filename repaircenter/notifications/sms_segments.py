@@ -20,16 +20,27 @@ class Segments:
     per_segment: int  # how many units fit in one segment at this length
 
     def __str__(self) -> str:
-        return f"{self.count} × {self.encoding} ({self.units} of {self.per_segment} per segment)"
+        if self.count <= 1:
+            return f"1 segment ({self.encoding}, {self.units} of {self.per_segment} characters)"
+        return (f"{self.count} segments ({self.encoding}, {self.units} characters, "
+                f"{self.per_segment} per segment)")
 
 
 def count_segments(text: str) -> Segments:
     if all(c in GSM_BASIC or c in GSM_EXTENDED for c in text):
-        units = sum(2 if c in GSM_EXTENDED else 1 for c in text)
+        sizes = [2 if c in GSM_EXTENDED else 1 for c in text]
         single, multi, encoding = 160, 153, "GSM-7"
     else:
-        units = len(text.encode("utf-16-le")) // 2
+        sizes = [len(c.encode("utf-16-le")) // 2 for c in text]  # 2 for an emoji
         single, multi, encoding = 70, 67, "UCS-2"
+    units = sum(sizes)
     if units <= single:
         return Segments(encoding, units, 1 if units else 0, single)
-    return Segments(encoding, units, -(-units // multi), multi)
+    # A two-unit character (an escaped GSM character, a surrogate pair) is never split across
+    # segments: fill each one and start the next when a character does not fit.
+    count, used = 1, 0
+    for size in sizes:
+        if used + size > multi:
+            count, used = count + 1, 0
+        used += size
+    return Segments(encoding, units, count, multi)

@@ -116,6 +116,8 @@ def call_customer(request, number: int):
     order = get_object_or_404(Order.objects.select_related("customer"), number=number)
     if order.status not in READY_STATES:
         messages.error(request, _("Only an order ready for collection needs this call."))
+    elif order.customer_reached_at is not None:
+        messages.info(request, _("The customer has been reached meanwhile; no call needed."))
     elif order.messages.filter(channel="phone", status__in=(
             MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)).exists():
         messages.info(request, _("A call to this customer is already waiting."))

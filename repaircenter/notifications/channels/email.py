@@ -31,11 +31,15 @@ class EmailChannel:
             with get_connection(fail_silently=False) as connection:
                 connection.send_messages([email])
         except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _text in error.recipients.values()]
             answers = "; ".join(
                 f"{code} {text.decode(errors='replace')}"
                 for code, text in error.recipients.values()
             )
-            raise DeliveryError(f"address refused: {answers}", permanent=True) from error
+            # 5xx: this address will never take mail; 4xx (greylisting, a full mailbox): later.
+            raise DeliveryError(
+                f"address refused: {answers}", permanent=all(500 <= c < 600 for c in codes)
+            ) from error
         except smtplib.SMTPAuthenticationError as error:
             raise DeliveryError(f"SMTP login failed: {error.smtp_code}") from error
         except smtplib.SMTPResponseException as error:

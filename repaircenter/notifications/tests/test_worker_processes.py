@@ -16,7 +16,8 @@ from repaircenter.notifications.models import DeliveryRecord, Message
 from repaircenter.notifications.testing import FakeSmsProvider
 from repaircenter.orders.models import Status
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The seeded roles and kinds of equipment are data migrations: restored after the flush.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def database_url() -> str:

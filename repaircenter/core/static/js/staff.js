@@ -2,8 +2,10 @@
 // (The server also refuses to act twice: this only spares the second round trip.)
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  // Forms that end something (refusal, disposal, a voided code) ask first.
-  if (form.dataset.confirm && form.dataset.submitted !== "yes" && !window.confirm(form.dataset.confirm)) {
+  // Forms that end something (refusal, disposal, a voided code) ask first; so does a button
+  // that ends something in a form whose other buttons do not.
+  var question = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
+  if (question && form.dataset.submitted !== "yes" && !window.confirm(question)) {
     event.preventDefault();
     return;
   }
