@@ -249,6 +249,11 @@ def new_page(live_server, monkeypatch):
         for context in contexts:
             context.close()
         browser.close()
+        # The connection the test's queries opened while the event loop ran belongs to this
+        # context; closed here, or PostgreSQL cannot drop the test database at the end.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture

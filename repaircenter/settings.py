@@ -293,5 +293,7 @@ MESSAGE_MAX_ATTEMPTS = env_int("REPAIRCENTER_MESSAGE_MAX_ATTEMPTS", 6)
 MESSAGE_RETRY_BASE = env_int("REPAIRCENTER_MESSAGE_RETRY_SECONDS", 60)
 MESSAGE_LEASE = env_int("REPAIRCENTER_MESSAGE_LEASE_SECONDS", 300)
 MESSAGE_BATCH = env_int("REPAIRCENTER_MESSAGE_BATCH", 50)
+# How many sends the worker has under way at once (providers answer in tens of milliseconds).
+MESSAGE_SEND_CONCURRENCY = env_int("REPAIRCENTER_MESSAGE_SEND_CONCURRENCY", 4)
 # A customer who did not answer the telephone is called again this much later (doubling).
 CALL_RETRY_BASE = env_int("REPAIRCENTER_CALL_RETRY_MINUTES", 120) * 60

@@ -67,7 +67,8 @@ class Message(models.Model):
     event = models.CharField(max_length=40, choices=Event.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     template = models.ForeignKey(
-        MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,  # never searched by; one index fewer to write per send
     )
     recipient = models.CharField(max_length=320)
     subject = models.CharField(max_length=200, blank=True)
@@ -96,17 +97,19 @@ class Message(models.Model):
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [
-            # The worker's claim: due queued messages, and abandoned sends.
-            models.Index(fields=["status", "next_attempt_at"], name="message_due"),
-            models.Index(fields=["status", "lease_until"], name="message_lease"),
-            models.Index(fields=["provider_ref"], name="message_provider_ref"),
+            # The worker's claim: due queued messages, and abandoned sends. Partial, so they
+            # hold only the few rows waiting, and a message that was sent leaves them.
+            models.Index(fields=["next_attempt_at"], name="message_due",
+                         condition=models.Q(status="queued")),
+            models.Index(fields=["lease_until"], name="message_lease",
+                         condition=models.Q(status="sending")),
         ]
 
     def __str__(self) -> str:
@@ -159,7 +162,7 @@ class DeliveryRecord(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
 
     class Meta:

@@ -2,6 +2,8 @@
 text. The provider answers with its id for the message and later calls the delivery-report
 endpoint (notifications/views.py), which marks the message delivered or failed."""
 
+import threading
+
 import requests
 from django.conf import settings
 from django.urls import reverse
@@ -14,8 +16,19 @@ PERMANENT = {400, 404, 410, 422}
 
 class SmsHttpChannel:
     def __init__(self):
-        self.session = requests.Session()  # keeps the connection open between messages
+        self.sessions = threading.local()  # one per sending thread: a Session is not shared
         self.report_url = ""
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self.sessions, "session", None)
+        if session is None:
+            session = requests.Session()  # keeps the connection open between messages
+            # Proxy variables are read once here, not again for every message.
+            session.proxies = requests.utils.get_environ_proxies(settings.SMS_API_URL or "")
+            session.trust_env = False
+            self.sessions.session = session
+        return session
 
     def send(self, message) -> Receipt:
         payload = {

@@ -41,9 +41,14 @@ class Command(BaseCommand):
         ]
         self.stdout.write(f"Repair Center is at http://{host}:{port}/ (Ctrl+C to stop)")
 
+        signalled: set[int] = set()
+
         def stop(signum, frame):
+            # Once per child: a second SIGTERM could reach a child after it put the default
+            # handler back on its way out, and kill it mid-exit.
             for child in children:
-                if child.poll() is None:
+                if child.poll() is None and child.pid not in signalled:
+                    signalled.add(child.pid)
                     child.send_signal(signal.SIGTERM)
 
         signal.signal(signal.SIGTERM, stop)

@@ -4,12 +4,24 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection, connections
 
 from repaircenter.notifications.delivery import run_round
 
 log = logging.getLogger("repaircenter.worker")
 HEARTBEAT_EVERY = 60  # seconds between "still here" lines while idle
+
+
+def no_wait_for_disk() -> None:
+    """On PostgreSQL, the worker's commits return before the server has flushed them to disk.
+    Only a crash of the database server itself can lose the last moment of them, and then a
+    message looks unsent and goes out again, with the same idempotency key; waiting for the disk
+    after every message cost a large part of the worker's rate (bench/worker_sms.py)."""
+    if connection.vendor == "postgresql":
+        options = connection.settings_dict.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+        with connection.cursor() as cursor:  # the connection already open, if any
+            cursor.execute("SET synchronous_commit TO OFF")
 
 
 class Command(BaseCommand):
@@ -25,6 +37,7 @@ class Command(BaseCommand):
             log.info("worker: signal %s received, stopping after the current message", signum)
             stop.set()
 
+        no_wait_for_disk()
         signals = (signal.SIGTERM, signal.SIGINT)
         previous = {sig: signal.signal(sig, request_stop) for sig in signals}
         log.info("worker: started, waking every %ss", settings.WORKER_INTERVAL)
