@@ -23,9 +23,13 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _now() -> float:
+    return time.time()
+
+
 def hit(scope: str, who: str, *, limit: int, per: int) -> bool:
     """Count one request; False once `who` made more than `limit` in the current `per` seconds."""
-    window = int(time.time() // per)
+    window = int(_now() // per)
     key = f"ratelimit:{scope}:{who}:{window}"
     if cache.add(key, 1, timeout=per + 1):
         return True
