@@ -163,7 +163,7 @@ def order_in_state(status: str, *, customer, receptionist, technician, manager) 
     workflow.mark_disposal_due(order=order)
     if status == Status.DISPOSAL_DUE:
         return order
-    workflow.confirm_disposal(order=order, actor=boss, note="Recycled")
+    workflow.confirm_disposal(order=order, actor=boss, method="recycled", note="Recycled")
     assert status == Status.DISPOSED
     return order
 

@@ -233,6 +233,8 @@ LOGGING = {
 
 # How often the background worker wakes up, in seconds.
 WORKER_INTERVAL = env_int("REPAIRCENTER_WORKER_INTERVAL", 5)
+# Minutes between the worker's deadline sweeps (lapsed decisions, reminders, storage ended).
+SWEEP_INTERVAL = env_int("REPAIRCENTER_SWEEP_MINUTES", 5) * 60
 
 # --- Notifications -----------------------------------------------------------------------------
 # Which module delivers each channel (notifications/channels/). Console writes the message to the

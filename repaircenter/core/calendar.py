@@ -49,3 +49,12 @@ def months_later(moment: datetime.datetime, months: int) -> datetime.datetime:
     local = timezone.localtime(moment, zone)
     naive = local.replace(tzinfo=None) + relativedelta(months=months)
     return timezone.make_aware(naive, zone)
+
+
+def days_later(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """The same wall-clock time `days` calendar days later in the center's time zone (across a
+    change to or from summer time that is 23 or 25 hours for one of the days)."""
+    zone = center_timezone()
+    local = timezone.localtime(moment, zone)
+    naive = local.replace(tzinfo=None) + datetime.timedelta(days=days)
+    return timezone.make_aware(naive, zone)

@@ -247,6 +247,6 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
         order.refresh_from_db()
         workflow.mark_disposal_due(order=order)
         if dispose:
-            workflow.confirm_disposal(order=order, actor=manager,
+            workflow.confirm_disposal(order=order, actor=manager, method="recycled",
                                       note="Recycled through the licensed e-waste collector.")
     return accounts

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,29 @@ lose it, bring an identity document.
 """
 
 
+MAX_REMINDER_DAYS = 150  # both periods are six months; a reminder needs a deadline ahead of it
+
+
+def parse_reminder_days(text: str) -> list[int]:
+    """"30, 7" -> [30, 7]: distinct whole days, furthest first. ValidationError otherwise."""
+    days = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= MAX_REMINDER_DAYS:
+            raise ValidationError(
+                _("“%(part)s” is not a number of days from 1 to %(max)s.")
+                % {"part": part, "max": MAX_REMINDER_DAYS}
+            )
+        days.add(int(part))
+    return sorted(days, reverse=True)
+
+
+def validate_reminder_days(text: str) -> None:
+    parse_reminder_days(text)
+
+
 class CenterSettings(models.Model):
     """The center's own facts and rules, edited by the manager. One row."""
 
@@ -37,6 +61,18 @@ class CenterSettings(models.Model):
         _("charge the diagnostics fee when equipment is returned unrepaired"),
         default=True,
         help_text=_("The fee per kind of equipment is set on each kind."),
+    )
+    decision_reminder_days = models.CharField(
+        _("decision reminders (days before the decision is due)"), max_length=50,
+        default="30, 7", blank=True, validators=[validate_reminder_days],
+        help_text=_("Days before the end of the decision period, separated by commas; empty: "
+                    "no reminders."),
+    )
+    storage_reminder_days = models.CharField(
+        _("storage reminders (days before storage ends)"), max_length=50,
+        default="60, 30, 7", blank=True, validators=[validate_reminder_days],
+        help_text=_("Days before the end of the storage period, separated by commas; empty: "
+                    "no reminders."),
     )
 
     class Meta:

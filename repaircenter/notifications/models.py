@@ -11,6 +11,9 @@ from repaircenter.orders.models import Order
 
 
 class MessageStatus(models.TextChoices):
+    # Written by a set-based step of the deadline sweep; the worker picks the channel and
+    # writes the text from the template before it is queued.
+    PENDING = "pending", _("Being written")
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
@@ -100,10 +103,23 @@ class Message(models.Model):
         related_name="+", db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A reminder: the deadline it reminds of and how many days before it. Unique per order, so
+    # a reminder goes once whatever the sweep does (repeated, run twice at once, late).
+    deadline = models.DateTimeField(null=True, blank=True)
+    days_before = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "event", "deadline", "days_before"],
+                condition=models.Q(days_before__isnull=False),
+                name="one_reminder_per_deadline_and_day",
+            ),
+        ]
         indexes = [
+            models.Index(fields=["created_at"], name="message_to_write",
+                         condition=models.Q(status="pending")),
             # The worker's claim: due queued messages, and abandoned sends. Partial, so they
             # hold only the few rows waiting, and a message that was sent leaves them.
             models.Index(fields=["next_attempt_at"], name="message_due",

@@ -1,13 +1,26 @@
 """Writing messages to the outbox. The workflow calls this inside the transaction of the change
 that causes the message; the worker (delivery.py) sends it later. Nothing here talks to the
-outside world."""
+outside world.
 
+A change made to many orders at once (the deadline sweep) writes its messages with one
+INSERT … SELECT in the same transaction, as `pending` rows without a channel or text; the
+worker writes them (`write_pending`) before it sends them. So the rule "a message is written in
+the transaction of its cause" holds for the sweep too, in a fixed number of statements.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from repaircenter.core import bulk
 from repaircenter.customers.models import Channel, Customer
 from repaircenter.orders.models import Order
 
 from . import rendering
 from .channels import enabled
-from .models import Message
+from .models import Message, MessageStatus
 
 
 def address(customer: Customer, channel: str) -> str:
@@ -21,14 +34,18 @@ def usable_channels(customer: Customer) -> list[str]:
     return [c for c in customer.preferred_channels if enabled(c) and address(customer, c)]
 
 
+def _text(order: Order, event: str, channel: str, estimate_total=None):
+    template, subject, body = rendering.template_for(event, channel)
+    context = rendering.order_context(order, estimate_total=estimate_total)
+    return template, rendering.render(subject, body, context, channel)
+
+
 def write_message(
     *, order: Order, event: str, channel: str, replaces: Message | None = None,
     estimate_total=None,
 ) -> Message:
     customer = order.customer
-    template, subject, body = rendering.template_for(event, channel)
-    context = rendering.order_context(order, estimate_total=estimate_total)
-    text = rendering.render(subject, body, context, channel)
+    template, text = _text(order, event, channel, estimate_total)
     return Message.objects.create(
         order=order, customer=customer, event=event, channel=channel, template=template,
         recipient=address(customer, channel), subject=text.subject, body=text.body,
@@ -65,3 +82,103 @@ def queue_next_channel(failed: Message) -> Message | None:
                 order=failed.order, event=failed.event, channel=channel, replaces=failed
             )
     return None
+
+
+# --- messages for many orders at once ----------------------------------------------------------
+
+# The columns every message row needs, and what a pending one holds in them.
+_PENDING_COLUMNS = (
+    "order", "customer", "event", "channel", "recipient", "subject", "body", "status", "key",
+    "attempt_count", "next_attempt_at", "claim", "provider_ref", "last_answer", "created_at",
+)
+
+
+def _pending_insert(extra_columns: tuple[str, ...] = ()) -> str:
+    """INSERT INTO message (…) SELECT <the pending row of order o>; the caller adds FROM o…"""
+    columns = ", ".join(bulk.column(Message, name) for name in _PENDING_COLUMNS + extra_columns)
+    return (
+        f"INSERT INTO {bulk.table(Message)} ({columns}) "  # noqa: S608 — names from the models
+        f"SELECT o.{bulk.column(Order, 'id')}, o.{bulk.column(Order, 'customer')}, %s, '', '', "
+        f"'', '', %s, {bulk.random_uuid_sql()}, 0, %s, '', '', '', %s"
+    )
+
+
+def queue_pending_messages(*, ids: list[int], event: str, now: datetime.datetime) -> int:
+    """One pending message about `event` for each order in `ids`, in one statement."""
+    if not ids:
+        return 0
+    id_sql, id_params = bulk.ids_sql(ids)
+    when = bulk.db_value(Message, "created_at", now)
+    sql = (
+        f"{_pending_insert()} FROM {bulk.table(Order)} o "
+        f"WHERE o.{bulk.column(Order, 'id')} IN ({id_sql})"
+    )
+    return bulk.execute(sql, [event, MessageStatus.PENDING, when, when, *id_params])
+
+
+def queue_pending_reminders(
+    *, event: str, statuses: tuple[str, ...], deadline_field: str, days_before: int,
+    due_by: datetime.datetime, later_than: datetime.datetime, now: datetime.datetime,
+) -> int:
+    """A pending reminder for every order in `statuses` whose deadline falls in
+    (later_than, due_by], unless that order already has this reminder for this deadline (the
+    unique constraint turns the repeat into nothing, also when two sweeps run at once)."""
+    deadline = bulk.column(Order, deadline_field)
+    when = bulk.db_value(Message, "created_at", now)
+    placeholders = ", ".join(["%s"] * len(statuses))
+    sql = (
+        f"{_pending_insert(('deadline', 'days_before'))}, o.{deadline}, %s "
+        f"FROM {bulk.table(Order)} o "
+        f"WHERE o.{bulk.column(Order, 'status')} IN ({placeholders}) "
+        f"AND o.{deadline} <= %s AND o.{deadline} > %s "
+        "ON CONFLICT DO NOTHING"
+    )
+    params = [
+        event, MessageStatus.PENDING, when, when, days_before, *statuses,
+        bulk.db_value(Order, deadline_field, due_by),
+        bulk.db_value(Order, deadline_field, later_than),
+    ]
+    return bulk.execute(sql, params)
+
+
+def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> int:
+    """Choose the channel of each pending message and write its text from the template, so that
+    it joins the queue; a customer with no usable channel gets a failed message that staff see.
+    Returns how many were written. Two workers may do this at once: each row is changed only
+    while still pending."""
+    now = now or timezone.now()
+    pending = list(
+        Message.objects.filter(status=MessageStatus.PENDING)
+        .select_related("order__customer", "order__equipment__kind")
+        .prefetch_related("order__estimates__lines")
+        .order_by("created_at", "pk")[:limit]
+    )
+    for message in pending:
+        order = message.order
+        with transaction.atomic():
+            channels = usable_channels(order.customer)
+            still_pending = Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING)
+            if not channels:
+                channel = (order.customer.preferred_channels or [Channel.PHONE])[0]
+                still_pending.update(
+                    channel=channel, recipient=address(order.customer, channel),
+                    status=MessageStatus.FAILED, failed_at=now,
+                    last_answer=_("The customer has no channel we can use: their preferred "
+                                  "channels are switched off or have no address."),
+                )
+                continue
+            channel = channels[0]
+            template, text = _text(order, message.event, channel)
+            still_pending.update(
+                channel=channel, template=template, recipient=address(order.customer, channel),
+                subject=text.subject, body=text.body, status=MessageStatus.QUEUED,
+                next_attempt_at=now,
+            )
+    return len(pending)
+
+
+def write_all_pending() -> int:
+    written = 0
+    while batch := write_pending():
+        written += batch
+    return written

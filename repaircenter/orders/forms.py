@@ -146,6 +146,8 @@ class TransitionForm(forms.Form):
     estimate_id = forms.IntegerField(required=False, min_value=1)
     pickup_code = forms.CharField(required=False, max_length=40)
     identity_document = forms.CharField(required=False, max_length=200)
+    # How the equipment is disposed of (checked by the workflow, which names what is missing).
+    method = forms.CharField(required=False, max_length=20)
 
 
 class EstimateDetailsForm(forms.Form):

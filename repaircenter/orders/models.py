@@ -83,6 +83,38 @@ class EquipmentKind(models.Model):
         return self.name
 
 
+class DisposalMethod(models.TextChoices):
+    RECYCLED = "recycled", _("Recycled")
+    SCRAPPED = "scrapped", _("Scrapped")
+    SOLD_FOR_PARTS = "sold_for_parts", _("Sold for parts")
+
+
+class DisposalAct(models.Model):
+    """One confirmation of disposal by a manager: the orders it names are the ones it disposed
+    of. Written once, with the orders, in the transaction that disposes of them."""
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    method = models.CharField(_("method"), max_length=20, choices=DisposalMethod.choices)
+    note = models.TextField(_("note"), blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"D-{self.number:05d}"
+
+
+STORAGE_LOCATION_MAX = 20
+
+
 class Order(models.Model):
     number = models.PositiveIntegerField(_("number"), unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
@@ -119,8 +151,15 @@ class Order(models.Model):
     # The storage clock starts at the first notification that reached the customer.
     customer_reached_at = models.DateTimeField(null=True, blank=True)
     storage_due = models.DateTimeField(_("storage due"), null=True, blank=True)
+    # Where the equipment waits for collection: a shelf or bin code, set when it goes there.
+    storage_location = models.CharField(
+        _("storage location"), max_length=STORAGE_LOCATION_MAX, blank=True
+    )
     issued_at = models.DateTimeField(null=True, blank=True)
     disposed_at = models.DateTimeField(null=True, blank=True)
+    disposal_act = models.ForeignKey(
+        DisposalAct, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
 
     # The customer's link: a random token of 192 bits; replacing it revokes the old link.
     portal_token = models.CharField(max_length=64, unique=True)
@@ -217,6 +256,7 @@ EVENT_LABELS = {
     "issue": _("Handed over to the customer"),
     "confirm_disposal": _("Disposed of"),
     "storage_started": _("Customer reached: the storage period started"),
+    "storage_location_set": _("Put in storage"),
     "link_replaced": _("Customer's link replaced; the old one no longer works"),
     "pickup_code_reissued": _("Customer's copy reprinted with a new pickup code"),
 }

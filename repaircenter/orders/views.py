@@ -288,7 +288,9 @@ def _perform(name: str, order: Order, actor: Actor, data: dict, evidence: dict) 
             **common, note=note, pickup_code=data["pickup_code"],
             identity_document=data["identity_document"],
         ),
-        "confirm_disposal": lambda: workflow.confirm_disposal(**common, note=note),
+        "confirm_disposal": lambda: workflow.confirm_disposal(
+            **common, method=data["method"], note=note
+        ),
     }
     calls[name]()
 

@@ -9,6 +9,7 @@ order first: the caller gets `Conflict` and nothing is written.
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,18 +18,20 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
+from repaircenter.core import bulk
 from repaircenter.core.calendar import center_date, months_later, working_days_after
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.numbering import next_number
-from repaircenter.notifications.outbox import queue_customer_message
+from repaircenter.notifications.outbox import queue_customer_message, queue_pending_messages
 
 from .credentials import (
     new_pickup_code,
@@ -38,7 +41,10 @@ from .credentials import (
 )
 from .models import (
     READY_STATES,
+    STORAGE_LOCATION_MAX,
     ActorKind,
+    DisposalAct,
+    DisposalMethod,
     Equipment,
     EquipmentKind,
     EquipmentPhoto,
@@ -51,6 +57,7 @@ from .models import (
     PendingSupplement,
     Status,
     UnrepairedReason,
+    format_order_number,
 )
 
 ZERO = Decimal("0.00")
@@ -192,7 +199,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("issue", gettext_lazy("Issue to the customer"), [*READY_STATES, S.DISPOSAL_DUE],
            S.ISSUED, [R, M], needs=("pickup_code",)),
         _t("confirm_disposal", gettext_lazy("Confirm disposal"), [S.DISPOSAL_DUE], S.DISPOSED,
-           [M], needs=("note",)),
+           [M], needs=("method", "note")),
     ]
 }
 
@@ -834,18 +841,23 @@ def issue(
 
 @transaction.atomic
 def confirm_disposal(
-    *, order: Order, actor: Actor, note: str, expected_version: int | None = None
+    *, order: Order, actor: Actor, method: str, note: str, expected_version: int | None = None
 ) -> Order:
-    """The manager confirms the disposal of equipment whose storage period has run out."""
-    now = timezone.now()
+    """The manager confirms the disposal of one order (the order page's button): a disposal act
+    of its own, as `confirm_disposals` makes for a batch."""
     _check(TRANSITIONS["confirm_disposal"], order, actor)
-    _require_storage_over(order, now)
+    if expected_version is not None and expected_version != order.version:
+        raise Conflict(
+            _("Order %(number)s was changed by someone else a moment ago. "
+              "Nothing was saved: look at it again and repeat if still needed.")
+            % {"number": order.display_number}
+        )
     if not note.strip():
         raise Refused(_("Say how the equipment is disposed of."))
-    return _transition(
-        "confirm_disposal", order=order, actor=actor, channel=_staff_channel(actor),
-        expected_version=expected_version, note=note, now=now, changes={"disposed_at": now},
-    )
+    act = confirm_disposals(numbers=[order.number], actor=actor, method=method, note=note)
+    order.refresh_from_db()
+    assert order.disposal_act_id == act.pk
+    return order
 
 
 def _require_storage_over(order: Order, now: datetime.datetime) -> None:
@@ -917,3 +929,238 @@ def reissue_pickup_code(*, order: Order, actor: Actor) -> str:
     order.pickup_code_digest = pickup_code_digest(code)
     order.version = Order.objects.values_list("version", flat=True).get(pk=order.pk)
     return code
+
+
+@transaction.atomic
+def set_storage_location(*, order: Order, actor: Actor, location: str) -> Order:
+    """Where the equipment waits for collection: a shelf or bin code (the state does not
+    change). Set when it goes to storage; changed when it moves."""
+    if not actor.roles & STORAGE_ROLES:
+        raise NotAllowed(_("Your role does not allow putting equipment in storage."))
+    location = " ".join(location.split()).upper()
+    if not location:
+        raise Refused(_("Type the shelf or bin code, e.g. A3 or B-12."))
+    if len(location) > STORAGE_LOCATION_MAX:
+        raise Refused(
+            _("A shelf or bin code has at most %(max)s characters.")
+            % {"max": STORAGE_LOCATION_MAX}
+        )
+    if not Order.objects.filter(pk=order.pk, status__in=STORED_STATES).update(
+        storage_location=location
+    ):
+        raise WrongState(
+            _("Only equipment waiting for collection is put in storage; order %(number)s is "
+              "not.") % {"number": order.display_number}
+        )
+    _event(
+        order, action="storage_location_set", actor=actor, channel=EventChannel.STAFF,
+        at=timezone.now(), from_status=order.status, to_status=order.status,
+        note=_("Location: %(location)s") % {"location": location},
+    )
+    order.storage_location = location
+    return order
+
+
+STORAGE_ROLES = frozenset({R, T, M})
+# The states in which the equipment waits on a shelf for the customer.
+STORED_STATES = (*READY_STATES, Status.DISPOSAL_DUE)
+
+
+# --- changes to many orders at once: the deadline sweep, a batch of disposals -----------------
+#
+# The sweep changes every order whose deadline passed in a fixed number of statements, however
+# many there are: an UPDATE … RETURNING per source state, whose WHERE repeats the state and the
+# deadline (compare-and-set: an order someone else changed first no longer matches, and of two
+# sweeps at once only one changes it), then one INSERT … SELECT of the events and one of the
+# messages for exactly the orders changed, all in the caller's transaction.
+
+
+def _col(name: str) -> str:
+    return bulk.column(Order, name)
+
+
+def _transition_many(
+    name: str,
+    *,
+    actor: Actor,
+    channel: str,
+    where: str,
+    params: list,
+    changes: dict[str, Any],
+    now: datetime.datetime,
+    note: str = "",
+    evidence: dict[str, Any] | None = None,
+) -> list[int]:
+    """Move every order in a source state of `name` matching `where` (SQL over the order's
+    columns) along the transition, and write an event for each. Returns their ids."""
+    transition = TRANSITIONS[name]
+    if not actor.roles & transition.roles:
+        raise NotAllowed(
+            _("Your role does not allow this: %(action)s.") % {"action": transition.label}
+        )
+    assignments = [f"{_col('status')} = %s", f"{_col('version')} = {_col('version')} + 1"]
+    values = [transition.target]
+    for field_name, value in changes.items():
+        assignments.append(f"{_col(field_name)} = %s")
+        values.append(bulk.db_value(Order, field_name, value))
+    changed: list[int] = []
+    for source in sorted(transition.sources):
+        ids = bulk.fetch_ids(
+            f"UPDATE {bulk.table(Order)} SET {', '.join(assignments)} "  # noqa: S608 — names
+            f"WHERE {_col('status')} = %s AND ({where}) RETURNING {_col('id')}",  # from models
+            [*values, source, *params],
+        )
+        _events_for(
+            ids, action=name, actor=actor, channel=channel, at=now, from_status=source,
+            to_status=transition.target, note=note, evidence=evidence,
+        )
+        changed += ids
+    return changed
+
+
+def _events_for(
+    ids: list[int], *, action: str, actor: Actor, channel: str, at: datetime.datetime,
+    from_status: str, to_status: str, note: str, evidence: dict[str, Any] | None,
+) -> None:
+    if not ids:
+        return
+    columns = ["order", "at", "actor_kind", "actor", "channel", "action", "from_status",
+               "to_status", "note", "evidence"]
+    id_sql, id_params = bulk.ids_sql(ids)
+    placeholders = ["%s"] * 8 + [bulk.json_sql()]
+    bulk.execute(
+        f"INSERT INTO {bulk.table(OrderEvent)} "  # noqa: S608 — names from the models
+        f"({', '.join(bulk.column(OrderEvent, c) for c in columns)}) "
+        f"SELECT changed.id, {', '.join(placeholders)} FROM ({id_sql}) changed",
+        [bulk.db_value(OrderEvent, "at", at), actor.kind, actor.user.pk if actor.user else None,
+         channel, action, from_status, to_status, note, json.dumps(evidence or {}), *id_params],
+    )
+
+
+# The lapse of a decision period, by what the order waits for a decision on.
+LAPSES = (
+    ("lapse_decision", P.NONE),
+    ("lapse_supplement", P.OPTIONAL),
+    ("lapse_required_supplement", P.REQUIRED),
+)
+
+
+@transaction.atomic
+def lapse_decisions(*, now: datetime.datetime | None = None) -> int:
+    """Every decision period that ended with no decision, at once: `lapse_decision` for all of
+    them. Returns how many orders changed."""
+    now = now or timezone.now()
+    total = 0
+    for name, pending in LAPSES:
+        target = TRANSITIONS[name].target
+        changes: dict[str, Any] = {"pending_supplement": P.NONE}
+        if target == Status.READY_UNREPAIRED:
+            changes.update(unrepaired_reason=UnrepairedReason.DECISION_LAPSED, ready_at=now)
+        ids = _transition_many(
+            name, actor=Actor.system(), channel=EventChannel.SYSTEM, now=now, changes=changes,
+            where=f"{_col('pending_supplement')} = %s AND {_col('decision_due')} <= %s",
+            params=[pending, bulk.db_value(Order, "decision_due", now)],
+        )
+        if not ids:
+            continue
+        Estimate.objects.filter(
+            # The ids as one bound parameter (bulk.ids_sql), not text from outside.
+            status=EstimateStatus.SENT, order_id__in=RawSQL(*bulk.ids_sql(ids))  # noqa: S611
+        ).update(status=EstimateStatus.LAPSED)
+        if target == Status.READY_UNREPAIRED:
+            queue_pending_messages(ids=ids, event="ready_unrepaired", now=now)
+        total += len(ids)
+    return total
+
+
+@transaction.atomic
+def mark_disposals_due(*, now: datetime.datetime | None = None) -> int:
+    """Every order whose storage period ran out becomes due for disposal, and its customer is
+    warned once. Nothing is disposed of: a manager confirms that. Returns how many changed."""
+    now = now or timezone.now()
+    ids = _transition_many(
+        "mark_disposal_due", actor=Actor.system(), channel=EventChannel.SYSTEM, now=now,
+        changes={}, where=f"{_col('storage_due')} <= %s",
+        params=[bulk.db_value(Order, "storage_due", now)],
+    )
+    queue_pending_messages(ids=ids, event="disposal_warning", now=now)
+    return len(ids)
+
+
+def _customer_reached():
+    """The order's history shows a notice that reached the customer (the storage clock's
+    start): without it nothing may be disposed of, whatever the dates say."""
+    return Exists(OrderEvent.objects.filter(order=OuterRef("pk"), action="storage_started"))
+
+
+def disposal_refusals(orders: Iterable[Order], now: datetime.datetime) -> dict[int, str]:
+    """Why each of `orders` (annotated with `reached`) may not be disposed of now, by number."""
+    reasons = {}
+    for order in orders:
+        if order.status != Status.DISPOSAL_DUE:
+            reasons[order.number] = _("%(number)s is %(status)s, not due for disposal.") % {
+                "number": order.display_number, "status": order.get_status_display().lower()}
+        elif not order.reached or order.customer_reached_at is None:
+            reasons[order.number] = _(
+                "%(number)s: no notice ever reached the customer; it cannot be disposed of."
+            ) % {"number": order.display_number}
+        elif order.storage_due is None or order.storage_due > now:
+            reasons[order.number] = _(
+                "%(number)s: its storage period has not run out."
+            ) % {"number": order.display_number}
+    return reasons
+
+
+@transaction.atomic
+def confirm_disposals(
+    *, numbers: Iterable[int], actor: Actor, method: str, note: str = "",
+    now: datetime.datetime | None = None,
+) -> DisposalAct:
+    """The manager confirms the disposal of one or many orders: all of them or none. Each must
+    be due for disposal, with its storage period over and a notice that reached the customer.
+    Writes one disposal act naming exactly the orders disposed of."""
+    transition = TRANSITIONS["confirm_disposal"]
+    if not actor.roles & transition.roles:
+        raise NotAllowed(
+            _("Your role does not allow this: %(action)s.") % {"action": transition.label}
+        )
+    now = now or timezone.now()
+    numbers = sorted(set(numbers))
+    if not numbers:
+        raise Refused(_("Tick the orders to dispose of."))
+    orders = list(Order.objects.filter(number__in=numbers).annotate(reached=_customer_reached()))
+    missing = set(numbers) - {o.number for o in orders}
+    if missing:
+        raise Refused(_("There is no order %(numbers)s.") % {
+            "numbers": ", ".join(format_order_number(n) for n in sorted(missing))})
+    reasons = disposal_refusals(orders, now)
+    if reasons:
+        raise Refused(
+            " ".join([_("Nothing was disposed of."), *reasons.values()])
+        )
+    if method not in DisposalMethod.values:
+        raise Refused(_("Choose how the equipment is disposed of."))
+    act = DisposalAct.objects.create(
+        number=next_number("disposal_act"), method=method, note=note.strip(),
+        confirmed_at=now, confirmed_by=actor.user,
+    )
+    id_sql, id_params = bulk.ids_sql([o.pk for o in orders])
+    reached = (f"EXISTS (SELECT 1 FROM {bulk.table(OrderEvent)} e "  # noqa: S608
+               f"WHERE e.{bulk.column(OrderEvent, 'order')} = {bulk.table(Order)}.{_col('id')} "
+               f"AND e.{bulk.column(OrderEvent, 'action')} = %s)")
+    changed = _transition_many(
+        "confirm_disposal", actor=actor, channel=EventChannel.STAFF, now=now,
+        changes={"disposed_at": now, "disposal_act": act.pk},
+        where=(f"{_col('id')} IN ({id_sql}) AND {_col('storage_due')} <= %s "
+               f"AND {_col('customer_reached_at')} IS NOT NULL AND {reached}"),
+        params=[*id_params, bulk.db_value(Order, "storage_due", now), "storage_started"],
+        note=note.strip(),
+        evidence={"act": act.display_number, "method": method},
+    )
+    if len(changed) != len(orders):
+        # Someone issued one of them, or another manager disposed of it, a moment ago.
+        raise Conflict(
+            _("One of the orders was changed by someone else a moment ago. Nothing was disposed "
+              "of: look at the list again.")
+        )
+    return act

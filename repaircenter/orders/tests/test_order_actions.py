@@ -268,12 +268,13 @@ def test_a_note_is_required(client, make_order, users_by_role, status, name, rol
     order = make_order(status)
     staff = as_user(client, users_by_role[role])
     before = snapshot(order)
+    extra = {"method": "recycled"} if name == "confirm_disposal" else {}
 
     for blank in ["", "   \n  "]:
-        page = post_action(staff, order, name, note=blank)
+        page = post_action(staff, order, name, note=blank, **extra)
         assert_refused(page, order, before)
 
-    page = post_action(staff, order, name, note="Two hours at full load, 71 °C at most")
+    page = post_action(staff, order, name, note="Two hours at full load, 71 °C at most", **extra)
     assert [level for level, _ in flashes(page)] == ["success"]
     order.refresh_from_db()
     assert order.status == target

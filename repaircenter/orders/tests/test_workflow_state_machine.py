@@ -259,7 +259,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         elif name == "confirm_disposal":
             if order.storage_due is None or order.storage_due > timezone.now():
                 past(order, "storage_due")
-            workflow.confirm_disposal(order=order, actor=actor, note=NOTE)
+            workflow.confirm_disposal(order=order, actor=actor, method="recycled", note=NOTE)
         elif name == "issue":
             if issue_by == "identity":
                 workflow.issue(order=order, actor=actor, identity_document="Passport 987654")
@@ -289,6 +289,8 @@ class WorkflowMachine(RuleBasedStateMachine):
             expected = workflow.WrongState
         elif issue_by == "identity" and who != Role.MANAGER:
             expected = workflow.NotAllowed  # without the original: managers only
+        elif made == "confirm_disposal" and not model.reached:
+            expected = workflow.Refused  # no notice ever reached the customer
         else:
             expected = None
         actor = self.actor(who)

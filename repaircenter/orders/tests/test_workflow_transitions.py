@@ -191,7 +191,7 @@ def _mark_disposal_due(order, actor):
 def _confirm_disposal(order, actor, note=NOTE):
     if order.storage_due is None or order.storage_due > timezone.now():
         past_due(order, "storage_due")
-    return workflow.confirm_disposal(order=order, actor=actor, note=note)
+    return workflow.confirm_disposal(order=order, actor=actor, method="recycled", note=note)
 
 
 CALLS = {
@@ -772,13 +772,15 @@ def test_confirm_disposal_refuses_while_the_storage_period_runs(
     order.refresh_from_db(fields=["storage_due"])
     before = snapshot(order)
     with pytest.raises(workflow.Refused):
-        workflow.confirm_disposal(order=order, actor=Actor.staff(manager), note=NOTE)
+        workflow.confirm_disposal(order=order, actor=Actor.staff(manager), method="scrapped",
+                                  note=NOTE)
     assert snapshot(order) == before
 
 
 def test_confirm_disposal_records_when(make_order, manager):
     order = make_order(Status.DISPOSAL_DUE)
-    workflow.confirm_disposal(order=order, actor=Actor.staff(manager), note="Recycled")
+    workflow.confirm_disposal(order=order, actor=Actor.staff(manager), method="recycled",
+                              note="Recycled")
     order.refresh_from_db()
     assert order.status == Status.DISPOSED
     assert order.disposed_at is not None

@@ -1,12 +1,15 @@
 import logging
 import signal
 import threading
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection, connections
 
 from repaircenter.notifications.delivery import run_round
+from repaircenter.notifications.outbox import write_all_pending
+from repaircenter.orders.sweep import run_sweep
 
 log = logging.getLogger("repaircenter.worker")
 HEARTBEAT_EVERY = 60  # seconds between "still here" lines while idle
@@ -42,9 +45,17 @@ class Command(BaseCommand):
         previous = {sig: signal.signal(sig, request_stop) for sig in signals}
         log.info("worker: started, waking every %ss", settings.WORKER_INTERVAL)
         idle_seconds = 0
+        next_sweep = 0.0
         try:
             while not stop.is_set():
                 try:
+                    if time.monotonic() >= next_sweep:
+                        swept = run_sweep()
+                        if swept:
+                            log.info("worker: deadline sweep: %s", swept)
+                        next_sweep = time.monotonic() + settings.SWEEP_INTERVAL
+                    # The sweep's messages get their channel and text before the sends.
+                    write_all_pending()
                     done = run_round(stop)
                 except DatabaseError:
                     # The database went away (restart, network): drop the connection and try

@@ -1,0 +1,79 @@
+"""The deadline sweep: what happens when a date stored on an order comes.
+
+- a decision period that ended with no decision: refused for lack of one (`lapse_decisions`);
+- reminders of the decision and storage deadlines, at the days before them the manager set;
+- a storage period that ran out: due for disposal, and the customer warned once.
+
+Each step is a fixed number of set-based statements over the indexed (status, deadline)
+columns, in a transaction of its own: an interrupted sweep leaves whole steps done or not done,
+and the next one finishes the work. Running it again, or on two workers at once, changes
+nothing more: the state changes are compare-and-set on the state and the deadline, and a
+reminder is unique per order, deadline and day.
+
+The worker runs it every few minutes; `repaircenter sweep` runs it once.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from repaircenter.core.calendar import days_later
+from repaircenter.core.models import CenterSettings, parse_reminder_days
+from repaircenter.notifications.outbox import queue_pending_reminders
+
+from . import workflow
+from .models import READY_STATES, Status
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    lapsed: int
+    decision_reminders: int
+    storage_reminders: int
+    disposal_due: int
+
+    def __bool__(self) -> bool:
+        return any((self.lapsed, self.decision_reminders, self.storage_reminders,
+                    self.disposal_due))
+
+
+@transaction.atomic
+def queue_reminders(
+    *, event: str, statuses: tuple[str, ...], deadline_field: str, days: list[int],
+    now: datetime.datetime,
+) -> int:
+    """Reminders of the deadline `deadline_field`, `days` before it.
+
+    The reminder of N days goes once the deadline is N days away or nearer, and not yet as near
+    as the next, shorter reminder: a worker that was down for ten days sends, when it starts,
+    the reminder whose day passed meanwhile (once), and a worker down so long that two reminder
+    days passed sends only the nearer one, rather than two at the same moment."""
+    sent = 0
+    days = sorted(days, reverse=True)
+    for index, before in enumerate(days):
+        nearer = days[index + 1] if index + 1 < len(days) else 0
+        sent += queue_pending_reminders(
+            event=event, statuses=statuses, deadline_field=deadline_field, days_before=before,
+            due_by=days_later(now, before), later_than=days_later(now, nearer), now=now,
+        )
+    return sent
+
+
+def run_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
+    """One sweep of every deadline, as of `now`."""
+    now = now or timezone.now()
+    center = CenterSettings.load()
+    lapsed = workflow.lapse_decisions(now=now)
+    decision_reminders = queue_reminders(
+        event="decision_reminder", statuses=(Status.AWAITING_DECISION,),
+        deadline_field="decision_due", days=parse_reminder_days(center.decision_reminder_days),
+        now=now,
+    )
+    storage_reminders = queue_reminders(
+        event="storage_reminder", statuses=READY_STATES, deadline_field="storage_due",
+        days=parse_reminder_days(center.storage_reminder_days), now=now,
+    )
+    disposal_due = workflow.mark_disposals_due(now=now)
+    return SweepResult(lapsed, decision_reminders, storage_reminders, disposal_due)
