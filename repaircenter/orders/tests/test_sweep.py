@@ -17,6 +17,8 @@ from repaircenter.notifications.models import Message, MessageStatus
 from repaircenter.orders import workflow
 from repaircenter.orders.models import (
     ActorKind,
+    Equipment,
+    Estimate,
     EstimateStatus,
     EventChannel,
     Order,
@@ -362,3 +364,70 @@ def test_the_reminder_is_unique_in_the_database(make_order):
             days_before=30,
         )
     assert Order.objects.get(pk=order.pk).status == Status.AWAITING_DECISION
+
+
+def copies(order: Order, count: int, **changes) -> list[Order]:
+    """`count` copies of an order walked through the workflow, with its equipment and estimate
+    (the copies of a sent estimate stay sent): many orders in a few statements."""
+    fields = {f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields
+              if not f.primary_key}
+    start = Order.objects.order_by("-number").values_list("number", flat=True).first()
+    made = Order.objects.bulk_create([
+        Order(**{**fields, "number": start + i + 1, "portal_token": f"copy-{start + i}",
+                 "intake_key": None, **changes})
+        for i in range(count)
+    ])
+    equipment = order.equipment
+    Equipment.objects.bulk_create([
+        Equipment(**{**{f.attname: getattr(equipment, f.attname)
+                        for f in Equipment._meta.concrete_fields}, "order_id": copy.pk})
+        for copy in made
+    ])
+    for estimate in order.estimates.all():
+        Estimate.objects.bulk_create([
+            Estimate(order=copy, number=estimate.number, kind=estimate.kind,
+                     status=estimate.status, created_by_id=estimate.created_by_id,
+                     repair_days=estimate.repair_days, sent_at=estimate.sent_at,
+                     decision_due=estimate.decision_due)
+            for copy in made
+        ])
+    return made
+
+
+# 1 + 12 (three lapses: update, events, estimates, messages) + 5 (one per reminder day)
+# + 6 (two source states: update and events each; the warnings): measured 24, at any size.
+SWEEP_QUERY_BOUND = 24
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_the_sweep_runs_a_bounded_number_of_statements(make_order, count,
+                                                       django_assert_max_num_queries):
+    """Each step is a fixed few statements whatever the number of orders: the same bound for
+    10 orders in each situation as for 1,000."""
+    awaiting = awaiting_decision(make_order, at(2027, 3, 1, 10, 0))  # due 1 September
+    stored = in_storage(make_order, at(2027, 3, 1, 10, 0))  # until 1 September
+    lapsing = copies(awaiting, count)
+    reminded = copies(awaiting, count, decision_due=at(2027, 9, 20, 10, 0))
+    storage_reminded = copies(stored, count, storage_due=at(2027, 10, 1, 10, 0))
+    ending = copies(stored, count)
+    outbox.write_all_pending()
+    queued = Message.objects.count()
+
+    with time_machine.travel(at(2027, 9, 1, 10, 0), tick=False):
+        with django_assert_max_num_queries(SWEEP_QUERY_BOUND):
+            result = run_sweep()
+    # Every order was dealt with, each with its event and its message.
+    assert result.lapsed == count + 1
+    assert result.decision_reminders == count
+    assert result.storage_reminders == count
+    assert result.disposal_due == count + 1
+    assert OrderEvent.objects.filter(action="lapse_decision").count() == count + 1
+    assert OrderEvent.objects.filter(action="mark_disposal_due").count() == count + 1
+    pending = Message.objects.filter(status=MessageStatus.PENDING)
+    assert pending.count() == Message.objects.count() - queued == 4 * count + 2
+    for group, event in ((lapsing, "ready_unrepaired"), (reminded, "decision_reminder"),
+                         (storage_reminded, "storage_reminder"), (ending, "disposal_warning")):
+        assert set(pending.filter(event=event).values_list("order_id", flat=True)) >= {
+            o.pk for o in group}
+    assert Estimate.objects.filter(status=EstimateStatus.SENT,
+                                   order__status=Status.READY_UNREPAIRED).count() == 0
