@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "repaircenter.documents",
     "repaircenter.billing",
     "repaircenter.notifications",
+    "repaircenter.reports",
 ]
 
 MIDDLEWARE = [

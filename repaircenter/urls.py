@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("repaircenter.accounts.urls")),
     path("staff/", include("repaircenter.orders.urls")),
     path("staff/messages/", include("repaircenter.notifications.urls")),
+    path("staff/reports/", include("repaircenter.reports.urls")),
     path("hooks/sms/report/", notification_views.sms_report, name="sms_report"),
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import Channel
 
-from .models import MAX_QUANTITY, MAX_UNIT_PRICE, EquipmentKind, EventChannel, LineKind
+from .models import (
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE,
+    STORAGE_LOCATION_MAX,
+    DisposalMethod,
+    EquipmentKind,
+    EventChannel,
+    LineKind,
+)
 from .photos import clean_photo
 from .workflow import STAFF_DECISION_CHANNELS
 
@@ -191,3 +199,45 @@ class EstimateLineForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(max_length=100, required=False)
+
+
+class OrderNumbersField(forms.Field):
+    """The numbers of the orders ticked in a list (the workflow says what is wrong with any)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": gettext_lazy("Tick the orders to dispose of."),
+        "invalid": gettext_lazy("The list of orders was damaged; reload the page."),
+    }
+
+    def to_python(self, value) -> list[int]:
+        values = value or []
+        if not all(str(v).isdigit() and len(str(v)) <= 9 for v in values):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return sorted({int(v) for v in values})
+
+
+class DisposalForm(forms.Form):
+    """The manager's confirmation of a batch of disposals."""
+
+    orders = OrderNumbersField(label=gettext_lazy("Orders"))
+    method = forms.ChoiceField(
+        label=gettext_lazy("How the equipment is disposed of"),
+        choices=[("", "—"), *DisposalMethod.choices],
+        error_messages={"required": gettext_lazy("Choose how the equipment is disposed of.")},
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note for the act (who takes it, the collector's licence…)"),
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["orders"].choices = [(n, n) for n in numbers]
+
+
+class StorageLocationForm(forms.Form):
+    location = forms.CharField(
+        label=gettext_lazy("Shelf or bin"), max_length=STORAGE_LOCATION_MAX,
+        error_messages={"required": gettext_lazy("Type the shelf or bin code, e.g. A3 or B-12.")},
+    )

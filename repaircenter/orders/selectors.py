@@ -3,16 +3,16 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import name_search_key
-from repaircenter.notifications.models import DeliveryRecord
+from repaircenter.notifications.models import DeliveryRecord, Message
 
-from .models import READY_STATES, Estimate, Order, OrderEvent, Status
+from .models import READY_STATES, DisposalAct, Estimate, Order, OrderEvent, Status
 
 SEARCH_LIMIT = 50
 QUEUE_PAGE_SIZE = 100
@@ -26,7 +26,7 @@ def order_page(number: int) -> Order:
     """The order with everything its staff page shows, in a fixed number of queries."""
     return get_object_or_404(
         _listing()
-        .select_related("received_by")
+        .select_related("received_by", "disposal_act")
         .prefetch_related(
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
             "photos",
@@ -117,5 +117,78 @@ def queue_counts() -> dict[str, int]:
     aggregates["overdue"] = Count(
         "pk", filter=Q(status__in=QUEUES["to-diagnose"].statuses, diagnosis_due__lt=today)
     )
+    stored = (*READY_STATES, Status.DISPOSAL_DUE)
+    aggregates["stored"] = Count("pk", filter=Q(status__in=stored))
+    aggregates["unshelved"] = Count("pk", filter=Q(status__in=stored, storage_location=""))
     in_queues = {status for queue in QUEUES.values() for status in queue.statuses}
     return Order.objects.filter(status__in=in_queues).aggregate(**aggregates)
+
+
+# --- storage and disposal -----------------------------------------------------------------------
+
+# What the customer was told about collecting the equipment, shown beside each stored order.
+COLLECTION_NOTICES = ("ready_repaired", "ready_unrepaired", "storage_reminder",
+                      "disposal_warning")
+
+
+def _notices() -> Prefetch:
+    return Prefetch(
+        "messages",
+        queryset=Message.objects.filter(event__in=COLLECTION_NOTICES).order_by("created_at", "pk"),
+        to_attr="notices",
+    )
+
+
+def disposal_list() -> list[Order]:
+    """Orders due for disposal, the longest over first, with what the customer was told and
+    whether a notice reached them (`reached`): two queries."""
+    from .workflow import customer_reached
+
+    return list(
+        _listing()
+        .filter(status=Status.DISPOSAL_DUE)
+        .annotate(reached=customer_reached())
+        .prefetch_related(_notices())
+        .order_by("storage_due", "pk")
+    )
+
+
+def recent_disposal_acts(limit: int = 10) -> list[DisposalAct]:
+    return list(
+        DisposalAct.objects.select_related("confirmed_by")
+        .annotate(order_count=Count("orders"))
+        .order_by("-number")[:limit]
+    )
+
+
+def disposal_act(number: int) -> DisposalAct:
+    """The act with its orders as printed: equipment, customer, and the notices delivered."""
+    return get_object_or_404(
+        DisposalAct.objects.select_related("confirmed_by").prefetch_related(
+            Prefetch("orders", queryset=_listing().order_by("number")),
+            Prefetch(
+                "orders__messages",
+                queryset=Message.objects.filter(
+                    event__in=COLLECTION_NOTICES, status="delivered"
+                ).order_by("delivered_at", "pk"),
+                to_attr="delivered_notices",
+            ),
+        ),
+        number=number,
+    )
+
+
+def storage_shelves() -> list[tuple[str, list[Order]]]:
+    """Equipment waiting for collection, by storage location (orders without one first, to be
+    put away), each shelf's orders by storage deadline: one query."""
+    from .workflow import STORED_STATES
+
+    orders = (
+        _listing()
+        .filter(status__in=STORED_STATES)
+        .order_by("storage_location", F("storage_due").asc(nulls_last=True), "ready_at", "pk")
+    )
+    shelves: dict[str, list[Order]] = {}
+    for order in orders:
+        shelves.setdefault(order.storage_location, []).append(order)
+    return list(shelves.items())

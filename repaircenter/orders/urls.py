@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import estimate_views, views
+from . import estimate_views, storage_views, views
 
 app_name = "staff"
 
@@ -18,6 +18,12 @@ urlpatterns = [
          name="signature"),
     path("orders/<int:number>/do/<slug:action>/", views.order_action, name="order_action"),
     path("orders/<int:number>/link/", views.replace_link, name="replace_link"),
+    path("orders/<int:number>/storage-location/", storage_views.set_storage_location,
+         name="storage_location"),
+    path("storage/", storage_views.storage, name="storage"),
+    path("disposal/", storage_views.disposal, name="disposal"),
+    path("disposal/confirm/", storage_views.confirm_disposal, name="confirm_disposal"),
+    path("disposal/acts/<int:number>/", storage_views.disposal_act_page, name="disposal_act"),
     path("orders/<int:number>/findings/", estimate_views.findings, name="findings"),
     path("orders/<int:number>/decision-slip/", estimate_views.decision_slip,
          name="decision_slip"),

@@ -23,7 +23,7 @@ from . import workflow
 from .credentials import format_pickup_code, portal_url
 from .estimates import WRITERS, can_write_estimate
 from .forms import IntakeForm, SearchForm, TransitionForm
-from .models import EquipmentPhoto, EventChannel, Order, OrderEvent, Status
+from .models import DisposalMethod, EquipmentPhoto, EventChannel, Order, OrderEvent, Status
 from .selectors import QUEUES, order_page, queue_counts, queue_orders, search_orders
 from .signatures import save_signature
 from .workflow import TRANSITIONS, Actor, WorkflowError
@@ -242,6 +242,9 @@ def order_detail(request, number: int):
             "decision_channels": TransitionForm.base_fields["channel"].choices,
             "link": portal_url(order.portal_token),
             "can_manage_link": bool(actor.roles & workflow.LINK_ROLES),
+            "stored": order.status in workflow.STORED_STATES,
+            "can_store": bool(actor.roles & workflow.STORAGE_ROLES),
+            "disposal_methods": DisposalMethod.choices,
             "now": timezone.now(),
             "today": timezone.localdate(),
         },

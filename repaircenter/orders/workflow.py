@@ -802,10 +802,12 @@ def mark_disposal_due(*, order: Order, now: datetime.datetime | None = None) -> 
     now = now or timezone.now()
     _check(TRANSITIONS["mark_disposal_due"], order, Actor.system())
     _require_storage_over(order, now)
-    return _transition(
+    _transition(
         "mark_disposal_due", order=order, actor=Actor.system(), channel=EventChannel.SYSTEM,
         expected_version=None, now=now,
     )
+    queue_customer_message(order=order, event="disposal_warning")
+    return order
 
 
 @transaction.atomic
@@ -1087,7 +1089,7 @@ def mark_disposals_due(*, now: datetime.datetime | None = None) -> int:
     return len(ids)
 
 
-def _customer_reached():
+def customer_reached():
     """The order's history shows a notice that reached the customer (the storage clock's
     start): without it nothing may be disposed of, whatever the dates say."""
     return Exists(OrderEvent.objects.filter(order=OuterRef("pk"), action="storage_started"))
@@ -1128,7 +1130,7 @@ def confirm_disposals(
     numbers = sorted(set(numbers))
     if not numbers:
         raise Refused(_("Tick the orders to dispose of."))
-    orders = list(Order.objects.filter(number__in=numbers).annotate(reached=_customer_reached()))
+    orders = list(Order.objects.filter(number__in=numbers).annotate(reached=customer_reached()))
     missing = set(numbers) - {o.number for o in orders}
     if missing:
         raise Refused(_("There is no order %(numbers)s.") % {

@@ -413,9 +413,9 @@ def test_the_sweep_runs_a_bounded_number_of_statements(make_order, count,
     outbox.write_all_pending()
     queued = Message.objects.count()
 
-    with time_machine.travel(at(2027, 9, 1, 10, 0), tick=False):
-        with django_assert_max_num_queries(SWEEP_QUERY_BOUND):
-            result = run_sweep()
+    with (time_machine.travel(at(2027, 9, 1, 10, 0), tick=False),
+          django_assert_max_num_queries(SWEEP_QUERY_BOUND)):
+        result = run_sweep()
     # Every order was dealt with, each with its event and its message.
     assert result.lapsed == count + 1
     assert result.decision_reminders == count

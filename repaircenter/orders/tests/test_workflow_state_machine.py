@@ -347,6 +347,8 @@ class WorkflowMachine(RuleBasedStateMachine):
             model.messages.append("ready_unrepaired")
         elif target == Status.READY_REPAIRED:
             model.messages.append("ready_repaired")
+        elif target == Status.DISPOSAL_DUE:
+            model.messages.append("disposal_warning")
 
     # --- rules -----------------------------------------------------------------------------
 

@@ -24,3 +24,11 @@ window.addEventListener("pageshow", function () {
     delete form.dataset.submitted;
   });
 });
+// A "tick all" box ticks or clears every enabled box of its list.
+document.addEventListener("change", function (event) {
+  var all = event.target.closest("[data-check-all]");
+  if (!all) return;
+  var form = all.closest("form");
+  form.querySelectorAll('input[type=checkbox][name="' + all.dataset.checkAll + '"]:not(:disabled)')
+    .forEach(function (box) { box.checked = all.checked; });
+});

@@ -1,0 +1,300 @@
+"""The figures of the manager's reports, each computed in the database with aggregates (counts,
+sums, percentiles), never by loading orders into Python.
+
+A period is a range of the center's calendar days, first and last included. Percentiles are
+continuous (interpolated between the two nearest values, as PostgreSQL's `percentile_cont`):
+PostgreSQL computes them itself; SQLite, which has no such aggregate, reads the one or two
+values around each percentile with an ordered query and OFFSET.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from repaircenter.core.calendar import center_timezone
+from repaircenter.notifications.models import Message, MessageStatus
+from repaircenter.orders.models import READY_STATES, Order, OrderEvent, Status
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Period:
+    first: datetime.date
+    last: datetime.date
+
+    @property
+    def start(self) -> datetime.datetime:
+        """The first moment of the first day, in the center's time zone."""
+        return _midnight(self.first)
+
+    @property
+    def end(self) -> datetime.datetime:
+        """The first moment after the last day."""
+        return _midnight(self.last + datetime.timedelta(days=1))
+
+    def within(self, field: str) -> Q:
+        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min),
+                               center_timezone())
+
+
+# --- durations and percentiles ------------------------------------------------------------
+
+
+class SecondsBetween(Func):
+    """The seconds from one moment to another, as a number."""
+
+    output_field = FloatField()
+    arg_joiner = " - "
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+
+    def __init__(self, later: str, earlier: str):
+        super().__init__(F(later), F(earlier))
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django keeps moments in SQLite as UTC text, which julianday() reads.
+        return self.as_sql(
+            compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(", **extra_context,
+        )
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's continuous percentile of an ordered set."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float):
+        super().__init__(expression, fraction=float(fraction))
+
+
+@dataclass(frozen=True)
+class Spread:
+    count: int
+    median: float | None  # seconds
+    p90: float | None
+
+
+def spread(orders: QuerySet, later: str, earlier: str) -> Spread:
+    """How many, and the median and 90th percentile of the time from `earlier` to `later`."""
+    seconds = SecondsBetween(later, earlier)
+    if connection.vendor == "postgresql":
+        figures = orders.aggregate(
+            count=Count("pk"), median=PercentileCont(seconds, 0.5),
+            p90=PercentileCont(seconds, 0.9),
+        )
+        return Spread(figures["count"], figures["median"], figures["p90"])
+    count = orders.count()
+    if not count:
+        return Spread(0, None, None)
+    ordered = orders.annotate(seconds=seconds).order_by("seconds").values_list(
+        "seconds", flat=True)
+
+    def percentile(fraction: float) -> float:
+        position = fraction * (count - 1)
+        below = math.floor(position)
+        values = list(ordered[below:below + 2])  # LIMIT 2 OFFSET below
+        upper = values[-1]
+        return values[0] + (upper - values[0]) * (position - below)
+
+    return Spread(count, percentile(0.5), percentile(0.9))
+
+
+# --- the reports' figures -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    to_ready: Spread
+    to_issued: Spread
+
+
+def turnaround(period: Period) -> Turnaround:
+    """Received to ready, for the orders that became ready in the period; received to issued,
+    for those issued in it."""
+    return Turnaround(
+        to_ready=spread(Order.objects.filter(period.within("ready_at")), "ready_at",
+                        "received_at"),
+        to_issued=spread(Order.objects.filter(period.within("issued_at")), "issued_at",
+                         "received_at"),
+    )
+
+
+# The moment diagnostics end: the estimate goes to the customer, or the equipment is found not
+# repairable. (A customer who takes it back during diagnostics ends nothing measured.)
+DIAGNOSTICS_DONE = ("send_estimate", "declare_not_repairable")
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    done: int
+    on_time: int
+
+    @property
+    def late(self) -> int:
+        return self.done - self.on_time
+
+    @property
+    def share(self) -> Decimal | None:
+        return _share(self.on_time, self.done)
+
+
+def diagnostics(period: Period) -> Diagnostics:
+    """Diagnostics finished in the period, and how many by the day they were due (the center's
+    target in working days, fixed on each order at intake)."""
+    figures = (
+        OrderEvent.objects.filter(period.within("at"), from_status=Status.DIAGNOSING,
+                                  action__in=DIAGNOSTICS_DONE)
+        .annotate(day=TruncDate("at", tzinfo=center_timezone()))
+        .aggregate(done=Count("pk"), on_time=Count("pk", filter=Q(
+            day__lte=F("order__diagnosis_due"))))
+    )
+    return Diagnostics(figures["done"], figures["on_time"])
+
+
+@dataclass(frozen=True)
+class Approvals:
+    approved: int
+    refused: int
+    lapsed: int
+
+    @property
+    def decided(self) -> int:
+        return self.approved + self.refused + self.lapsed
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _share(self.approved, self.decided)
+
+
+def approvals(period: Period) -> Approvals:
+    """Estimates decided in the period (not supplements): approved, refused, or no decision
+    in time."""
+    figures = OrderEvent.objects.filter(
+        period.within("at"), from_status=Status.AWAITING_DECISION,
+        action__in=("approve", "refuse", "lapse_decision"),
+    ).aggregate(
+        approved=Count("pk", filter=Q(action="approve")),
+        refused=Count("pk", filter=Q(action="refuse")),
+        lapsed=Count("pk", filter=Q(action="lapse_decision")),
+    )
+    return Approvals(figures["approved"], figures["refused"], figures["lapsed"])
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    kind: str
+    returned: int
+    charged: int
+    amount: Decimal
+
+
+def diagnostics_fees(period: Period) -> list[FeeLine]:
+    """Equipment returned unrepaired in the period, by kind: how many, on how many the
+    diagnostics fee was charged, and the fees (fixed on each order at intake)."""
+    rows = (
+        Order.objects.filter(period.within("ready_at"))
+        .exclude(unrepaired_reason="")
+        .values("equipment__kind__name")
+        .annotate(returned=Count("pk"), charged=Count("pk", filter=Q(diagnostics_fee__gt=0)),
+                  amount=Sum("diagnostics_fee"))
+        .order_by("equipment__kind__name")
+    )
+    return [FeeLine(r["equipment__kind__name"], r["returned"], r["charged"],
+                    r["amount"] or ZERO) for r in rows]
+
+
+STORED_STATES = (*READY_STATES, Status.DISPOSAL_DUE)
+
+
+@dataclass(frozen=True)
+class StorageLine:
+    status: str
+    count: int
+    oldest: datetime.datetime | None  # ready since
+
+
+def in_storage() -> list[StorageLine]:
+    """Equipment on the shelves now, by state, and since when the oldest has waited."""
+    rows = {
+        row["status"]: row
+        for row in Order.objects.filter(status__in=STORED_STATES)
+        .values("status").annotate(count=Count("pk"), oldest=Min("ready_at")).order_by()
+    }
+    return [StorageLine(status, rows.get(status, {}).get("count", 0),
+                        rows.get(status, {}).get("oldest")) for status in STORED_STATES]
+
+
+@dataclass(frozen=True)
+class DisposalLine:
+    method: str
+    acts: int
+    orders: int
+
+
+def disposals(period: Period) -> list[DisposalLine]:
+    """Disposals confirmed in the period, by method."""
+    rows = (
+        Order.objects.filter(period.within("disposed_at"), status=Status.DISPOSED)
+        .values("disposal_act__method")
+        .annotate(acts=Count("disposal_act", distinct=True), orders=Count("pk"))
+        .order_by("disposal_act__method")
+    )
+    return [DisposalLine(r["disposal_act__method"] or "", r["acts"], r["orders"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class ChannelLine:
+    channel: str
+    written: int
+    delivered: int
+    sent: int  # sent and not (yet) confirmed delivered
+    failed: int
+    waiting: int
+
+
+def messages(period: Period) -> list[ChannelLine]:
+    """Messages written in the period, by channel, and where each stands now."""
+    S = MessageStatus
+    rows = (
+        Message.objects.filter(period.within("created_at")).exclude(channel="")
+        .values("channel")
+        .annotate(
+            written=Count("pk"),
+            delivered=Count("pk", filter=Q(status=S.DELIVERED)),
+            sent=Count("pk", filter=Q(status=S.SENT)),
+            failed=Count("pk", filter=Q(status=S.FAILED)),
+            waiting=Count("pk", filter=Q(status__in=(S.PENDING, S.QUEUED, S.SENDING))),
+        )
+        .order_by("channel")
+    )
+    return [ChannelLine(r["channel"], r["written"], r["delivered"], r["sent"], r["failed"],
+                        r["waiting"]) for r in rows]
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))

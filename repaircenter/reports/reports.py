@@ -1,0 +1,198 @@
+"""The reports as the page and the CSV files show them: a title, columns and rows of text, and
+a chart. The page's tables and the CSV files are written from the same rows, so they match."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from repaircenter.customers.models import Channel
+from repaircenter.orders.models import DisposalMethod, Status
+
+from . import charts, figures
+from .figures import Period, Spread
+
+
+@dataclass(frozen=True)
+class Report:
+    slug: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    chart: charts.Chart | None = None
+    note: str = ""
+    # Reports that describe now, whatever the period.
+    now: bool = field(default=False)
+
+
+SECONDS_PER_DAY = 86400
+
+
+def _days(seconds: float | None) -> str:
+    return "" if seconds is None else f"{Decimal(seconds / SECONDS_PER_DAY):.1f}"
+
+
+def _percent(share: Decimal | None) -> str:
+    return "" if share is None else f"{share:.1f}"
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def turnaround(period: Period) -> Report:
+    found = figures.turnaround(period)
+    measures: list[tuple[str, Spread]] = [
+        (_("Received to ready"), found.to_ready),
+        (_("Received to issued"), found.to_issued),
+    ]
+    rows = tuple((label, str(s.count), _days(s.median), _days(s.p90)) for label, s in measures)
+    chart = charts.stacked(
+        _("Turnaround in days: median, and 90th percentile"),
+        [("main", _("median")), ("second", _("to the 90th percentile"))],
+        [(label, [_in_days(s.median), _in_days(s.p90) - _in_days(s.median)],
+          f"{_days(s.median) or '—'} / {_days(s.p90) or '—'}") for label, s in measures],
+    )
+    return Report(
+        "turnaround", _("Turnaround"),
+        (_("Measure"), _("Orders"), _("Median (days)"), _("90th percentile (days)")), rows,
+        chart, _("Orders that became ready, or were issued, in the period."),
+    )
+
+
+def _in_days(seconds: float | None) -> float:
+    return 0.0 if seconds is None else seconds / SECONDS_PER_DAY
+
+
+def diagnostics(period: Period) -> Report:
+    found = figures.diagnostics(period)
+    rows = ((str(found.done), str(found.on_time), str(found.late), _percent(found.share)),)
+    chart = charts.stacked(
+        _("Diagnostics finished within the target"),
+        [("good", _("within the target")), ("bad", _("late"))],
+        [(_("Diagnostics"), [found.on_time, found.late],
+          f"{_percent(found.share)} %" if found.share is not None else "—")],
+    )
+    return Report(
+        "diagnostics", _("Diagnostics within the target"),
+        (_("Finished"), _("Within the target"), _("Late"), _("Share within the target (%)")),
+        rows, chart,
+        _("Diagnostics finished in the period (estimate sent, or found not repairable), "
+          "against the day each was due."),
+    )
+
+
+def approvals(period: Period) -> Report:
+    found = figures.approvals(period)
+    rows = ((str(found.decided), str(found.approved), str(found.refused), str(found.lapsed),
+             _percent(found.rate)),)
+    chart = charts.stacked(
+        _("Estimate decisions"),
+        [("good", _("approved")), ("bad", _("refused")), ("waiting", _("no decision"))],
+        [(_("Estimates"), [found.approved, found.refused, found.lapsed],
+          f"{_percent(found.rate)} %" if found.rate is not None else "—")],
+    )
+    return Report(
+        "approvals", _("Estimate approval rate"),
+        (_("Decided"), _("Approved"), _("Refused"), _("No decision in time"),
+         _("Approval rate (%)")), rows, chart,
+        _("Decisions on estimates in the period; supplementary estimates are not counted."),
+    )
+
+
+def diagnostics_fees(period: Period) -> Report:
+    lines = figures.diagnostics_fees(period)
+    total = figures.FeeLine(
+        _("All kinds"), sum(line.returned for line in lines),
+        sum(line.charged for line in lines),
+        sum((line.amount for line in lines), figures.ZERO),
+    )
+    shown = [*lines, total] if lines else []
+    rows = tuple((line.kind, str(line.returned), str(line.charged), _money(line.amount))
+                 for line in shown)
+    chart = charts.bars(
+        _("Diagnostics fees charged, by kind (%(currency)s)") % {"currency": settings.CURRENCY},
+        [(line.kind, float(line.amount), _money(line.amount)) for line in lines],
+    ) if lines else None
+    return Report(
+        "diagnostics-fees", _("Diagnostics fees charged"),
+        (_("Kind of equipment"), _("Returned unrepaired"), _("With a fee"),
+         _("Fees (%(currency)s)") % {"currency": settings.CURRENCY}), rows, chart,
+        _("Equipment returned unrepaired in the period, and the diagnostics fee set on it."),
+    )
+
+
+def storage(period: Period) -> Report:
+    lines = figures.in_storage()
+    labels = dict(Status.choices)
+    rows = tuple(
+        (str(labels[line.status]), str(line.count),
+         date_format(line.oldest, "Y-m-d") if line.oldest else "") for line in lines
+    )
+    chart = charts.bars(
+        _("Equipment in storage now"),
+        [(str(labels[line.status]), line.count, str(line.count)) for line in lines],
+    )
+    return Report(
+        "storage", _("Equipment in storage"),
+        (_("State"), _("Items"), _("Oldest ready since")), rows, chart,
+        _("On the shelves now, whatever the period."), now=True,
+    )
+
+
+def disposals(period: Period) -> Report:
+    lines = figures.disposals(period)
+    labels = dict(DisposalMethod.choices)
+    rows = tuple((str(labels.get(line.method, line.method)), str(line.acts), str(line.orders))
+                 for line in lines)
+    chart = charts.bars(
+        _("Equipment disposed of, by method"),
+        [(str(labels.get(line.method, line.method)), line.orders, str(line.orders))
+         for line in lines],
+        colour="neutral",
+    ) if lines else None
+    return Report(
+        "disposals", _("Disposals"), (_("Method"), _("Acts"), _("Items")), rows, chart,
+        _("Disposals confirmed in the period."),
+    )
+
+
+def messages(period: Period) -> Report:
+    lines = figures.messages(period)
+    labels = dict(Channel.choices)
+    rows = tuple(
+        (str(labels.get(line.channel, line.channel)), str(line.written), str(line.delivered),
+         str(line.sent), str(line.failed), str(line.waiting)) for line in lines
+    )
+    chart = charts.stacked(
+        _("Messages by channel"),
+        [("good", _("delivered")), ("sent", _("sent")), ("bad", _("failed")),
+         ("waiting", _("waiting"))],
+        [(str(labels.get(line.channel, line.channel)),
+          [line.delivered, line.sent, line.failed, line.waiting], str(line.written))
+         for line in lines],
+    ) if lines else None
+    return Report(
+        "messages", _("Messages sent and failed"),
+        (_("Channel"), _("Written"), _("Delivered"), _("Sent, not confirmed"), _("Failed"),
+         _("Waiting")), rows, chart,
+        _("Messages written in the period, by channel, as they stand now. Delivered: the "
+          "provider confirmed it, the mail server took it, or the customer answered the call."),
+    )
+
+
+REPORTS = {
+    "turnaround": turnaround,
+    "diagnostics": diagnostics,
+    "approvals": approvals,
+    "diagnostics-fees": diagnostics_fees,
+    "storage": storage,
+    "disposals": disposals,
+    "messages": messages,
+}
+
+
+def all_reports(period: Period) -> list[Report]:
+    return [build(period) for build in REPORTS.values()]
