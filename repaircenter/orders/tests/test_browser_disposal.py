@@ -37,7 +37,6 @@ def at(*args) -> datetime.datetime:
 @pytest.fixture
 def stored_orders(make_order, receptionist, settings):
     """Three orders reached in February and March 2026, swept by the worker until October."""
-    settings.SMS_CHANNEL = settings.EMAIL_CHANNEL = "console"
     orders = []
     for day, status in ((2, Status.READY_REPAIRED), (9, Status.READY_UNREPAIRED),
                         (20, Status.READY_REPAIRED)):

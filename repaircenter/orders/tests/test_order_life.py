@@ -22,5 +22,6 @@ def test_every_workflow_action_has_a_label_in_the_history():
     from repaircenter.orders.workflow import TRANSITIONS
 
     actions = set(TRANSITIONS) | {"take_in", "storage_started", "link_replaced",
-                                  "pickup_code_reissued", "findings_recorded"}
+                                  "pickup_code_reissued", "findings_recorded",
+                                  "storage_location_set"}
     assert actions == set(EVENT_LABELS)

@@ -218,7 +218,6 @@ def test_a_new_decision_period_has_its_own_reminders(make_order, receptionist, t
 def test_a_worker_down_for_ten_days_sends_the_missed_reminder_once(make_order, settings):
     """The worker itself (`worker --once`): stopped before the 60-day reminder's day, started
     ten days later; the reminder goes then, once, and is sent."""
-    settings.SMS_CHANNEL = "console"
     order = in_storage(make_order, at(2027, 2, 1, 9, 0))  # storage until 1 August
     with time_machine.travel(at(2027, 5, 28, 9, 0), tick=False):  # 65 days before
         call_command("worker", once=True)
