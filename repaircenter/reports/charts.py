@@ -4,12 +4,12 @@ title, and the table beside it holds the same figures)."""
 
 from dataclasses import dataclass, field
 
-WIDTH = 640
-LABEL_WIDTH = 190
-VALUE_WIDTH = 80
+WIDTH = 480
+LABEL_WIDTH = 150
+VALUE_WIDTH = 90
 BAR_AREA = WIDTH - LABEL_WIDTH - VALUE_WIDTH
-ROW = 30
-BAR = 20
+ROW = 32
+BAR = 22
 
 # One colour per meaning, the same in every chart.
 COLOURS = {
@@ -38,6 +38,10 @@ class Row:
         return LABEL_WIDTH + sum(s.width for s in self.segments) + 6
 
     @property
+    def bar_height(self) -> int:
+        return BAR
+
+    @property
     def label_y(self) -> float:
         return self.y + BAR / 2 + 4
 
@@ -62,7 +66,7 @@ class Chart:
         items, x = [], float(LABEL_WIDTH)
         for colour, label in self.legend:
             items.append((x, x + 16, colour, label))
-            x += 26 + 7 * len(label)
+            x += 28 + 7.5 * len(label)
         return items
 
     @property

@@ -127,13 +127,16 @@ def diagnostics_fees(period: Period) -> Report:
 def storage(period: Period) -> Report:
     lines = figures.in_storage()
     labels = dict(Status.choices)
+    short = {Status.READY_REPAIRED: _("Ready, repaired"),
+             Status.READY_UNREPAIRED: _("Ready, unrepaired"),
+             Status.DISPOSAL_DUE: _("Due for disposal")}
     rows = tuple(
         (str(labels[line.status]), str(line.count),
          date_format(line.oldest, "Y-m-d") if line.oldest else "") for line in lines
     )
     chart = charts.bars(
         _("Equipment in storage now"),
-        [(str(labels[line.status]), line.count, str(line.count)) for line in lines],
+        [(short[line.status], line.count, str(line.count)) for line in lines],
     )
     return Report(
         "storage", _("Equipment in storage"),

@@ -80,9 +80,10 @@ def test_every_report_with_its_chart_and_a_csv_matching_the_page(boss, march):
 def test_a_chart_bar_is_as_long_as_its_figure(boss, march):
     content = boss.get(PAGE, MARCH).content.decode()
     chart = content.split('id="report-diagnostics-fees"')[1].split("</svg>")[0]
-    widths = [float(w) for w in re.findall(r'<rect x="190" y="[\d.]+" width="([\d.]+)"', chart)]
-    # Laptops 80.00 and phones 125.00: the longest bar fills the area, the other in proportion.
-    assert widths == [pytest.approx(370 * 80 / 125, abs=0.1), 370.0]
+    widths = [float(w) for w in re.findall(r'<rect x="150" y="[\d.]+" width="([\d.]+)"', chart)]
+    # Laptops 80.00 and phones 125.00: the longest bar fills the area (480 less 150 for the
+    # labels and 90 for the figures), the other in proportion.
+    assert widths == [pytest.approx(240 * 80 / 125, abs=0.1), 240.0]
 
 
 def test_the_default_period_is_the_last_three_months(boss):
