@@ -203,9 +203,10 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
                              note="Load test 60 min, temperatures normal.")
         return order
 
-    def stored(order, reached_days_ago):
+    def stored(order, reached_days_ago, shelf="A1"):
         workflow.start_storage_clock(order=order, reached_at=now - reached_days_ago * day,
                                      channel=EventChannel.SYSTEM, note="SMS delivered.")
+        workflow.set_storage_location(order=order, actor=reception, location=shelf)
 
     # received: one fresh, one past the diagnostics target
     take_in(0, 0)
@@ -243,7 +244,7 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
     # due for disposal and disposed: storage ran out long ago
     for index, dispose in ((11, False), (12, True)):
         order = repaired(index, 230)
-        stored(order, 200)
+        stored(order, 200, shelf="C4")
         order.refresh_from_db()
         workflow.mark_disposal_due(order=order)
         if dispose:

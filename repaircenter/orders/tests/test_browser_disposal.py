@@ -67,6 +67,8 @@ def test_storage_location_and_the_storage_page(make_order, receptionist, page, s
     storage.get_by_label("Shelf or bin").fill("c 7")
     storage.get_by_role("button", name="Put away").click()
     expect(page.locator(".flash-success")).to_contain_text("Put away at C 7.")
+    expect(storage).to_contain_text("On shelf C 7.")
+    storage.screenshot(path=shots / "order-storage.png")
     assert Order.objects.get(pk=order.pk).storage_location == "C 7"
     page.get_by_role("link", name="All shelves").click()
     expect(page.get_by_role("heading", name="Shelf C 7")).to_be_visible()

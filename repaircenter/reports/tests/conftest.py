@@ -3,16 +3,16 @@ with figures worked out by hand (in the tests that use it).
 
 March 2027 in London (GMT all month but its last four days). The orders:
 
-    order  kind    received          diagnostics ended        decision       ready          issued
-    A      laptop  1 Mar 09:00       (refused while diagnosing)               2 Mar 09:00
-    B      laptop  1 Mar 09:00       (refused while diagnosing)               3 Mar 09:00
-    C      phone   2 Mar 10:00       (refused while diagnosing)               5 Mar 10:00
-    D      phone   3 Mar 10:00       (refused while diagnosing)               9 Mar 10:00    13 Mar 10:00
-    E      phone   25 Feb 12:00      (refused while diagnosing)               26 Feb 12:00   2 Mar 12:00
-    F      phone*  1 Mar 09:00       estimate 2 Mar (due 3)   approved 4 Mar
-    G      phone*  1 Mar 09:00       not repairable 3 Mar 09:00 (due 3)       3 Mar 09:00
-    H      phone*  1 Mar 09:00       estimate 5 Mar (due 3)   refused 8 Mar  8 Mar 09:00
-    L      phone   30 Aug 2026 10:00 estimate 5 Sep 2026      lapsed 5 Mar   5 Mar 10:00
+    order  kind    received          diagnostics ended         decision      ready      issued
+    A      laptop  1 Mar 09:00       (refused while diagnosing)              2 Mar 09h
+    B      laptop  1 Mar 09:00       (refused while diagnosing)              3 Mar 09h
+    C      phone   2 Mar 10:00       (refused while diagnosing)              5 Mar 10h
+    D      phone   3 Mar 10:00       (refused while diagnosing)              9 Mar 10h  13 Mar 10h
+    E      phone   25 Feb 12:00      (refused while diagnosing)              26 Feb 12h 2 Mar 12h
+    F      phone*  1 Mar 09:00       estimate 2 Mar (due 3)    approved 4 Mar
+    G      phone*  1 Mar 09:00       not repairable 3 Mar 09:00 (due 3)      3 Mar 09h
+    H      phone*  1 Mar 09:00       estimate 5 Mar (due 3)    refused 8 Mar 8 Mar 09h
+    L      phone   30 Aug 2026 10:00 estimate 5 Sep 2026       lapsed 5 Mar  5 Mar 10h
     M, N   phone   5 Jan 2026, ready the same day, reached 6 Jan, due for disposal 7 Jul 2026;
                    M disposed of (recycled) on 20 Mar 2027, N still due.
 
@@ -32,7 +32,7 @@ from repaircenter.conftest import send_new_estimate
 from repaircenter.customers.models import Customer
 from repaircenter.notifications import delivery, outbox
 from repaircenter.orders import workflow
-from repaircenter.orders.models import EquipmentKind, EventChannel, Order, Status
+from repaircenter.orders.models import EquipmentKind, EventChannel, Order
 from repaircenter.orders.sweep import run_sweep
 from repaircenter.orders.workflow import Actor, EquipmentDetails
 

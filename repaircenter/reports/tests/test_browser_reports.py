@@ -5,7 +5,6 @@ Screenshots go to $SCREENSHOT_DIR when set, else to the test's tmp_path.
 """
 
 import csv
-import io
 
 import pytest
 from django.urls import reverse
@@ -38,7 +37,8 @@ def test_manager_reads_the_reports_of_march_and_downloads_one(march, manager, ne
     with page.expect_download() as download:
         page.locator("#report-approvals").get_by_role("link", name="Download CSV").click()
     assert download.value.suggested_filename == "approvals-2027-03-01-2027-03-31.csv"
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    with open(download.value.path(), encoding="utf-8", newline="") as file:
+        rows = list(csv.reader(file))
     assert rows == [
         ["Decided", "Approved", "Refused", "No decision in time", "Approval rate (%)"],
         ["3", "1", "1", "1", "33.3"],
