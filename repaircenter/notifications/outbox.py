@@ -9,6 +9,7 @@ the transaction of its cause" holds for the sweep too, in a fixed number of stat
 """
 
 import datetime
+import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,8 @@ from repaircenter.orders.models import Order
 from . import rendering
 from .channels import enabled
 from .models import Message, MessageStatus
+
+log = logging.getLogger("repaircenter.worker")
 
 
 def address(customer: Customer, channel: str) -> str:
@@ -168,7 +171,17 @@ def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> 
                 )
                 continue
             channel = channels[0]
-            template, text = _text(order, message.event, channel)
+            try:
+                template, text = _text(order, message.event, channel)
+            except Exception as error:  # a broken template must not stop the worker
+                log.exception("worker: message %s: its text could not be written", message.pk)
+                still_pending.update(
+                    channel=channel, recipient=address(order.customer, channel),
+                    status=MessageStatus.FAILED, failed_at=now,
+                    last_answer=_("The text could not be written from the template: %(error)s")
+                    % {"error": str(error)[:300]},
+                )
+                continue
             still_pending.update(
                 channel=channel, template=template, recipient=address(order.customer, channel),
                 subject=text.subject, body=text.body, status=MessageStatus.QUEUED,

@@ -14,8 +14,10 @@ The worker runs it every few minutes; `repaircenter sweep` runs it once.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +27,8 @@ from repaircenter.notifications.outbox import queue_pending_reminders
 
 from . import workflow
 from .models import READY_STATES, Status
+
+log = logging.getLogger("repaircenter.worker")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,17 @@ def queue_reminders(
     return sent
 
 
+def reminder_days(center: CenterSettings, name: str) -> list[int]:
+    """The manager's reminder days; the defaults if the stored text is unreadable (edited
+    around the form that checks it), so that the sweep still runs."""
+    try:
+        return parse_reminder_days(getattr(center, name))
+    except ValidationError:
+        log.error("sweep: center settings %s=%r unreadable; using the defaults", name,
+                  getattr(center, name))
+        return parse_reminder_days(CenterSettings._meta.get_field(name).default)
+
+
 def run_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
     """One sweep of every deadline, as of `now`."""
     now = now or timezone.now()
@@ -68,12 +83,12 @@ def run_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
     lapsed = workflow.lapse_decisions(now=now)
     decision_reminders = queue_reminders(
         event="decision_reminder", statuses=(Status.AWAITING_DECISION,),
-        deadline_field="decision_due", days=parse_reminder_days(center.decision_reminder_days),
+        deadline_field="decision_due", days=reminder_days(center, "decision_reminder_days"),
         now=now,
     )
     storage_reminders = queue_reminders(
         event="storage_reminder", statuses=READY_STATES, deadline_field="storage_due",
-        days=parse_reminder_days(center.storage_reminder_days), now=now,
+        days=reminder_days(center, "storage_reminder_days"), now=now,
     )
     disposal_due = workflow.mark_disposals_due(now=now)
     return SweepResult(lapsed, decision_reminders, storage_reminders, disposal_due)

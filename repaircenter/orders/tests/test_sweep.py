@@ -7,13 +7,14 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError
 
 from repaircenter.conftest import send_new_estimate
-from repaircenter.core.models import CenterSettings
+from repaircenter.core.models import CenterSettings, parse_reminder_days
 from repaircenter.notifications import outbox
-from repaircenter.notifications.models import Message, MessageStatus
+from repaircenter.notifications.models import Message, MessageStatus, MessageTemplate
 from repaircenter.orders import workflow
 from repaircenter.orders.models import (
     ActorKind,
@@ -430,3 +431,45 @@ def test_the_sweep_runs_a_bounded_number_of_statements(make_order, count,
             o.pk for o in group}
     assert Estimate.objects.filter(status=EstimateStatus.SENT,
                                    order__status=Status.READY_UNREPAIRED).count() == 0
+
+
+# --- the manager's settings and templates, even when broken ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("30, 7", [30, 7]), ("7,30;30", [30, 7]), ("", []), (" 150 ", [150])],
+)
+def test_reminder_days_are_read_furthest_first(text, days):
+    assert parse_reminder_days(text) == days
+
+
+@pytest.mark.parametrize("text", ["0", "151", "seven", "30, -7", "3.5"])
+def test_reminder_days_the_form_refuses(db, text):
+    center = CenterSettings.load()
+    center.storage_reminder_days = text
+    with pytest.raises(ValidationError) as error:
+        center.full_clean()
+    assert "storage_reminder_days" in error.value.message_dict
+
+
+def test_unreadable_reminder_days_fall_back_to_the_defaults(make_order, caplog):
+    CenterSettings.load()
+    CenterSettings.objects.update(decision_reminder_days="soon")  # around the form
+    order = awaiting_decision(make_order, at(2027, 3, 1, 10, 0))
+    sweep(at(2027, 8, 2, 10, 0))
+    assert [m.days_before for m in messages(order, "decision_reminder")] == [30]
+    assert "unreadable" in caplog.text
+
+
+def test_a_broken_template_fails_its_message_and_the_worker_goes_on(make_order):
+    order = awaiting_decision(make_order, at(2027, 3, 1, 10, 0))
+    other = awaiting_decision(make_order, at(2027, 3, 1, 10, 0))
+    # Saved around the editor, which checks templates.
+    MessageTemplate.objects.update_or_create(event="ready_unrepaired", channel="sms",
+                                             defaults={"body": "{% if %}"})
+    sweep(at(2027, 9, 1, 10, 0))
+    for lapsed in (order, other):
+        [message] = messages(lapsed, "ready_unrepaired")
+        assert message.status == MessageStatus.FAILED
+        assert "could not be written" in message.last_answer
