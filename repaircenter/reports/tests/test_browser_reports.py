@@ -22,6 +22,7 @@ PHONE = {"width": 390, "height": 844}
 def test_manager_reads_the_reports_of_march_and_downloads_one(march, manager, new_page, shots):
     page = new_page(DESKTOP)
     log_in(page, manager.username)
+    page.screenshot(path=shots / "home-manager.png", full_page=True)
     page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
     page.get_by_label("From").fill("2027-03-01")
