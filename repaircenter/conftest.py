@@ -124,6 +124,29 @@ def send_new_estimate(order, user, **kwargs):
     return draft
 
 
+def mark_all_done(order, user) -> None:
+    """Every agreed line of the order marked done, as the technician would at the bench."""
+    from repaircenter.orders import repair
+    from repaircenter.orders.workflow import lines_not_done
+
+    for line in lines_not_done(order):
+        repair.mark_line_done(order=order, actor=Actor.staff(user), line_id=line.pk)
+
+
+def pay_balance(order, user, method="card"):
+    """The customer pays what is due, if anything; returns the payment or None."""
+    import uuid
+
+    from repaircenter.billing import services
+    from repaircenter.billing.dues import stored_balance_due
+
+    balance = stored_balance_due(order)
+    if balance <= 0:
+        return None
+    return services.record_payment(order=order, actor=Actor.staff(user), amount=balance,
+                                   method=method, idempotency_key=uuid.uuid4()).payment
+
+
 def order_in_state(status: str, *, customer, receptionist, technician, manager) -> Order:
     """An order walked through the workflow to `status`, the shortest way there."""
     reception, tech, boss = (Actor.staff(u) for u in (receptionist, technician, manager))
@@ -149,6 +172,7 @@ def order_in_state(status: str, *, customer, receptionist, technician, manager) 
     workflow.start_repair(order=order, actor=tech)
     if status == Status.REPAIRING:
         return order
+    mark_all_done(order, technician)
     workflow.finish_works(order=order, actor=tech)
     if status == Status.TESTING:
         return order
@@ -156,6 +180,7 @@ def order_in_state(status: str, *, customer, receptionist, technician, manager) 
     if status == Status.READY_REPAIRED:
         return order
     if status == Status.ISSUED:
+        pay_balance(order, manager)
         workflow.issue(order=order, actor=reception, pickup_code=intake.pickup_code)
         return order
     long_ago = timezone.now() - datetime.timedelta(days=400)

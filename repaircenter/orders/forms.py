@@ -153,7 +153,10 @@ class TransitionForm(forms.Form):
     # The estimate the page showed; a decision on a replaced estimate is refused.
     estimate_id = forms.IntegerField(required=False, min_value=1)
     pickup_code = forms.CharField(required=False, max_length=40)
-    identity_document = forms.CharField(required=False, max_length=200)
+    # The original is lost: the identity document a manager saw, and the customer's statement.
+    id_document_type = forms.CharField(required=False, max_length=60)
+    id_document_number = forms.CharField(required=False, max_length=60)
+    statement = forms.CharField(required=False, max_length=4000)
     # How the equipment is disposed of (checked by the workflow, which names what is missing).
     method = forms.CharField(required=False, max_length=20)
 
@@ -231,13 +234,57 @@ class DisposalForm(forms.Form):
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, numbers=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["orders"].choices = [(n, n) for n in numbers]
-
 
 class StorageLocationForm(forms.Form):
     location = forms.CharField(
         label=gettext_lazy("Shelf or bin"), max_length=STORAGE_LOCATION_MAX,
         error_messages={"required": gettext_lazy("Type the shelf or bin code, e.g. A3 or B-12.")},
+    )
+
+
+class LineDoneForm(forms.Form):
+    part_serials = forms.CharField(
+        label=gettext_lazy("Serial numbers of the parts fitted"), required=False, max_length=300
+    )
+
+
+class StressTestForm(forms.Form):
+    """One run of the stress test; the result is the button pressed."""
+
+    template = forms.ModelChoiceField(
+        label=gettext_lazy("Procedure"), queryset=None, required=False,
+        empty_label=gettext_lazy("Other (describe below)"),
+    )
+    procedure = forms.CharField(
+        label=gettext_lazy("What was run"), max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Filled in from the procedure chosen; change it for this run."),
+    )
+    duration_minutes = forms.IntegerField(
+        label=gettext_lazy("Duration (minutes)"), min_value=1, max_value=10080
+    )
+    measurements = forms.CharField(
+        label=gettext_lazy("Measured values"), required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Temperatures, voltages, cycles, errors seen…"),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Outcome (required): how it behaved; for a failure, what failed"),
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    result = forms.ChoiceField(choices=[("passed", "passed"), ("failed", "failed")])
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, procedures=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import TestProcedure
+
+        self.fields["template"].queryset = (
+            TestProcedure.objects.all() if procedures is None else procedures
+        )
+
+
+class UnlockForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Whom you checked, and how (required)"), max_length=1000
     )
