@@ -7,10 +7,13 @@ import datetime
 import html
 import os
 import re
+import sqlite3
+import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from repaircenter.accounts.models import User
@@ -211,6 +214,60 @@ def flashes(response) -> list[tuple[str, str]]:
     """The (level, text) messages a staff page shows."""
     found = FLASH.findall(response.content.decode())
     return [(level, html.unescape(text)) for level, text in found]
+
+
+# --- races on two real connections ---------------------------------------------------------
+
+@pytest.fixture
+def separate_connections(transactional_db, tmp_path):
+    """Make the default database one that several connections can write to in turn."""
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    memory_settings = connections.settings[DEFAULT_DB_ALIAS]
+    memory_wrapper = connections[DEFAULT_DB_ALIAS]
+    path = tmp_path / "race.sqlite3"
+    memory_wrapper.ensure_connection()
+    with sqlite3.connect(path) as copy:
+        memory_wrapper.connection.backup(copy)
+    copy.close()
+    connections.settings[DEFAULT_DB_ALIAS] = {**memory_settings, "NAME": str(path)}
+    connections[DEFAULT_DB_ALIAS] = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS].close()
+        connections.settings[DEFAULT_DB_ALIAS] = memory_settings
+        connections[DEFAULT_DB_ALIAS] = memory_wrapper
+
+
+def race(*prepares, timeout: float = 30):
+    """Run each change in its own thread with its own connection, all at once.
+
+    Each `prepare()` runs first in its thread (it loads the order as that person's page shows
+    it) and returns the change to make; the changes start together once every thread is
+    ready. Returns, per change, "ok" or the exception it raised."""
+    barrier = threading.Barrier(len(prepares))
+    results: list = [None] * len(prepares)
+
+    def run(index, prepare):
+        try:
+            change = prepare()
+            barrier.wait(timeout)
+            change()
+            results[index] = "ok"
+        except Exception as error:  # reported to the test, which says what it expects
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(prepares)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), "a thread is stuck waiting for the database"
+    return results
 
 
 # --- the browser tests ---------------------------------------------------------------------

@@ -875,7 +875,12 @@ def record_test(
         order=order, procedure_template=template,
         name=run.name.strip() or (template.name if template else ""),
         procedure=run.procedure.strip(), duration_minutes=run.duration_minutes,
-        measurements="\n\n".join(p for p in (run.measurements.strip(), note.strip()) if p),
+        # The outcome joins what was measured, unless it is the procedure itself (a caller
+        # that gave only a note).
+        measurements="\n\n".join(
+            p for p in (run.measurements.strip(), note.strip())
+            if p and p != run.procedure.strip()
+        ),
         passed=passed, run_by=actor.user, recorded_at=now,
     )
     if passed:

@@ -3,7 +3,8 @@
 The same payment form sent twice at once (a double click that beat the button's disabling, a
 retried request) records one payment; two cashiers each taking the last payment of the same
 order leave the order paid once, never overpaid. See orders/tests/test_workflow_concurrency.py
-for how SQLite and PostgreSQL serialize the writers.
+for how SQLite and PostgreSQL serialize the writers; `separate_connections` and `race` are in
+repaircenter/conftest.py.
 """
 
 import uuid
@@ -14,13 +15,10 @@ import pytest
 from repaircenter.billing import services
 from repaircenter.billing.dues import stored_balance_due, stored_paid_total
 from repaircenter.billing.models import Payment
+from repaircenter.conftest import race
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
 from repaircenter.orders.models import Order, OrderEvent, Status
-from repaircenter.orders.tests.test_workflow_concurrency import (  # noqa: F401 (a fixture)
-    race,
-    separate_connections,
-)
 from repaircenter.orders.workflow import Actor
 
 ROUNDS = 4

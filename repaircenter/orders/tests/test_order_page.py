@@ -396,3 +396,39 @@ def test_refusal_and_disposal_ask_for_confirmation_and_others_do_not(client, mak
     page = client.get(reverse("staff:order", args=[due.number])).content.decode()
     dispose_form = page.split(f'action="{action_url(due, "confirm_disposal")}"')[1].split(">")[0]
     assert "cannot be undone" in dispose_form
+
+
+def test_query_count_is_the_same_with_more_lines_done_tests_payments_and_documents(
+    client, make_order, technician, cashier, manager, django_assert_num_queries
+):
+    import uuid
+    from decimal import Decimal
+
+    from repaircenter.billing import services as billing
+
+    order = make_order(Status.TESTING)
+    client.force_login(cashier)
+    assert client.get(order_url(order)).status_code == 200
+
+    with django_assert_num_queries(ORDER_PAGE_QUERIES):
+        small = client.get(order_url(order)).content.decode()
+    assert small.count('class="line-done"') == 1
+    assert order.documents.count() == 2
+
+    tech = Actor.staff(technician)
+    for _ in range(4):  # four failed runs, each back to repair and finished again
+        workflow.record_test(order=order, actor=tech, passed=False, note="Overheats")
+        workflow.finish_works(order=order, actor=tech)
+    workflow.record_test(order=order, actor=tech, passed=True, note="Stable")
+    for index in range(6):
+        billing.record_payment(order=order, actor=Actor.staff(cashier), amount=Decimal("5.00"),
+                               method="cash", idempotency_key=uuid.uuid4(), note=f"Part {index}")
+    billing.record_refund(order=order, actor=Actor.staff(manager), amount=Decimal("2.00"),
+                          method="cash", reason="Rounding", idempotency_key=uuid.uuid4())
+    assert order.documents.count() == 2 + 7
+
+    with django_assert_num_queries(ORDER_PAGE_QUERIES):
+        large = client.get(order_url(order)).content.decode()
+    assert large.count("badge-fail") == 4 and large.count("badge-pass") == 1
+    assert large.count("RC-0000") >= 7
+    assert '<td class="num" id="balance">17.00 GBP</td>' in large
