@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from repaircenter.billing.dues import ZERO, amount_due
 from repaircenter.core.calendar import center_date
@@ -159,3 +160,34 @@ def issue_handover_documents(*, order: Order, issued_by=None, now=None) -> list[
     if not order.unrepaired_reason:
         documents.append(issue_warranty_card(order=order, issued_by=issued_by, now=now))
     return documents
+
+
+def issue_disposal_act(*, act, order_ids: list[int], issued_by=None, now=None) -> Document:
+    """The disposal act of a batch: each order's equipment, serial number, customer, and the
+    notices that reached the customer (the dates notified). `act` (orders.DisposalAct, not
+    saved yet) gives the method, the note and who confirmed."""
+    from django.db.models import Prefetch
+
+    from repaircenter.notifications.models import Message, MessageStatus
+    from repaircenter.orders.selectors import COLLECTION_NOTICES
+
+    orders = list(
+        Order.objects.filter(pk__in=order_ids)
+        .select_related("customer", "equipment", "equipment__kind")
+        .prefetch_related(Prefetch(
+            "messages",
+            queryset=Message.objects.filter(
+                event__in=COLLECTION_NOTICES, status=MessageStatus.DELIVERED
+            ).order_by("delivered_at", "pk"),
+            to_attr="delivered_notices",
+        ))
+        .order_by("number")
+    )
+    return issue_document(
+        kind=DocumentKind.DISPOSAL_ACT,
+        title=ngettext("Disposal act: %(count)s item, %(method)s",
+                       "Disposal act: %(count)s items, %(method)s", len(orders))
+        % {"count": len(orders), "method": act.get_method_display().lower()},
+        context={"act": act, "orders": orders, "order": None},
+        orders=orders, issued_by=issued_by, now=now,
+    )

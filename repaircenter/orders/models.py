@@ -96,7 +96,8 @@ class DisposalMethod(models.TextChoices):
 
 class DisposalAct(models.Model):
     """One confirmation of disposal by a manager: the orders it names are the ones it disposed
-    of. Written once, with the orders, in the transaction that disposes of them."""
+    of. Written once, with the orders and its issued document (the act to print and sign), in
+    the transaction that disposes of them; its number is the document's."""
 
     number = models.PositiveIntegerField(_("number"), unique=True)
     method = models.CharField(_("method"), max_length=20, choices=DisposalMethod.choices)
@@ -104,6 +105,9 @@ class DisposalAct(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"))
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    document = models.OneToOneField(
+        "documents.Document", on_delete=models.PROTECT, null=True, related_name="disposal_act"
     )
 
     class Meta:
@@ -114,7 +118,9 @@ class DisposalAct(models.Model):
 
     @property
     def display_number(self) -> str:
-        return f"D-{self.number:05d}"
+        from repaircenter.documents.models import DocumentKind, format_document_number
+
+        return format_document_number(DocumentKind.DISPOSAL_ACT, self.number)
 
 
 STORAGE_LOCATION_MAX = 20

@@ -176,17 +176,11 @@ def recent_disposal_acts(limit: int = 10) -> list[DisposalAct]:
 
 
 def disposal_act(number: int) -> DisposalAct:
-    """The act with its orders as printed: equipment, customer, and the notices delivered."""
+    """The act with its issued document, and its orders' numbers (for the PDF's address)."""
     return get_object_or_404(
-        DisposalAct.objects.select_related("confirmed_by").prefetch_related(
-            Prefetch("orders", queryset=_listing().order_by("number")),
-            Prefetch(
-                "orders__messages",
-                queryset=Message.objects.filter(
-                    event__in=COLLECTION_NOTICES, status="delivered"
-                ).order_by("delivered_at", "pk"),
-                to_attr="delivered_notices",
-            ),
+        DisposalAct.objects.select_related("document", "confirmed_by").prefetch_related(
+            Prefetch("orders", queryset=Order.objects.order_by("number").only("pk", "number",
+                                                                              "disposal_act"))
         ),
         number=number,
     )

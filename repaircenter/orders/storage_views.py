@@ -2,7 +2,9 @@
 and what the storage period ran out on (the manager's disposal list, the disposal acts)."""
 
 from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,7 +13,6 @@ from django.views.decorators.http import require_GET, require_POST
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.core.calendar import center_date
-from repaircenter.core.models import CenterSettings
 
 from . import workflow
 from .forms import DisposalForm, StorageLocationForm
@@ -116,7 +117,13 @@ def confirm_disposal(request):
 @require_GET
 @role_required(Role.MANAGER)
 def disposal_act_page(request, number: int):
-    """The disposal act, to print and sign."""
-    return render(request, "orders/disposal_act.html", {
-        "act": disposal_act(number), "center": CenterSettings.load(),
-    })
+    """The disposal act as issued, to print and sign, with a print bar on screen only."""
+    act = disposal_act(number)
+    if act.document is None:
+        raise Http404
+    bar = render_to_string("orders/_act_bar.html", {
+        "document": act.document, "first_order": act.orders.all()[0],
+    }, request=request)
+    response = HttpResponse(act.document.html.replace("<body>", "<body>" + bar, 1))
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1353,10 +1353,14 @@ def confirm_disposals(
         )
     if method not in DisposalMethod.values:
         raise Refused(_("Choose how the equipment is disposed of."))
-    act = DisposalAct.objects.create(
-        number=next_number("disposal_act"), method=method, note=note.strip(),
-        confirmed_at=now, confirmed_by=actor.user,
-    )
+    # The act is issued as a document (numbered, rendered, stored with its PDF) for exactly
+    # these orders; if any of them changes before the UPDATE below, all of it rolls back.
+    act = DisposalAct(method=method, note=note.strip(), confirmed_at=now,
+                      confirmed_by=actor.user)
+    act.document = documents.issue_disposal_act(
+        act=act, order_ids=[o.pk for o in orders], issued_by=actor.user, now=now)
+    act.number = act.document.number
+    act.save()
     id_sql, id_params = bulk.ids_sql([o.pk for o in orders])
     reached = (f"EXISTS (SELECT 1 FROM {bulk.table(OrderEvent)} e "  # noqa: S608
                f"WHERE e.{bulk.column(OrderEvent, 'order')} = {bulk.table(Order)}.{_col('id')} "

@@ -24,9 +24,10 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from repaircenter.billing.models import Payment
 from repaircenter.core.calendar import center_timezone
 from repaircenter.notifications.models import Message, MessageStatus
 from repaircenter.orders.models import READY_STATES, Order, OrderEvent, Status
@@ -292,6 +293,46 @@ def messages(period: Period) -> list[ChannelLine]:
     )
     return [ChannelLine(r["channel"], r["written"], r["delivered"], r["sent"], r["failed"],
                         r["waiting"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class RevenueLine:
+    start: datetime.date  # the Monday of the week, or the first of the month
+    payments: int
+    received: Decimal
+    refunded: Decimal  # a positive amount: what went back
+
+    @property
+    def net(self) -> Decimal:
+        return self.received - self.refunded
+
+
+def revenue(period: Period, by: str) -> list[RevenueLine]:
+    """Payments less refunds taken in the period, by week (Monday to Sunday) or by month, in
+    the center's time zone. A week or month cut by the period counts only its days inside."""
+    trunc = {"week": TruncWeek, "month": TruncMonth}[by]
+    rows = (
+        Payment.objects.filter(period.within("taken_at"))
+        .annotate(start=trunc("taken_at", tzinfo=center_timezone()))
+        .values("start")
+        .annotate(
+            payments=Count("pk", filter=Q(amount__gt=0)),
+            received=Sum("amount", filter=Q(amount__gt=0)),
+            refunded=Sum("amount", filter=Q(amount__lt=0)),
+        )
+        .order_by("start")
+    )
+    return [
+        RevenueLine(_as_date(r["start"]), r["payments"], r["received"] or ZERO,
+                    -(r["refunded"] or ZERO))
+        for r in rows
+    ]
+
+
+def _as_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value, center_timezone()).date()
+    return value
 
 
 def _share(part: int, whole: int) -> Decimal | None:

@@ -102,6 +102,47 @@ def approvals(period: Period) -> Report:
     )
 
 
+def _period_label(start, by: str) -> str:
+    if by == "week":
+        return _("Week of %(day)s") % {"day": date_format(start, "j M Y")}
+    return date_format(start, "F Y")
+
+
+def _revenue(period: Period, by: str) -> Report:
+    lines = figures.revenue(period, by)
+    rows = [(_period_label(line.start, by), str(line.payments), _money(line.received),
+             _money(line.refunded), _money(line.net)) for line in lines]
+    if lines:
+        received = sum((line.received for line in lines), figures.ZERO)
+        refunded = sum((line.refunded for line in lines), figures.ZERO)
+        rows.append((_("The whole period"), str(sum(line.payments for line in lines)),
+                     _money(received), _money(refunded), _money(received - refunded)))
+    title = _("Revenue by week") if by == "week" else _("Revenue by month")
+    currency = {"currency": settings.CURRENCY}
+    chart = charts.bars(
+        _("Payments less refunds (%(currency)s)") % currency,
+        [(_period_label(line.start, by), max(float(line.net), 0.0), _money(line.net))
+         for line in lines],
+        colour="good",
+    ) if lines else None
+    return Report(
+        "revenue-weeks" if by == "week" else "revenue-months", title,
+        (_("Period"), _("Payments"), _("Received (%(currency)s)") % currency,
+         _("Refunded (%(currency)s)") % currency, _("Net (%(currency)s)") % currency),
+        tuple(rows), chart,
+        _("Payments taken in the period less the refunds paid back, by the day they were "
+          "taken; a week cut by the period counts only its days inside it."),
+    )
+
+
+def revenue_by_week(period: Period) -> Report:
+    return _revenue(period, "week")
+
+
+def revenue_by_month(period: Period) -> Report:
+    return _revenue(period, "month")
+
+
 def diagnostics_fees(period: Period) -> Report:
     lines = figures.diagnostics_fees(period)
     total = figures.FeeLine(
@@ -190,6 +231,8 @@ REPORTS = {
     "turnaround": turnaround,
     "diagnostics": diagnostics,
     "approvals": approvals,
+    "revenue-weeks": revenue_by_week,
+    "revenue-months": revenue_by_month,
     "diagnostics-fees": diagnostics_fees,
     "storage": storage,
     "disposals": disposals,

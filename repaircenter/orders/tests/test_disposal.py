@@ -4,6 +4,7 @@ period has not run out or whose customer no notice ever reached, whoever asks; r
 every role but the manager's."""
 
 import datetime
+import subprocess
 
 import pytest
 from django.contrib.auth.models import Group
@@ -11,8 +12,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from repaircenter.accounts.roles import Role
-from repaircenter.conftest import make_user
-from repaircenter.documents.models import Sequence
+from repaircenter.conftest import make_user, pay_balance
+from repaircenter.documents.issuing import file_sha256
+from repaircenter.documents.models import Document, DocumentKind, Sequence
 from repaircenter.orders import workflow
 from repaircenter.orders.models import (
     DisposalAct,
@@ -32,7 +34,9 @@ def state(*orders):
 
 def nothing_written():
     return (DisposalAct.objects.count(), OrderEvent.objects.filter(
-        action="confirm_disposal").count(), Sequence.objects.filter(name="disposal_act").first())
+        action="confirm_disposal").count(),
+        Document.objects.filter(kind=DocumentKind.DISPOSAL_ACT).count(),
+        Sequence.objects.filter(name="document:disposal_act").first())
 
 
 @pytest.fixture
@@ -44,7 +48,7 @@ def test_a_batch_makes_one_act_listing_exactly_the_orders_confirmed(make_order, 
     first, second, third = (make_order(Status.DISPOSAL_DUE) for _ in range(3))
     act = workflow.confirm_disposals(numbers=[third.number, first.number], actor=boss,
                                      method=DisposalMethod.SOLD_FOR_PARTS, note="  To Parts Ltd ")
-    assert act.display_number == "D-00001"
+    assert act.display_number == "DA-000001"
     assert (act.method, act.note, act.confirmed_by) == (
         DisposalMethod.SOLD_FOR_PARTS, "To Parts Ltd", boss.user)
     assert sorted(act.orders.values_list("number", flat=True)) == [first.number, third.number]
@@ -55,15 +59,42 @@ def test_a_batch_makes_one_act_listing_exactly_the_orders_confirmed(make_order, 
         [event] = OrderEvent.objects.filter(order=order, action="confirm_disposal")
         assert (event.actor, event.channel, event.from_status, event.to_status) == (
             boss.user, EventChannel.STAFF, Status.DISPOSAL_DUE, Status.DISPOSED)
-        assert event.evidence == {"act": "D-00001", "method": "sold_for_parts"}
+        assert event.evidence == {"act": "DA-000001", "method": "sold_for_parts"}
         assert event.note == "To Parts Ltd"
     second.refresh_from_db()
     assert (second.status, second.disposal_act) == (Status.DISPOSAL_DUE, None)
 
     again = workflow.confirm_disposals(numbers=[second.number], actor=boss,
                                        method=DisposalMethod.SCRAPPED)
-    assert again.display_number == "D-00002"
+    assert again.display_number == "DA-000002"
     assert list(again.orders.all()) == [second]
+
+
+def test_the_act_is_an_issued_document_listing_exactly_its_orders(make_order, boss, tmp_path):
+    """Numbered in the documents' own sequence, stored as PDF with its SHA-256, attached to
+    exactly the orders disposed of; its text names each one, its equipment and serial number,
+    the customer, the method and the dates the customer was notified."""
+    first, kept, last = (make_order(Status.DISPOSAL_DUE) for _ in range(3))
+    act = workflow.confirm_disposals(numbers=[first.number, last.number], actor=boss,
+                                     method=DisposalMethod.RECYCLED,
+                                     note="Collected by GreenCycle Ltd")
+    document = act.document
+    assert (document.kind, document.display_number) == (DocumentKind.DISPOSAL_ACT, "DA-000001")
+    assert sorted(document.orders.values_list("pk", flat=True)) == [first.pk, last.pk]
+    assert file_sha256(document) == document.sha256
+    assert document.issued_by == boss.user and document.issued_at == act.confirmed_at
+    pdf = tmp_path / "act.pdf"
+    with document.file.open("rb") as stored:
+        pdf.write_bytes(stored.read())
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Disposal act" in text and "DA-000001" in text
+    assert first.display_number in text and last.display_number in text
+    assert kept.display_number not in text
+    assert "R5CW31ABCDE" in text and "Alice Brown" in text
+    assert "Recycled" in text and "GreenCycle" in text
+    reached = timezone.localtime(Order.objects.get(pk=first.pk).customer_reached_at)
+    assert f"reached on {reached:%d %b %Y}" in text  # no delivered notice: the reach date
 
 
 def test_refused_before_the_storage_period_ends_whoever_asks(make_order, boss, users_by_role):
@@ -155,6 +186,7 @@ def test_the_method_must_be_one_of_the_three(make_order, boss, method):
 
 def test_the_customer_can_still_collect_until_confirmed(make_order, boss, receptionist):
     order = make_order(Status.DISPOSAL_DUE)
+    pay_balance(order, boss.user)
     workflow.issue(order=order, actor=Actor.staff(receptionist), pickup_code=order._pickup_code)
     order.refresh_from_db()
     assert order.status == Status.ISSUED
@@ -193,7 +225,7 @@ def test_an_order_collected_between_the_check_and_the_update_is_a_conflict(
                                    method="recycled")
     due.refresh_from_db()
     assert due.status == Status.DISPOSAL_DUE
-    assert nothing_written() == (0, 0, None)
+    assert nothing_written() == (0, 0, 0, None)
 
 
 def test_the_order_page_button_makes_an_act_of_one(make_order, boss):

@@ -3,17 +3,14 @@ on its own database connection: two managers with overlapping batches, and a cus
 collects while the manager confirms. Every order is disposed of at most once, in exactly one
 act, and an act names exactly the orders it disposed of.
 
-The races run as in test_workflow_concurrency.py (its `race` and `separate_connections`): on
+The races run as in test_workflow_concurrency.py (conftest's `race` and `separate_connections`): on
 PostgreSQL as they are; on SQLite on a copy of the test database in a file."""
 
 import pytest
 
+from repaircenter.conftest import pay_balance, race
 from repaircenter.orders import workflow
 from repaircenter.orders.models import DisposalAct, Order, OrderEvent, Status
-from repaircenter.orders.tests.test_workflow_concurrency import (  # noqa: F401 — a fixture
-    race,
-    separate_connections,
-)
 from repaircenter.orders.workflow import Actor
 
 pytestmark = [
@@ -57,6 +54,7 @@ def test_collected_while_the_manager_confirms(make_order, manager, receptionist)
     outcomes = set()
     for _ in range(ROUNDS):
         order, also = make_order(Status.DISPOSAL_DUE), make_order(Status.DISPOSAL_DUE)
+        pay_balance(order, manager)
         code = order._pickup_code
 
         def collect():

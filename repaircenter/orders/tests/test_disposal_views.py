@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from repaircenter.accounts.roles import Role
-from repaircenter.conftest import flashes
+from repaircenter.conftest import flashes, pay_balance
 from repaircenter.notifications import delivery
 from repaircenter.orders import workflow
 from repaircenter.orders.models import DisposalAct, Order, Status
@@ -96,8 +96,8 @@ def test_confirming_makes_the_act_and_shows_it(boss, make_order, manager):
     act = DisposalAct.objects.get()
     assert response.redirect_chain == [(reverse("staff:disposal_act", args=[act.number]), 302)]
     content = response.content.decode()
-    assert "Disposal act D-00001: 2 orders disposed of. Print the act and sign it." in content
-    assert "Disposal act D-00001" in content
+    assert "Disposal act DA-000001: 2 orders disposed of. Print the act and sign it." in content
+    assert '<div class="doc-number">DA-000001</div>' in content
     assert "Crushed on site" in content
     assert first.display_number in content and third.display_number in content
     assert second.display_number not in content
@@ -107,7 +107,7 @@ def test_confirming_makes_the_act_and_shows_it(boss, make_order, manager):
     # The list shows the act, and no longer the two orders.
     content = boss.get(LIST).content.decode()
     assert row_numbers(content) == [second.display_number]
-    assert "D-00001" in content
+    assert "DA-000001" in content
 
 
 @pytest.mark.parametrize(
@@ -130,8 +130,9 @@ def test_bad_input_is_told_and_nothing_changes(boss, make_order, data, message):
 
 
 def test_an_order_collected_meanwhile_is_refused_with_its_reason(boss, make_order,
-                                                                 receptionist):
+                                                                 receptionist, manager):
     due, collected = make_order(Status.DISPOSAL_DUE), make_order(Status.DISPOSAL_DUE)
+    pay_balance(collected, manager)
     workflow.issue(order=collected, actor=Actor.staff(receptionist),
                    pickup_code=collected._pickup_code)
     response = boss.post(CONFIRM, {"orders": [due.number, collected.number],

@@ -19,15 +19,21 @@ March 2027 in London (GMT all month but its last four days). The orders:
 (* the customer of F, G and H is told by email; the others by SMS.) A laptop's diagnostics fee
 is 40.00, a phone's 25.00. The messages are sent on 1 April, with the SMS channel switched off:
 the SMS fail (and the news goes by email, in April); the emails are delivered.
+
+Payments (all taken by the manager): E 25.00 on Tuesday 2 March, F 20.00 (a prepayment) on
+Friday 5 March, C 25.00 on Monday 8 March, D 25.00 on Saturday 13 March; 10.00 refunded to C
+on Monday 22 March; B 25.00 on 2 April.
 """
 
 import datetime
+import uuid
 import zoneinfo
 from decimal import Decimal
 
 import pytest
 import time_machine
 
+from repaircenter.billing import services as billing
 from repaircenter.conftest import send_new_estimate
 from repaircenter.customers.models import Customer
 from repaircenter.notifications import delivery, outbox
@@ -91,6 +97,16 @@ class DataSet:
             order=self.fresh(name), actor=self.reception, channel=EventChannel.PHONE,
             evidence={"said": "Not worth it"}, note="Too dear"))
 
+    def pay(self, name, moment, amount, method="cash"):
+        self.at(moment, lambda: billing.record_payment(
+            order=self.fresh(name), actor=self.boss, amount=Decimal(amount), method=method,
+            idempotency_key=uuid.uuid4()))
+
+    def refund(self, name, moment, amount):
+        self.at(moment, lambda: billing.record_refund(
+            order=self.fresh(name), actor=self.boss, amount=Decimal(amount), method="cash",
+            reason="Charged twice for the cable check", idempotency_key=uuid.uuid4()))
+
     def issue(self, name, moment):
         self.at(moment, lambda: workflow.issue(
             order=self.fresh(name), actor=self.reception, pickup_code=self.codes[name]))
@@ -130,8 +146,13 @@ def march(receptionist, technician, manager, customer, settings):
     ):
         data.take_in(name, received, kind)
         data.refuse(name, refused)
+    data.pay("E", at(2027, 3, 2, 11, 0), "25.00")
     data.issue("E", at(2027, 3, 2, 12, 0))
+    data.pay("C", at(2027, 3, 8, 16, 0), "25.00", "card")
+    data.pay("D", at(2027, 3, 13, 9, 30), "25.00")
     data.issue("D", at(2027, 3, 13, 10, 0))
+    data.refund("C", at(2027, 3, 22, 10, 0), "10.00")
+    data.pay("B", at(2027, 4, 2, 10, 0), "25.00")
 
     for name in ("F", "G", "H"):
         data.take_in(name, at(2027, 3, 1, 9, 0), phone, by_email)
@@ -139,6 +160,7 @@ def march(receptionist, technician, manager, customer, settings):
     data.at(at(2027, 3, 4, 15, 0), lambda: workflow.approve(
         order=data.fresh("F"), actor=data.reception, channel=EventChannel.PHONE,
         evidence={"said": "Yes"}))
+    data.pay("F", at(2027, 3, 5, 12, 0), "20.00", "card")  # a prepayment for parts
     data.at(at(2027, 3, 3, 9, 0), lambda: workflow.declare_not_repairable(
         order=data.fresh("G"), actor=data.tech, note="Board cracked"))
     data.send_estimate("H", at(2027, 3, 5, 16, 0))

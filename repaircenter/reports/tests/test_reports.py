@@ -41,6 +41,32 @@ def test_approval_rate(march):
     assert rows(reports.approvals(MARCH)) == [["3", "1", "1", "1", "33.3"]]
 
 
+def test_revenue_by_week(march):
+    # Weeks from Monday: 1 March (E 25.00, F 20.00), 8 March (C 25.00, D 25.00 on the
+    # Saturday), 22 March (10.00 back to C). B's payment is in April.
+    assert rows(reports.revenue_by_week(MARCH)) == [
+        ["Week of 1 Mar 2027", "2", "45.00", "0.00", "45.00"],
+        ["Week of 8 Mar 2027", "2", "50.00", "0.00", "50.00"],
+        ["Week of 22 Mar 2027", "0", "0.00", "10.00", "-10.00"],
+        ["The whole period", "4", "95.00", "10.00", "85.00"],
+    ]
+
+
+def test_revenue_by_month(march):
+    spring = Period(datetime.date(2027, 3, 1), datetime.date(2027, 4, 30))
+    assert rows(reports.revenue_by_month(spring)) == [
+        ["March 2027", "4", "95.00", "10.00", "85.00"],
+        ["April 2027", "1", "25.00", "0.00", "25.00"],
+        ["The whole period", "5", "120.00", "10.00", "110.00"],
+    ]
+    # A period that cuts a week or a month counts only its own days.
+    assert rows(reports.revenue_by_week(Period(datetime.date(2027, 3, 6),
+                                               datetime.date(2027, 3, 13)))) == [
+        ["Week of 8 Mar 2027", "2", "50.00", "0.00", "50.00"],
+        ["The whole period", "2", "50.00", "0.00", "50.00"],
+    ]
+
+
 def test_diagnostics_fees(march):
     # Returned unrepaired in March: A and B (laptops, 40.00), C, D, G, H and L (phones, 25.00).
     # E became ready in February.
@@ -84,6 +110,7 @@ def test_an_empty_period(db):
     assert rows(reports.diagnostics(empty)) == [["0", "0", "0", ""]]
     assert rows(reports.approvals(empty)) == [["0", "0", "0", "0", ""]]
     assert rows(reports.diagnostics_fees(empty)) == []
+    assert rows(reports.revenue_by_week(empty)) == rows(reports.revenue_by_month(empty)) == []
     assert rows(reports.messages(empty)) == []
 
 
