@@ -70,7 +70,7 @@ def test_a_batch_makes_one_act_listing_exactly_the_orders_confirmed(make_order, 
     assert list(again.orders.all()) == [second]
 
 
-def test_the_act_is_an_issued_document_listing_exactly_its_orders(make_order, boss, tmp_path):
+def test_the_act_is_an_issued_document_listing_exactly_its_orders(make_order, boss, shots):
     """Numbered in the documents' own sequence, stored as PDF with its SHA-256, attached to
     exactly the orders disposed of; its text names each one, its equipment and serial number,
     the customer, the method and the dates the customer was notified."""
@@ -83,7 +83,7 @@ def test_the_act_is_an_issued_document_listing_exactly_its_orders(make_order, bo
     assert sorted(document.orders.values_list("pk", flat=True)) == [first.pk, last.pk]
     assert file_sha256(document) == document.sha256
     assert document.issued_by == boss.user and document.issued_at == act.confirmed_at
-    pdf = tmp_path / "act.pdf"
+    pdf = shots / "disposal-act-weasyprint.pdf"  # to look at: SCREENSHOT_DIR=…
     with document.file.open("rb") as stored:
         pdf.write_bytes(stored.read())
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
