@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import CALLERS, STAFF_ROLES, Role
 from repaircenter.billing.dues import amount_due
+from repaircenter.consult.selectors import waiting_count
+from repaircenter.consult.services import CONSULT_ROLES
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
@@ -43,7 +45,9 @@ def home(request):
         request,
         "orders/home.html",
         {"queues": QUEUES.values(), "counts": queue_counts(), "search_form": SearchForm(),
-         "message_counts": message_counts() if request.user.has_role(*CALLERS) else None},
+         "message_counts": message_counts() if request.user.has_role(*CALLERS) else None,
+         "questions_waiting": waiting_count() if request.user.has_role(*CONSULT_ROLES)
+         else None},
     )
 
 

@@ -1,0 +1,18 @@
+import datetime
+
+from django.utils import timezone
+
+from repaircenter.consult.models import ConsultantPresence
+
+# Fixtures of other apps' tests that these use: a real SMTP server and a stand-in SMS provider,
+# and a database that two connections can write to in turn.
+from repaircenter.notifications.tests.conftest import sms_provider, smtp_server  # noqa: F401
+from repaircenter.orders.tests.test_workflow_concurrency import separate_connections  # noqa: F401
+
+
+def set_online(user, minutes_ago: float = 0) -> None:
+    """The consultant had the inbox open `minutes_ago`."""
+    ConsultantPresence.objects.update_or_create(
+        user=user,
+        defaults={"last_seen": timezone.now() - datetime.timedelta(minutes=minutes_ago)},
+    )
