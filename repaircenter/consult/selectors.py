@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 
 from repaircenter.orders.models import Estimate, EstimateStatus, Order
 
@@ -32,6 +33,10 @@ class InboxItem:
     order: Order | None = None
     passed_on: bool = False
     status_label: str = ""
+
+    @property
+    def just_now(self) -> bool:
+        return timezone.now() - self.at < datetime.timedelta(minutes=1)
 
 
 def _threads() -> QuerySet[ChatThread]:

@@ -246,6 +246,7 @@ def order_detail(request, number: int):
             "decision_channels": TransitionForm.base_fields["channel"].choices,
             "link": portal_url(order.portal_token),
             "can_manage_link": bool(actor.roles & workflow.LINK_ROLES),
+            "can_chat": bool(actor.roles & CONSULT_ROLES),
             "now": timezone.now(),
             "today": timezone.localdate(),
         },

@@ -23,6 +23,7 @@ from repaircenter.consult.models import ChatThread
 from repaircenter.core.ratelimit import rate_limit
 from repaircenter.orders.models import Order
 
+from .csrf import order_page_csrf
 from .forms import ContactFields
 from .order_views import order_page_with_error, order_view, page_url
 from .views import TOO_MANY, render_public
@@ -181,6 +182,7 @@ def order_chat_poll(request, order: Order):
     return chat_answer(request, thread, order=order)
 
 
+@order_page_csrf
 @require_POST
 @order_view(scope="chat-post", limit="CHAT_MESSAGES_PER_MINUTE")
 def order_chat_send(request, order: Order):
@@ -193,6 +195,7 @@ def order_chat_send(request, order: Order):
     return HttpResponseRedirect(page_url(order, "chat"), status=303)
 
 
+@order_page_csrf
 @require_POST
 @order_view(scope="chat-post", limit="CHAT_MESSAGES_PER_MINUTE")
 def order_chat_pass_on(request, order: Order):

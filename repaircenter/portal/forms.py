@@ -81,6 +81,11 @@ class ContactFields(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("phone", "email"):  # one of them is needed: not "optional"
+            self.fields[name].optional_mark = False
+
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"])
 

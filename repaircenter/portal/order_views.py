@@ -26,6 +26,7 @@ from repaircenter.orders.models import EstimateKind, EstimateStatus, EventChanne
 from repaircenter.orders.workflow import Actor, DecisionPeriodOver, EstimateReplaced
 
 from . import selectors, timeline
+from .csrf import order_page_csrf
 from .forms import DecisionForm, RefusalForm
 from .masking import initials
 from .views import TOO_MANY, limited, render_public
@@ -155,6 +156,7 @@ def _confirmation(request, order: Order, template: str, form, status: int = 200)
     }, status=status)
 
 
+@order_page_csrf
 @require_http_methods(["GET", "POST"])
 @order_view(selectors.order_page)
 def approve(request, order: Order):
@@ -181,6 +183,7 @@ def approve(request, order: Order):
     return HttpResponseRedirect(page_url(order, "next"), status=303)
 
 
+@order_page_csrf
 @require_http_methods(["GET", "POST"])
 @order_view(selectors.order_page)
 def refuse(request, order: Order):

@@ -19,7 +19,7 @@ def resend_link(*, number: int, phone: str) -> Message | None:
     (E.164) name one order; at most LINK_RESENDS_PER_DAY times a day for an order, whoever
     asks. None when nothing was sent; the caller tells the asker the same either way."""
     order = (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self",))  # the order row only
         .select_related("customer", "equipment", "equipment__kind")
         .filter(number=number, customer__phone=phone)
         .first()

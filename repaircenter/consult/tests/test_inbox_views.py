@@ -294,3 +294,20 @@ def test_the_thread_query_count_does_not_grow(staff, consultant, make_order, tec
     with django_assert_num_queries(THREAD_QUERIES):
         content = staff.get(url).content.decode()
     assert "Answer 14" in content and "Extra" in content
+
+
+def test_the_staff_order_page_leads_consultants_to_the_orders_chat(client, consultant,
+                                                                    technician, make_order):
+    order = make_order(Status.RECEIVED)
+    url = reverse("staff:order", args=[order.number])
+    client.force_login(consultant)
+    assert "wrote in the chat" not in client.get(url).content.decode()
+    thread = services.open_order_thread(order)
+    services.post_visitor_message(thread=thread, body="Hi")
+    page = client.get(url).content.decode()
+    assert "The customer wrote in the chat on their order page." in page
+    assert reverse("consult:thread", args=[thread.pk]) in page
+    client.force_login(technician)
+    page = client.get(url).content.decode()
+    assert "The customer wrote in the chat" in page
+    assert reverse("consult:thread", args=[thread.pk]) not in page

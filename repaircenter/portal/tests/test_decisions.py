@@ -217,11 +217,41 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(awaiting):
 
 def test_with_the_csrf_token_from_the_confirmation_page_it_works(awaiting):
     strict = Client(enforce_csrf_checks=True)
-    page = strict.get(order_url(awaiting, "approve")).content.decode()
-    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    token = csrf_token_of(strict, order_url(awaiting, "approve"))
     response = post(strict, awaiting, "approve", form_data(awaiting, csrfmiddlewaretoken=token))
     assert response.status_code == 303
     assert Order.objects.get(pk=awaiting.pk).status == Status.APPROVED
+
+
+def csrf_token_of(client, url) -> str:
+    page = client.get(url).content.decode()
+    return page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+
+def test_the_null_origin_that_no_referrer_makes_browsers_send_is_taken_with_the_token(
+    awaiting
+):
+    """Under `Referrer-Policy: no-referrer` a browser posts with `Origin: null`; the token
+    decides. A real other origin is refused, and elsewhere a null origin is refused too."""
+    strict = Client(enforce_csrf_checks=True)
+    token = csrf_token_of(strict, order_url(awaiting, "approve"))
+    before = snapshot(awaiting)
+    forged = post(strict, awaiting, "approve", form_data(awaiting, csrfmiddlewaretoken=token),
+                  HTTP_ORIGIN="https://evil.example")
+    assert forged.status_code == 403
+    without_token = post(strict, awaiting, "approve", form_data(awaiting),
+                         HTTP_ORIGIN="null")
+    assert without_token.status_code == 403
+    assert snapshot(awaiting) == before
+    ok = post(strict, awaiting, "approve", form_data(awaiting, csrfmiddlewaretoken=token),
+              HTTP_ORIGIN="null")
+    assert ok.status_code == 303
+    assert Order.objects.get(pk=awaiting.pk).status == Status.APPROVED
+
+    token = csrf_token_of(strict, reverse("portal:advice"))
+    elsewhere = strict.post(reverse("portal:advice"), {"csrfmiddlewaretoken": token},
+                            HTTP_ORIGIN="null")
+    assert elsewhere.status_code == 403
 
 
 def test_an_incomplete_form_is_refused_and_changes_nothing(client, awaiting):

@@ -116,3 +116,25 @@ def test_a_question_left_waiting_can_be_passed_on_from_the_page(client, order, c
 def test_passing_on_with_nothing_asked_does_nothing(client, order):
     assert client.post(order_url(order, "order_chat_pass_on")).status_code == 303
     assert not AdviceRequest.objects.exists()
+
+
+# The rate limit's count; the order by its link; its thread; the messages after the page's
+# last; whether a consultant is online; the question passed on, if any.
+POLL_QUERIES = 6
+
+
+def test_a_poll_costs_the_same_few_queries_however_long_the_chat(
+    client, order, consultant, django_assert_num_queries
+):
+    set_online(consultant)
+    say(client, order, "First")
+    with django_assert_num_queries(POLL_QUERIES):
+        assert poll(client, order).status_code == 200
+    thread = ChatThread.objects.get()
+    for n in range(60):
+        services.reply(thread=thread, user=consultant, body=f"Answer {n}")
+    last = ChatMessage.objects.latest("pk").pk
+    with django_assert_num_queries(POLL_QUERIES):
+        assert "Answer 59" in poll(client, order).json()["messages"]
+    with django_assert_num_queries(POLL_QUERIES):
+        assert poll(client, order, after=last).json()["messages"].strip() == ""
