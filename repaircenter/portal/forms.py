@@ -110,7 +110,7 @@ class AdviceForm(HoneypotForm, ContactFields):
         help_text=gettext_lazy("What happens, since when, what you have tried."),
     )
     photo = forms.FileField(
-        label=gettext_lazy("A photo (optional)"), required=False,
+        label=gettext_lazy("A photo"), required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
     form_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -134,7 +134,7 @@ class RefusalForm(forms.Form):
     estimate_id = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=gettext_lazy("Reason (optional)"), max_length=2000, required=False,
+        label=gettext_lazy("Your reason"), max_length=2000, required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
         help_text=gettext_lazy("It helps us improve: too expensive, not worth it, bought a new "
                                "one…"),

@@ -82,7 +82,7 @@ def test_a_get_to_refuse_shows_what_refusing_means_and_changes_nothing(
     text = visible_text(client.get(order_url(awaiting, "refuse")))
     assert "Refuse the repair?" in text
     assert "The equipment is not repaired, and it will be ready for you to collect." in text
-    assert "Reason (optional)" in text
+    assert "Your reason (optional)" in text
     assert snapshot(awaiting) == before
 
 
