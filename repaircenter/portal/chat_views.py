@@ -47,8 +47,12 @@ def _after(request) -> int:
 
 
 def _status_html(request, thread: ChatThread | None, *, order: Order | None) -> tuple[str, str]:
+    """The chat's state, and its notice as HTML unless the page says it shows that state
+    already (most polls: the notice is not rendered for nothing)."""
     online = consult.consultants_online()
     state, passed_on = consult.chat_state(thread, online=online)
+    if state == request.GET.get("state"):
+        return state, ""
     html = render_to_string("portal/_chat_status.html", {
         "chat_state": state, "passed_on": passed_on, "order": order,
         "contact_form": ContactFields(),

@@ -188,6 +188,14 @@ def test_the_contact_form_without_a_thread_does_nothing(client, db):
     assert not AdviceRequest.objects.exists()
 
 
+def test_a_poll_from_a_page_that_shows_the_state_already_gets_no_notice(client, consultant):
+    set_online(consultant)
+    answer = client.get(POLL, {"after": 0, "state": "online"}, **JSON).json()
+    assert (answer["state"], answer["status"]) == ("online", "")
+    changed = client.get(POLL, {"after": 0, "state": "offline"}, **JSON).json()
+    assert "A consultant is online" in changed["status"]
+
+
 def test_the_chat_says_whether_a_consultant_is_online(client, consultant):
     assert poll(client)["state"] == "offline"
     set_online(consultant)

@@ -51,7 +51,8 @@
     function poll() {
       if (polling || document.hidden) { return; }
       polling = true;
-      fetch(pollUrl + "?after=" + lastId(), {
+      var state = box.dataset.state ? "&state=" + encodeURIComponent(box.dataset.state) : "";
+      fetch(pollUrl + "?after=" + lastId() + state, {
         credentials: "same-origin", headers: { "Accept": "application/json" }
       }).then(function (response) {
         return response.ok ? response.json() : null;
