@@ -40,3 +40,11 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": ANSWER_MAX}),
         error_messages=TEXT_ERRORS,
     )
+
+
+def after_id(request) -> int:
+    """The last message the page shows (?after= or the posted field): new ones come after it."""
+    try:
+        return max(int(request.GET.get("after") or request.POST.get("after") or 0), 0)
+    except ValueError:
+        return 0

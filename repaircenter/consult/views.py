@@ -18,17 +18,10 @@ from repaircenter.billing.dues import amount_due
 from repaircenter.notifications.outbox import advice_channels
 
 from . import selectors, services
-from .forms import AnswerForm, ReplyForm
+from .forms import AnswerForm, ReplyForm, after_id
 from .services import CONSULT_ROLES
 
 ROLES = tuple(CONSULT_ROLES)
-
-
-def _after(request) -> int:
-    try:
-        return max(int(request.GET.get("after") or request.POST.get("after") or 0), 0)
-    except ValueError:
-        return 0
 
 
 @never_cache
@@ -79,7 +72,7 @@ def thread(request, pk: int):
 
 
 def _staff_answer(request, chat, *, status: int = 200, error: str = "") -> JsonResponse:
-    messages_ = services.messages_after(chat, _after(request))
+    messages_ = services.messages_after(chat, after_id(request))
     return JsonResponse({
         "messages": render_to_string("consult/_chat_messages.html", {
             "chat_messages": messages_, "viewer": "staff", "user": request.user,

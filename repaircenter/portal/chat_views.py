@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from repaircenter.consult import services as consult
-from repaircenter.consult.forms import ChatMessageForm
+from repaircenter.consult.forms import ChatMessageForm, after_id
 from repaircenter.consult.models import ChatThread
 from repaircenter.core.ratelimit import rate_limit
 from repaircenter.orders.models import Order
@@ -39,13 +39,6 @@ def wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _after(request) -> int:
-    try:
-        return max(int(request.GET.get("after") or request.POST.get("after") or 0), 0)
-    except ValueError:
-        return 0
-
-
 def _status_html(request, thread: ChatThread | None, *, order: Order | None) -> tuple[str, str]:
     """The chat's state, and its notice as HTML unless the page says it shows that state
     already (most polls: the notice is not rendered for nothing)."""
@@ -63,7 +56,7 @@ def _status_html(request, thread: ChatThread | None, *, order: Order | None) -> 
 def chat_answer(request, thread: ChatThread | None, *, order: Order | None = None,
                 status: int = 200, error: str = "") -> JsonResponse:
     """The messages after the page's last one, and what the chat says about who answers."""
-    messages = consult.messages_after(thread, _after(request))
+    messages = consult.messages_after(thread, after_id(request))
     state, status_html = _status_html(request, thread, order=order)
     return JsonResponse({
         "messages": render_to_string("consult/_chat_messages.html",

@@ -82,7 +82,7 @@ def can_withdraw(order: Order) -> bool:
     return order.status == Status.APPROVED
 
 
-def _context(request, order: Order) -> dict:
+def _context(order: Order) -> dict:
     estimate = order.current_estimate if order.status == Status.AWAITING_DECISION else None
     ready_by = timeline.expected_ready(order)
     thread = getattr(order, "chat_thread", None)
@@ -111,7 +111,6 @@ def _context(request, order: Order) -> dict:
         "chat_form": ChatMessageForm(initial={"key": uuid.uuid4()}),
         "chat_poll_url": reverse("portal:order_chat_poll", args=[order.portal_token]),
         "chat_send_url": reverse("portal:order_chat_send", args=[order.portal_token]),
-        "chat_pass_on_url": reverse("portal:order_chat_pass_on", args=[order.portal_token]),
         "poll_seconds": settings.CHAT_POLL_SECONDS,
     }
 
@@ -119,13 +118,13 @@ def _context(request, order: Order) -> dict:
 @require_GET
 @order_view(selectors.order_page)
 def order_page(request, order: Order):
-    return render_public(request, "portal/order.html", _context(request, order))
+    return render_public(request, "portal/order.html", _context(order))
 
 
 def order_page_with_error(request, order: Order, error: str):
     """The page again with what was wrong with the chat message (sent without JavaScript)."""
     order = selectors.order_page(order.portal_token)
-    context = {**_context(request, order), "chat_error": error,
+    context = {**_context(order), "chat_error": error,
                "chat_form": ChatMessageForm(request.POST)}
     return render_public(request, "portal/order.html", context, status=400)
 
