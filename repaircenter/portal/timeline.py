@@ -63,8 +63,9 @@ def steps(order: Order, *, ready_by: datetime.date | None) -> list[Step]:
     unrepaired = bool(order.unrepaired_reason)
     result = [Step(_("Received at the center"), DONE, at=order.received_at)]
 
-    # Diagnostics: until the estimate went out, or the equipment was found not repairable.
-    diagnosed = _first(order, "send_estimate", "declare_not_repairable")
+    # Diagnostics: until the estimate went out, the equipment was found not repairable, or the
+    # customer refused before any estimate.
+    diagnosed = _first(order, "send_estimate", "declare_not_repairable", "refuse")
     if status in (S.RECEIVED, S.DIAGNOSING):
         result.append(Step(_("Diagnostics"), CURRENT, expected=order.diagnosis_due))
     else:
