@@ -7,10 +7,13 @@ import datetime
 import html
 import os
 import re
+import sqlite3
+import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from repaircenter.accounts.models import User
@@ -124,6 +127,29 @@ def send_new_estimate(order, user, **kwargs):
     return draft
 
 
+def mark_all_done(order, user) -> None:
+    """Every agreed line of the order marked done, as the technician would at the bench."""
+    from repaircenter.orders import repair
+    from repaircenter.orders.workflow import lines_not_done
+
+    for line in lines_not_done(order):
+        repair.mark_line_done(order=order, actor=Actor.staff(user), line_id=line.pk)
+
+
+def pay_balance(order, user, method="card"):
+    """The customer pays what is due, if anything; returns the payment or None."""
+    import uuid
+
+    from repaircenter.billing import services
+    from repaircenter.billing.dues import stored_balance_due
+
+    balance = stored_balance_due(order)
+    if balance <= 0:
+        return None
+    return services.record_payment(order=order, actor=Actor.staff(user), amount=balance,
+                                   method=method, idempotency_key=uuid.uuid4()).payment
+
+
 def order_in_state(status: str, *, customer, receptionist, technician, manager) -> Order:
     """An order walked through the workflow to `status`, the shortest way there."""
     reception, tech, boss = (Actor.staff(u) for u in (receptionist, technician, manager))
@@ -149,6 +175,7 @@ def order_in_state(status: str, *, customer, receptionist, technician, manager) 
     workflow.start_repair(order=order, actor=tech)
     if status == Status.REPAIRING:
         return order
+    mark_all_done(order, technician)
     workflow.finish_works(order=order, actor=tech)
     if status == Status.TESTING:
         return order
@@ -156,6 +183,7 @@ def order_in_state(status: str, *, customer, receptionist, technician, manager) 
     if status == Status.READY_REPAIRED:
         return order
     if status == Status.ISSUED:
+        pay_balance(order, manager)
         workflow.issue(order=order, actor=reception, pickup_code=intake.pickup_code)
         return order
     long_ago = timezone.now() - datetime.timedelta(days=400)
@@ -186,6 +214,60 @@ def flashes(response) -> list[tuple[str, str]]:
     """The (level, text) messages a staff page shows."""
     found = FLASH.findall(response.content.decode())
     return [(level, html.unescape(text)) for level, text in found]
+
+
+# --- races on two real connections ---------------------------------------------------------
+
+@pytest.fixture
+def separate_connections(transactional_db, tmp_path):
+    """Make the default database one that several connections can write to in turn."""
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    memory_settings = connections.settings[DEFAULT_DB_ALIAS]
+    memory_wrapper = connections[DEFAULT_DB_ALIAS]
+    path = tmp_path / "race.sqlite3"
+    memory_wrapper.ensure_connection()
+    with sqlite3.connect(path) as copy:
+        memory_wrapper.connection.backup(copy)
+    copy.close()
+    connections.settings[DEFAULT_DB_ALIAS] = {**memory_settings, "NAME": str(path)}
+    connections[DEFAULT_DB_ALIAS] = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS].close()
+        connections.settings[DEFAULT_DB_ALIAS] = memory_settings
+        connections[DEFAULT_DB_ALIAS] = memory_wrapper
+
+
+def race(*prepares, timeout: float = 30):
+    """Run each change in its own thread with its own connection, all at once.
+
+    Each `prepare()` runs first in its thread (it loads the order as that person's page shows
+    it) and returns the change to make; the changes start together once every thread is
+    ready. Returns, per change, "ok" or the exception it raised."""
+    barrier = threading.Barrier(len(prepares))
+    results: list = [None] * len(prepares)
+
+    def run(index, prepare):
+        try:
+            change = prepare()
+            barrier.wait(timeout)
+            change()
+            results[index] = "ok"
+        except Exception as error:  # reported to the test, which says what it expects
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(prepares)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), "a thread is stuck waiting for the database"
+    return results
 
 
 # --- the browser tests ---------------------------------------------------------------------

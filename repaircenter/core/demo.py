@@ -6,6 +6,7 @@ moved back afterwards so that the deadlines have something to show.
 
 import datetime
 import secrets
+import uuid
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,9 +14,18 @@ from django.utils import timezone
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
+from repaircenter.billing import services as billing
+from repaircenter.billing.dues import stored_balance_due
+from repaircenter.billing.models import PaymentMethod
 from repaircenter.core.models import CenterSettings
-from repaircenter.orders import estimates, workflow
-from repaircenter.orders.models import EquipmentKind, EventChannel, Order, PriceListEntry
+from repaircenter.orders import estimates, repair, repair_views, workflow
+from repaircenter.orders.models import (
+    EquipmentKind,
+    EventChannel,
+    Order,
+    PriceListEntry,
+    TestProcedure,
+)
 from repaircenter.orders.workflow import Actor, EquipmentDetails
 
 STAFF = [
@@ -89,6 +99,28 @@ PRICE_LIST = {
 }
 ANY_KIND = [("work", "Data backup before the repair", "20.00")]
 
+# Kind of equipment: warranty on repairs in months, and its stress test procedures.
+WARRANTY_MONTHS = {"Phone": 3, "Tablet": 3, "Laptop": 6, "Desktop computer": 6,
+                   "Game console": 6, "Household appliance": 12}
+PROCEDURES = [
+    ("Phone", "Battery cycle", 180,
+     "Charge from 5 % to 100 % on the bench charger, then play video at full brightness down to "
+     "20 %. Watch the charging current, the temperature and unexpected shutdowns."),
+    ("Phone", "Touch and display check", 20,
+     "Draw across the whole screen in the test app; check dead zones, ghost touches, lines."),
+    ("Laptop", "CPU and GPU load 60 min", 60,
+     "Full load on the processor and graphics together. Log temperatures and clock speeds "
+     "every 5 minutes; the machine must not throttle below base clock or shut down."),
+    ("Game console", "Two hours of play", 120,
+     "Run a demanding game on HDMI for two hours; watch for picture loss and fan noise."),
+    ("Desktop computer", "Burn-in", 120,
+     "Processor and graphics at full load with a memory test alongside; no restart allowed."),
+    ("Household appliance", "Full programme on the test rig", 90,
+     "Run the longest programme on the rig; check every relay and the error log."),
+    (None, "Visual and function check", 15,
+     "Every button, port and the power supply; compare with the condition at intake."),
+]
+
 
 def _price_list(kinds) -> None:
     for name, (fee, entries) in PRICE_LIST.items():
@@ -101,6 +133,17 @@ def _price_list(kinds) -> None:
         )
     PriceListEntry.objects.bulk_create(
         PriceListEntry(line_kind=k, description=d, unit_price=Decimal(p)) for k, d, p in ANY_KIND
+    )
+
+
+def _procedures(kinds) -> None:
+    for name, months in WARRANTY_MONTHS.items():
+        kinds[name].warranty_months = months
+        kinds[name].save(update_fields=["warranty_months"])
+    TestProcedure.objects.bulk_create(
+        TestProcedure(equipment_kind=kinds[kind] if kind else None, name=name,
+                      duration_minutes=minutes, procedure=text)
+        for kind, name, minutes, text in PROCEDURES
     )
 
 
@@ -148,6 +191,8 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
     ]
     kinds = {kind.name: kind for kind in EquipmentKind.objects.all()}
     _price_list(kinds)
+    _procedures(kinds)
+    cashier = Actor.staff(users["cashier"])
     now = timezone.now()
     day = datetime.timedelta(days=1)
 
@@ -195,12 +240,37 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
                          evidence={"said": "Yes, please go ahead with the repair."})
         return order
 
-    def repaired(index, days_ago):
+    def pay(order, amount=None, method=PaymentMethod.CARD, note=""):
+        billing.record_payment(
+            order=order, actor=cashier, amount=amount or stored_balance_due(order),
+            method=method, idempotency_key=uuid.uuid4(), note=note,
+        )
+
+    def works_done(order, how_many=None):
+        for line in workflow.lines_not_done(order)[:how_many]:
+            serial = f"P{order.number:04d}-{line.pk:03d}" if line.line_kind == "part" else ""
+            repair.mark_line_done(order=order, actor=tech, line_id=line.pk, part_serials=serial)
+
+    def stress_test(order, passed, note):
+        procedure = repair_views.procedures_for(order).first()
+        workflow.record_test(
+            order=order, actor=tech, passed=passed, note=note,
+            run=workflow.TestRun(procedure=procedure.procedure, name=procedure.name,
+                                 duration_minutes=procedure.duration_minutes,
+                                 template_id=procedure.pk,
+                                 measurements="Peak 41 °C, no errors in the log." if passed
+                                 else "Peak 88 °C before the shutdown."),
+        )
+
+    def repaired(index, days_ago, *, failed_first=False):
         order = approved(index, days_ago)
         workflow.start_repair(order=order, actor=tech)
+        works_done(order)
         workflow.finish_works(order=order, actor=tech)
-        workflow.record_test(order=order, actor=tech, passed=True,
-                             note="Load test 60 min, temperatures normal.")
+        if failed_first:
+            stress_test(order, False, "Shut down after 40 minutes under load.")
+            workflow.finish_works(order=order, actor=tech, note="Reseated the heatsink.")
+        stress_test(order, True, "Stable for the whole test; temperatures normal.")
         return order
 
     def stored(order, reached_days_ago):
@@ -214,15 +284,20 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
     diagnosed(2, 1)
     # awaiting decision
     awaiting = estimated(3, 3)
-    # approved, repairing, testing
-    approved(4, 4)
+    # approved with a prepayment for the parts, repairing (one line done), testing
+    order = approved(4, 4)
+    pay(order, Decimal("20.00"), PaymentMethod.CASH, "Prepayment for the parts")
     order = approved(5, 6)
     workflow.start_repair(order=order, actor=tech)
+    works_done(order, 1)
     order = approved(6, 7)
     workflow.start_repair(order=order, actor=tech)
+    works_done(order)
     workflow.finish_works(order=order, actor=tech)
-    # ready, repaired, the customer reached two days ago
-    stored(repaired(7, 9), 2)
+    # ready, repaired after a failed first test, partly paid, the customer reached two days ago
+    order = repaired(7, 9, failed_first=True)
+    pay(order, Decimal("30.00"), PaymentMethod.CARD, "Prepayment")
+    stored(order, 2)
     # ready, unrepaired: refused by email; and a decision period that ran out
     order = estimated(8, 12)
     workflow.refuse(order=order, actor=reception, channel=EventChannel.EMAIL,
@@ -239,6 +314,26 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
     workflow.declare_not_repairable(order=order, actor=tech,
                                     note="Board corroded beyond repair; not worth replacing.")
     stored(order, 5)
+    pay(order, method=PaymentMethod.CASH)
+    workflow.issue(order=order, actor=reception, pickup_code=intake.pickup_code)
+    # issued repaired: paid in full, certificate and warranty card handed over
+    intake = take_in(13, 16)
+    order = intake.order
+    workflow.start_diagnosis(order=order, actor=tech)
+    draft = estimates.start_draft(order=order, actor=tech)
+    estimates.update_details(estimate=draft, actor=tech, repair_days=1,
+                             recommendation="Worth repairing.", internal_notes="")
+    for entry in estimates.price_list_for(order)[:2]:
+        estimates.add_from_price_list(estimate=draft, actor=tech, entry_id=entry.pk)
+    workflow.send_estimate(order=order, actor=tech, estimate=draft)
+    workflow.approve(order=order, actor=reception, channel=EventChannel.IN_PERSON,
+                     evidence={"signed_slip": True})
+    workflow.start_repair(order=order, actor=tech)
+    works_done(order)
+    workflow.finish_works(order=order, actor=tech)
+    stress_test(order, True, "Stable for the whole test.")
+    stored(order, 3)
+    pay(order)
     workflow.issue(order=order, actor=reception, pickup_code=intake.pickup_code)
     # due for disposal and disposed: storage ran out long ago
     for index, dispose in ((11, False), (12, True)):

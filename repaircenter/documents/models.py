@@ -1,4 +1,7 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Sequence(models.Model):
@@ -9,3 +12,87 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last}"
+
+
+class DocumentKind(models.TextChoices):
+    INTAKE_ORDER = "intake_order", _("Intake order")
+    ESTIMATE = "estimate", _("Estimate")
+    RECEIPT = "receipt", _("Payment receipt")
+    COMPLETION_CERTIFICATE = "completion_certificate", _("Completion certificate")
+    WARRANTY_CARD = "warranty_card", _("Warranty card")
+    DISPOSAL_ACT = "disposal_act", _("Disposal act")
+
+
+# Printed before the number, so that "RC-000012" cannot be mistaken for an order number.
+NUMBER_PREFIXES = {
+    DocumentKind.INTAKE_ORDER: "IO",
+    DocumentKind.ESTIMATE: "ES",
+    DocumentKind.RECEIPT: "RC",
+    DocumentKind.COMPLETION_CERTIFICATE: "CC",
+    DocumentKind.WARRANTY_CARD: "WC",
+    DocumentKind.DISPOSAL_ACT: "DA",
+}
+
+
+def document_path(document: "Document", filename: str) -> str:
+    return f"documents/{document.issued_at:%Y}/{document.kind}/{filename}"
+
+
+class Document(models.Model):
+    """A document as issued: its page (HTML) and its PDF, with the PDF's SHA-256.
+
+    Written once and never changed. A correction is a new document of the same kind whose
+    `replaces` names the one it corrects and whose `correction` says what changed.
+    """
+
+    kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
+    # Each kind has its own gapless sequence (documents.issuing.issue_document).
+    number = models.PositiveIntegerField(_("number"))
+    # The orders the document is about: usually one; a disposal act may cover several.
+    orders = models.ManyToManyField(
+        "orders.Order", related_name="documents", blank=True, verbose_name=_("orders")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    issued_at = models.DateTimeField(_("issued"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    file = models.FileField(_("PDF"), upload_to=document_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    # The page exactly as issued, from the same template and data as the PDF.
+    html = models.TextField()
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by",
+        verbose_name=_("replaces"),
+    )
+    correction = models.TextField(_("what the correction changes"), blank=True)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="document_number_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Issued documents are never changed; issue a correction.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Issued documents are never deleted.")
+
+    @property
+    def display_number(self) -> str:
+        return format_document_number(self.kind, self.number)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.display_number}.pdf"
+
+
+def format_document_number(kind: str, number: int) -> str:
+    return f"{NUMBER_PREFIXES.get(kind, 'DOC')}-{number:06d}"

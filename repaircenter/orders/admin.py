@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from .models import EquipmentKind, PriceListEntry
+from .models import EquipmentKind, PriceListEntry, TestProcedure
 
 
 @admin.register(EquipmentKind)
 class EquipmentKindAdmin(admin.ModelAdmin):
-    list_display = ["name", "diagnostics_fee", "active", "position"]
-    list_editable = ["diagnostics_fee", "active", "position"]
+    list_display = ["name", "diagnostics_fee", "warranty_months", "active", "position"]
+    list_editable = ["diagnostics_fee", "warranty_months", "active", "position"]
 
 
 @admin.register(PriceListEntry)
@@ -15,3 +15,11 @@ class PriceListEntryAdmin(admin.ModelAdmin):
     list_editable = ["unit_price", "active"]
     list_filter = ["equipment_kind", "line_kind", "active"]
     search_fields = ["description"]
+
+
+@admin.register(TestProcedure)
+class TestProcedureAdmin(admin.ModelAdmin):
+    list_display = ["name", "equipment_kind", "duration_minutes", "active"]
+    list_editable = ["active"]
+    list_filter = ["equipment_kind", "active"]
+    search_fields = ["name", "procedure"]

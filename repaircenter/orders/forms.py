@@ -145,7 +145,10 @@ class TransitionForm(forms.Form):
     # The estimate the page showed; a decision on a replaced estimate is refused.
     estimate_id = forms.IntegerField(required=False, min_value=1)
     pickup_code = forms.CharField(required=False, max_length=40)
-    identity_document = forms.CharField(required=False, max_length=200)
+    # The original is lost: the identity document a manager saw, and the customer's statement.
+    id_document_type = forms.CharField(required=False, max_length=60)
+    id_document_number = forms.CharField(required=False, max_length=60)
+    statement = forms.CharField(required=False, max_length=4000)
 
 
 class EstimateDetailsForm(forms.Form):
@@ -189,3 +192,51 @@ class EstimateLineForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(max_length=100, required=False)
+
+
+class LineDoneForm(forms.Form):
+    part_serials = forms.CharField(
+        label=gettext_lazy("Serial numbers of the parts fitted"), required=False, max_length=300
+    )
+
+
+class StressTestForm(forms.Form):
+    """One run of the stress test; the result is the button pressed."""
+
+    template = forms.ModelChoiceField(
+        label=gettext_lazy("Procedure"), queryset=None, required=False,
+        empty_label=gettext_lazy("Other (describe below)"),
+    )
+    procedure = forms.CharField(
+        label=gettext_lazy("What was run"), max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Filled in from the procedure chosen; change it for this run."),
+    )
+    duration_minutes = forms.IntegerField(
+        label=gettext_lazy("Duration (minutes)"), min_value=1, max_value=10080
+    )
+    measurements = forms.CharField(
+        label=gettext_lazy("Measured values"), required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Temperatures, voltages, cycles, errors seen…"),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Outcome (required): how it behaved; for a failure, what failed"),
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    result = forms.ChoiceField(choices=[("passed", "passed"), ("failed", "failed")])
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, procedures=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import TestProcedure
+
+        self.fields["template"].queryset = (
+            TestProcedure.objects.all() if procedures is None else procedures
+        )
+
+
+class UnlockForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Whom you checked, and how (required)"), max_length=1000
+    )

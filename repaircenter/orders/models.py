@@ -75,6 +75,11 @@ class EquipmentKind(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         **MONEY,
     )
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty on repairs (months)"), default=3,
+        validators=[MaxValueValidator(120)],
+        help_text=_("Printed on the warranty card for each repaired line; runs from issuance."),
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -126,6 +131,8 @@ class Order(models.Model):
     portal_token = models.CharField(max_length=64, unique=True)
     # Only a keyed digest of the pickup code printed on the customer's copy is kept.
     pickup_code_digest = models.CharField(max_length=64, blank=True)
+    # Wrong pickup codes typed since the last success or unlock; at the limit issuance locks.
+    pickup_failures = models.PositiveSmallIntegerField(default=0)
     # The hidden key of the intake form, so that a double-clicked submit makes one order.
     intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -219,6 +226,13 @@ EVENT_LABELS = {
     "storage_started": _("Customer reached: the storage period started"),
     "link_replaced": _("Customer's link replaced; the old one no longer works"),
     "pickup_code_reissued": _("Customer's copy reprinted with a new pickup code"),
+    "work_done": _("Agreed line done"),
+    "work_undone": _("Agreed line marked not done again"),
+    "payment": _("Payment received"),
+    "refund": _("Refund paid"),
+    "pickup_code_wrong": _("Wrong pickup code typed"),
+    "issuance_locked": _("Issuance locked after too many wrong pickup codes"),
+    "issuance_unlocked": _("Issuance unlocked by a manager"),
 }
 
 
@@ -399,3 +413,75 @@ class EstimateLine(models.Model):
     @property
     def total(self) -> Decimal:
         return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+# --- the repair and its stress test -------------------------------------------------------------
+
+
+class LineDone(models.Model):
+    """An agreed line the technician marked done. Removed again (an undo) only until the works
+    are finished; the history keeps both."""
+
+    line = models.OneToOneField(
+        EstimateLine, on_delete=models.PROTECT, primary_key=True, related_name="done"
+    )
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+")
+    done_at = models.DateTimeField()
+    part_serials = models.CharField(
+        _("serial numbers of the parts fitted"), max_length=300, blank=True
+    )
+
+    def __str__(self) -> str:
+        return f"{self.line} done"
+
+
+class TestProcedure(models.Model):
+    """A stress test the manager describes once per kind of equipment; the technician picks it
+    and may change its text for one run."""
+
+    equipment_kind = models.ForeignKey(
+        EquipmentKind, on_delete=models.CASCADE, null=True, blank=True,
+        verbose_name=_("kind of equipment"), help_text=_("Empty: offered for every kind."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    procedure = models.TextField(_("procedure"), help_text=_("What to run and what to watch."))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(10080)]
+    )
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("stress test procedure")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StressTest(models.Model):
+    """One run of a stress test: kept for good, passed or failed."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="stress_tests")
+    procedure_template = models.ForeignKey(
+        TestProcedure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("test"), max_length=100, blank=True)
+    procedure = models.TextField(_("procedure"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    measurements = models.TextField(_("measured values and notes"), blank=True)
+    passed = models.BooleanField(_("passed"))
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {'passed' if self.passed else 'failed'} {self.recorded_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Stress test records are never changed.")
+        super().save(*args, **kwargs)

@@ -8,11 +8,20 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from repaircenter.billing.models import Payment
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import name_search_key
 from repaircenter.notifications.models import DeliveryRecord
 
-from .models import READY_STATES, Estimate, Order, OrderEvent, Status
+from .models import (
+    READY_STATES,
+    Estimate,
+    EstimateLine,
+    Order,
+    OrderEvent,
+    Status,
+    StressTest,
+)
 
 SEARCH_LIMIT = 50
 QUEUE_PAGE_SIZE = 100
@@ -31,10 +40,14 @@ def order_page(number: int) -> Order:
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
             "photos",
             Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
-            "estimates__lines",
+            Prefetch("estimates__lines",
+                     queryset=EstimateLine.objects.select_related("done__done_by")),
             Prefetch(
                 "messages__records", queryset=DeliveryRecord.objects.select_related("by")
             ),
+            Prefetch("stress_tests", queryset=StressTest.objects.select_related("run_by")),
+            Prefetch("payments", queryset=Payment.objects.select_related("taken_by", "receipt")),
+            "documents",
         ),
         number=number,
     )

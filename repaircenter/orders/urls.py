@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import estimate_views, views
+from repaircenter.billing import views as billing_views
+from repaircenter.documents import views as document_views
+
+from . import estimate_views, repair_views, views
 
 app_name = "staff"
 
@@ -38,4 +41,16 @@ urlpatterns = [
          estimate_views.estimate_discard, name="estimate_discard"),
     path("orders/<int:number>/estimate/<int:estimate_id>/send/", estimate_views.estimate_send,
          name="estimate_send"),
+    path("orders/<int:number>/lines/<int:line_id>/done/", repair_views.line_done,
+         name="line_done"),
+    path("orders/<int:number>/lines/<int:line_id>/undo/", repair_views.line_undo,
+         name="line_undo"),
+    path("orders/<int:number>/stress-test/", repair_views.stress_test, name="stress_test"),
+    path("orders/<int:number>/unlock-issuance/", repair_views.unlock_issuance,
+         name="unlock_issuance"),
+    path("orders/<int:number>/payments/", billing_views.take_payment, name="take_payment"),
+    path("orders/<int:number>/documents/<int:pk>/", document_views.document_page,
+         name="document_page"),
+    path("orders/<int:number>/documents/<int:pk>/pdf/", document_views.document_pdf,
+         name="document_pdf"),
 ]

@@ -1,7 +1,7 @@
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
@@ -13,19 +13,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import CALLERS, STAFF_ROLES, Role
-from repaircenter.billing.dues import amount_due
+from repaircenter.billing import services as billing
+from repaircenter.billing.dues import amount_due, paid_total
+from repaircenter.billing.models import PaymentMethod
 from repaircenter.consult.selectors import waiting_count
 from repaircenter.consult.services import CONSULT_ROLES
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
+from repaircenter.documents.services import agreed_lines
 from repaircenter.notifications.selectors import message_counts
 
-from . import workflow
+from . import repair, workflow
 from .credentials import format_pickup_code, portal_url
 from .estimates import WRITERS, can_write_estimate
 from .forms import IntakeForm, SearchForm, TransitionForm
 from .models import EquipmentPhoto, EventChannel, Order, OrderEvent, Status
+from .repair_views import procedures_for
 from .selectors import QUEUES, order_page, queue_counts, queue_orders, search_orders
 from .signatures import save_signature
 from .workflow import TRANSITIONS, Actor, WorkflowError
@@ -231,13 +235,33 @@ def queue(request, slug: str):
 def order_detail(request, number: int):
     order = order_page(number)
     actor = Actor.staff(request.user)
+    lines = agreed_lines(order)
+    due, paid = amount_due(order), paid_total(order)
+    can_record_test = order.status == Status.TESTING and bool(actor.roles & repair.REPAIRERS)
     return render(
         request,
         "orders/order.html",
         {
             "order": order,
             "current_estimate": order.current_estimate,
-            "amount_due": amount_due(order),
+            "amount_due": due,
+            "paid": paid,
+            "balance": due - paid,
+            "refund_due": paid - due,
+            "payable": billing.payable(order),
+            "can_take_payment": billing.payable(order) and billing.can_take_payments(actor),
+            # A new key each time the page is drawn: one form, one payment.
+            "payment_key": uuid.uuid4(),
+            "refund_key": uuid.uuid4(),
+            "payment_methods": PaymentMethod.choices,
+            "agreed_lines": lines,
+            "lines_done": sum(1 for line in lines if _is_done(line)),
+            "can_mark_lines": repair.can_mark_lines(order, actor),
+            "can_record_test": can_record_test,
+            "procedures": procedures_for(order) if can_record_test else (),
+            "issuance_locked": workflow.issuance_locked(order),
+            "is_manager": Role.MANAGER in actor.roles,
+            "replaced_documents": {d.replaces_id for d in order.documents.all() if d.replaces_id},
             "can_write_estimate": can_write_estimate(order, actor),
             "can_record_findings": bool(actor.roles & WRITERS)
             and order.status in (Status.DIAGNOSING, Status.REPAIRING),
@@ -251,6 +275,13 @@ def order_detail(request, number: int):
             "today": timezone.localdate(),
         },
     )
+
+
+def _is_done(line) -> bool:
+    try:
+        return line.done is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def _decision_evidence(order: Order, data: dict) -> dict:
@@ -287,15 +318,20 @@ def _perform(name: str, order: Order, actor: Actor, data: dict, evidence: dict) 
         "refuse_required_supplement": lambda: workflow.refuse(**common, **decision),
         "start_repair": lambda: workflow.start_repair(**common, note=note),
         "finish_works": lambda: workflow.finish_works(**common, note=note),
-        "pass_test": lambda: workflow.record_test(**common, passed=True, note=note),
-        "fail_test": lambda: workflow.record_test(**common, passed=False, note=note),
         "issue": lambda: workflow.issue(
             **common, note=note, pickup_code=data["pickup_code"],
-            identity_document=data["identity_document"],
+            lost_original=_lost_original(data),
         ),
         "confirm_disposal": lambda: workflow.confirm_disposal(**common, note=note),
     }
     calls[name]()
+
+
+def _lost_original(data: dict) -> workflow.LostOriginal | None:
+    fields = (data["id_document_type"], data["id_document_number"], data["statement"])
+    if not any(field.strip() for field in fields):
+        return None
+    return workflow.LostOriginal(*fields)
 
 
 DECISIONS = frozenset(
@@ -307,8 +343,10 @@ DECISIONS = frozenset(
 @role_required(*ANY_STAFF)
 def order_action(request, number: int, action: str):
     transition = TRANSITIONS.get(action)
-    # The estimate's own page sends it; the system's transitions have no button.
-    if transition is None or not transition.manual or "estimate" in transition.needs:
+    # The estimate's own page sends it, the stress test has its form; the system's
+    # transitions have no button.
+    if (transition is None or not transition.manual or "estimate" in transition.needs
+            or "test" in transition.needs):
         raise Http404
     order = get_object_or_404(Order, number=number)
     form = TransitionForm(request.POST)

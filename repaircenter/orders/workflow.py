@@ -20,13 +20,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
+from repaircenter.billing.dues import stored_balance_due
 from repaircenter.core.calendar import center_date, months_later, working_days_after
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.services import save_customer_for_intake
+from repaircenter.documents import services as documents
 from repaircenter.documents.numbering import next_number
 from repaircenter.notifications.outbox import queue_customer_message
 
@@ -44,12 +46,15 @@ from .models import (
     EquipmentPhoto,
     Estimate,
     EstimateKind,
+    EstimateLine,
     EstimateStatus,
     EventChannel,
     Order,
     OrderEvent,
     PendingSupplement,
     Status,
+    StressTest,
+    TestProcedure,
     UnrepairedReason,
 )
 
@@ -192,9 +197,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("finish_works", gettext_lazy("Works done, to stress test"), [S.REPAIRING], S.TESTING,
            [T, M]),
         _t("pass_test", gettext_lazy("Stress test passed"), [S.TESTING], S.READY_REPAIRED,
-           [T, M], needs=("note",)),
+           [T, M], needs=("test", "note")),
         _t("fail_test", gettext_lazy("Stress test failed"), [S.TESTING], S.REPAIRING, [T, M],
-           needs=("note",)),
+           needs=("test", "note")),
         _t("mark_disposal_due", gettext_lazy("Storage period ended"), READY_STATES,
            S.DISPOSAL_DUE, [SYSTEM], manual=False),
         _t("issue", gettext_lazy("Issue to the customer"), [*READY_STATES, S.DISPOSAL_DUE],
@@ -279,6 +284,24 @@ def _event(
         to_status=to_status,
         note=note,
         evidence=evidence or {},
+    )
+
+
+def record_event(
+    order: Order,
+    *,
+    action: str,
+    actor: Actor,
+    channel: str,
+    at: datetime.datetime | None = None,
+    note: str = "",
+    evidence: dict[str, Any] | None = None,
+) -> OrderEvent:
+    """An event that keeps the order's state (a payment, a line done…), for the services beside
+    the workflow. Call inside the transaction of the change it records."""
+    return _event(
+        order, action=action, actor=actor, channel=channel, at=at or timezone.now(),
+        from_status=order.status, to_status=order.status, note=note, evidence=evidence,
     )
 
 
@@ -457,6 +480,7 @@ def take_in(
                 to_status=Status.RECEIVED,
             )
             queue_customer_message(order=order, event="order_received")
+            documents.issue_intake_order(order=order, issued_by=actor.user, now=now)
     except IntegrityError:
         # Two submissions with one key raced; the other one made the order.
         if intake_key is None:
@@ -555,6 +579,7 @@ def send_estimate(
     )
     estimate.status, estimate.sent_at = EstimateStatus.SENT, now
     estimate.decision_due = decision_due
+    documents.issue_estimate(estimate=sent, issued_by=actor.user, now=now)
     queue_customer_message(
         order=order, event="estimate_ready", total=sum((line.total for line in lines), ZERO)
     )
@@ -775,36 +800,102 @@ def start_repair(
     )
 
 
+def _lock(order: Order) -> Order:
+    """The order's row, held until the transaction ends (PostgreSQL; SQLite's writers already
+    run one at a time), for a check of other rows that must still hold at the commit."""
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def lines_not_done(order: Order) -> list[EstimateLine]:
+    """The agreed lines (of approved estimates) nobody has marked done, as stored now."""
+    return list(
+        EstimateLine.objects.filter(
+            estimate__order=order, estimate__status=EstimateStatus.APPROVED, done__isnull=True
+        ).select_related("estimate").order_by("estimate__number", "position", "pk")
+    )
+
+
 @transaction.atomic
 def finish_works(
     *, order: Order, actor: Actor, expected_version: int | None = None, note: str = ""
 ) -> Order:
+    """The works are done: to the stress test. Every agreed line must be marked done."""
+    _check(TRANSITIONS["finish_works"], order, actor)
+    _lock(order)
+    _require_unchanged_state(TRANSITIONS["finish_works"], order)
+    missing = lines_not_done(order)
+    if missing:
+        raise Refused(
+            _("Not every agreed line is done. Still to do: %(lines)s.")
+            % {"lines": "; ".join(f"“{line.description}”" for line in missing)}
+        )
     return _transition(
         "finish_works", order=order, actor=actor, channel=_staff_channel(actor),
         expected_version=expected_version, note=note,
     )
 
 
+@dataclass(frozen=True)
+class TestRun:
+    """What the technician records of one stress test run, besides its result."""
+
+    procedure: str
+    duration_minutes: int | None = None
+    measurements: str = ""
+    name: str = ""
+    template_id: int | None = None
+
+
 @transaction.atomic
 def record_test(
-    *, order: Order, actor: Actor, passed: bool, note: str, expected_version: int | None = None
+    *,
+    order: Order,
+    actor: Actor,
+    passed: bool,
+    note: str,
+    run: TestRun | None = None,
+    expected_version: int | None = None,
 ) -> Order:
-    """The stress test's result: passed makes the order ready, failed sends it back to repair."""
-    _check(TRANSITIONS["pass_test" if passed else "fail_test"], order, actor)
+    """The stress test's result: passed makes the order ready (and tells the customer), failed
+    sends it back to repair with the failure on record. Either way the run is kept."""
+    name = "pass_test" if passed else "fail_test"
+    _check(TRANSITIONS[name], order, actor)
     if not note.strip():
-        raise Refused(_("Describe the test: procedure, duration and what was measured."))
-    now = timezone.now()
-    if passed:
-        _transition(
-            "pass_test", order=order, actor=actor, channel=_staff_channel(actor),
-            expected_version=expected_version, note=note, now=now, changes={"ready_at": now},
+        raise Refused(
+            _("Describe the outcome: what was measured and how the equipment behaved.")
+            if passed else _("Describe the failure: what went wrong and when.")
         )
-        queue_customer_message(order=order, event="ready_repaired")
-        return order
-    return _transition(
-        "fail_test", order=order, actor=actor, channel=_staff_channel(actor),
+    run = run or TestRun(procedure=note)
+    if not run.procedure.strip():
+        raise Refused(_("Describe the test procedure, or choose one from the list."))
+    if run.duration_minutes is not None and not 1 <= run.duration_minutes <= 10080:
+        raise Refused(_("The duration is in minutes, from 1 to 10080 (a week)."))
+    template = None
+    if run.template_id is not None:
+        template = TestProcedure.objects.filter(pk=run.template_id).first()
+        if template is None:
+            raise Refused(_("That test procedure no longer exists; choose another."))
+    now = timezone.now()
+    _transition(
+        name, order=order, actor=actor, channel=_staff_channel(actor),
         expected_version=expected_version, note=note, now=now,
+        changes={"ready_at": now} if passed else None,
     )
+    StressTest.objects.create(
+        order=order, procedure_template=template,
+        name=run.name.strip() or (template.name if template else ""),
+        procedure=run.procedure.strip(), duration_minutes=run.duration_minutes,
+        # The outcome joins what was measured, unless it is the procedure itself (a caller
+        # that gave only a note).
+        measurements="\n\n".join(
+            p for p in (run.measurements.strip(), note.strip())
+            if p and p != run.procedure.strip()
+        ),
+        passed=passed, run_by=actor.user, recorded_at=now,
+    )
+    if passed:
+        queue_customer_message(order=order, event="ready_repaired")
+    return order
 
 
 @transaction.atomic
@@ -818,35 +909,156 @@ def mark_disposal_due(*, order: Order, now: datetime.datetime | None = None) -> 
     )
 
 
-@transaction.atomic
+PICKUP_CODE_MAX_FAILURES = 5
+
+
+@dataclass(frozen=True)
+class LostOriginal:
+    """The customer lost the paper original: the identity document a manager saw instead, and
+    the customer's statement."""
+
+    document_type: str
+    document_number: str
+    statement: str
+
+
+class _WrongPickupCode(Exception):
+    pass
+
+
 def issue(
     *,
     order: Order,
     actor: Actor,
     pickup_code: str = "",
-    identity_document: str = "",
+    lost_original: LostOriginal | None = None,
     expected_version: int | None = None,
     note: str = "",
 ) -> Order:
-    """Hand the equipment over: only on the pickup code from the paper original, or, when the
-    original is lost, by a manager who records the identity document shown."""
-    _check(TRANSITIONS["issue"], order, actor)
+    """Hand the equipment over: only when ready (or due for disposal), only with nothing left
+    to pay, and only on the pickup code from the paper original or, when the original is lost,
+    by a manager who records the identity document shown and the customer's statement.
+
+    A wrong code is refused and counted (the count survives the refusal); at five, issuance of
+    the order locks until a manager unlocks it. On success the completion certificate, and for
+    a repaired order the warranty card, are issued.
+    """
+    try:
+        with transaction.atomic():
+            return _issue(order, actor, pickup_code, lost_original, expected_version, note)
+    except _WrongPickupCode:
+        left = _count_wrong_code(order, actor)
+    if left:
+        raise Refused(
+            ngettext(
+                "This pickup code does not match the order's paper original. %(left)d more "
+                "wrong code locks issuance of this order.",
+                "This pickup code does not match the order's paper original. %(left)d more "
+                "wrong codes lock issuance of this order.",
+                left,
+            ) % {"left": left}
+        )
+    raise Refused(
+        _("This pickup code does not match either. Issuance of order %(number)s is now locked: "
+          "a manager must check the customer's identity and unlock it.")
+        % {"number": order.display_number}
+    )
+
+
+def _issue(order, actor, pickup_code, lost_original, expected_version, note) -> Order:
+    transition = TRANSITIONS["issue"]
+    _check(transition, order, actor)
+    locked = _lock(order)
+    _require_unchanged_state(transition, order)
+    if locked.pickup_failures >= PICKUP_CODE_MAX_FAILURES:
+        raise Refused(
+            _("Issuance of order %(number)s is locked after %(count)d wrong pickup codes. A "
+              "manager must unlock it.")
+            % {"number": order.display_number, "count": locked.pickup_failures}
+        )
+    balance = stored_balance_due(locked)
+    if balance > 0:
+        raise Refused(
+            _("Order %(number)s is not fully paid: %(balance)s is still due. Take the payment "
+              "first.") % {"number": order.display_number, "balance": _money(balance)}
+        )
+    if balance < 0:
+        raise Refused(
+            _("The customer paid %(over)s more than order %(number)s costs. Refund it first.")
+            % {"number": order.display_number, "over": _money(-balance)}
+        )
     evidence: dict[str, Any]
-    if pickup_code:
-        if not pickup_code_matches(pickup_code, order.pickup_code_digest):
-            raise Refused(_("This pickup code does not match the order's paper original."))
+    if pickup_code.strip():
+        if not pickup_code_matches(pickup_code, locked.pickup_code_digest):
+            raise _WrongPickupCode
         evidence = {"original": "pickup code presented"}
-    elif identity_document.strip():
+    elif lost_original is not None:
         if Role.MANAGER not in actor.roles:
             raise NotAllowed(_("Only a manager may issue without the paper original."))
-        evidence = {"original": "lost", "identity_document": identity_document.strip()}
+        fields = {
+            "identity_document_type": lost_original.document_type.strip(),
+            "identity_document_number": lost_original.document_number.strip(),
+            "statement": lost_original.statement.strip(),
+        }
+        if not all(fields.values()):
+            raise Refused(
+                _("Without the original, record the identity document's type and number and "
+                  "the customer's statement that the original is lost.")
+            )
+        evidence = {"original": "lost", **fields}
     else:
         raise Refused(_("Scan or type the pickup code from the customer's paper original."))
-    return _transition(
+    now = timezone.now()
+    _transition(
         "issue", order=order, actor=actor, channel=_staff_channel(actor),
-        expected_version=expected_version, note=note, evidence=evidence,
-        changes={"issued_at": timezone.now()},
+        expected_version=expected_version, note=note, evidence=evidence, now=now,
+        changes={"issued_at": now, "pickup_failures": 0},
     )
+    documents.issue_handover_documents(order=order, issued_by=actor.user, now=now)
+    return order
+
+
+def _count_wrong_code(order: Order, actor: Actor) -> int:
+    """Count one wrong code on its own transaction; returns how many tries are left."""
+    with transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(pickup_failures=F("pickup_failures") + 1)
+        failures = Order.objects.values_list("pickup_failures", flat=True).get(pk=order.pk)
+        record_event(order, action="pickup_code_wrong", actor=actor,
+                     channel=_staff_channel(actor),
+                     note=_("Attempt %(count)d of %(limit)d.")
+                     % {"count": failures, "limit": PICKUP_CODE_MAX_FAILURES})
+        if failures == PICKUP_CODE_MAX_FAILURES:
+            record_event(order, action="issuance_locked", actor=Actor.system(),
+                         channel=EventChannel.SYSTEM)
+    order.pickup_failures = failures
+    return max(PICKUP_CODE_MAX_FAILURES - failures, 0)
+
+
+@transaction.atomic
+def unlock_issuance(*, order: Order, actor: Actor, note: str) -> Order:
+    """A manager, having checked who is at the counter, lets issuance be tried again."""
+    if Role.MANAGER not in actor.roles:
+        raise NotAllowed(_("Only a manager may unlock issuance."))
+    if not note.strip():
+        raise Refused(_("Say why issuance is unlocked (whom you checked, and how)."))
+    locked = _lock(order)
+    if locked.pickup_failures < PICKUP_CODE_MAX_FAILURES:
+        raise Refused(_("Issuance of this order is not locked."))
+    Order.objects.filter(pk=order.pk).update(pickup_failures=0)
+    record_event(order, action="issuance_unlocked", actor=actor, channel=EventChannel.STAFF,
+                 note=note.strip())
+    order.pickup_failures = 0
+    return order
+
+
+def issuance_locked(order: Order) -> bool:
+    return order.pickup_failures >= PICKUP_CODE_MAX_FAILURES
+
+
+def _money(amount: Decimal) -> str:
+    from repaircenter.core.templatetags.money import money
+
+    return money(amount)
 
 
 @transaction.atomic

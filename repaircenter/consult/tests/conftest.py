@@ -4,10 +4,9 @@ from django.utils import timezone
 
 from repaircenter.consult.models import ConsultantPresence
 
-# Fixtures of other apps' tests that these use: a real SMTP server and a stand-in SMS provider,
-# and a database that two connections can write to in turn.
+# Fixtures of the notifications tests that these use: a real SMTP server and a stand-in SMS
+# provider.
 from repaircenter.notifications.tests.conftest import sms_provider, smtp_server  # noqa: F401
-from repaircenter.orders.tests.test_workflow_concurrency import separate_connections  # noqa: F401
 
 
 def set_online(user, minutes_ago: float = 0) -> None:

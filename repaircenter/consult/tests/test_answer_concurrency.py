@@ -3,10 +3,10 @@ connection: one answer is stored and one message queued; the other is told who a
 
 import pytest
 
+from repaircenter.conftest import race
 from repaircenter.consult import services
 from repaircenter.consult.models import AdviceRequest, AdviceStatus, ChatMessage
 from repaircenter.notifications.models import Message
-from repaircenter.orders.tests.test_workflow_concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -22,5 +22,7 @@ def test_every_workflow_action_has_a_label_in_the_history():
     from repaircenter.orders.workflow import TRANSITIONS
 
     actions = set(TRANSITIONS) | {"take_in", "storage_started", "link_replaced",
-                                  "pickup_code_reissued", "findings_recorded"}
+                                  "pickup_code_reissued", "findings_recorded", "work_done",
+                                  "work_undone", "payment", "refund", "pickup_code_wrong",
+                                  "issuance_locked", "issuance_unlocked"}
     assert actions == set(EVENT_LABELS)

@@ -21,16 +21,15 @@ the test database in a file, opened with the project's own options (WAL, IMMEDIA
 which is how the product runs on SQLite.
 """
 
-import sqlite3
 import threading
 import time
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 
-from repaircenter.conftest import take_in, write_estimate
+from repaircenter.conftest import race, take_in, write_estimate
 from repaircenter.orders import estimates, workflow
 from repaircenter.orders.credentials import pickup_code_matches
 from repaircenter.orders.models import (
@@ -48,58 +47,6 @@ ROUNDS = 5
 # The seeded roles and kinds of equipment are data migrations: flushed after a transactional
 # test unless restored.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def separate_connections(transactional_db, tmp_path):
-    """Make the default database one that several connections can write to in turn."""
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    memory_settings = connections.settings[DEFAULT_DB_ALIAS]
-    memory_wrapper = connections[DEFAULT_DB_ALIAS]
-    path = tmp_path / "race.sqlite3"
-    memory_wrapper.ensure_connection()
-    with sqlite3.connect(path) as copy:
-        memory_wrapper.connection.backup(copy)
-    copy.close()
-    connections.settings[DEFAULT_DB_ALIAS] = {**memory_settings, "NAME": str(path)}
-    connections[DEFAULT_DB_ALIAS] = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        yield
-    finally:
-        connections[DEFAULT_DB_ALIAS].close()
-        connections.settings[DEFAULT_DB_ALIAS] = memory_settings
-        connections[DEFAULT_DB_ALIAS] = memory_wrapper
-
-
-def race(*prepares, timeout: float = 30):
-    """Run each change in its own thread with its own connection, all at once.
-
-    Each `prepare()` runs first in its thread (it loads the order as that person's page shows
-    it) and returns the change to make; the changes start together once every thread is
-    ready. Returns, per change, "ok" or the exception it raised."""
-    barrier = threading.Barrier(len(prepares))
-    results: list = [None] * len(prepares)
-
-    def run(index, prepare):
-        try:
-            change = prepare()
-            barrier.wait(timeout)
-            change()
-            results[index] = "ok"
-        except Exception as error:  # reported to the test, which says what it expects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(prepares)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-        assert not thread.is_alive(), "a thread is stuck waiting for the database"
-    return results
 
 
 def test_the_same_change_twice_at_once_happens_once(separate_connections, make_order, technician,

@@ -37,8 +37,8 @@ from hypothesis.stateful import (
 
 from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.billing.dues import amount_due
-from repaircenter.conftest import take_in, write_estimate
-from repaircenter.orders import estimates, workflow
+from repaircenter.conftest import pay_balance, take_in, write_estimate
+from repaircenter.orders import estimates, repair, workflow
 from repaircenter.orders.credentials import format_pickup_code
 from repaircenter.orders.models import (
     READY_STATES,
@@ -58,7 +58,8 @@ ACTORS = [*sorted(STAFF_ROLES), CUSTOMER, SYSTEM]
 COUNTER = {Role.RECEPTIONIST, Role.MANAGER}  # who reprints the copy and replaces the link
 WRITERS = {Role.TECHNICIAN, Role.MANAGER}  # who writes estimates and findings
 CLOSED = {Status.ISSUED, Status.DISPOSED}
-SIDE_ACTIONS = {"link_replaced", "pickup_code_reissued", "storage_started", "findings_recorded"}
+SIDE_ACTIONS = {"link_replaced", "pickup_code_reissued", "storage_started", "findings_recorded",
+                "work_done", "payment"}
 SYSTEM_ONLY = {name for name, t in TRANSITIONS.items() if t.roles == {SYSTEM}}
 P = PendingSupplement
 AD = Status.AWAITING_DECISION
@@ -252,6 +253,10 @@ class WorkflowMachine(RuleBasedStateMachine):
             getattr(workflow, function)(order=order, actor=actor, channel=channel,
                                         evidence=EVIDENCE[channel], note=NOTE)
             return (EventChannel.ORDER_PAGE if actor.kind == ActorKind.CUSTOMER else channel), None
+        if name == "finish_works":
+            self.prepare_to_finish()
+        if name == "issue":
+            self.prepare_to_issue()
         if name in ("pass_test", "fail_test"):
             workflow.record_test(order=order, actor=actor, passed=name == "pass_test", note=NOTE)
         elif name == "declare_not_repairable":
@@ -262,7 +267,8 @@ class WorkflowMachine(RuleBasedStateMachine):
             workflow.confirm_disposal(order=order, actor=actor, note=NOTE)
         elif name == "issue":
             if issue_by == "identity":
-                workflow.issue(order=order, actor=actor, identity_document="Passport 987654")
+                workflow.issue(order=order, actor=actor, lost_original=workflow.LostOriginal(
+                    "Passport", "987654", "I lost the paper copy."))
             else:
                 code = self.model.code
                 typed = code if issue_by == "code" else format_pickup_code(code).lower()
@@ -270,6 +276,24 @@ class WorkflowMachine(RuleBasedStateMachine):
         else:
             getattr(workflow, name)(order=order, actor=actor)
         return (EventChannel.SYSTEM if actor.kind == ActorKind.SYSTEM else EventChannel.STAFF), None
+
+    def prepare_to_finish(self) -> None:
+        """At the bench the technician marks every agreed line done before finishing."""
+        order, model = self.order(), self.model
+        if model.state != Status.REPAIRING:
+            return
+        for line in workflow.lines_not_done(order):
+            repair.mark_line_done(order=order, actor=self.actor(Role.TECHNICIAN),
+                                  line_id=line.pk)
+            model.side.append(("work_done", model.state, model.state))
+
+    def prepare_to_issue(self) -> None:
+        """At the counter the cashier takes what is due before the equipment is handed over."""
+        order, model = self.order(), self.model
+        if model.state not in (*READY_STATES, Status.DISPOSAL_DUE):
+            return
+        if pay_balance(order, self.users[Role.CASHIER]) is not None:
+            model.side.append(("payment", model.state, model.state))
 
     def attempt(self, name: str, who: str, data) -> None:
         order = self.order()

@@ -24,7 +24,14 @@ import pytest
 from django.utils import timezone
 
 from repaircenter.accounts.roles import STAFF_ROLES, Role
-from repaircenter.conftest import make_user, send_new_estimate, take_in, write_estimate
+from repaircenter.conftest import (
+    make_user,
+    mark_all_done,
+    pay_balance,
+    send_new_estimate,
+    take_in,
+    write_estimate,
+)
 from repaircenter.core.calendar import add_working_days, months_later
 from repaircenter.core.models import CenterSettings
 from repaircenter.notifications.models import Message
@@ -108,12 +115,19 @@ def actor_for(who: str, users_by_role) -> Actor:
 
 
 @pytest.fixture
-def make_situation(make_order, technician):
-    """An order in `state`; awaiting a decision on a supplementary estimate if `pending`."""
+def make_situation(make_order, technician, cashier):
+    """An order in `state`; awaiting a decision on a supplementary estimate if `pending`.
+    In repair every agreed line is done, and ready orders are paid, so that the works can be
+    finished and the order issued: what the transitions themselves check is tested below."""
 
     def make(state: str, pending: str = P.NONE) -> Order:
         if not pending:
-            return make_order(state)
+            order = make_order(state)
+            if state == Status.REPAIRING:
+                mark_all_done(order, technician)
+            if state in (*READY_STATES, Status.DISPOSAL_DUE):
+                pay_balance(order, cashier)
+            return order
         assert state == AD
         order = make_order(Status.REPAIRING)
         send_new_estimate(order, technician, lines=(("Replace the battery", "1", "30.00"),),
@@ -636,8 +650,8 @@ def _wrong(code: str) -> str:
     return other + code[1:]
 
 
-def test_a_wrong_pickup_code_is_refused(make_order, receptionist, manager):
-    order = make_order(Status.READY_REPAIRED)
+def test_a_wrong_pickup_code_is_refused(make_situation, receptionist, manager):
+    order = make_situation(Status.READY_REPAIRED)
     before = snapshot(order)
     for user in (receptionist, manager):
         with pytest.raises(workflow.Refused):
@@ -647,9 +661,13 @@ def test_a_wrong_pickup_code_is_refused(make_order, receptionist, manager):
         with pytest.raises(workflow.Refused):
             workflow.issue(
                 order=order, actor=Actor.staff(user), pickup_code="WRONG",
-                identity_document="Passport 123456789",
+                lost_original=workflow.LostOriginal("Passport", "123456789", "Lost it"),
             )
-    assert snapshot(order) == before
+    after = snapshot(order)
+    # Nothing changed but the count of wrong codes, which the history shows.
+    assert (after.status, after.version) == (before.status, before.version)
+    assert after.events == before.events + 4
+    assert Order.objects.get(pk=order.pk).pickup_failures == 4
 
 
 @pytest.mark.parametrize(
@@ -663,8 +681,8 @@ def test_a_wrong_pickup_code_is_refused(make_order, receptionist, manager):
     ],
     ids=["lower", "dash", "lower-dash", "spaces", "mixed"],
 )
-def test_the_pickup_code_is_accepted_as_people_type_it(typed, make_order, receptionist):
-    order = make_order(Status.READY_REPAIRED)
+def test_the_pickup_code_is_accepted_as_people_type_it(typed, make_situation, receptionist):
+    order = make_situation(Status.READY_REPAIRED)
     workflow.issue(order=order, actor=Actor.staff(receptionist), pickup_code=typed(
         order._pickup_code))
     order.refresh_from_db()
@@ -674,38 +692,46 @@ def test_the_pickup_code_is_accepted_as_people_type_it(typed, make_order, recept
 
 
 def test_a_manager_issues_on_an_identity_document_when_the_original_is_lost(
-    make_order, manager
+    make_situation, manager
 ):
-    order = make_order(Status.READY_UNREPAIRED)
+    order = make_situation(Status.READY_UNREPAIRED)
     workflow.issue(
-        order=order, actor=Actor.staff(manager), identity_document="  Passport 123456789 "
+        order=order, actor=Actor.staff(manager),
+        lost_original=workflow.LostOriginal(" Passport ", " 123456789 ", "I lost the paper. "),
     )
     order.refresh_from_db()
     assert order.status == Status.ISSUED
     event = order.events.latest("pk")
     assert event.actor == manager
-    assert event.evidence == {"original": "lost", "identity_document": "Passport 123456789"}
+    assert event.evidence == {
+        "original": "lost", "identity_document_type": "Passport",
+        "identity_document_number": "123456789", "statement": "I lost the paper.",
+    }
 
 
-def test_a_receptionist_may_not_issue_on_an_identity_document(make_order, receptionist):
-    order = make_order(Status.READY_REPAIRED)
+def test_a_receptionist_may_not_issue_on_an_identity_document(make_situation, receptionist):
+    order = make_situation(Status.READY_REPAIRED)
     before = snapshot(order)
     with pytest.raises(workflow.NotAllowed):
         workflow.issue(
-            order=order, actor=Actor.staff(receptionist), identity_document="Passport 123"
+            order=order, actor=Actor.staff(receptionist),
+            lost_original=workflow.LostOriginal("Passport", "123", "Lost"),
         )
     assert snapshot(order) == before
 
 
-@pytest.mark.parametrize("identity_document", ["", "   "])
-def test_issue_with_neither_code_nor_document_is_refused(
-    identity_document, make_order, manager
+@pytest.mark.parametrize(
+    "lost",
+    [None, workflow.LostOriginal("", "", ""), workflow.LostOriginal("  ", "123", "Lost"),
+     workflow.LostOriginal("Passport", "123", " "), workflow.LostOriginal("Passport", "", "x")],
+)
+def test_issue_with_neither_code_nor_a_complete_lost_original_record_is_refused(
+    lost, make_situation, manager
 ):
-    order = make_order(Status.READY_REPAIRED)
+    order = make_situation(Status.READY_REPAIRED)
     before = snapshot(order)
     with pytest.raises(workflow.Refused):
-        workflow.issue(order=order, actor=Actor.staff(manager),
-                       identity_document=identity_document)
+        workflow.issue(order=order, actor=Actor.staff(manager), lost_original=lost)
     assert snapshot(order) == before
 
 
@@ -840,8 +866,8 @@ def test_the_storage_clock_starts_only_when_the_order_is_ready(state, make_order
 
 
 @pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.MANAGER])
-def test_a_reprinted_copy_voids_the_old_pickup_code(role, make_order, users_by_role):
-    order = make_order(Status.READY_REPAIRED)
+def test_a_reprinted_copy_voids_the_old_pickup_code(role, make_situation, users_by_role):
+    order = make_situation(Status.READY_REPAIRED)
     old = order._pickup_code
     actor = Actor.staff(users_by_role[role])
     new = workflow.reissue_pickup_code(order=order, actor=actor)

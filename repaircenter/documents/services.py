@@ -1,0 +1,161 @@
+"""The documents an order gets, each built from the order as it stands at the moment of issue.
+
+Every function here is called inside the transaction of the change that causes the document
+(intake, sending an estimate, a payment, issuance), so the document and its cause are saved
+together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from repaircenter.billing.dues import ZERO, amount_due
+from repaircenter.core.calendar import center_date
+from repaircenter.orders.models import (
+    Estimate,
+    EstimateLine,
+    EstimateStatus,
+    Order,
+    StressTest,
+)
+
+from .codes import qr_svg
+from .issuing import issue_document
+from .models import Document, DocumentKind
+
+
+def _order_with_everything(order: Order) -> Order:
+    return (
+        Order.objects.select_related("customer", "equipment", "equipment__kind", "received_by",
+                                     "technician")
+        .prefetch_related("estimates__lines__done__done_by", "payments", "stress_tests__run_by")
+        .get(pk=order.pk)
+    )
+
+
+def issue_intake_order(*, order: Order, issued_by=None, now=None) -> Document:
+    """The center's copy of the intake order: everything the customer signed, without the
+    pickup code (that exists only on the customer's paper)."""
+    from repaircenter.orders.credentials import portal_url
+
+    order = _order_with_everything(order)
+    link = portal_url(order.portal_token)
+    return issue_document(
+        kind=DocumentKind.INTAKE_ORDER,
+        title=_("Intake order %(number)s (center's copy)") % {"number": order.display_number},
+        context={"order": order, "link": link, "link_qr": qr_svg(link), "copy": "center"},
+        orders=[order], issued_by=issued_by, now=now,
+    )
+
+
+def issue_estimate(*, estimate: Estimate, issued_by=None, now=None) -> Document:
+    order = _order_with_everything(estimate.order)
+    estimate = Estimate.objects.prefetch_related("lines").select_related("replaces").get(
+        pk=estimate.pk
+    )
+    return issue_document(
+        kind=DocumentKind.ESTIMATE,
+        title=_("%(kind)s %(number)s") % {"kind": estimate.get_kind_display(),
+                                          "number": estimate.display_number},
+        context={"order": order, "estimate": estimate},
+        orders=[order], issued_by=issued_by, now=now,
+    )
+
+
+def issue_receipt(*, payment, issued_by=None, now=None) -> Document:
+    """The receipt of one payment or refund, with what was charged, paid and left to pay
+    counting this one. `payment` is not saved yet: the receipt is issued first, and the
+    payment refers to it."""
+    order = _order_with_everything(payment.order)
+    paid_before = sum((p.amount for p in order.payments.all()), ZERO)
+    charged = amount_due(order)
+    paid = paid_before + payment.amount
+    return issue_document(
+        kind=DocumentKind.RECEIPT,
+        title=(_("Refund receipt for order %(number)s") if payment.amount < 0
+               else _("Payment receipt for order %(number)s")) % {"number": order.display_number},
+        context={"order": order, "payment": payment, "charged": charged, "paid": paid,
+                 "balance": charged - paid, "balance_abs": abs(charged - paid),
+                 "refund": payment.amount < 0,
+                 "shown_amount": abs(payment.amount)},
+        orders=[order], issued_by=issued_by, now=now,
+    )
+
+
+@dataclass(frozen=True)
+class WarrantyLine:
+    line: EstimateLine
+    months: int
+    until: datetime.date
+
+
+def agreed_lines(order: Order) -> list[EstimateLine]:
+    """The lines of the approved estimates, main first then supplements (prefetched order)."""
+    return [
+        line for estimate in order.estimates.all() if estimate.status == EstimateStatus.APPROVED
+        for line in estimate.lines.all()
+    ]
+
+
+def _passed_test(order: Order) -> StressTest | None:
+    passed = [t for t in order.stress_tests.all() if t.passed]
+    return passed[-1] if passed else None
+
+
+def issue_completion_certificate(*, order: Order, issued_by=None, now=None) -> Document:
+    """What was done (works, parts with serials, the stress tests) or, returned unrepaired,
+    why not; the dates; and what was charged and paid."""
+    order = _order_with_everything(order)
+    now = now or timezone.now()
+    charged = amount_due(order)
+    paid = sum((p.amount for p in order.payments.all()), ZERO)
+    lines = [] if order.unrepaired_reason else agreed_lines(order)
+    return issue_document(
+        kind=DocumentKind.COMPLETION_CERTIFICATE,
+        title=_("Completion certificate for order %(number)s") % {"number": order.display_number},
+        context={
+            "order": order, "lines": lines,
+            "works_total": sum((line.total for line in lines), ZERO),
+            "tests": list(order.stress_tests.all()), "passed_test": _passed_test(order),
+            "charged": charged, "paid": paid, "balance": charged - paid, "handed_over": now,
+            "repaired": not order.unrepaired_reason,
+        },
+        orders=[order], issued_by=issued_by, now=now,
+    )
+
+
+def warranty_lines(order: Order, start: datetime.date) -> list[WarrantyLine]:
+    months = order.equipment.kind.warranty_months
+    # The last day covered: three months from 5 March run to 4 June.
+    until = start + relativedelta(months=months) - datetime.timedelta(days=1)
+    return [WarrantyLine(line, months, until) for line in agreed_lines(order)]
+
+
+def issue_warranty_card(*, order: Order, issued_by=None, now=None) -> Document:
+    """Per repaired line, its warranty period from the day of issuance; the equipment's serial
+    number, so that the card belongs to this piece of equipment only."""
+    order = _order_with_everything(order)
+    now = now or timezone.now()
+    start = center_date(now)
+    lines = warranty_lines(order, start)
+    return issue_document(
+        kind=DocumentKind.WARRANTY_CARD,
+        title=_("Warranty card for order %(number)s") % {"number": order.display_number},
+        context={"order": order, "lines": lines, "start": start,
+                 "until": max((w.until for w in lines), default=start)},
+        orders=[order], issued_by=issued_by, now=now,
+    )
+
+
+def issue_handover_documents(*, order: Order, issued_by=None, now=None) -> list[Document]:
+    """On issuance: the completion certificate, and the warranty card if it was repaired. The
+    receipts were issued with each payment."""
+    documents = [issue_completion_certificate(order=order, issued_by=issued_by, now=now)]
+    if not order.unrepaired_reason:
+        documents.append(issue_warranty_card(order=order, issued_by=issued_by, now=now))
+    return documents
