@@ -41,9 +41,23 @@ def template_for(kind: str) -> str:
 def render_pdf(html: str) -> bytes:
     """The PDF of a page. The page carries its styles inline and its codes as inline SVG, so
     nothing is fetched."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only this needs
+    return _weasyprint_html()(string=html, base_url=None).write_pdf()
 
-    return HTML(string=html, base_url=None).write_pdf()
+
+def _weasyprint_html():
+    """WeasyPrint's HTML class, imported here: it loads Pango, which only PDFs need.
+
+    Importing WeasyPrint switches Pillow, for the whole process, to accepting truncated
+    images; the photo and signature checks rely on Pillow refusing them, and the documents
+    hold no raster images, so the setting is put back as it was.
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    from weasyprint import HTML
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return HTML
 
 
 def issue_document(

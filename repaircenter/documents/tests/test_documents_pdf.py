@@ -341,3 +341,14 @@ def test_the_order_page_lists_the_documents(client, issued, receptionist):
         assert doc.display_number in section
         assert reverse("staff:document_pdf", args=[issued.number, doc.pk]) in section
     assert section.count("<tr>") == 1 + 6
+
+
+def test_rendering_leaves_pillow_refusing_truncated_images():
+    """WeasyPrint's import would make Pillow accept truncated images everywhere; the photo and
+    signature checks depend on it refusing them."""
+    from PIL import ImageFile
+
+    from repaircenter.documents.issuing import render_pdf
+
+    assert render_pdf("<p>x</p>").startswith(b"%PDF-")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

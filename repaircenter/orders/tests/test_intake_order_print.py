@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from repaircenter.conftest import pay_balance
 from repaircenter.core.models import CenterSettings
 from repaircenter.documents.codes import barcode_svg, qr_svg
 from repaircenter.orders import workflow
@@ -135,9 +136,10 @@ def test_reprint_shows_both_copies_with_a_new_code(client, request, make_order, 
 
 
 def test_reprinted_code_issues_the_order_and_the_old_one_no_longer(
-    client, receptionist, make_order
+    client, receptionist, cashier, make_order
 ):
     order = make_order(Status.READY_REPAIRED)
+    pay_balance(order, cashier)
     old_code = order._pickup_code
     client.force_login(receptionist)
 
