@@ -11,12 +11,12 @@ import uuid
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from repaircenter.billing.dues import amount_due
+from repaircenter.billing.dues import amount_due, balance_due, paid_total
 from repaircenter.consult import services as consult
 from repaircenter.consult.forms import ChatMessageForm
 from repaircenter.core.calendar import center_date
@@ -99,7 +99,12 @@ def _context(order: Order) -> dict:
         "can_withdraw": can_withdraw(order),
         "steps": timeline.steps(order, ready_by=ready_by),
         "ready_by": ready_by,
-        "amount_due": amount_due(order),
+        "charged": amount_due(order),
+        "paid": paid_total(order),
+        "balance": balance_due(order),
+        "refund": -balance_due(order),
+        "documents": list(order.documents.all()),
+        "replaced": {d.replaces_id for d in order.documents.all() if d.replaces_id},
         "storage_days_left": days_left(order.storage_due),
         "last_decision": next(
             (e for e in reversed(order.events.all())
@@ -129,6 +134,20 @@ def order_page_with_error(request, order: Order, error: str):
     return render_public(request, "portal/order.html", context, status=400)
 
 
+@require_GET
+@order_view()
+def document(request, order: Order, pk: int):
+    """One of the order's documents as the PDF issued; anything else is the link's 404 page."""
+    issued = selectors.document_of(order, pk)
+    if issued is None:
+        return render_public(request, "portal/link_not_found.html", status=404)
+    try:
+        handle = issued.file.open("rb")
+    except FileNotFoundError:
+        return render_public(request, "portal/link_not_found.html", status=404)
+    return FileResponse(handle, content_type="application/pdf", filename=issued.filename)
+
+
 def _evidence(request) -> dict:
     return {
         "ip": client_address(request),
@@ -151,7 +170,6 @@ def _confirmation(request, order: Order, template: str, form, status: int = 200)
         "order": order, "estimate": estimate, "form": form,
         "is_supplement": bool(estimate and estimate.kind == EstimateKind.SUPPLEMENT),
         "decision_open": decision_open(order), "can_withdraw": can_withdraw(order),
-        "amount_due": amount_due(order),
     }, status=status)
 
 

@@ -5,6 +5,7 @@ import re
 from django.db.models import Prefetch
 
 from repaircenter.consult.models import ChatMessage
+from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders.models import Estimate, EstimateStatus, Order, OrderEvent
 
 # A link token as new_portal_token() makes them (192 bits: 32 characters); anything else is
@@ -19,6 +20,12 @@ TIMELINE_ACTIONS = (
     "pass_test", "fail_test", "mark_disposal_due",
 )
 CHAT_HISTORY = 100  # messages shown when the page opens; older ones stay in the database
+
+
+def customer_documents():
+    """The documents a customer may download from their order's page: every kind about their
+    order alone. A disposal act may list several customers' orders, so it is not offered."""
+    return Document.objects.exclude(kind=DocumentKind.DISPOSAL_ACT)
 
 
 def _by_token(token: str):
@@ -37,7 +44,7 @@ def order_for_link(token: str) -> Order | None:
 
 def order_page(token: str) -> Order | None:
     """The order with its estimates (no drafts) and their lines, the events its timeline needs,
-    and its chat thread."""
+    its payments, its documents, and its chat thread."""
     orders = _by_token(token)
     if orders is None:
         return None
@@ -54,9 +61,16 @@ def order_page(token: str) -> Order | None:
                 queryset=OrderEvent.objects.filter(action__in=TIMELINE_ACTIONS).order_by("at",
                                                                                          "pk"),
             ),
+            "payments",
+            Prefetch("documents", queryset=customer_documents().order_by("issued_at", "pk")),
         )
         .first()
     )
+
+
+def document_of(order: Order, pk: int) -> Document | None:
+    """One of the order's own documents, or None (another order's, a disposal act, none)."""
+    return customer_documents().filter(pk=pk, orders=order).first()
 
 
 def chat_history(order: Order) -> list[ChatMessage]:

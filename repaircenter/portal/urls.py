@@ -19,6 +19,7 @@ urlpatterns = [
     path("o/<str:token>/", order_views.order_page, name="order"),
     path("o/<str:token>/approve/", order_views.approve, name="approve"),
     path("o/<str:token>/refuse/", order_views.refuse, name="refuse"),
+    path("o/<str:token>/documents/<int:pk>/", order_views.document, name="document"),
     path("o/<str:token>/chat/messages/", chat_views.order_chat_poll, name="order_chat_poll"),
     path("o/<str:token>/chat/send/", chat_views.order_chat_send, name="order_chat_send"),
     path("o/<str:token>/chat/pass-on/", chat_views.order_chat_pass_on,

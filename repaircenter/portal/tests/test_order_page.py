@@ -3,12 +3,15 @@ it keeps back, and a query count that does not grow with the order's history."""
 
 import datetime
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from repaircenter.billing import services as billing
+from repaircenter.billing.models import PaymentMethod
 from repaircenter.conftest import send_new_estimate, write_estimate
 from repaircenter.consult.models import ChatAuthor, ChatMessage, ChatThread
 from repaircenter.core import ratelimit
@@ -89,7 +92,7 @@ def test_the_estimate_with_its_lines_recommendation_deadline_and_buttons(
     assert f"Please decide by {due.day} {due:%B %Y}" in text
     days = (due.date() - timezone.localdate()).days
     assert f"({days} days left)" in text
-    estimate = text.split("The estimate", 1)[1].split("To pay", 1)[0]
+    estimate = text.split("The estimate", 1)[1].split("Payment", 1)[0]
     assert "Replace the charging port" in estimate and "45.00" in estimate
     assert "Port flex cable" in estimate and "2 × 9.50" in estimate and "19.00" in estimate
     assert "Total 64.00" in estimate
@@ -183,9 +186,10 @@ def test_a_supplement_explains_what_refusing_it_means(client, make_order, techni
 # --- the query count --------------------------------------------------------------------------
 
 # The rate limit's count (one upsert); the order with its customer, equipment, kind and chat
-# thread; its estimates; their lines; its timeline events; its chat messages; whether a
-# consultant is online; the chat's question passed on, if any; the center's contacts.
-ORDER_PAGE_QUERIES = 9
+# thread; its estimates; their lines; its timeline events; its payments; its documents; its chat
+# messages; whether a consultant is online; the chat's question passed on, if any; the center's
+# contacts.
+ORDER_PAGE_QUERIES = 11
 
 
 def chat_with(order, consultant, count: int) -> None:
@@ -198,8 +202,8 @@ def chat_with(order, consultant, count: int) -> None:
         )
 
 
-def test_the_query_count_does_not_grow_with_events_messages_or_chat(
-    client, make_order, technician, consultant, django_assert_num_queries, monkeypatch
+def test_the_query_count_does_not_grow_with_events_messages_documents_or_chat(
+    client, make_order, technician, consultant, cashier, django_assert_num_queries, monkeypatch
 ):
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)  # one window throughout
     order = make_order(Status.AWAITING_DECISION)
@@ -210,17 +214,25 @@ def test_the_query_count_does_not_grow_with_events_messages_or_chat(
         small = client.get(order_url(order))
     assert visible_text(small).count("Replace the charging port") == 1
 
+    documents_before = order.documents.count()
     lines = tuple((f"Work {n}", "1", f"{n}.00") for n in range(1, 9))
-    for _ in range(4):  # four revisions: events, estimates, lines and outbox messages
+    for _ in range(4):  # four revisions: events, estimates, lines, documents, outbox messages
         send_new_estimate(order, technician, lines=lines)
     chat_with(order, consultant, 40)
+    workflow.approve(order=order, actor=Actor.customer(), channel=EventChannel.ORDER_PAGE,
+                     evidence={"ip": "192.0.2.1"})
+    for n in range(3):  # three prepayments, each with its receipt
+        billing.record_payment(order=order, actor=Actor.staff(cashier), amount=Decimal("10.00"),
+                               method=PaymentMethod.CASH, idempotency_key=uuid.uuid4())
     assert Message.objects.filter(order=order).count() == 6  # received, five estimates
     assert order.events.count() > 6
+    assert order.documents.count() == documents_before + 4 + 3
 
-    with django_assert_num_queries(ORDER_PAGE_QUERIES):
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1):  # approved: the holidays too
         large = client.get(order_url(order))
     text = visible_text(large)
     assert "Work 8" in text and "Message 39" in text and "Connie, consultant" in text
+    assert "Paid 30.00 GBP" in text and "Payment receipt" in text
 
 
 def test_the_query_count_is_the_same_in_the_states_that_show_the_most(
