@@ -72,13 +72,21 @@ def bare_loop(url: str, count: int) -> float:
 def worker_run(url: str, count: int, env: dict, folder: Path) -> float:
     """Seconds from N messages appearing in the outbox to the last one recorded as sent."""
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from repaircenter.customers.models import Customer
     from repaircenter.notifications.models import Message
+    from repaircenter.orders.credentials import new_portal_token
+    from repaircenter.orders.models import Order, Status
 
     customer, _ = Customer.objects.get_or_create(
         phone="+442079460101", defaults={"name": "Bench Customer", "preferred_channels": ["sms"]}
     )
+    # Every message is about an order (or answers an advice request): one order carries them.
+    order, _ = Order.objects.get_or_create(number=1, defaults={
+        "customer": customer, "status": Status.RECEIVED, "received_at": timezone.now(),
+        "diagnosis_due": timezone.localdate(), "portal_token": new_portal_token(),
+    })
     Message.objects.all().delete()
     if connection.vendor == "postgresql":
         # Start each run from tidy tables, not from the dead rows of the last run (which
@@ -96,8 +104,8 @@ def worker_run(url: str, count: int, env: dict, folder: Path) -> float:
                 time.sleep(0.05)
             with transaction.atomic():  # all appear at once, when the clock starts
                 Message.objects.bulk_create(
-                    (Message(customer=customer, event="order_received", channel="sms",
-                             recipient=phone(n), body=f"Worker message {n}")
+                    (Message(order=order, customer=customer, event="order_received",
+                             channel="sms", recipient=phone(n), body=f"Worker message {n}")
                      for n in range(count)),
                     batch_size=2000,
                 )

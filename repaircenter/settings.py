@@ -78,10 +78,15 @@ INSTALLED_APPS = [
     "repaircenter.billing",
     "repaircenter.notifications",
     "repaircenter.reports",
+    "repaircenter.consult",
+    "repaircenter.portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Inside SecurityMiddleware (its Referrer-Policy only fills a gap) and outside everything
+    # else, so that its headers reach every public answer: 404s, 429s, CSRF refusals.
+    "repaircenter.portal.middleware.PublicPageHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +101,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "repaircenter.urls"
+# A form posted with a stale or missing CSRF token gets a page that says what to do.
+CSRF_FAILURE_VIEW = "repaircenter.portal.views.csrf_failure"
 WSGI_APPLICATION = "repaircenter.wsgi.application"
 
 TEMPLATES = [
@@ -141,13 +148,9 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds rate-limit counters; a table, so that every process counts against one limit.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "repaircenter_cache",
-    }
-}
+# Nothing in the product relies on the cache (rate-limit counts are in their own table, see
+# core/ratelimit.py); each process keeps its own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -302,3 +305,20 @@ MESSAGE_BATCH = env_int("REPAIRCENTER_MESSAGE_BATCH", 50)
 MESSAGE_SEND_CONCURRENCY = env_int("REPAIRCENTER_MESSAGE_SEND_CONCURRENCY", 4)
 # A customer who did not answer the telephone is called again this much later (doubling).
 CALL_RETRY_BASE = env_int("REPAIRCENTER_CALL_RETRY_MINUTES", 120) * 60
+
+# --- The public site: the customer's order page, free advice, the chat ------------------------
+# Requests per address: to the order pages (/o/…) per minute, and for unknown links per hour
+# (someone trying tokens); advice questions and link look-ups per hour.
+PORTAL_REQUESTS_PER_MINUTE = env_int("REPAIRCENTER_PORTAL_REQUESTS_PER_MINUTE", 60)
+PORTAL_UNKNOWN_LINKS_PER_HOUR = env_int("REPAIRCENTER_PORTAL_UNKNOWN_LINKS_PER_HOUR", 20)
+ADVICE_REQUESTS_PER_HOUR = env_int("REPAIRCENTER_ADVICE_PER_HOUR", 5)
+LOOKUPS_PER_HOUR = env_int("REPAIRCENTER_LOOKUPS_PER_HOUR", 10)
+# The link is sent again at most this many times a day for one order, whoever asks.
+LINK_RESENDS_PER_DAY = env_int("REPAIRCENTER_LINK_RESENDS_PER_DAY", 3)
+# Chat: the pages ask for new messages this often (seconds); a consultant counts as online while
+# their inbox was open this many minutes ago; a message is at most this long.
+CHAT_POLL_SECONDS = env_int("REPAIRCENTER_CHAT_POLL_SECONDS", 2)
+CHAT_IDLE_MINUTES = env_int("REPAIRCENTER_CHAT_IDLE_MINUTES", 5)
+CHAT_MESSAGE_MAX = 1000
+CHAT_MESSAGES_PER_MINUTE = env_int("REPAIRCENTER_CHAT_MESSAGES_PER_MINUTE", 20)
+CHAT_POLLS_PER_MINUTE = env_int("REPAIRCENTER_CHAT_POLLS_PER_MINUTE", 120)

@@ -1,17 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from repaircenter.core import views as core_views
 from repaircenter.notifications import views as notification_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="staff:home", permanent=False)),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("repaircenter.accounts.urls")),
     path("staff/", include("repaircenter.orders.urls")),
     path("staff/messages/", include("repaircenter.notifications.urls")),
     path("staff/reports/", include("repaircenter.reports.urls")),
+    path("staff/consult/", include("repaircenter.consult.urls")),
     path("hooks/sms/report/", notification_views.sms_report, name="sms_report"),
     path("admin/", admin.site.urls),
+    # The public site: home, order look-up, advice, chat, and the customer's order pages.
+    path("", include("repaircenter.portal.urls")),
 ]
+
+handler404 = "repaircenter.portal.views.not_found"

@@ -284,7 +284,7 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
     # diagnosing
     diagnosed(2, 1)
     # awaiting decision
-    estimated(3, 3)
+    awaiting = estimated(3, 3)
     # approved with a prepayment for the parts, repairing (one line done), testing
     order = approved(4, 4)
     pay(order, Decimal("20.00"), PaymentMethod.CASH, "Prepayment for the parts")
@@ -345,4 +345,39 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
         if dispose:
             workflow.confirm_disposal(order=order, actor=manager, method="recycled",
                                       note="Recycled through the licensed e-waste collector.")
+    _consultations(users["consult"], awaiting, now)
     return accounts
+
+
+def _consultations(consultant: User, awaiting: Order, now) -> None:
+    """Questions for the consultants' inbox: from the advice form, a visitor's chat, and a chat
+    on the order that waits for the customer's decision."""
+    from repaircenter.consult import services
+
+    minutes = datetime.timedelta(minutes=1)
+    services.ask(
+        name="Olivia Park", phone="", email="olivia@example.com", reply_channel="email",
+        equipment="Laptop Apple MacBook Air 2020",
+        question="The battery lasts about an hour now and the laptop gets hot. Is a new battery "
+                 "worth it on a 2020 model, and how long would it take?",
+    )
+    answered = services.ask(
+        name="Tariq Hussain", phone="+447911123456", email="", reply_channel="sms",
+        equipment="Game console Nintendo Switch",
+        question="The left Joy-Con drifts. Can you fix it, or should I buy a new one?",
+    )
+    services.answer_advice(
+        advice=answered, user=consultant,
+        answer="We replace the stick for 25 GBP while you wait (20 minutes); a new Joy-Con "
+               "costs about 35. Bring it any weekday.",
+    )
+    visitor = services.open_site_thread("demo-visitor-" + "x" * 30)
+    services.post_visitor_message(
+        thread=visitor, now=now - 12 * minutes,
+        body="Hi, do you repair coffee machines? Ours (De'Longhi Magnifica) leaks underneath.",
+    )
+    customer_chat = services.open_order_thread(awaiting)
+    services.post_visitor_message(thread=customer_chat, now=now - 40 * minutes,
+                                  body="Does the price include the new glass and the labour?")
+    services.reply(thread=customer_chat, user=consultant, now=now - 35 * minutes,
+                   body="Yes: both lines together, nothing else to pay on collection.")

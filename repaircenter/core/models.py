@@ -21,6 +21,11 @@ lose it, bring an identity document.
 9. Accessories not listed on this order were not handed over.
 """
 
+DEFAULT_INTRO = """\
+We repair phones, laptops, desktops, game consoles and household appliances.
+Diagnostics come first, and nothing is repaired without your approval of the estimate.
+"""
+
 
 MAX_REMINDER_DAYS = 150  # both periods are six months; a reminder needs a deadline ahead of it
 
@@ -53,6 +58,11 @@ class CenterSettings(models.Model):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.EmailField(_("email"), blank=True)
     hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    intro = models.TextField(
+        _("welcome text on the public home page"), blank=True,
+        default=DEFAULT_INTRO,
+        help_text=_("A few sentences about the center; one paragraph per line."),
+    )
     terms = models.TextField(_("terms printed on the intake order"), default=DEFAULT_TERMS)
     diagnostics_target_days = models.PositiveSmallIntegerField(
         _("diagnostics target (working days)"), default=2
@@ -82,6 +92,9 @@ class CenterSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def intro_paragraphs(self) -> list[str]:
+        return [line.strip() for line in self.intro.splitlines() if line.strip()]
+
     def terms_paragraphs(self) -> list[str]:
         """The terms one paragraph per line, as printed."""
         return [line.strip() for line in self.terms.splitlines() if line.strip()]
@@ -102,3 +115,16 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class RateCount(models.Model):
+    """How many requests one address made in the current window of one rate limit
+    (core/ratelimit.py keeps it with one statement per request)."""
+
+    key = models.CharField(max_length=200, primary_key=True)  # scope, window length, address
+    period = models.BigIntegerField()  # which window the count is for
+    hits = models.PositiveIntegerField()
+    expires = models.BigIntegerField(db_index=True)  # unix time the window ends
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

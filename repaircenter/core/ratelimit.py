@@ -1,15 +1,23 @@
-"""Rate limits for what strangers can reach: a counter per address and window in the cache.
+"""Rate limits for what strangers can reach: a counter per address and window, in a table.
 
-The cache is a database table (settings.CACHES), so every gunicorn worker and every machine
-counts against the same limit.
+The table is in the database, so every gunicorn worker and every machine counts against the same
+limit; one statement per request both counts and reads the count (an upsert that starts the
+count again when a new window begins).
 """
 
+import random
 import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+from .models import RateCount
+
+# Now and then, when a window starts, the counts of windows long over are deleted.
+CLEANUP_CHANCE = 0.01
 
 
 def client_address(request) -> str:
@@ -27,34 +35,62 @@ def _now() -> float:
     return time.time()
 
 
+def _upsert_sql() -> str:
+    """INSERT the first hit of a key, or add one to its count (one again in a new period),
+    returning the count: SQLite 3.35+ and PostgreSQL both speak it."""
+    q = connection.ops.quote_name
+    table, key, period, hits, expires = (
+        q(RateCount._meta.db_table), q("key"), q("period"), q("hits"), q("expires")
+    )
+    return (
+        f"INSERT INTO {table} ({key}, {period}, {hits}, {expires}) "  # noqa: S608 — names
+        f"VALUES (%s, %s, 1, %s) ON CONFLICT ({key}) DO UPDATE SET "  # from the model only
+        f"{hits} = CASE WHEN {table}.{period} = excluded.{period} "
+        f"THEN {table}.{hits} + 1 ELSE 1 END, "
+        f"{period} = excluded.{period}, {expires} = excluded.{expires} "
+        f"RETURNING {hits}"
+    )
+
+
 def hit(scope: str, who: str, *, limit: int, per: int) -> bool:
     """Count one request; False once `who` made more than `limit` in the current `per` seconds."""
-    window = int(_now() // per)
-    key = f"ratelimit:{scope}:{who}:{window}"
-    if cache.add(key, 1, timeout=per + 1):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.add(key, 1, timeout=per + 1)
-        return True
+    now = _now()
+    window = int(now // per)
+    key = f"{scope}:{per}:{who}"[:200]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(), [key, window, (window + 1) * per])
+        count = cursor.fetchone()[0]
+    if count == 1 and random.random() < CLEANUP_CHANCE:  # noqa: S311 — not for security
+        RateCount.objects.filter(expires__lt=int(now)).delete()
     return count <= limit
 
 
-def rate_limit(scope: str, *, limit: int, per: int):
+def too_many_requests(request, per: int, page: str | None = None) -> HttpResponse:
+    """The 429 answer: plain text for machines, or `page` rendered for people."""
+    if page:
+        response = HttpResponse(
+            render_to_string(page, {"wait_seconds": per}, request=request), status=429
+        )
+    else:
+        response = HttpResponse(
+            "Too many requests; wait a moment and try again.\n",
+            status=429, content_type="text/plain; charset=utf-8",
+        )
+    response["Retry-After"] = str(per)
+    return response
+
+
+def rate_limit(scope: str, *, limit: int | str, per: int, page: str | None = None):
     """Refuse with 429 and Retry-After once an address goes over `limit` requests per `per`
-    seconds."""
+    seconds. `limit` may name a setting, read at each request; `page` is the template people
+    see instead of a line of plain text."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not hit(scope, client_address(request), limit=limit, per=per):
-                response = HttpResponse(
-                    "Too many requests; wait a moment and try again.\n",
-                    status=429, content_type="text/plain; charset=utf-8",
-                )
-                response["Retry-After"] = str(per)
-                return response
+            most = getattr(settings, limit) if isinstance(limit, str) else limit
+            if not hit(scope, client_address(request), limit=most, per=per):
+                return too_many_requests(request, per, page)
             return view(request, *args, **kwargs)
 
         return wrapped

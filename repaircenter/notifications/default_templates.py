@@ -190,4 +190,25 @@ Our answer:
         "Hello, this is {{ center.name }} calling about the question you sent us. "
         "{{ advice.answer }}",
     ),
+    ("link_resent", "sms"): (
+        "",
+        "{{ center.name }}: the link to your order {{ order.number }}, as asked: "
+        "{{ order.link }}",
+    ),
+    ("link_resent", "email"): (
+        "The link to your order {{ order.number }}",
+        """Hello {{ customer.name }},
+
+Someone asked on our website for the link to your order {{ order.number }} ({{ order.equipment }}). Here it is:
+{{ order.link }}
+
+If it was not you, there is nothing to do: the link shows the order to whoever has it, so keep it to yourself. Call us and we will replace it.
+""" + EMAIL_SIGNATURE,
+    ),
+    ("link_resent", "phone"): (
+        "",
+        "Hello, this is {{ center.name }} about order {{ order.number }}, your "
+        "{{ order.equipment }}. You asked for the link to your order: we send it by text "
+        "message or email; it is also printed on your paper intake order.",
+    ),
 }

@@ -26,7 +26,7 @@ from repaircenter.orders.models import EventChannel
 
 from .channels import DeliveryError, Receipt, channel_for
 from .models import READY_EVENTS, DeliveryRecord, Message, MessageStatus
-from .outbox import address, queue_next_channel
+from .outbox import current_address, queue_next_channel
 
 log = logging.getLogger("repaircenter.worker")
 S = MessageStatus
@@ -395,7 +395,7 @@ def record_call(message: Message, outcome: str, user, note: str = "") -> Message
 def requeue(message: Message, user) -> Message:
     """Staff send a failed message again, as a new send (a new idempotency key), to the address
     the customer has now: the reason to send again is usually a corrected number or address."""
-    recipient = address(message.customer, message.channel)
+    recipient = current_address(message)
     if not recipient:
         raise MessageConflict(
             _("The customer has no address for this channel; correct their details first.")

@@ -32,6 +32,7 @@ class Event(models.TextChoices):
     STORAGE_REMINDER = "storage_reminder", _("Storage reminder")
     DISPOSAL_WARNING = "disposal_warning", _("Disposal warning")
     ADVICE_ANSWERED = "advice_answered", _("Advice answered")
+    LINK_RESENT = "link_resent", _("Order link sent again")
 
 
 # The notices whose first delivery starts the six months of storage.
@@ -63,10 +64,20 @@ class MessageTemplate(models.Model):
 
 class Message(models.Model):
     """One message to a customer: the outbox row, written in the transaction of its cause and
-    delivered later by the worker."""
+    delivered later by the worker.
+
+    It is about an order (to that order's customer), or answers an advice request (to whoever
+    asked: anyone, with no customer record unless the question came from an order's chat).
+    """
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, related_name="messages")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    advice = models.ForeignKey(
+        "consult.AdviceRequest", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="messages",
+    )
     event = models.CharField(max_length=40, choices=Event.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     template = models.ForeignKey(
@@ -116,6 +127,12 @@ class Message(models.Model):
                 condition=models.Q(days_before__isnull=False),
                 name="one_reminder_per_deadline_and_day",
             ),
+            models.CheckConstraint(
+                condition=models.Q(order__isnull=False, customer__isnull=False,
+                                   advice__isnull=True)
+                | models.Q(order__isnull=True, advice__isnull=False),
+                name="message_about_an_order_or_advice",
+            ),
         ]
         indexes = [
             models.Index(fields=["created_at"], name="message_to_write",
@@ -134,6 +151,13 @@ class Message(models.Model):
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.event, self.event))
+
+    @property
+    def addressee(self) -> str:
+        """Whom it is for, as staff lists show it: the customer, or whoever asked for advice."""
+        if self.customer_id:
+            return self.customer.name
+        return self.advice.name if self.advice_id else ""
 
     @property
     def recipient_display(self) -> str:

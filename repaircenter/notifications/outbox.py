@@ -21,9 +21,12 @@ from repaircenter.orders.models import Order
 
 from . import rendering
 from .channels import enabled
-from .models import Message, MessageStatus
+from .models import Event, Message, MessageStatus
 
 log = logging.getLogger("repaircenter.worker")
+
+# An answer to a question goes by text or email: a call cannot carry a written answer.
+ADVICE_CHANNELS = (Channel.SMS, Channel.EMAIL)
 
 
 def address(customer: Customer, channel: str) -> str:
@@ -41,6 +44,19 @@ def _text(order: Order, event: str, channel: str, estimate_total=None):
     template, subject, body = rendering.template_for(event, channel)
     context = rendering.order_context(order, estimate_total=estimate_total)
     return template, rendering.render(subject, body, context, channel)
+
+
+def advice_channels(advice) -> list[str]:
+    """The asker's chosen channel first, then the other one if they gave its address too."""
+    ordered = [advice.reply_channel, *(c for c in ADVICE_CHANNELS if c != advice.reply_channel)]
+    return [c for c in ordered if enabled(c) and advice.address(c)]
+
+
+def current_address(message: Message) -> str:
+    """Where the message would go now: the address its customer or asker has today."""
+    if message.advice_id:
+        return message.advice.address(message.channel)
+    return address(message.customer, message.channel)
 
 
 def write_message(
@@ -69,16 +85,41 @@ def queue_customer_message(
     return write_message(order=order, event=event, channel=channel, estimate_total=total)
 
 
+def write_advice_answer(*, advice, channel: str, replaces: Message | None = None) -> Message:
+    """The consultant's answer to `advice`, to the asker's address on `channel`."""
+    event = Event.ADVICE_ANSWERED
+    template, subject, body = rendering.template_for(event, channel)
+    text = rendering.render(subject, body, rendering.advice_context(advice), channel)
+    return Message.objects.create(
+        advice=advice, customer=advice.order.customer if advice.order_id else None,
+        event=event, channel=channel, template=template, recipient=advice.address(channel),
+        subject=text.subject, body=text.body, replaces=replaces,
+    )
+
+
+def queue_advice_answer(*, advice) -> Message | None:
+    """The answer on the asker's first usable channel; None when no channel can reach them."""
+    channels = advice_channels(advice)
+    if not channels:
+        return None
+    return write_advice_answer(advice=advice, channel=channels[0])
+
+
 def queue_next_channel(failed: Message) -> Message | None:
-    """After a message failed for good: the same news on the customer's next preferred channel
-    not tried yet for it, or None when there is none left."""
-    if failed.order_id is None:
+    """After a message failed for good: the same news on the customer's (or asker's) next
+    channel not tried yet for it, or None when there is none left."""
+    if failed.order_id is None and failed.advice_id is None:
         return None
     tried = {failed.channel}
     earlier = failed
     while earlier.replaces_id is not None:
         earlier = Message.objects.only("channel", "replaces").get(pk=earlier.replaces_id)
         tried.add(earlier.channel)
+    if failed.advice_id:
+        for channel in advice_channels(failed.advice):
+            if channel not in tried:
+                return write_advice_answer(advice=failed.advice, channel=channel, replaces=failed)
+        return None
     for channel in usable_channels(failed.customer):
         if channel not in tried:
             return write_message(

@@ -34,6 +34,9 @@ UNKNOWN = "\x00{}\x00"
 CHECK_ENGINE = Engine(autoescape=False, loaders=[], string_if_invalid=UNKNOWN.format("%s"))
 
 SUBJECT_MAX = 200
+# The names under "order" a template may use (order_context gives each one).
+ORDER_NAMES = ("number", "equipment", "link", "status", "received", "diagnosis_due",
+               "decision_due", "storage_due", "estimate_total", "balance_due")
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,24 @@ def order_context(order: Order, *, estimate_total=None, advice=None) -> dict:
         },
         "advice": advice or {"question": "", "answer": ""},
     }
+
+
+def _center(center: CenterSettings) -> dict:
+    return {"name": center.name, "phone": center.phone, "email": center.email,
+            "address": center.address, "hours": center.hours}
+
+
+def advice_context(advice) -> dict:
+    """What an answer to a question may show: the center, the asker's name, the question and
+    the answer; the order's fields too when it was asked in an order's chat, else blanks."""
+    question = {"question": advice.question, "answer": advice.answer}
+    if advice.order_id:
+        context = order_context(advice.order, advice=question)
+    else:
+        context = {"center": _center(CenterSettings.load()),
+                   "order": dict.fromkeys(ORDER_NAMES, ""), "advice": question}
+    context["customer"] = {"name": advice.name}
+    return context
 
 
 def template_for(event: str, channel: str) -> tuple[MessageTemplate | None, str, str]:

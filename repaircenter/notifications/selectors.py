@@ -10,7 +10,7 @@ S = MessageStatus
 
 
 def _messages() -> QuerySet[Message]:
-    return Message.objects.select_related("order", "customer", "order__equipment",
+    return Message.objects.select_related("order", "customer", "advice", "order__equipment",
                                           "order__equipment__kind")
 
 

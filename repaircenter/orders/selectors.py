@@ -36,7 +36,7 @@ def order_page(number: int) -> Order:
     """The order with everything its staff page shows, in a fixed number of queries."""
     return get_object_or_404(
         _listing()
-        .select_related("received_by", "disposal_act")
+        .select_related("received_by", "disposal_act", "chat_thread")
         .prefetch_related(
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
             "photos",

@@ -16,6 +16,8 @@ from repaircenter.accounts.roles import CALLERS, STAFF_ROLES, Role
 from repaircenter.billing import services as billing
 from repaircenter.billing.dues import amount_due, paid_total
 from repaircenter.billing.models import PaymentMethod
+from repaircenter.consult.selectors import waiting_count
+from repaircenter.consult.services import CONSULT_ROLES
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
@@ -47,7 +49,9 @@ def home(request):
         request,
         "orders/home.html",
         {"queues": QUEUES.values(), "counts": queue_counts(), "search_form": SearchForm(),
-         "message_counts": message_counts() if request.user.has_role(*CALLERS) else None},
+         "message_counts": message_counts() if request.user.has_role(*CALLERS) else None,
+         "questions_waiting": waiting_count() if request.user.has_role(*CONSULT_ROLES)
+         else None},
     )
 
 
@@ -269,6 +273,7 @@ def order_detail(request, number: int):
             "stored": order.status in workflow.STORED_STATES,
             "can_store": bool(actor.roles & workflow.STORAGE_ROLES),
             "disposal_methods": DisposalMethod.choices,
+            "can_chat": bool(actor.roles & CONSULT_ROLES),
             "now": timezone.now(),
             "today": timezone.localdate(),
         },

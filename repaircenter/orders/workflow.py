@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -128,6 +128,14 @@ class Conflict(WorkflowError):
 
 class Refused(WorkflowError):
     """A rule of the change is not met (a wrong pickup code, a deadline not yet passed…)."""
+
+
+class EstimateReplaced(Refused):
+    """The decision names an estimate that is no longer the one awaiting a decision."""
+
+
+class DecisionPeriodOver(Refused):
+    """An approval came after the decision period ended."""
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -674,7 +682,7 @@ def _decide(
         raise Refused(_("Write the customer's reason for refusing."))
     current = current_estimate(order)
     if estimate_id is not None and (current is None or current.pk != estimate_id):
-        raise Refused(
+        raise EstimateReplaced(
             _("That estimate is no longer the one awaiting a decision%(current)s. Show the "
               "customer the current estimate and record their decision on it.")
             % {"current": f" ({current.display_number})" if current else ""}
@@ -682,6 +690,15 @@ def _decide(
     if approved and current is None:
         raise Refused(_("There is no estimate to approve."))
     now = timezone.now()
+    # Past the deadline the repair counts as refused for lack of a decision, even before the
+    # sweep records it; a refusal is still taken.
+    if approved and order.decision_due is not None and order.decision_due <= now:
+        raise DecisionPeriodOver(
+            _("The decision period of order %(number)s ended on %(date)s; the repair can no "
+              "longer be approved.")
+            % {"number": order.display_number,
+               "date": formats.date_format(timezone.localtime(order.decision_due), "j F Y")}
+        )
     changes: dict[str, Any] = {"decided_at": now, "pending_supplement": P.NONE}
     if TRANSITIONS[name].target == Status.READY_UNREPAIRED:
         changes.update(unrepaired_reason=UnrepairedReason.REFUSED, ready_at=now)

@@ -134,6 +134,7 @@ STATE_OF_EVENT = {
     "ready_unrepaired": Status.READY_UNREPAIRED,
     "storage_reminder": Status.READY_REPAIRED,
     "disposal_warning": Status.DISPOSAL_DUE,
+    "link_resent": Status.AWAITING_DECISION,  # asked for on the public site, in any state
 }
 # The longest date there is: a two-digit day of the longest month.
 LONG_DATE = datetime.datetime(2027, 9, 30, 12, 0, tzinfo=LONDON)

@@ -117,8 +117,11 @@ def test_a_worker_killed_mid_send_leaves_the_message_to_be_sent_once_after_resta
         assert len(provider.accepted) == 1
 
 
-def test_two_workers_send_a_thousand_messages_each_exactly_once(customer, tmp_path):
+def test_two_workers_send_a_thousand_messages_each_exactly_once(make_order, tmp_path):
     count = 1000
+    order = make_order()  # every message is about an order (or answers an advice request)
+    Message.objects.filter(order=order).delete()  # its intake notice is not one of the thousand
+    customer = order.customer
     with FakeSmsProvider("token") as provider:
         workers = [
             Worker(name, tmp_path, provider, REPAIRCENTER_MESSAGE_BATCH="20")
@@ -129,7 +132,7 @@ def test_two_workers_send_a_thousand_messages_each_exactly_once(customer, tmp_pa
                 worker.wait_started()
             # Both are waiting; the messages appear at once, as after a busy hour of intake.
             Message.objects.bulk_create(
-                Message(customer=customer, event="order_received", channel="sms",
+                Message(order=order, customer=customer, event="order_received", channel="sms",
                         recipient=str(customer.phone), body=f"Message {n}")
                 for n in range(count)
             )

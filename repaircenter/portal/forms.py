@@ -1,0 +1,141 @@
+"""The forms of the public site. Each one that a stranger can post carries a honeypot: a field
+people never see (hidden by the style sheet, skipped by the keyboard) that scripts fill in."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from repaircenter.consult.models import QUESTION_MAX, REPLY_CHANNELS
+from repaircenter.customers.lookup import normalize_phone
+from repaircenter.orders.photos import clean_photo
+
+ORDER_NUMBER = re.compile(r"^\s*R?\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
+REPLY_CHOICES = [(c.value, c.label) for c in REPLY_CHANNELS]
+NOT_A_PHONE = gettext_lazy(
+    "This is not a phone number we can send a text to. Type it with its area code, or with + "
+    "and the country code."
+)
+
+
+class HoneypotForm(forms.Form):
+    website = forms.CharField(
+        required=False, label=gettext_lazy("Leave this field empty"),
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    @property
+    def is_a_script(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+def _phone(text: str) -> str:
+    if not text:
+        return ""
+    e164 = normalize_phone(text)
+    if e164 is None:
+        raise forms.ValidationError(NOT_A_PHONE)
+    return e164
+
+
+class LookupForm(HoneypotForm):
+    number = forms.CharField(
+        label=gettext_lazy("Order number"), max_length=20,
+        help_text=gettext_lazy("At the top of your paper intake order, e.g. R-000123."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Your phone number"), max_length=40,
+        help_text=gettext_lazy("The number you gave us when you left the equipment."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_number(self) -> int:
+        match = ORDER_NUMBER.match(self.cleaned_data["number"])
+        if not match:
+            raise forms.ValidationError(
+                _("Type the order number as printed on your intake order, e.g. R-000123.")
+            )
+        return int(match.group(1))
+
+    def clean_phone(self) -> str:
+        return _phone(self.cleaned_data["phone"])
+
+
+class ContactFields(forms.Form):
+    """Where an answer goes: by text to a phone, or by email."""
+
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=100,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    reply_channel = forms.ChoiceField(
+        label=gettext_lazy("Answer me by"), choices=REPLY_CHOICES, initial="email",
+        widget=forms.RadioSelect,
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone"), max_length=40, required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Email"), required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("phone", "email"):  # one of them is needed: not "optional"
+            self.fields[name].optional_mark = False
+
+    def clean_phone(self) -> str:
+        return _phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("reply_channel")
+        if channel == "sms" and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("Give the mobile number the text should go to."))
+        if channel == "email" and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("Give the address the email should go to."))
+        return data
+
+
+class AdviceForm(HoneypotForm, ContactFields):
+    equipment = forms.CharField(
+        label=gettext_lazy("Equipment"), max_length=200, required=False,
+        help_text=gettext_lazy("Kind, brand and model, e.g. laptop Lenovo ThinkPad T14."),
+    )
+    question = forms.CharField(
+        label=gettext_lazy("Your question"), max_length=QUESTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": QUESTION_MAX}),
+        help_text=gettext_lazy("What happens, since when, what you have tried."),
+    )
+    photo = forms.FileField(
+        label=gettext_lazy("A photo"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    form_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    field_order = ["name", "equipment", "question", "photo", "reply_channel", "phone", "email",
+                   "website"]
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        return clean_photo(upload) if upload else None
+
+
+class DecisionForm(forms.Form):
+    """What the confirmation page posts: the estimate it showed and the order's version."""
+
+    estimate_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class RefusalForm(forms.Form):
+    estimate_id = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=gettext_lazy("Your reason"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        help_text=gettext_lazy("It helps us improve: too expensive, not worth it, bought a new "
+                               "one…"),
+    )

@@ -1,0 +1,228 @@
+"""The customer's order page at /o/<token>/, and the decisions taken on it.
+
+Whoever holds the link sees the order: there is no login. Unknown and revoked links get the
+same 404 page, which says to call the center. Approving and refusing each show a confirmation
+page first (a GET, which changes nothing) whose button POSTs with the CSRF token; the decision
+goes through the same workflow functions as the staff's, with the channel "order page" and the
+browser's address and user agent as evidence.
+"""
+
+import uuid
+from functools import wraps
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from repaircenter.billing.dues import amount_due, balance_due, paid_total
+from repaircenter.consult import services as consult
+from repaircenter.consult.forms import ChatMessageForm
+from repaircenter.core.calendar import center_date
+from repaircenter.core.ratelimit import client_address, rate_limit
+from repaircenter.orders import workflow
+from repaircenter.orders.models import EstimateKind, EstimateStatus, EventChannel, Order, Status
+from repaircenter.orders.workflow import Actor, DecisionPeriodOver, EstimateReplaced
+
+from . import selectors, timeline
+from .csrf import order_page_csrf
+from .forms import DecisionForm, RefusalForm
+from .masking import initials
+from .views import TOO_MANY, limited, render_public
+
+USER_AGENT_MAX = 400
+
+
+def link_not_found(request):
+    """The same page for a link that never existed and one that was replaced; an address that
+    tries many links is refused for a while."""
+    refused = limited(request, "order-link-miss", settings.PORTAL_UNKNOWN_LINKS_PER_HOUR, 3600)
+    return refused or render_public(request, "portal/link_not_found.html", status=404)
+
+
+def order_view(load=selectors.order_for_link, *, scope="order-page",
+               limit="PORTAL_REQUESTS_PER_MINUTE"):
+    """The view gets the order behind the link instead of the token, within the address's rate
+    limit; an unknown link gets the 404 page."""
+
+    def decorator(view):
+        @wraps(view)
+        @rate_limit(scope, limit=limit, per=60, page=TOO_MANY)
+        def wrapped(request, token: str, *args, **kwargs):
+            order = load(token)
+            if order is None:
+                return link_not_found(request)
+            return view(request, order, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def page_url(order: Order, anchor: str = "") -> str:
+    return reverse("portal:order", args=[order.portal_token]) + (f"#{anchor}" if anchor else "")
+
+
+def days_left(moment) -> int | None:
+    """Whole days from today to the deadline's day, in the center's calendar (0: today)."""
+    if moment is None:
+        return None
+    return (center_date(moment) - center_date(timezone.now())).days
+
+
+def decision_open(order: Order) -> bool:
+    return order.status == Status.AWAITING_DECISION and (
+        order.decision_due is None or order.decision_due > timezone.now()
+    )
+
+
+def can_withdraw(order: Order) -> bool:
+    """Approved, not started: the customer may still refuse the repair."""
+    return order.status == Status.APPROVED
+
+
+def _context(order: Order) -> dict:
+    estimate = order.current_estimate if order.status == Status.AWAITING_DECISION else None
+    ready_by = timeline.expected_ready(order)
+    thread = getattr(order, "chat_thread", None)
+    online = consult.consultants_online()
+    state, passed_on = consult.chat_state(thread, online=online)
+    return {
+        "order": order,
+        "initials": initials(order.customer.name),
+        "estimate": estimate,
+        "is_supplement": bool(estimate and estimate.kind == EstimateKind.SUPPLEMENT),
+        "agreed": [e for e in order.estimates.all() if e.status == EstimateStatus.APPROVED],
+        "decision_open": decision_open(order),
+        "decision_days_left": days_left(order.decision_due),
+        "can_withdraw": can_withdraw(order),
+        "steps": timeline.steps(order, ready_by=ready_by),
+        "ready_by": ready_by,
+        "charged": amount_due(order),
+        "paid": paid_total(order),
+        "balance": balance_due(order),
+        "refund": -balance_due(order),
+        "documents": list(order.documents.all()),
+        "replaced": {d.replaces_id for d in order.documents.all() if d.replaces_id},
+        "storage_days_left": days_left(order.storage_due),
+        "last_decision": next(
+            (e for e in reversed(order.events.all())
+             if e.action in ("approve", "refuse", "approve_supplement", "refuse_supplement",
+                             "refuse_required_supplement", "lapse_decision")), None),
+        "chat_messages": selectors.chat_history(order),
+        "chat_state": state,
+        "passed_on": passed_on,
+        "chat_form": ChatMessageForm(initial={"key": uuid.uuid4()}),
+        "chat_poll_url": reverse("portal:order_chat_poll", args=[order.portal_token]),
+        "chat_send_url": reverse("portal:order_chat_send", args=[order.portal_token]),
+        "poll_seconds": settings.CHAT_POLL_SECONDS,
+    }
+
+
+@require_GET
+@order_view(selectors.order_page)
+def order_page(request, order: Order):
+    return render_public(request, "portal/order.html", _context(order))
+
+
+def order_page_with_error(request, order: Order, error: str):
+    """The page again with what was wrong with the chat message (sent without JavaScript)."""
+    order = selectors.order_page(order.portal_token)
+    context = {**_context(order), "chat_error": error,
+               "chat_form": ChatMessageForm(request.POST)}
+    return render_public(request, "portal/order.html", context, status=400)
+
+
+@require_GET
+@order_view()
+def document(request, order: Order, pk: int):
+    """One of the order's documents as the PDF issued; anything else is the link's 404 page."""
+    issued = selectors.document_of(order, pk)
+    if issued is None:
+        return render_public(request, "portal/link_not_found.html", status=404)
+    try:
+        handle = issued.file.open("rb")
+    except FileNotFoundError:
+        return render_public(request, "portal/link_not_found.html", status=404)
+    return FileResponse(handle, content_type="application/pdf", filename=issued.filename)
+
+
+def _evidence(request) -> dict:
+    return {
+        "ip": client_address(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
+    }
+
+
+def _problem(request, order: Order, kind: str, **extra):
+    """A decision that was not taken, and why, in words for the customer; nothing changed."""
+    current = selectors.order_page(order.portal_token) or order
+    return render_public(request, "portal/decision_problem.html", {
+        "order": current, "kind": kind, "estimate": current.current_estimate,
+        "decision_days_left": days_left(current.decision_due), **extra,
+    }, status=409 if kind != "incomplete" else 400)
+
+
+def _confirmation(request, order: Order, template: str, form, status: int = 200):
+    estimate = order.current_estimate if order.status == Status.AWAITING_DECISION else None
+    return render_public(request, template, {
+        "order": order, "estimate": estimate, "form": form,
+        "is_supplement": bool(estimate and estimate.kind == EstimateKind.SUPPLEMENT),
+        "decision_open": decision_open(order), "can_withdraw": can_withdraw(order),
+    }, status=status)
+
+
+@order_page_csrf
+@require_http_methods(["GET", "POST"])
+@order_view(selectors.order_page)
+def approve(request, order: Order):
+    """GET: the estimate once more and a button that approves it. POST: approve."""
+    if request.method == "GET":
+        estimate = order.current_estimate
+        initial = {"estimate_id": estimate.pk if estimate else None, "version": order.version}
+        return _confirmation(request, order, "portal/approve.html", DecisionForm(initial=initial))
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _problem(request, order, "incomplete")
+    try:
+        workflow.approve(
+            order=order, actor=Actor.customer(), channel=EventChannel.ORDER_PAGE,
+            evidence=_evidence(request), estimate_id=form.cleaned_data["estimate_id"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except EstimateReplaced:
+        return _problem(request, order, "replaced")
+    except DecisionPeriodOver:
+        return _problem(request, order, "deadline")
+    except workflow.WorkflowError:
+        return _problem(request, order, "changed")
+    return HttpResponseRedirect(page_url(order, "next"), status=303)
+
+
+@order_page_csrf
+@require_http_methods(["GET", "POST"])
+@order_view(selectors.order_page)
+def refuse(request, order: Order):
+    """GET: what refusing means now, a box for the reason and a button. POST: refuse."""
+    if request.method == "GET":
+        estimate = order.current_estimate
+        initial = {"estimate_id": estimate.pk if estimate else None, "version": order.version}
+        return _confirmation(request, order, "portal/refuse.html", RefusalForm(initial=initial))
+    form = RefusalForm(request.POST)
+    if not form.is_valid():
+        if "reason" in form.errors:
+            return _confirmation(request, order, "portal/refuse.html", form, status=400)
+        return _problem(request, order, "incomplete")
+    try:
+        workflow.refuse(
+            order=order, actor=Actor.customer(), channel=EventChannel.ORDER_PAGE,
+            evidence=_evidence(request), note=form.cleaned_data["reason"].strip(),
+            estimate_id=form.cleaned_data["estimate_id"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except EstimateReplaced:
+        return _problem(request, order, "replaced")
+    except workflow.WorkflowError:
+        return _problem(request, order, "changed")
+    return HttpResponseRedirect(page_url(order, "next"), status=303)

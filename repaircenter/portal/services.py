@@ -1,0 +1,41 @@
+"""What the public site changes besides chats and questions: sending an order's link again."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from repaircenter.customers.models import Channel
+from repaircenter.notifications.channels import enabled
+from repaircenter.notifications.models import Event, Message
+from repaircenter.notifications.outbox import queue_customer_message
+from repaircenter.orders.models import Order
+
+
+@transaction.atomic
+def resend_link(*, number: int, phone: str) -> Message | None:
+    """Send the order's link again by text to the phone on the order, if `number` and `phone`
+    (E.164) name one order; at most LINK_RESENDS_PER_DAY times a day for an order, whoever
+    asks. None when nothing was sent; the caller tells the asker the same either way."""
+    order = (
+        Order.objects.select_for_update(of=("self",))  # the order row only
+        .select_related("customer", "equipment", "equipment__kind")
+        .filter(number=number, customer__phone=phone)
+        .first()
+    )
+    if order is None:
+        return None
+    since = timezone.now() - datetime.timedelta(days=1)
+    if order.messages.filter(event=Event.LINK_RESENT, created_at__gte=since).count() >= (
+        settings.LINK_RESENDS_PER_DAY
+    ):
+        return None
+    # To the phone that was typed; by email only where texts are switched off.
+    if enabled(Channel.SMS):
+        channel = Channel.SMS
+    elif enabled(Channel.EMAIL) and order.customer.email:
+        channel = Channel.EMAIL
+    else:
+        return None
+    return queue_customer_message(order=order, event=Event.LINK_RESENT, channel=channel)
