@@ -1,5 +1,11 @@
-"""Issuing a document: the next number of its kind, the page from its template, the PDF from
-that page, both stored with the PDF's SHA-256, in the caller's transaction.
+"""Issuing a document: the next number of its kind and the page from its template, stored in the
+caller's transaction; the PDF of that page is made afterwards, once, and kept with its SHA-256.
+
+The PDF is not made inside the transaction: WeasyPrint takes most of a second per page, which
+the receptionist would wait at every intake and the cashier at every receipt. The page as
+issued is what is fixed at issuance; the worker turns it into the PDF a moment later
+(`render_pending`), and a download that comes first makes it then (`ensure_pdf`). A rollback
+therefore leaves no file behind.
 
 A document is never changed once issued. A correction is issued like any other document, with
 `replaces` naming the one it corrects and `correction` saying what changed; the one replaced
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +30,8 @@ from repaircenter.core.models import CenterSettings
 
 from .models import Document, DocumentKind
 from .numbering import next_number
+
+log = logging.getLogger("repaircenter.documents")
 
 
 class DocumentError(Exception):
@@ -71,10 +80,11 @@ def issue_document(
     correction: str = "",
     now: datetime.datetime | None = None,
 ) -> Document:
-    """Number, render and store a document of `kind` about `orders` (none, one or several).
+    """Number and store a document of `kind` about `orders` (none, one or several), its page
+    rendered from the template; its PDF follows (`ensure_pdf`).
 
     Call inside the transaction that causes the document: a rollback gives the number back
-    and leaves no row (the file written may stay behind, referenced by nothing).
+    and leaves nothing behind.
     """
     if kind not in DocumentKind.values:
         raise DocumentError(f"unknown kind of document: {kind}")
@@ -95,17 +105,50 @@ def issue_document(
         kind=kind, number=next_number(f"document:{kind}"), title=title, issued_at=now,
         issued_by=issued_by, replaces=replaces, correction=correction.strip(),
     )
-    html = render_to_string(
+    document.html = render_to_string(
         template_for(kind),
         {**context, "document": document, "center": CenterSettings.load()},
     )
-    pdf = render_pdf(html)
-    document.html = html
-    document.sha256 = hashlib.sha256(pdf).hexdigest()
-    document.file.save(document.filename, ContentFile(pdf), save=False)
     document.save()
     document.orders.set(list(orders))
     return document
+
+
+def ensure_pdf(document: Document) -> Document:
+    """`document` with its PDF: made now from the page as issued, unless it already is.
+
+    Two processes may make the same PDF at once (the worker and a download); the first to record
+    its file wins, the other deletes its own copy and takes the winner's.
+    """
+    if document.file:
+        return document
+    pdf = render_pdf(document.html)
+    digest = hashlib.sha256(pdf).hexdigest()
+    storage = document.file.storage
+    name = storage.save(document.file.field.generate_filename(document, document.filename),
+                        ContentFile(pdf))
+    recorded = Document.objects.filter(pk=document.pk, file="").update(file=name, sha256=digest)
+    if not recorded:
+        storage.delete(name)
+        winner = Document.objects.values("file", "sha256").get(pk=document.pk)
+        name, digest = winner["file"], winner["sha256"]
+    document.file.name, document.sha256 = name, digest
+    return document
+
+
+def render_pending(limit: int = 20) -> int:
+    """Make the PDFs of documents issued since the last round, oldest first; for the worker."""
+    made = 0
+    for document in Document.objects.filter(file="").order_by("pk")[:limit]:
+        try:
+            ensure_pdf(document)
+        except Exception:
+            # One page WeasyPrint cannot render must not stop the others; a download will
+            # show the error again.
+            log.exception("documents: the PDF of %s could not be made", document)
+            continue
+        made += 1
+    return made
 
 
 def file_sha256(document: Document) -> str:

@@ -41,6 +41,9 @@ def document_path(document: "Document", filename: str) -> str:
 class Document(models.Model):
     """A document as issued: its page (HTML) and its PDF, with the PDF's SHA-256.
 
+    The PDF is made from the page just after issuance (documents.issuing.ensure_pdf); until then
+    `file` and `sha256` are empty. Recording them is the only change a document ever gets.
+
     Written once and never changed. A correction is a new document of the same kind whose
     `replaces` names the one it corrects and whose `correction` says what changed.
     """
@@ -58,8 +61,8 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
     )
-    file = models.FileField(_("PDF"), upload_to=document_path, max_length=200)
-    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    file = models.FileField(_("PDF"), upload_to=document_path, max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
     # The page exactly as issued, from the same template and data as the PDF.
     html = models.TextField()
     replaces = models.OneToOneField(
@@ -72,6 +75,10 @@ class Document(models.Model):
         ordering = ["issued_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "number"], name="document_number_per_kind"),
+        ]
+        indexes = [
+            # The worker's round: the few documents whose PDF is still to be made.
+            models.Index(fields=["id"], condition=models.Q(file=""), name="document_pdf_to_make"),
         ]
 
     def __str__(self) -> str:

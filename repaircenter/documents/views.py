@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES
 
+from .issuing import ensure_pdf
 from .models import Document
 
 
@@ -18,7 +19,7 @@ def _document(number: int, pk: int) -> Document:
 @require_GET
 @role_required(*STAFF_ROLES)
 def document_pdf(request, number: int, pk: int):
-    document = _document(number, pk)
+    document = ensure_pdf(_document(number, pk))
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

@@ -21,7 +21,13 @@ from repaircenter.billing import services as billing
 from repaircenter.conftest import send_new_estimate, take_in
 from repaircenter.core.calendar import center_date
 from repaircenter.core.models import CenterSettings
-from repaircenter.documents.issuing import DocumentError, file_sha256, issue_document
+from repaircenter.documents.issuing import (
+    DocumentError,
+    ensure_pdf,
+    file_sha256,
+    issue_document,
+    render_pending,
+)
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.documents.services import issue_receipt
 from repaircenter.orders import repair, workflow
@@ -40,12 +46,14 @@ needs_poppler = pytest.mark.skipif(
 def pdf_text(document: Document) -> str:
     """The PDF's text, as pdftotext reads it, every run of white space (line ends included)
     folded into one space, so that wrapped phrases and table cells compare."""
+    ensure_pdf(document)
     result = subprocess.run(["pdftotext", "-layout", document.file.path, "-"],  # noqa: S607
                             capture_output=True, check=True, text=True)
     return " ".join(result.stdout.split())
 
 
 def to_png(document: Document, folder, name: str) -> None:
+    ensure_pdf(document)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2",  # noqa: S607
                     document.file.path, str(folder / name)], check=True)
     assert list(folder.glob(f"{name}*.png")), "pdftoppm made no page"
@@ -108,6 +116,11 @@ def test_every_stored_pdf_matches_its_sha256_and_renders(issued, shots):
         DocumentKind.INTAKE_ORDER, DocumentKind.ESTIMATE, DocumentKind.RECEIPT,
         DocumentKind.RECEIPT, DocumentKind.COMPLETION_CERTIFICATE, DocumentKind.WARRANTY_CARD,
     ]
+    # Issued without their PDFs; the worker's round makes them, oldest first.
+    assert not any(doc.file or doc.sha256 for doc in documents)
+    assert render_pending() == len(documents)
+    assert render_pending() == 0
+    documents = list(issued.documents.order_by("pk"))
     for doc in documents:
         assert doc.file.read(5) == b"%PDF-"
         doc.file.close()
@@ -258,7 +271,7 @@ def test_a_correction_is_a_new_document_that_says_what_it_replaces(issued, manag
     assert f"This document replaces {old.display_number}" in text
     assert "The method was card, not cash." in text
     # The one replaced stays as it was; it cannot be replaced twice.
-    assert file_sha256(old) == old.sha256
+    assert file_sha256(ensure_pdf(old)) == old.sha256
     with transaction.atomic(), pytest.raises(DocumentError) as raised:
         issue_document(kind=DocumentKind.RECEIPT, title="x", context={}, replaces=old,
                        correction="Again")
@@ -309,6 +322,7 @@ def test_staff_download_the_pdf_and_print_the_page(client, issued, consultant):
     body = b"".join(response.streaming_content)
     import hashlib
 
+    doc.refresh_from_db()  # made by this first download
     assert hashlib.sha256(body).hexdigest() == doc.sha256
     assert "no-store" in response["Cache-Control"]
     download = client.get(reverse("staff:document_pdf", args=[issued.number, doc.pk]),

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from repaircenter.accounts.roles import Role
 from repaircenter.conftest import make_user, pay_balance
-from repaircenter.documents.issuing import file_sha256
+from repaircenter.documents.issuing import ensure_pdf, file_sha256
 from repaircenter.documents.models import Document, DocumentKind, Sequence
 from repaircenter.orders import workflow
 from repaircenter.orders.models import (
@@ -81,7 +81,7 @@ def test_the_act_is_an_issued_document_listing_exactly_its_orders(make_order, bo
     document = act.document
     assert (document.kind, document.display_number) == (DocumentKind.DISPOSAL_ACT, "DA-000001")
     assert sorted(document.orders.values_list("pk", flat=True)) == [first.pk, last.pk]
-    assert file_sha256(document) == document.sha256
+    assert file_sha256(ensure_pdf(document)) == document.sha256
     assert document.issued_by == boss.user and document.issued_at == act.confirmed_at
     pdf = shots / "disposal-act-weasyprint.pdf"  # to look at: SCREENSHOT_DIR=…
     with document.file.open("rb") as stored:

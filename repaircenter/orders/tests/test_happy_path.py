@@ -13,7 +13,7 @@ from django.urls import reverse
 from repaircenter.billing.dues import stored_balance_due
 from repaircenter.conftest import flashes, write_estimate
 from repaircenter.core.models import CenterSettings
-from repaircenter.documents.issuing import file_sha256
+from repaircenter.documents.issuing import ensure_pdf, file_sha256
 from repaircenter.documents.models import DocumentKind
 from repaircenter.notifications.models import Message
 from repaircenter.orders.models import EquipmentKind, LineDone, Order, Status, StressTest
@@ -128,7 +128,7 @@ def test_the_happy_path(client, receptionist, technician, cashier, phone_kind):
     assert len(documents[DocumentKind.WARRANTY_CARD]) == 1
     for docs in documents.values():
         for doc in docs:
-            assert file_sha256(doc) == doc.sha256
+            assert file_sha256(ensure_pdf(doc)) == doc.sha256
     content = html.unescape(page.content.decode())
     section = content.split('<section id="documents">', 1)[1].split("</section>", 1)[0]
     for kind in ("Completion certificate", "Payment receipt", "Warranty card"):

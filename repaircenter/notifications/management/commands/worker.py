@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection, connections
 
+from repaircenter.documents.issuing import render_pending
 from repaircenter.notifications.delivery import run_round
 from repaircenter.notifications.outbox import write_all_pending
 from repaircenter.orders.sweep import run_sweep
@@ -28,7 +29,8 @@ def no_wait_for_disk() -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: sends queued messages and runs the deadline sweeps."
+    help = ("Run the background worker: sends queued messages, makes the PDFs of issued "
+            "documents and runs the deadline sweeps.")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run one round and exit.")
@@ -57,6 +59,8 @@ class Command(BaseCommand):
                     # The sweep's messages get their channel and text before the sends.
                     write_all_pending()
                     done = run_round(stop)
+                    # The PDFs of documents issued since the last round.
+                    done += render_pending()
                 except DatabaseError:
                     # The database went away (restart, network): drop the connection and try
                     # again next round instead of dying.
