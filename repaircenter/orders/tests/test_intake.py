@@ -421,9 +421,11 @@ def test_several_photos_up_to_the_limit_are_stored(staff_client, settings):
     response = staff_client.post(INTAKE_URL, form_data(photos=photos))
     assert response.status_code == 200
     assert EquipmentPhoto.objects.filter(order=Order.objects.get()).count() == 3
-    # The photos, and the center's copy of the intake order stored as a document.
+    # The photos; the center's copy of the intake order is stored as its page, its PDF made
+    # after the request (documents.issuing.ensure_pdf).
     assert len([p for p in stored_files() if "photos" in p.parts]) == 3
-    assert [p.name for p in stored_files() if "documents" in p.parts] == ["IO-000001.pdf"]
+    assert [p for p in stored_files() if "documents" in p.parts] == []
+    assert Order.objects.get().documents.get().display_number == "IO-000001"
 
 
 def test_more_photos_than_the_limit_are_refused(staff_client, settings):

@@ -547,7 +547,7 @@ def test_random_walks_follow_the_table(users_by_role, customer):
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=50,
+            max_examples=30,
             stateful_step_count=40,
             deadline=None,
             database=None,
