@@ -12,8 +12,10 @@ from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -86,7 +88,10 @@ class EquipmentKindList(generics.ListAPIView):
 @extend_schema_view(
     get=extend_schema(summary="List customers, or look one up by phone",
                       parameters=[s.CustomerLookupSerializer]),
-    post=extend_schema(summary="Create a customer"),
+    post=extend_schema(summary="Create a customer", examples=[OpenApiExample(
+        "A new customer", request_only=True,
+        value={"name": "Alice Brown", "phone": "+44 20 7946 0199", "email": "alice@example.com",
+               "preferred_channels": ["sms", "email"]})]),
 )
 @extend_schema(tags=["customers"])
 class CustomerList(generics.ListCreateAPIView):
@@ -146,7 +151,14 @@ class CustomerDetail(generics.RetrieveUpdateAPIView):
                       parameters=[s.OrderFilterSerializer],
                       responses=s.OrderSummarySerializer(many=True)),
     post=extend_schema(summary="Take in equipment: a new order", request=s.IntakeSerializer,
-                       responses={201: s.IntakeResultSerializer}),
+                       responses={201: s.IntakeResultSerializer}, examples=[OpenApiExample(
+        "A phone that does not charge", request_only=True,
+        value={"customer": {"phone": "020 7946 0199", "name": "Alice Brown",
+                            "email": "alice@example.com", "preferred_channels": ["sms"]},
+               "equipment": {"kind": 1, "brand": "Samsung", "model": "Galaxy S23",
+                             "serial_number": "R5CW31ABCDE", "imei": "",
+                             "condition": "Scratched back", "accessories": "Case",
+                             "fault": "Does not charge"}})]),
 )
 @extend_schema(tags=["orders"])
 class OrderList(generics.ListAPIView):
@@ -224,9 +236,10 @@ class _Change(APIView):
         raise NotImplementedError
 
 
-def _change_schema(summary: str, request=s.ChangeSerializer, status: int = 200, extra=()):
+def _change_schema(summary: str, request=s.ChangeSerializer, status: int = 200, extra=(),
+                   examples=()):
     return extend_schema(tags=["orders"], summary=summary, request=request,
-                         parameters=[ORDER_NUMBER, *extra],
+                         parameters=[ORDER_NUMBER, *extra], examples=list(examples),
                          responses={status: s.OrderDetailSerializer})
 
 
@@ -270,7 +283,10 @@ class FinishWorks(_Change):
 
 
 @_change_schema("Record the customer's decision on the estimate awaiting it",
-                request=s.DecisionSerializer)
+                request=s.DecisionSerializer, examples=[OpenApiExample(
+                    "Approved on the telephone", request_only=True,
+                    value={"decision": "approve", "channel": "phone",
+                           "said": "Yes, go ahead with the repair."})])
 class Decision(_Change):
     roles = {"POST": DECIDERS}
     request_serializer = s.DecisionSerializer
@@ -341,7 +357,12 @@ class LineDone(_Change):
 
 @extend_schema(tags=["estimates"], summary="Write an estimate (a draft, to send next)",
                parameters=[ORDER_NUMBER], request=s.EstimateInSerializer,
-               responses={201: s.EstimateSerializer})
+               responses={201: s.EstimateSerializer}, examples=[OpenApiExample(
+                   "One work line", request_only=True,
+                   value={"repair_days": 2, "recommendation": "Worth repairing.",
+                          "lines": [{"line_kind": "work", "quantity": "1",
+                                     "description": "Replace the charging port",
+                                     "unit_price": "45.00"}]})])
 class EstimateCreate(APIView):
     roles = {"POST": WRITERS}
 
@@ -397,7 +418,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 @extend_schema(tags=["payments"], summary="Take a payment",
                parameters=[ORDER_NUMBER, IDEMPOTENCY_KEY], request=s.PaymentInSerializer,
-               responses={201: s.PaymentResultSerializer})
+               responses={201: s.PaymentResultSerializer}, examples=[OpenApiExample(
+                   "Ten pounds by card", request_only=True,
+                   value={"amount": "10.00", "method": "card", "note": ""})])
 class PaymentCreate(APIView):
     roles = {"POST": PAYERS}
 
@@ -456,6 +479,7 @@ class DocumentPdf(APIView):
 # --- anything else under /api/v1/ ----------------------------------------------------------------
 
 
+@csrf_exempt  # no session, no cookie: nothing to forge; the 404 is the answer to any method
 def not_found(request, *args, **kwargs):
     """Any other address under the API: a 404 in the API's error shape, not a web page."""
     return JsonResponse(error_body("not_found", _("There is nothing at this address.")),
