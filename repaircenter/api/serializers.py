@@ -40,6 +40,20 @@ def money_field(**kwargs):
     return serializers.DecimalField(**MONEY, read_only=True, **kwargs)
 
 
+class MoneyField(serializers.DecimalField):
+    """An amount as a decimal string ("45.00"); a JSON number is refused, as a float may
+    already have lost a cent on its way."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**MONEY, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(
+                _('Send amounts as a string with a dot, e.g. "45.00", not as a number.'))
+        return super().to_internal_value(data)
+
+
 class PhoneField(serializers.CharField):
     """A phone number as people type it; stored and answered as E.164."""
 
@@ -354,8 +368,7 @@ class LineInSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=200)
     quantity = serializers.DecimalField(max_digits=8, decimal_places=2,
                                         min_value=Decimal("0.01"), max_value=MAX_QUANTITY)
-    unit_price = serializers.DecimalField(**MONEY, min_value=Decimal("0"),
-                                          max_value=MAX_UNIT_PRICE)
+    unit_price = MoneyField(min_value=Decimal("0"), max_value=MAX_UNIT_PRICE)
 
 
 class EstimateInSerializer(serializers.Serializer):
@@ -416,8 +429,7 @@ class StressTestInSerializer(ChangeSerializer):
 
 
 class PaymentInSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"),
-                                      max_value=MAX_AMOUNT - Decimal("0.01"))
+    amount = MoneyField(min_value=Decimal("0.01"), max_value=MAX_AMOUNT - Decimal("0.01"))
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     note = serializers.CharField(max_length=200, **TEXT)
 
