@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "repaircenter.api"
     label = "api"
-    verbose_name = "HTTP API"
+    verbose_name = _("HTTP API")
 
     def ready(self):
         # Registers how the schema describes the bearer token.
