@@ -105,7 +105,10 @@ class CustomerList(generics.ListCreateAPIView):
         lookup.is_valid(raise_exception=True)
         phone = lookup.validated_data.get("phone")
         if phone is not None:
-            e164 = s.PhoneField().run_validation(phone)
+            try:
+                e164 = s.PhoneField().run_validation(phone)
+            except serializers.ValidationError as invalid:
+                raise serializers.ValidationError({"phone": invalid.detail}) from None
             queryset = queryset.filter(phone=e164)
         return queryset
 

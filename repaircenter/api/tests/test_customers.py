@@ -19,6 +19,7 @@ def test_create_then_find_by_phone_however_typed(api):
     response = api.get("/api/v1/customers/", {"phone": "not a phone"})
     assert response.status_code == 400
     assert error(response)["code"] == "invalid"
+    assert "phone" in error(response)["fields"]
 
 
 def test_a_phone_that_is_taken_is_409(api, customer):
