@@ -26,7 +26,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from repaircenter.accounts.roles import STAFF_ROLES, Role
+from repaircenter.accounts.roles import STAFF_ROLES
 from repaircenter.billing import services as billing
 from repaircenter.billing.dues import stored_balance_due, stored_paid_total
 from repaircenter.customers import services as customers
@@ -42,7 +42,6 @@ from .errors import ApiError, error_body
 from .pagination import NewestFirst
 from .permissions import actor
 
-R, T, C, M = Role.RECEPTIONIST, Role.TECHNICIAN, Role.CASHIER, Role.MANAGER
 ANY_STAFF = frozenset(STAFF_ROLES)
 # The same role sets the workflow and the services check.
 INTAKE = workflow.INTAKE_ROLES
