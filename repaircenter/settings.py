@@ -80,6 +80,10 @@ INSTALLED_APPS = [
     "repaircenter.reports",
     "repaircenter.consult",
     "repaircenter.portal",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "repaircenter.api",
 ]
 
 MIDDLEWARE = [
@@ -322,3 +326,48 @@ CHAT_IDLE_MINUTES = env_int("REPAIRCENTER_CHAT_IDLE_MINUTES", 5)
 CHAT_MESSAGE_MAX = 1000
 CHAT_MESSAGES_PER_MINUTE = env_int("REPAIRCENTER_CHAT_MESSAGES_PER_MINUTE", 20)
 CHAT_POLLS_PER_MINUTE = env_int("REPAIRCENTER_CHAT_POLLS_PER_MINUTE", 120)
+
+# --- The HTTP API (/api/v1/, schema at /api/schema/, docs at /api/docs/) -----------------------
+# Requests per minute per token, and per address for the schema and docs (which need no token).
+API_REQUESTS_PER_MINUTE = env_int("REPAIRCENTER_API_REQUESTS_PER_MINUTE", 120)
+API_ANONYMOUS_REQUESTS_PER_MINUTE = env_int("REPAIRCENTER_API_ANONYMOUS_REQUESTS_PER_MINUTE", 30)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["repaircenter.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["repaircenter.api.permissions.HasRole"],
+    "DEFAULT_THROTTLE_CLASSES": ["repaircenter.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "repaircenter.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "repaircenter.api.errors.ApiAutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    # Money as a decimal string, never a float (DRF's default, stated).
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Repair Center API",
+    "DESCRIPTION": (
+        "Orders, customers, estimates, decisions, works, stress tests, payments, issuance and "
+        "documents of the repair center. Authenticate with `Authorization: Bearer <token>`; a "
+        "manager creates tokens in the admin. Every error is "
+        '`{"error": {"code", "message", "fields"}}`. Money is a decimal string.'
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatus": "repaircenter.orders.models.Status",
+        "EventChannel": "repaircenter.orders.models.EventChannel",
+        "DecisionChannel": "repaircenter.api.serializers.DECISION_CHANNELS",
+        "NotificationChannel": "repaircenter.customers.models.Channel",
+        "MessageStatus": "repaircenter.notifications.models.MessageStatus",
+        "EstimateStatus": "repaircenter.orders.models.EstimateStatus",
+    },
+    # No validator badge: it would load an image from another site.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}

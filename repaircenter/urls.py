@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/consult/", include("repaircenter.consult.urls")),
     path("hooks/sms/report/", notification_views.sms_report, name="sms_report"),
     path("admin/", admin.site.urls),
+    path("api/", include("repaircenter.api.urls")),
     # The public site: home, order look-up, advice, chat, and the customer's order pages.
     path("", include("repaircenter.portal.urls")),
 ]

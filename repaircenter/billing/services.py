@@ -19,8 +19,15 @@ from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
 from repaircenter.documents.services import issue_receipt
-from repaircenter.orders.models import EventChannel, Order, PendingSupplement, Status
-from repaircenter.orders.workflow import Actor, NotAllowed, Refused, WrongState, record_event
+from repaircenter.orders.models import Order, PendingSupplement, Status
+from repaircenter.orders.workflow import (
+    Actor,
+    NotAllowed,
+    Refused,
+    WrongState,
+    actor_channel,
+    record_event,
+)
 
 from .dues import ZERO, stored_balance_due, stored_paid_total
 from .models import Payment, PaymentMethod
@@ -131,7 +138,7 @@ def _record(
             payment.save()
             record_event(
                 locked, action="refund" if amount < 0 else "payment", actor=actor,
-                channel=EventChannel.STAFF, at=now, note=reason or note,
+                channel=actor_channel(actor), at=now, note=reason or note,
                 evidence={"amount": str(amount), "method": method,
                           "receipt": payment.receipt_number},
             )

@@ -22,3 +22,47 @@ def save_customer_for_intake(
             setattr(customer, key, value)
         customer.save()
     return customer
+
+
+class PhoneTaken(Exception):
+    """Another customer already has this phone number."""
+
+    def __init__(self, customer: Customer):
+        super().__init__(customer.pk)
+        self.customer = customer
+
+
+def create_customer(
+    *, phone: str, name: str, email: str = "", preferred_channels: list[str] | None = None
+) -> Customer:
+    """A new customer; PhoneTaken if the phone (E.164) is someone's already."""
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(
+                phone=phone, name=name, email=email, preferred_channels=preferred_channels or []
+            )
+    except IntegrityError:
+        existing = Customer.objects.filter(phone=phone).first()
+        if existing is None:
+            raise
+        raise PhoneTaken(existing) from None
+
+
+def update_contacts(*, customer: Customer, **changes) -> Customer:
+    """Change the customer's name, phone (E.164), email or preferred channels; PhoneTaken if
+    the new phone is someone else's."""
+    allowed = {"name", "phone", "email", "preferred_channels"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"Not a contact detail: {sorted(unknown)}")
+    for key, value in changes.items():
+        setattr(customer, key, value)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        existing = Customer.objects.filter(phone=customer.phone).exclude(pk=customer.pk).first()
+        if existing is None:
+            raise
+        raise PhoneTaken(existing) from None
+    return customer

@@ -37,6 +37,8 @@ class ActorKind(models.TextChoices):
     STAFF = "staff", _("Staff")
     CUSTOMER = "customer", _("Customer")
     SYSTEM = "system", _("System")
+    # Another system of the center, through the HTTP API with a token a manager gave it.
+    API = "api", _("Integration (API)")
 
 
 class EventChannel(models.TextChoices):

@@ -20,13 +20,12 @@ from repaircenter.accounts.roles import Role
 from .models import (
     EstimateLine,
     EstimateStatus,
-    EventChannel,
     LineDone,
     Order,
     PendingSupplement,
     Status,
 )
-from .workflow import Actor, NotAllowed, Refused, WrongState, record_event
+from .workflow import Actor, NotAllowed, Refused, WrongState, actor_channel, record_event
 
 REPAIRERS = frozenset({Role.TECHNICIAN, Role.MANAGER})
 
@@ -90,7 +89,7 @@ def mark_line_done(
             % {"line": line.description, "who": earlier.done_by}
         ) from None
     record_event(
-        order, action="work_done", actor=actor, channel=EventChannel.STAFF, at=now,
+        order, action="work_done", actor=actor, channel=actor_channel(actor), at=now,
         note=line.description,
         evidence={"line": line.pk, **({"part_serials": serials} if serials else {})},
     )
@@ -103,5 +102,5 @@ def undo_line_done(*, order: Order, actor: Actor, line_id: int) -> None:
     deleted, _rows = LineDone.objects.filter(line=line).delete()
     if not deleted:
         raise Refused(_("“%(line)s” is not marked done.") % {"line": line.description})
-    record_event(order, action="work_undone", actor=actor, channel=EventChannel.STAFF,
+    record_event(order, action="work_undone", actor=actor, channel=actor_channel(actor),
                  note=line.description, evidence={"line": line.pk})

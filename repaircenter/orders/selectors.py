@@ -71,9 +71,18 @@ ORDER_NUMBER = re.compile(r"^\s*R?-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
 def search_orders(text: str) -> list[Order]:
     """Orders matching an order number, a phone number however typed, a serial number or IMEI,
     or part of the customer's name; newest first, in one query."""
+    conditions = search_conditions(text)
+    if conditions is None:
+        return []  # one letter, a lone "+": no kind of search, so no results rather than all
+    return list(_listing().filter(conditions).order_by("-received_at")[:SEARCH_LIMIT])
+
+
+def search_conditions(text: str) -> Q | None:
+    """What `search_orders` looks for, as a filter on orders; None when the text is no kind
+    of search (empty, one letter, a lone "+")."""
     text = text.strip()
     if not text:
-        return []
+        return None
     conditions = Q()
     number = ORDER_NUMBER.match(text)
     if number:
@@ -89,9 +98,7 @@ def search_orders(text: str) -> list[Order]:
         conditions |= Q(equipment__imei=digits)
     if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
         conditions |= Q(customer__name_key__contains=name_search_key(text))
-    if not conditions:
-        return []  # one letter, a lone "+": no kind of search, so no results rather than all
-    return list(_listing().filter(conditions).order_by("-received_at")[:SEARCH_LIMIT])
+    return conditions or None
 
 
 @dataclass(frozen=True)

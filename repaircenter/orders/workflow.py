@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from repaircenter.accounts.models import User
-from repaircenter.accounts.roles import Role
+from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.billing.dues import stored_balance_due
 from repaircenter.core import bulk
 from repaircenter.core.calendar import center_date, months_later, working_days_after
@@ -83,10 +83,18 @@ R, T, M = Role.RECEPTIONIST, Role.TECHNICIAN, Role.MANAGER
 class Actor:
     kind: str
     user: User | None = None
+    # An integration's roles: those its API token was given (ActorKind.API only).
+    token_roles: frozenset[str] = frozenset()
 
     @classmethod
     def staff(cls, user: User) -> Actor:
         return cls(ActorKind.STAFF, user)
+
+    @classmethod
+    def api(cls, token) -> Actor:
+        """Another system calling the HTTP API with `token` (api.models.ApiToken): it acts as
+        the token's own account, with the roles given to the token, checked as for staff."""
+        return cls(ActorKind.API, token.user, frozenset(token.roles) & STAFF_ROLES)
 
     @classmethod
     def customer(cls) -> Actor:
@@ -100,6 +108,8 @@ class Actor:
     def roles(self) -> frozenset[str]:
         if self.kind == ActorKind.STAFF:
             return self.user.roles if self.user else frozenset()
+        if self.kind == ActorKind.API:
+            return self.token_roles
         return frozenset({CUSTOMER if self.kind == ActorKind.CUSTOMER else SYSTEM})
 
 
@@ -379,8 +389,18 @@ def _require_unchanged_state(transition: Transition, order: Order) -> None:
         )
 
 
-def _staff_channel(actor: Actor) -> str:
-    return EventChannel.SYSTEM if actor.kind == ActorKind.SYSTEM else EventChannel.STAFF
+# Who acts as staff does: a member of staff, or another system through the API.
+STAFF_KINDS = (ActorKind.STAFF, ActorKind.API)
+
+
+def actor_channel(actor: Actor) -> str:
+    """The channel of a change made on the staff pages, through the API, or by the system."""
+    if actor.kind == ActorKind.SYSTEM:
+        return EventChannel.SYSTEM
+    return EventChannel.API if actor.kind == ActorKind.API else EventChannel.STAFF
+
+
+_staff_channel = actor_channel
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -481,7 +501,7 @@ def take_in(
                 order,
                 action="take_in",
                 actor=actor,
-                channel=EventChannel.STAFF,
+                channel=actor_channel(actor),
                 at=now,
                 from_status="",
                 to_status=Status.RECEIVED,
@@ -628,7 +648,7 @@ def _decision_evidence(
     evidence = {key: value for key, value in evidence.items() if value not in (None, "", False)}
     if actor.kind == ActorKind.CUSTOMER:
         return EventChannel.ORDER_PAGE, evidence
-    if actor.kind != ActorKind.STAFF or channel not in STAFF_DECISION_CHANNELS:
+    if actor.kind not in STAFF_KINDS or channel not in STAFF_DECISION_CHANNELS:
         raise Refused(_("Say how the customer gave the decision: telephone, email or in person."))
     if channel == EventChannel.PHONE and not evidence.get("said"):
         raise Refused(_("Write down what the customer said on the telephone."))
@@ -678,7 +698,7 @@ def _decide(
         )
     channel, evidence = _decision_evidence(actor, channel, evidence or {})
     _require_unchanged_state(TRANSITIONS[name], order)
-    if not approved and actor.kind == ActorKind.STAFF and not note.strip():
+    if not approved and actor.kind in STAFF_KINDS and not note.strip():
         raise Refused(_("Write the customer's reason for refusing."))
     current = current_estimate(order)
     if estimate_id is not None and (current is None or current.pk != estimate_id):

@@ -1,0 +1,151 @@
+"""One shape for every error the API gives:
+
+    {"error": {"code": "wrong_state", "message": "Order R-000012 is issued; …", "fields": {}}}
+
+`fields` names each field that was not valid (nested ones as `customer.phone`,
+`lines.0.quantity`) with what is wrong with it. The schema declares this answer for every error
+status an operation can give (ApiAutoSchema below).
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from repaircenter.orders import workflow
+
+
+class ApiError(exceptions.APIException):
+    """An error with its own code, e.g. `ApiError(409, "idempotency_key_reused", "…")`."""
+
+    def __init__(self, status_code: int, code: str, message: str):
+        self.status_code = status_code
+        super().__init__(detail=message, code=code)
+
+
+# Most specific first: EstimateReplaced is a Refused, and so on.
+WORKFLOW_ERRORS = [
+    (workflow.NotAllowed, status.HTTP_403_FORBIDDEN, "not_allowed"),
+    (workflow.EstimateReplaced, status.HTTP_409_CONFLICT, "estimate_replaced"),
+    (workflow.DecisionPeriodOver, status.HTTP_409_CONFLICT, "decision_period_over"),
+    (workflow.WrongState, status.HTTP_409_CONFLICT, "wrong_state"),
+    (workflow.Conflict, status.HTTP_409_CONFLICT, "conflict"),
+    (workflow.Refused, status.HTTP_409_CONFLICT, "refused"),
+    (workflow.WorkflowError, status.HTTP_409_CONFLICT, "refused"),
+]
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error details as {"a.b.0.c": ["message", …]}."""
+    if isinstance(detail, dict):
+        flat = {}
+        for key, value in detail.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]}
+        flat = {}
+        for index, item in enumerate(detail):
+            if item:
+                flat.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def _code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def exception_handler(exc, context):
+    for kind, status_code, code in WORKFLOW_ERRORS:
+        if isinstance(exc, kind):
+            set_rollback()
+            return Response(error_body(code, exc.message), status=status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: Django's 500, logged
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        general = fields.get("non_field_errors")
+        message = " ".join(general) if general else _(
+            "Some of the data sent is not valid; “fields” says what to correct."
+        )
+        response.data = error_body("invalid", message, fields)
+    else:
+        response.data = error_body(_code(exc), exc.detail)
+    return response
+
+
+# --- the schema ---------------------------------------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=gettext_lazy(
+        "What went wrong, for programs: invalid, not_authenticated, authentication_failed, "
+        "permission_denied, not_allowed, not_found, wrong_state, conflict, refused, "
+        "estimate_replaced, decision_period_over, idempotency_key_reused, throttled…"))
+    message = serializers.CharField(help_text=gettext_lazy("What went wrong, for people."))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=gettext_lazy("For each field that was not valid, what is wrong with it."),
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERROR_DESCRIPTIONS = {
+    "400": gettext_lazy("The request is not valid: “fields” says what to correct."),
+    "401": gettext_lazy("No token, or a token that is not valid or was revoked."),
+    "403": gettext_lazy("The token's roles do not allow this."),
+    "404": gettext_lazy("No such order, customer, document or page."),
+    "406": gettext_lazy("The answer cannot be given in the media type asked for."),
+    "409": gettext_lazy(
+        "The order's state does not allow this now, someone changed it first, or a rule of "
+        "the change is not met; the message says which."),
+    "415": gettext_lazy("The body is not in a media type this operation reads (use JSON)."),
+    "429": gettext_lazy("Too many requests with this token; wait for Retry-After seconds."),
+}
+ALL_METHODS = ("400", "401", "403", "404", "406", "429")
+CHANGES = ("409", "415")
+
+
+class ApiAutoSchema(AutoSchema):
+    """Every operation declares the error answers it can give, in the one error shape."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = list(ALL_METHODS)
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes += CHANGES
+        if getattr(self.view, "public", False):
+            codes = ["400", "404", "406", "429"]
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code]),
+                    code, ["application/json"], direction,
+                )
+        return responses

@@ -1,0 +1,464 @@
+"""What the API reads and answers. Money is a decimal string ("45.00"), never a float."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from repaircenter.billing.dues import amount_due, paid_total
+from repaircenter.billing.models import Payment, PaymentMethod
+from repaircenter.billing.services import MAX_AMOUNT
+from repaircenter.customers.lookup import normalize_phone
+from repaircenter.customers.models import Channel, Customer
+from repaircenter.documents.models import Document
+from repaircenter.notifications.models import Message
+from repaircenter.orders.forms import imei_is_valid
+from repaircenter.orders.models import (
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE,
+    Equipment,
+    EquipmentKind,
+    Estimate,
+    EstimateLine,
+    LineKind,
+    Order,
+    OrderEvent,
+    StressTest,
+)
+from repaircenter.orders.workflow import STAFF_DECISION_CHANNELS
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+MAX_VERSION = 2**31 - 1
+
+
+def money_field(**kwargs):
+    return serializers.DecimalField(**MONEY, read_only=True, **kwargs)
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount as a decimal string ("45.00"); a JSON number is refused, as a float may
+    already have lost a cent on its way."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**MONEY, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(
+                _('Send amounts as a string with a dot, e.g. "45.00", not as a number.'))
+        return super().to_internal_value(data)
+
+
+class PhoneField(serializers.CharField):
+    """A phone number as people type it; stored and answered as E.164."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=40, **kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        e164 = normalize_phone(text)
+        if e164 is None:
+            raise serializers.ValidationError(
+                _("This is not a phone number we can reach: give it with its area code, or "
+                  "with + and the country code.")
+            )
+        return e164
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class ChannelsField(serializers.ListField):
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.ChoiceField(choices=Channel.choices), max_length=3,
+                         **kwargs)
+
+    def to_internal_value(self, data):
+        channels = super().to_internal_value(data)
+        if len(channels) != len(set(channels)):
+            raise serializers.ValidationError(_("Each channel can be named once."))
+        return channels
+
+
+def _check_email_channel(data, instance=None):
+    channels = data.get("preferred_channels", instance.preferred_channels if instance else [])
+    email = data.get("email", instance.email if instance else "")
+    if Channel.EMAIL in channels and not email:
+        raise serializers.ValidationError({"email": [_("Email is a chosen channel: give the "
+                                                       "address.")]})
+
+
+# --- customers ----------------------------------------------------------------------------------
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    phone = PhoneField()
+    preferred_channels = ChannelsField(
+        required=False, help_text=gettext_lazy("Most preferred first: sms, email, phone."),
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "phone", "email", "preferred_channels", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"phone": {"validators": []}}
+
+    def validate(self, data):
+        _check_email_channel(data, self.instance)
+        return data
+
+
+class CustomerLookupSerializer(serializers.Serializer):
+    phone = serializers.CharField(
+        required=False, max_length=40,
+        help_text=gettext_lazy("Find the customer with this phone number, however typed."),
+    )
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+class CustomerBriefSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "phone", "email"]
+
+
+class EquipmentSerializer(serializers.ModelSerializer):
+    kind = serializers.PrimaryKeyRelatedField(read_only=True)
+    kind_name = serializers.CharField(source="kind.name", read_only=True)
+
+    class Meta:
+        model = Equipment
+        fields = ["kind", "kind_name", "brand", "model", "serial_number", "imei", "condition",
+                  "accessories", "fault"]
+
+
+class OrderSummarySerializer(serializers.ModelSerializer):
+    display_number = serializers.CharField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    customer = CustomerBriefSerializer(read_only=True)
+    equipment = EquipmentSerializer(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["number", "display_number", "status", "status_label", "version",
+                  "received_at", "customer", "equipment", "diagnosis_due", "decision_due",
+                  "storage_due"]
+
+
+class LineSerializer(serializers.ModelSerializer):
+    total = money_field()
+    done = serializers.SerializerMethodField()
+    done_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EstimateLine
+        fields = ["id", "position", "line_kind", "description", "quantity", "unit_price",
+                  "total", "done", "done_at"]
+
+    @staticmethod
+    def _done(line):
+        try:
+            return line.done
+        except ObjectDoesNotExist:
+            return None
+
+    def get_done(self, line) -> bool:
+        return self._done(line) is not None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_done_at(self, line):
+        done = self._done(line)
+        return serializers.DateTimeField().to_representation(done.done_at) if done else None
+
+
+class EstimateSerializer(serializers.ModelSerializer):
+    display_number = serializers.CharField(read_only=True)
+    total = money_field()
+    lines = LineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Estimate
+        fields = ["number", "display_number", "kind", "status", "repair_days", "recommendation",
+                  "internal_notes", "required_to_finish", "total", "created_at", "sent_at",
+                  "decision_due", "decided_at", "lines"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "at", "action", "label", "actor_kind", "actor", "channel", "from_status",
+                  "to_status", "note", "evidence"]
+
+    def get_actor(self, event) -> str:
+        return str(event.actor) if event.actor else ""
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ["id", "event", "channel", "status", "recipient", "created_at", "sent_at",
+                  "delivered_at", "failed_at", "attempt_count"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    display_number = serializers.CharField(read_only=True)
+    pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "display_number", "title", "issued_at", "sha256", "pdf"]
+
+    def get_pdf(self, document) -> str:
+        """Where the PDF is downloaded, with the same token."""
+        return reverse("api:document", args=[self.context["order_number"], document.pk])
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    receipt = serializers.CharField(source="receipt_number", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "amount", "method", "reason", "note", "taken_at", "receipt"]
+
+
+class StressTestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StressTest
+        fields = ["id", "name", "procedure", "duration_minutes", "measurements", "passed",
+                  "recorded_at"]
+
+
+class BalanceSerializer(serializers.Serializer):
+    amount_due = money_field(help_text=gettext_lazy(
+        "What the order costs: the approved lines, or the diagnostics fee when returned "
+        "unrepaired."))
+    paid = money_field(help_text=gettext_lazy("Payments less refunds."))
+    balance_due = money_field(help_text=gettext_lazy(
+        "Still to pay; negative: what the center owes back."))
+    currency = serializers.CharField(read_only=True)
+
+
+class OrderDetailSerializer(OrderSummarySerializer):
+    estimates = EstimateSerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+    messages = MessageSerializer(many=True, read_only=True)
+    documents = serializers.SerializerMethodField()
+    payments = PaymentSerializer(many=True, read_only=True)
+    stress_tests = StressTestSerializer(many=True, read_only=True)
+    balance = serializers.SerializerMethodField()
+
+    class Meta(OrderSummarySerializer.Meta):
+        fields = [*OrderSummarySerializer.Meta.fields, "findings", "pending_supplement",
+                  "unrepaired_reason", "decided_at", "ready_at", "customer_reached_at",
+                  "storage_location", "issued_at", "disposed_at", "estimates", "events",
+                  "messages", "documents", "payments", "stress_tests", "balance"]
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, order):
+        return DocumentSerializer(order.documents.all(), many=True,
+                                  context={"order_number": order.number}).data
+
+    @extend_schema_field(BalanceSerializer)
+    def get_balance(self, order):
+        from django.conf import settings
+
+        due, paid = amount_due(order), paid_total(order)
+        return BalanceSerializer({"amount_due": due, "paid": paid, "balance_due": due - paid,
+                                  "currency": settings.CURRENCY}).data
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+TEXT = {"allow_blank": True, "required": False, "default": ""}
+
+
+class IntakeCustomerSerializer(serializers.Serializer):
+    phone = PhoneField()
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(**TEXT)
+    preferred_channels = ChannelsField(required=False, default=list)
+
+    def validate(self, data):
+        _check_email_channel(data)
+        return data
+
+
+class IntakeEquipmentSerializer(serializers.Serializer):
+    kind = serializers.PrimaryKeyRelatedField(
+        queryset=EquipmentKind.objects.filter(active=True),
+        help_text=gettext_lazy("The id of a kind of equipment (GET /api/v1/equipment-kinds/)."),
+    )
+    brand = serializers.CharField(max_length=100)
+    model = serializers.CharField(max_length=100, **TEXT)
+    serial_number = serializers.CharField(max_length=64, **TEXT)
+    imei = serializers.CharField(max_length=20, **TEXT)
+    condition = serializers.CharField(max_length=5000)
+    accessories = serializers.CharField(max_length=5000, **TEXT)
+    fault = serializers.CharField(max_length=5000)
+
+    def validate_serial_number(self, value):
+        return "".join(value.split()).upper()
+
+    def validate_imei(self, value):
+        digits = "".join(ch for ch in value if not ch.isspace() and ch not in "-/")
+        if digits and not imei_is_valid(digits):
+            raise serializers.ValidationError(
+                _("An IMEI has 15 digits and the last one checks the others; this one does not.")
+            )
+        return digits
+
+
+class IntakeSerializer(serializers.Serializer):
+    customer = IntakeCustomerSerializer()
+    equipment = IntakeEquipmentSerializer()
+
+
+class IntakeResultSerializer(serializers.Serializer):
+    order = OrderDetailSerializer()
+    pickup_code = serializers.CharField(help_text=gettext_lazy(
+        "Print it on the customer's copy: issuance needs it. It is given only this once."))
+
+
+class OrderFilterSerializer(serializers.Serializer):
+    status = serializers.MultipleChoiceField(
+        choices=Order._meta.get_field("status").choices, required=False,
+        help_text=gettext_lazy("Only orders in these states (repeat the parameter for more)."),
+    )
+    received_from = serializers.DateField(
+        required=False, help_text=gettext_lazy("Received on this day or later."))
+    received_to = serializers.DateField(
+        required=False, help_text=gettext_lazy("Received on this day or earlier."))
+    search = serializers.CharField(
+        required=False, max_length=200, help_text=gettext_lazy(
+            "An order number, a phone number, a serial number or IMEI, or part of the "
+            "customer's name."))
+
+
+class ChangeSerializer(serializers.Serializer):
+    """What every change of state may carry."""
+
+    note = serializers.CharField(max_length=5000, **TEXT)
+    expected_version = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_VERSION,
+        help_text=gettext_lazy("The order's version the client saw; if someone changed the "
+                               "order since, the change is refused with 409."),
+    )
+
+
+class NotRepairableSerializer(ChangeSerializer):
+    note = serializers.CharField(max_length=5000, help_text=gettext_lazy(
+        "Why it cannot or should not be repaired."))
+
+
+class LineInSerializer(serializers.Serializer):
+    line_kind = serializers.ChoiceField(choices=LineKind.choices)
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.DecimalField(max_digits=8, decimal_places=2,
+                                        min_value=Decimal("0.01"), max_value=MAX_QUANTITY)
+    unit_price = MoneyField(min_value=Decimal("0"), max_value=MAX_UNIT_PRICE)
+
+
+class EstimateInSerializer(serializers.Serializer):
+    repair_days = serializers.IntegerField(min_value=1, max_value=365)
+    recommendation = serializers.CharField(max_length=5000, **TEXT)
+    internal_notes = serializers.CharField(max_length=5000, **TEXT)
+    required_to_finish = serializers.BooleanField(required=False, default=False)
+    lines = LineInSerializer(many=True, min_length=1, max_length=100)
+
+
+DECISION_CHANNELS = [(value, label) for value, label in
+                     OrderEvent._meta.get_field("channel").choices
+                     if value in STAFF_DECISION_CHANNELS]
+
+
+class DecisionSerializer(ChangeSerializer):
+    decision = serializers.ChoiceField(choices=[("approve", "approve"), ("refuse", "refuse")])
+    channel = serializers.ChoiceField(choices=DECISION_CHANNELS, help_text=gettext_lazy(
+        "How the customer gave the decision."))
+    said = serializers.CharField(max_length=2000, **TEXT, help_text=gettext_lazy(
+        "Telephone: what the customer said."))
+    call_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    email_text = serializers.CharField(max_length=20000, **TEXT, help_text=gettext_lazy(
+        "Email: the text of the customer's email."))
+    signed_slip = serializers.BooleanField(required=False, default=False, help_text=gettext_lazy(
+        "In person: the customer signed the printed decision slip."))
+    estimate = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=32767,
+        help_text=gettext_lazy("The number of the estimate decided on (1, 2…); if given and "
+                               "no longer the one awaiting a decision, 409."),
+    )
+
+    def evidence(self) -> dict:
+        data = self.validated_data
+        channel = data["channel"]
+        if channel == "phone":
+            call_time = data["call_time"]
+            return {"said": data["said"], "call_time": call_time.isoformat() if call_time else ""}
+        if channel == "email":
+            return {"email_text": data["email_text"]}
+        return {"signed_slip": data["signed_slip"]}
+
+
+class LineDoneSerializer(serializers.Serializer):
+    part_serials = serializers.CharField(max_length=300, **TEXT)
+
+
+class StressTestInSerializer(ChangeSerializer):
+    passed = serializers.BooleanField()
+    note = serializers.CharField(max_length=5000, help_text=gettext_lazy(
+        "The outcome: what was measured and how the equipment behaved, or what failed."))
+    procedure = serializers.CharField(max_length=5000, **TEXT, help_text=gettext_lazy(
+        "What was run; empty: the note."))
+    name = serializers.CharField(max_length=100, **TEXT)
+    duration_minutes = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                                min_value=1, max_value=10080)
+    measurements = serializers.CharField(max_length=5000, **TEXT)
+
+
+class PaymentInSerializer(serializers.Serializer):
+    amount = MoneyField(min_value=Decimal("0.01"), max_value=MAX_AMOUNT - Decimal("0.01"))
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    note = serializers.CharField(max_length=200, **TEXT)
+
+
+class PaymentResultSerializer(serializers.Serializer):
+    payment = PaymentSerializer()
+    balance = BalanceSerializer()
+
+
+class LostOriginalSerializer(serializers.Serializer):
+    document_type = serializers.CharField(max_length=100)
+    document_number = serializers.CharField(max_length=100)
+    statement = serializers.CharField(max_length=2000)
+
+
+class IssueSerializer(ChangeSerializer):
+    pickup_code = serializers.CharField(max_length=40, **TEXT, help_text=gettext_lazy(
+        "The code on the customer's paper original."))
+    lost_original = LostOriginalSerializer(required=False, allow_null=True, default=None,
+                                           help_text=gettext_lazy(
+        "Instead of the code, when the original is lost (managers only)."))
+
+
+class EquipmentKindSerializer(serializers.ModelSerializer):
+    diagnostics_fee = serializers.DecimalField(**MONEY, read_only=True)
+
+    class Meta:
+        model = EquipmentKind
+        fields = ["id", "name", "active", "diagnostics_fee", "warranty_months"]
+
+
+PdfType = OpenApiTypes.BINARY
