@@ -215,6 +215,11 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     display_number = serializers.CharField(read_only=True)
+    sha256 = serializers.CharField(
+        read_only=True,
+        help_text="SHA-256 of the PDF; empty until the PDF is made, a moment after issuance "
+                  "(downloading it makes it at once).",
+    )
     pdf = serializers.SerializerMethodField()
 
     class Meta:

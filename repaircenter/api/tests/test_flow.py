@@ -1,6 +1,7 @@
 """An order from intake to issuance through the API alone, and the same history on the staff
 order page."""
 
+import hashlib
 import re
 
 from django.urls import reverse
@@ -85,7 +86,12 @@ def test_the_pdf_of_a_document_downloads_with_the_token(api):
     response = api.get(document["pdf"])
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"%PDF")
+    # Made by this first download; the order now shows the PDF's digest.
+    assert document["sha256"] == ""
+    shown = api.get(f"/api/v1/orders/{order['number']}/").json()["documents"][0]
+    assert shown["sha256"] == hashlib.sha256(body).hexdigest()
     # Another order's number with this document's id: not found.
     other = intake(api, phone="+442079460102", name="Bob Green")["order"]
     response = api.get(f"/api/v1/orders/{other['number']}/documents/{document['id']}/")
