@@ -136,10 +136,13 @@ def ensure_pdf(document: Document) -> Document:
     return document
 
 
-def render_pending(limit: int = 20) -> int:
-    """Make the PDFs of documents issued since the last round, oldest first; for the worker."""
+def render_pending(limit: int = 10, stop=None) -> int:
+    """Make the PDFs of documents issued since the last round, oldest first; for the worker,
+    which sets `stop` (a threading.Event) to be let go between two documents."""
     made = 0
     for document in Document.objects.filter(file="").order_by("pk")[:limit]:
+        if stop is not None and stop.is_set():
+            break
         try:
             ensure_pdf(document)
         except Exception:

@@ -73,6 +73,23 @@ def test_the_round_takes_the_oldest_first_and_at_most_its_limit(db):
     assert render_pending(limit=2) == 1
 
 
+def test_the_round_stops_between_two_documents_when_asked(db):
+    """SIGTERM during a round: the worker lets go after the PDF it is making."""
+    import threading
+
+    class StopAfterOne(threading.Event):
+        checks = 0
+
+        def is_set(self):
+            self.checks += 1
+            return self.checks > 1
+
+    for title in ("First", "Second", "Third"):
+        receipt(title)
+    assert render_pending(stop=StopAfterOne()) == 1
+    assert Document.objects.filter(file="").count() == 2
+
+
 def test_the_worker_makes_the_pdfs_of_what_was_issued(make_order):
     order = make_order(Status.AWAITING_DECISION)  # an intake order and an estimate
     call_command("worker", once=True)

@@ -60,7 +60,7 @@ class Command(BaseCommand):
                     write_all_pending()
                     done = run_round(stop)
                     # The PDFs of documents issued since the last round.
-                    done += render_pending()
+                    done += render_pending(stop=stop)
                 except DatabaseError:
                     # The database went away (restart, network): drop the connection and try
                     # again next round instead of dying.
