@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection, connections
 from repaircenter.notifications.delivery import run_round
 from repaircenter.notifications.outbox import write_all_pending
 from repaircenter.orders.sweep import run_sweep
+from repaircenter.webhooks.delivery import run_round as post_webhooks
 
 log = logging.getLogger("repaircenter.worker")
 HEARTBEAT_EVERY = 60  # seconds between "still here" lines while idle
@@ -57,6 +58,7 @@ class Command(BaseCommand):
                     # The sweep's messages get their channel and text before the sends.
                     write_all_pending()
                     done = run_round(stop)
+                    done += post_webhooks(stop)
                 except DatabaseError:
                     # The database went away (restart, network): drop the connection and try
                     # again next round instead of dying.
