@@ -107,7 +107,9 @@ class EndpointAdmin(admin.ModelAdmin):
         return is_manager(request)
 
     def has_delete_permission(self, request, obj=None):
-        return is_manager(request)
+        # Never deleted, only disabled: the history of its deliveries stays, and an event
+        # queued at that moment never meets a missing endpoint (its transaction would fail).
+        return False
 
     def save_model(self, request, obj, form, change):
         if not change:

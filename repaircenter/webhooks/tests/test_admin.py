@@ -218,3 +218,12 @@ def test_a_disabled_endpoint_is_shown_to_the_manager_and_enabled_again(
     endpoint.refresh_from_db()
     assert endpoint.active and endpoint.disabled_at is None and endpoint.failing_since is None
     assert "is disabled" not in text(staff.get(LIST))
+
+
+def test_an_endpoint_cannot_be_deleted_only_disabled(admin_manager, client, endpoint):
+    staff = as_user(client, admin_manager)
+    assert staff.get(f"{LIST}{endpoint.pk}/delete/").status_code == 403
+    assert "delete_selected" not in staff.get(LIST).content.decode()
+    assert "1 endpoint disabled." in text(act(staff, "disable", endpoint))
+    endpoint.refresh_from_db()
+    assert not endpoint.active and endpoint.disabled_at is not None
