@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from repaircenter.accounts.roles import Role
 
 from .addresses import check_url
-from .models import Attempt, Delivery, Endpoint, EventType
+from .models import Attempt, Delivery, DeliveryStatus, Endpoint, EventType
 from .outbox import queue_test_event
 
 RECENT = 50  # deliveries shown on an endpoint's page
@@ -176,4 +176,53 @@ class EndpointAdmin(admin.ModelAdmin):
             active=False, disabled_at=timezone.now(), disabled_reason="")
         self.message_user(request, ngettext(
             "%(count)d endpoint disabled.", "%(count)d endpoints disabled.", count
+        ) % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Every delivery, to look up (by its id, which a receiver quotes) and to send again."""
+
+    list_display = ["created_at", "event", "endpoint", "status", "attempt_count",
+                    "next_attempt_at", "last_answer"]
+    list_filter = ["status", "event", "endpoint"]
+    list_select_related = ["endpoint"]
+    search_fields = ["=id"]
+    actions = ["send_again"]
+    fields = ["id", "endpoint", "event", "status", "created_at", "attempt_count",
+              "next_attempt_at", "first_failure_at", "delivered_at", "failed_at", "last_answer",
+              "payload"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return is_manager(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_manager(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        # An action needs change permission by default; this one is the manager's.
+        actions = super().get_actions(request)
+        if not is_manager(request):
+            actions.pop("send_again", None)
+        return actions
+
+    @admin.action(description=_("Send again"), permissions=["view"])
+    def send_again(self, request, queryset):
+        """Failed deliveries go back to the queue as they were (same id and body: a receiver
+        that had taken one drops the repeat), with a new day of retries."""
+        count = queryset.filter(status=DeliveryStatus.FAILED, endpoint__active=True).update(
+            status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now(), first_failure_at=None,
+            failed_at=None, claim="", claimed_at=None)
+        self.message_user(request, ngettext(
+            "%(count)d delivery queued again.", "%(count)d deliveries queued again.", count
         ) % {"count": count}, messages.SUCCESS)

@@ -227,3 +227,45 @@ def test_an_endpoint_cannot_be_deleted_only_disabled(admin_manager, client, endp
     assert "1 endpoint disabled." in text(act(staff, "disable", endpoint))
     endpoint.refresh_from_db()
     assert not endpoint.active and endpoint.disabled_at is not None
+
+
+# --- the list of deliveries ----------------------------------------------------------------------
+
+DELIVERIES = "/admin/webhooks/delivery/"
+
+
+def test_the_manager_finds_a_delivery_by_its_id_and_sends_a_failed_one_again(
+    admin_manager, client, endpoint, receiver
+):
+    failed, other = queue_test_event(endpoint), queue_test_event(endpoint)
+    receiver.plan.extend([410, "ok"])
+    delivery.run_round()
+    failed.refresh_from_db()
+    other.refresh_from_db()
+    if failed.status != "failed":
+        failed, other = other, failed
+    assert (failed.status, other.status) == ("failed", "delivered")
+    staff = as_user(client, admin_manager)
+
+    found = staff.get(DELIVERIES, {"q": str(failed.pk)}).content.decode()
+    assert f"{DELIVERIES}{failed.pk}/change/" in found
+    assert f"{DELIVERIES}{other.pk}/change/" not in found
+    assert "HTTP 410" in text(staff.get(f"{DELIVERIES}{failed.pk}/change/"))
+
+    response = staff.post(DELIVERIES, {"action": "send_again",
+                                       ACTION_CHECKBOX_NAME: [failed.pk, other.pk]}, follow=True)
+    assert "1 delivery queued again." in text(response)  # the delivered one stays as it was
+    assert delivery.run_round() == 1
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempt_count) == ("delivered", 2)
+    assert list(receiver.received) == [str(other.pk), str(failed.pk)]
+
+
+def test_other_staff_do_not_see_deliveries(receptionist, client, endpoint):
+    receptionist.is_staff = True
+    receptionist.save()
+    d = queue_test_event(endpoint)
+    staff = as_user(client, receptionist)
+    assert staff.get(DELIVERIES).status_code == 403
+    assert staff.post(DELIVERIES, {"action": "send_again",
+                                   ACTION_CHECKBOX_NAME: [d.pk]}).status_code == 403
