@@ -307,10 +307,35 @@ def tell_managers(endpoint: Endpoint) -> int:
 # --- the worker's round --------------------------------------------------------------------------
 
 
+def defer(deliveries: list[Delivery], claim: str, until: datetime.datetime) -> int:
+    """Give back claimed deliveries unposted, due again at `until` (their endpoint has just
+    failed: they wait for its next try rather than each waiting for a timeout now)."""
+    return Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], claim=claim, status=S.SENDING
+    ).update(status=S.QUEUED, claim="", claimed_at=None, next_attempt_at=until,
+             attempt_count=F("attempt_count") - 1)
+
+
+def drop(deliveries: list[Delivery], claim: str) -> int:
+    """Claimed deliveries of an endpoint disabled meanwhile fail unposted, as its queued ones
+    did when it was disabled."""
+    return Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], claim=claim, status=S.SENDING
+    ).update(status=S.FAILED, failed_at=timezone.now(), claim="", claimed_at=None,
+             attempt_count=F("attempt_count") - 1,
+             last_answer=_("Not sent: the endpoint was disabled."))
+
+
 def run_round(stop=None) -> int:
-    """Post everything due now, batch after batch; returns how many deliveries were handled.
-    `stop` (a threading.Event) ends the round after the POST under way."""
+    """Post everything due now, batch after batch; returns how many deliveries were posted.
+    `stop` (a threading.Event) ends the round after the POST under way.
+
+    An endpoint that fails temporarily (no answer, 5xx) is not tried again in this round: its
+    other deliveries wait as long as the failed one, so that one receiver that is down costs a
+    round one timeout, not one per delivery, and the others' deliveries are not held up."""
     handled = 0
+    resting: dict[int, datetime.datetime] = {}  # endpoint → when it may be tried again
+    disabled: set[int] = set()  # endpoints this round disabled
     with requests.Session() as session:
         session.trust_env = False  # proxies are read per URL in post(); no .netrc credentials
         while not (stop and stop.is_set()):
@@ -326,6 +351,19 @@ def run_round(stop=None) -> int:
                 if (stop and stop.is_set()) or timezone.now() > last_start:
                     release(batch[index:], claim)
                     break
-                record(delivery, claim, post(delivery, session))
+                if delivery.endpoint_id in disabled:
+                    drop([delivery], claim)
+                    continue
+                until = resting.get(delivery.endpoint_id)
+                if until is not None:
+                    defer([delivery], claim, until)
+                    continue
+                result = post(delivery, session)
+                outcome = record(delivery, claim, result)
+                if not delivery.endpoint.active:  # this failure disabled it
+                    disabled.add(delivery.endpoint_id)
+                elif outcome == "retry":
+                    resting[delivery.endpoint_id] = timezone.now() + retry_delay(
+                        delivery.attempt_count)
                 handled += 1
     return handled

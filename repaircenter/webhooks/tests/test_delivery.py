@@ -17,8 +17,9 @@ from repaircenter.orders.workflow import Actor
 from repaircenter.webhooks import delivery
 from repaircenter.webhooks.models import Delivery, Endpoint, EventType
 from repaircenter.webhooks.outbox import queue_test_event
+from repaircenter.webhooks.testing import FakeReceiver
 
-from .conftest import due_now, subscribe
+from .conftest import SECRET, due_now, subscribe
 
 pytestmark = pytest.mark.django_db
 E = EventType
@@ -210,7 +211,7 @@ def test_a_day_of_failures_fails_the_delivery_and_disables_the_endpoint_and_tell
     # A day after the first failure: the delivery fails for good and the endpoint is disabled.
     with (time_machine.travel(start + 24 * HOUR + datetime.timedelta(minutes=1), tick=False),
           django_capture_on_commit_callbacks(execute=True)):
-        Delivery.objects.filter(endpoint=endpoint, first_failure_at__gt=start).update(
+        Delivery.objects.filter(endpoint=endpoint).exclude(pk=first.pk).update(
             next_attempt_at=start + 99 * HOUR)  # only the first one is due now
         due_now(first)
         delivery.run_round()
@@ -320,7 +321,9 @@ def test_deliveries_not_started_in_time_go_back_to_the_queue(
     still holds. Lease 3 s, timeout 1 s: a claim may start posts for 1 s, so one per batch."""
     settings.WEBHOOK_LEASE, settings.WEBHOOK_TIMEOUT = 3, 1
     receiver.hang_seconds = 1.5
-    made = [queue_test_event(endpoint) for _ in range(3)]
+    # Three endpoints (one that fails rests for the round; these are three receivers).
+    made = [queue_test_event(endpoint)] + [
+        queue_test_event(subscribe(receiver.url, E.ORDER_CREATED)) for _ in range(2)]
     receiver.plan.extend(["hang"] * 3)
     batches = []
     claim_due = delivery.claim_due
@@ -337,3 +340,46 @@ def test_deliveries_not_started_in_time_go_back_to_the_queue(
         d.refresh_from_db()
         assert (d.status, d.attempt_count, d.attempts.count()) == ("queued", 1, 1)
     assert len(receiver.requests) == 3
+
+
+def test_a_receiver_that_is_down_does_not_hold_up_the_others(receiver, endpoint):
+    """Its first delivery times out; its others wait with it, unposted and uncounted, while the
+    other endpoint's go at once."""
+    slow = FakeReceiver(SECRET, hang_seconds=2)
+    with slow:
+        down = subscribe(slow.url, E.ORDER_CREATED)
+        waiting = [queue_test_event(down) for _ in range(4)]
+        fine = [queue_test_event(endpoint) for _ in range(3)]
+        slow.plan.extend(["hang"] * 4)
+        started = timezone.now()
+        assert delivery.run_round() == 4  # one to the receiver that is down, three to the other
+        assert (timezone.now() - started).total_seconds() < 4 * 1  # not four timeouts
+        assert len(slow.requests) == 1
+    assert len(receiver.received) == 3
+    assert {d.status for d in Delivery.objects.filter(pk__in=[f.pk for f in fine])} == {
+        "delivered"}
+    rows = list(Delivery.objects.filter(pk__in=[w.pk for w in waiting]))
+    assert {(d.status, d.attempt_count) for d in rows} == {("queued", 1), ("queued", 0)}
+    tried = next(d for d in rows if d.attempt_count == 1)
+    assert all(d.next_attempt_at >= tried.next_attempt_at - datetime.timedelta(seconds=1)
+               for d in rows)
+    assert delivery.run_round() == 0  # none of them is due again yet
+
+
+def test_what_the_round_still_holds_for_an_endpoint_it_disabled_is_not_posted(
+    receiver, endpoint, django_capture_on_commit_callbacks
+):
+    start = timezone.now()
+    Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=start)
+    receiver.plan.extend([500] * 10)
+    with time_machine.travel(start + 25 * HOUR, tick=False):
+        made = [queue_test_event(endpoint) for _ in range(3)]
+        with django_capture_on_commit_callbacks(execute=True):
+            assert delivery.run_round() == 1
+    assert len(receiver.requests) == 1
+    rows = Delivery.objects.filter(pk__in=[d.pk for d in made])
+    assert {d.status for d in rows} == {"failed"}
+    assert sorted(d.last_answer for d in rows) == [
+        "HTTP 500 {\"error\": \"planned\"}", "Not sent: the endpoint was disabled.",
+        "Not sent: the endpoint was disabled."]
+    assert sorted(d.attempt_count for d in rows) == [0, 0, 1]
