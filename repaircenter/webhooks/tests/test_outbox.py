@@ -213,6 +213,41 @@ def test_a_message_that_fails_for_good_is_announced(make_order):
     assert Message.objects.get(pk=other.pk).status == "queued"
 
 
+def test_a_failure_reported_by_the_provider_a_wrong_number_and_no_channel_are_announced(
+    make_order, receptionist
+):
+    from repaircenter.notifications import outbox as messages_outbox
+    from repaircenter.notifications.channels import Receipt
+
+    endpoint = subscribe(URL, E.MESSAGE_FAILED)
+    reported, called, unreachable = (make_order(Status.RECEIVED) for _ in range(3))
+    claim, batch = messages_delivery.claim_due()
+    sms = next(m for m in batch if m.order_id == reported.pk)
+    messages_delivery.record(sms, claim, messages_delivery.Attempt(
+        Receipt(delivered=False, answer="HTTP 200"), None, 3))
+    assert messages_delivery.record_report(sms, "undeliverable", "absent subscriber") == "failed"
+
+    call = Message.objects.get(order=called)
+    Message.objects.filter(pk=call.pk).update(channel="phone", status="sent")
+    call.refresh_from_db()
+    messages_delivery.record_call(call, messages_delivery.CallOutcome.WRONG_NUMBER, receptionist)
+
+    unreachable.customer.preferred_channels = []
+    unreachable.customer.save()
+    Message.objects.create(order=unreachable, customer=unreachable.customer,
+                           event="decision_reminder", channel="", recipient="", body="",
+                           status="pending")
+    messages_outbox.write_pending()
+
+    found = {d.payload["order"]["id"]: d.payload["data"]["message"]
+             for d in Delivery.objects.filter(endpoint=endpoint)}
+    assert found[reported.pk]["answer"] == "absent subscriber"
+    assert (found[called.pk]["channel"], found[called.pk]["answer"]) == ("phone", "Wrong number")
+    assert found[unreachable.pk]["event"] == "decision_reminder"
+    assert found[unreachable.pk]["answer"].startswith("The customer has no channel we can use")
+    assert len(found) == 3
+
+
 # --- the deadline sweep --------------------------------------------------------------------------
 
 
