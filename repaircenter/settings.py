@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "repaircenter.api",
+    "repaircenter.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -371,3 +372,17 @@ SPECTACULAR_SETTINGS = {
     # No validator badge: it would load an image from another site.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
+
+# --- Webhooks (webhooks/): events posted to the endpoints a manager registers ------------------
+# Each attempt waits at most TIMEOUT seconds; a failed delivery is tried again after RETRY_BASE
+# seconds, doubling up to RETRY_MAX, until RETRY_WINDOW seconds after its first failure; then it
+# fails for good. An endpoint whose every attempt failed for RETRY_WINDOW is disabled. A worker
+# that stops mid-send lets its deliveries go after LEASE seconds (more than TIMEOUT).
+WEBHOOK_TIMEOUT = env_int("REPAIRCENTER_WEBHOOK_TIMEOUT", 10)
+WEBHOOK_RETRY_BASE = env_int("REPAIRCENTER_WEBHOOK_RETRY_SECONDS", 30)
+WEBHOOK_RETRY_MAX = env_int("REPAIRCENTER_WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_RETRY_WINDOW = env_int("REPAIRCENTER_WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600)
+WEBHOOK_LEASE = env_int("REPAIRCENTER_WEBHOOK_LEASE_SECONDS", 120)
+WEBHOOK_BATCH = env_int("REPAIRCENTER_WEBHOOK_BATCH", 20)
+# Endpoints on loopback or private addresses: refused unless in development (or set true).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("REPAIRCENTER_WEBHOOKS_ALLOW_PRIVATE", DEBUG)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from repaircenter.core import bulk
 from repaircenter.customers.models import Channel, Customer
 from repaircenter.orders.models import Order
+from repaircenter.webhooks.outbox import queue_for_message_failed
 
 from . import rendering
 from .channels import enabled
@@ -209,24 +210,28 @@ def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> 
             still_pending = Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING)
             if not channels:
                 channel = (order.customer.preferred_channels or [Channel.PHONE])[0]
-                still_pending.update(
+                answer = _("The customer has no channel we can use: their preferred channels "
+                           "are switched off or have no address.")
+                if still_pending.update(
                     channel=channel, recipient=address(order.customer, channel),
-                    status=MessageStatus.FAILED, failed_at=now,
-                    last_answer=_("The customer has no channel we can use: their preferred "
-                                  "channels are switched off or have no address."),
-                )
+                    status=MessageStatus.FAILED, failed_at=now, last_answer=answer,
+                ):
+                    message.channel = channel
+                    queue_for_message_failed(message, answer=answer, at=now)
                 continue
             channel = channels[0]
             try:
                 template, text = _text(order, message.event, channel)
             except Exception as error:  # a broken template must not stop the worker
                 log.exception("worker: message %s: its text could not be written", message.pk)
-                still_pending.update(
+                answer = _("The text could not be written from the template: %(error)s") % {
+                    "error": str(error)[:300]}
+                if still_pending.update(
                     channel=channel, recipient=address(order.customer, channel),
-                    status=MessageStatus.FAILED, failed_at=now,
-                    last_answer=_("The text could not be written from the template: %(error)s")
-                    % {"error": str(error)[:300]},
-                )
+                    status=MessageStatus.FAILED, failed_at=now, last_answer=answer,
+                ):
+                    message.channel = channel
+                    queue_for_message_failed(message, answer=answer, at=now)
                 continue
             still_pending.update(
                 channel=channel, template=template, recipient=address(order.customer, channel),

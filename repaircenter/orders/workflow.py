@@ -34,6 +34,7 @@ from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents import services as documents
 from repaircenter.documents.numbering import next_number
 from repaircenter.notifications.outbox import queue_customer_message, queue_pending_messages
+from repaircenter.webhooks import outbox as webhooks
 
 from .credentials import (
     new_pickup_code,
@@ -290,7 +291,7 @@ def _event(
     note: str = "",
     evidence: dict[str, Any] | None = None,
 ) -> OrderEvent:
-    return OrderEvent.objects.create(
+    event = OrderEvent.objects.create(
         order=order,
         at=at,
         actor_kind=actor.kind,
@@ -302,6 +303,8 @@ def _event(
         note=note,
         evidence=evidence or {},
     )
+    webhooks.queue_for_event(event)  # in this transaction, to the endpoints subscribed
+    return event
 
 
 def record_event(
@@ -1265,6 +1268,7 @@ def _transition_many(
             to_status=transition.target, note=note, evidence=evidence,
         )
         changed += ids
+    webhooks.queue_for_changed_orders(order_ids=changed, action=name, at=now)
     return changed
 
 

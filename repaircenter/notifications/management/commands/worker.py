@@ -11,6 +11,7 @@ from repaircenter.documents.issuing import render_pending
 from repaircenter.notifications.delivery import run_round
 from repaircenter.notifications.outbox import write_all_pending
 from repaircenter.orders.sweep import run_sweep
+from repaircenter.webhooks.delivery import run_round as post_webhooks
 
 log = logging.getLogger("repaircenter.worker")
 HEARTBEAT_EVERY = 60  # seconds between "still here" lines while idle
@@ -59,6 +60,7 @@ class Command(BaseCommand):
                     # The sweep's messages get their channel and text before the sends.
                     write_all_pending()
                     done = run_round(stop)
+                    done += post_webhooks(stop)
                     # The PDFs of documents issued since the last round.
                     done += render_pending(stop=stop)
                 except DatabaseError:

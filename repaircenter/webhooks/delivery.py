@@ -1,0 +1,369 @@
+"""Posting webhook deliveries: what the worker does each round.
+
+As with the messages' outbox, a delivery is claimed with a compare-and-set UPDATE (it must still
+be due: queued and its time come, or sending with its lease over), so two workers never post
+one delivery at once, and a worker that dies mid-send leaves it to be claimed again once the
+lease has run out. Every outcome is written only while the round still holds the claim.
+
+The policy (README "Webhooks"):
+- a 2xx answer: delivered;
+- no answer within WEBHOOK_TIMEOUT, no connection, 408, 429 or 5xx: temporary; tried again after
+  WEBHOOK_RETRY_BASE seconds, doubling up to WEBHOOK_RETRY_MAX, until WEBHOOK_RETRY_WINDOW (a
+  day) after the delivery's first failure, then failed for good;
+- any other answer (3xx: redirects are not followed; 4xx): permanent, the receiver refused this
+  request and would refuse it again: failed at once;
+- an endpoint whose every attempt has failed for WEBHOOK_RETRY_WINDOW is disabled, its queued
+  deliveries fail, and every manager is told (email through the email channel; the admin lists
+  it as disabled, with the reason, until a manager enables it again).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import signing
+from .addresses import check_url
+from .models import Attempt, Delivery, DeliveryStatus, Endpoint
+from .outbox import fill_payloads
+
+log = logging.getLogger("repaircenter.worker")
+S = DeliveryStatus
+TEMPORARY_STATUSES = frozenset({408, 429})
+EXCERPT = 500
+USER_AGENT = "RepairCenter-Webhooks/1"
+
+
+# --- claiming ------------------------------------------------------------------------------------
+
+
+def _lease_over(now: datetime.datetime) -> Q:
+    return Q(status=S.SENDING, claimed_at__lt=now - datetime.timedelta(
+        seconds=settings.WEBHOOK_LEASE))
+
+
+def _queued_due(now: datetime.datetime) -> Q:
+    return Q(status=S.QUEUED, next_attempt_at__lte=now, endpoint__active=True)
+
+
+def _due_ids(now: datetime.datetime, limit: int) -> tuple[list, list]:
+    """Up to `limit` due deliveries: abandoned sends first, then the queue, oldest first; on
+    PostgreSQL skipping rows another worker is claiming right now."""
+    found: list[list] = []
+    for due, ordering in ((_lease_over(now), "claimed_at"), (_queued_due(now), "next_attempt_at")):
+        left = limit - sum(len(ids) for ids in found)
+        found.append(list(
+            Delivery.objects.filter(due).order_by(ordering, "pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", flat=True)[:left]
+        ) if left > 0 else [])
+    return found[0], found[1]
+
+
+def claim_due(*, limit: int = 0, now: datetime.datetime | None = None) -> tuple[str, list]:
+    """Take up to `limit` due deliveries for this round. Returns the round's claim and them,
+    with their endpoint, and a payload (made now for the sweep's deliveries)."""
+    now = now or timezone.now()
+    limit = limit or settings.WEBHOOK_BATCH
+    claim = uuid.uuid4().hex
+    with transaction.atomic():
+        abandoned, queued = _due_ids(now, limit)
+        ids = abandoned + queued
+        if not ids:
+            return claim, []
+        # The UPDATE repeats the due condition: what another worker took in between is skipped.
+        Delivery.objects.filter(_lease_over(now) | _queued_due(now), pk__in=ids).update(
+            status=S.SENDING, claim=claim, claimed_at=now, attempt_count=F("attempt_count") + 1,
+        )
+        batch = list(
+            Delivery.objects.filter(pk__in=ids, claim=claim)
+            .select_related("endpoint", "order_event__order")
+        )
+        # A send whose worker vanished left no answer: say so in its history.
+        Attempt.objects.bulk_create(
+            Attempt(delivery=d, at=now, error=_("No answer recorded: the worker stopped or took "
+                                                "too long; sent again."))
+            for d in batch if d.pk in set(abandoned)
+        )
+        fill_payloads(batch)
+    order = {pk: index for index, pk in enumerate(ids)}
+    return claim, sorted(batch, key=lambda d: order[d.pk])
+
+
+def release(deliveries: list[Delivery], claim: str) -> int:
+    """Give back claimed deliveries not posted yet (the worker is stopping)."""
+    return Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], claim=claim, status=S.SENDING
+    ).update(status=S.QUEUED, claim="", claimed_at=None, attempt_count=F("attempt_count") - 1)
+
+
+# --- posting -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one POST got: an HTTP status and the start of the answer, or an error."""
+
+    http_status: int | None = None
+    response: str = ""
+    error: str = ""
+    permanent: bool = False
+    ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.http_status is not None and 200 <= self.http_status < 300
+
+    @property
+    def answer(self) -> str:
+        if self.http_status is not None:
+            return f"HTTP {self.http_status} {self.response}".strip()[:300]
+        return self.error[:300]
+
+
+def body_of(delivery: Delivery) -> bytes:
+    """The JSON body: the same bytes on every attempt (keys sorted, no spaces)."""
+    return json.dumps(delivery.payload, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+
+
+def headers_for(delivery: Delivery, body: bytes, timestamp: int) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-RepairCenter-Delivery": str(delivery.pk),
+        "X-RepairCenter-Event": delivery.event,
+        "X-RepairCenter-Timestamp": str(timestamp),
+        "X-RepairCenter-Signature": signing.sign(delivery.endpoint.secret, timestamp, body),
+    }
+
+
+def post(delivery: Delivery, session: requests.Session | None = None) -> Result:
+    """POST one delivery to its endpoint, signed; never raises."""
+    started = time.monotonic()
+    url = delivery.endpoint.url
+    try:
+        check_url(url)
+    except ValidationError as error:
+        return Result(error=_("Address refused: %(why)s") % {"why": " ".join(error.messages)},
+                      permanent=True)
+    body = body_of(delivery)
+    session = session or requests.Session()
+    try:
+        response = session.post(
+            url, data=body, headers=headers_for(delivery, body, int(time.time())),
+            timeout=settings.WEBHOOK_TIMEOUT, allow_redirects=False, stream=True,
+            proxies=requests.utils.get_environ_proxies(url),
+        )
+        with response:
+            excerpt = next(response.iter_content(EXCERPT * 4), b"")
+    except requests.Timeout:
+        return Result(error=_("No answer within %(seconds)s s") % {
+            "seconds": settings.WEBHOOK_TIMEOUT}, ms=_ms(started))
+    except requests.RequestException as error:
+        return Result(error=_("Could not connect: %(error)s") % {
+            "error": error.__class__.__name__}, ms=_ms(started))
+    status = response.status_code
+    temporary = status >= 500 or status in TEMPORARY_STATUSES
+    return Result(
+        http_status=status, response=excerpt.decode(errors="replace")[:EXCERPT],
+        permanent=not (200 <= status < 300) and not temporary, ms=_ms(started),
+    )
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """WEBHOOK_RETRY_BASE seconds after the first attempt, doubling, at most WEBHOOK_RETRY_MAX."""
+    seconds = settings.WEBHOOK_RETRY_BASE * 2 ** min(max(attempts - 1, 0), 30)
+    return datetime.timedelta(seconds=min(seconds, settings.WEBHOOK_RETRY_MAX))
+
+
+def window() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.WEBHOOK_RETRY_WINDOW)
+
+
+@transaction.atomic
+def record(delivery: Delivery, claim: str, result: Result,
+           now: datetime.datetime | None = None) -> str:
+    """Write the attempt, and the delivery's new state if this round still holds it. Returns
+    the outcome: delivered, retry, failed (or the outcome with `late` when another worker had
+    taken the delivery over)."""
+    now = now or timezone.now()
+    Attempt.objects.create(
+        delivery=delivery, at=now, http_status=result.http_status, error=result.error[:300],
+        response=result.response, duration_ms=result.ms,
+    )
+    mine = Delivery.objects.filter(pk=delivery.pk, claim=claim, status=S.SENDING)
+    endpoint = delivery.endpoint
+    if result.ok:
+        outcome = "delivered"
+        updated = mine.update(status=S.DELIVERED, delivered_at=now, claim="", claimed_at=None,
+                              last_answer=result.answer)
+        Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(
+            failing_since=None)
+    else:
+        Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+            failing_since=now)
+        active = still_active(endpoint, now=now, answer=result.answer)
+        first = delivery.first_failure_at or now
+        # No retry to a disabled endpoint: it would wait in the queue for nothing.
+        final = result.permanent or now >= first + window() or not active
+        outcome = "failed" if final else "retry"
+        changes = {"claim": "", "claimed_at": None, "first_failure_at": first,
+                   "last_answer": result.answer}
+        if final:
+            changes.update(status=S.FAILED, failed_at=now)
+        else:
+            changes.update(status=S.QUEUED, next_attempt_at=min(
+                now + retry_delay(delivery.attempt_count), first + window()))
+        updated = mine.update(**changes)
+    log.info("webhook %s %s to %s (attempt %s): %s in %s ms — %s", delivery.event, delivery.pk,
+             endpoint.url, delivery.attempt_count, outcome if updated else f"{outcome}, late",
+             result.ms, result.answer[:200])
+    return outcome if updated else f"{outcome} late"
+
+
+def still_active(endpoint: Endpoint, *, now: datetime.datetime, answer: str) -> bool:
+    """Whether `endpoint` is still active after a failed attempt: it is disabled here if every
+    attempt to it has failed for a whole window; then its queued deliveries fail, and the
+    managers are told once the change is committed."""
+    state = Endpoint.objects.filter(pk=endpoint.pk).values("active", "failing_since").first()
+    if state is None or not state["active"]:
+        return False
+    since = state["failing_since"]
+    if since is None or since > now - window():
+        return True
+    text = _(
+        "Every delivery failed from %(since)s to %(now)s (the last answer: %(answer)s)."
+    ) % {"since": _when(since), "now": _when(now), "answer": answer or "—"}
+    if not Endpoint.objects.filter(pk=endpoint.pk, active=True).update(
+        active=False, disabled_at=now, disabled_reason=text
+    ):
+        return False  # another worker disabled it a moment ago
+    Delivery.objects.filter(endpoint=endpoint, status=S.QUEUED).update(
+        status=S.FAILED, failed_at=now, last_answer=_("Not sent: the endpoint was disabled."))
+    endpoint.active, endpoint.disabled_at, endpoint.disabled_reason = False, now, text
+    log.warning("webhook endpoint %s (%s) disabled: %s", endpoint.pk, endpoint.url, text)
+    transaction.on_commit(lambda: tell_managers(endpoint))
+    return False
+
+
+def _when(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def tell_managers(endpoint: Endpoint) -> int:
+    """An email to every active manager with an address, through the email channel (the
+    outbox holds only messages to customers). Returns how many went; a failure is logged, and
+    the admin's list of endpoints shows the disabled one whatever happens here."""
+    from repaircenter.accounts.models import User
+    from repaircenter.accounts.roles import Role
+    from repaircenter.notifications.channels import DeliveryError, channel_for
+    from repaircenter.notifications.models import Message
+
+    channel = channel_for("email")
+    if channel is None:
+        log.warning("webhook endpoint %s disabled; the email channel is off", endpoint.pk)
+        return 0
+    subject = _("Webhook endpoint disabled: %(url)s") % {"url": endpoint.url}
+    body = _(
+        "The webhook endpoint %(url)s was disabled at %(at)s.\n\n%(reason)s\n\nIts queued "
+        "deliveries were not sent. When the receiver works again, enable the endpoint in the "
+        "admin (Webhooks, Webhook endpoints) and send it a test event.\n"
+    ) % {"url": endpoint.url, "at": _when(endpoint.disabled_at), "reason":
+         endpoint.disabled_reason}
+    sent = 0
+    managers = User.objects.filter(is_active=True, groups__name=Role.MANAGER).exclude(email="")
+    for email in managers.values_list("email", flat=True).distinct():
+        notice = Message(channel="email", recipient=email, subject=subject, body=body)
+        try:
+            channel.send(notice)
+        except DeliveryError as error:
+            log.error("webhook endpoint %s disabled; telling %s failed: %s", endpoint.pk, email,
+                      error.answer)
+        else:
+            sent += 1
+    return sent
+
+
+# --- the worker's round --------------------------------------------------------------------------
+
+
+def defer(deliveries: list[Delivery], claim: str, until: datetime.datetime) -> int:
+    """Give back claimed deliveries unposted, due again at `until` (their endpoint has just
+    failed: they wait for its next try rather than each waiting for a timeout now)."""
+    return Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], claim=claim, status=S.SENDING
+    ).update(status=S.QUEUED, claim="", claimed_at=None, next_attempt_at=until,
+             attempt_count=F("attempt_count") - 1)
+
+
+def drop(deliveries: list[Delivery], claim: str) -> int:
+    """Claimed deliveries of an endpoint disabled meanwhile fail unposted, as its queued ones
+    did when it was disabled."""
+    return Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], claim=claim, status=S.SENDING
+    ).update(status=S.FAILED, failed_at=timezone.now(), claim="", claimed_at=None,
+             attempt_count=F("attempt_count") - 1,
+             last_answer=_("Not sent: the endpoint was disabled."))
+
+
+def run_round(stop=None) -> int:
+    """Post everything due now, batch after batch; returns how many deliveries were posted.
+    `stop` (a threading.Event) ends the round after the POST under way.
+
+    An endpoint that fails temporarily (no answer, 5xx) is not tried again in this round: its
+    other deliveries wait as long as the failed one, so that one receiver that is down costs a
+    round one timeout, not one per delivery, and the others' deliveries are not held up."""
+    handled = 0
+    resting: dict[int, datetime.datetime] = {}  # endpoint → when it may be tried again
+    disabled: set[int] = set()  # endpoints this round disabled
+    with requests.Session() as session:
+        session.trust_env = False  # proxies are read per URL in post(); no .netrc credentials
+        while not (stop and stop.is_set()):
+            claimed_at = timezone.now()
+            claim, batch = claim_due(now=claimed_at)
+            if not batch:
+                break
+            # A POST may take WEBHOOK_TIMEOUT: one not started in time to end within the lease
+            # goes back to the queue, rather than being taken by a second worker meanwhile.
+            last_start = claimed_at + datetime.timedelta(
+                seconds=settings.WEBHOOK_LEASE - settings.WEBHOOK_TIMEOUT - 1)
+            for index, delivery in enumerate(batch):
+                if (stop and stop.is_set()) or timezone.now() > last_start:
+                    release(batch[index:], claim)
+                    break
+                if delivery.endpoint_id in disabled:
+                    drop([delivery], claim)
+                    continue
+                until = resting.get(delivery.endpoint_id)
+                if until is not None:
+                    defer([delivery], claim, until)
+                    continue
+                result = post(delivery, session)
+                outcome = record(delivery, claim, result)
+                if not delivery.endpoint.active:  # this failure disabled it
+                    disabled.add(delivery.endpoint_id)
+                elif outcome == "retry":
+                    resting[delivery.endpoint_id] = timezone.now() + retry_delay(
+                        delivery.attempt_count)
+                handled += 1
+    return handled
