@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.billing.models import Payment
-from repaircenter.customers.lookup import normalize_phone
+from repaircenter.customers.lookup import customers_named, normalize_phone
 from repaircenter.customers.models import name_search_key
 from repaircenter.notifications.models import DeliveryRecord, Message
 
 from .models import (
     READY_STATES,
     DisposalAct,
+    Equipment,
     Estimate,
     EstimateLine,
     Order,
@@ -70,28 +71,34 @@ ORDER_NUMBER = re.compile(r"^\s*R?-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
 
 def search_orders(text: str) -> list[Order]:
     """Orders matching an order number, a phone number however typed, a serial number or IMEI,
-    or part of the customer's name; newest first, in one query."""
+    or part of the customer's name; newest first, in one query.
+
+    Each kind of match is its own indexed look-up of order ids (the order number, the
+    customer's phone, the equipment's serial number or IMEI, the trigram index of names), and
+    their UNION picks the orders: one OR across the joined tables would scan every order."""
     text = text.strip()
     if not text:
         return []
-    conditions = Q()
+    matches: list[QuerySet] = []
     number = ORDER_NUMBER.match(text)
     if number:
-        conditions |= Q(number=int(number.group(1)))
+        matches.append(Order.objects.filter(number=int(number.group(1))).values("pk"))
     phone = normalize_phone(text)
     if phone:
-        conditions |= Q(customer__phone=phone)
+        matches.append(Order.objects.filter(customer__phone=phone).values("pk"))
     compact = "".join(text.split()).upper()
     if 4 <= len(compact) <= 64:
-        conditions |= Q(equipment__serial_number=compact)
+        matches.append(Equipment.objects.filter(serial_number=compact).values("order_id"))
     digits = compact.replace("-", "").replace("/", "")
     if len(digits) == 15 and digits.isdigit():
-        conditions |= Q(equipment__imei=digits)
+        matches.append(Equipment.objects.filter(imei=digits).values("order_id"))
     if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
-        conditions |= Q(customer__name_key__contains=name_search_key(text))
-    if not conditions:
+        named = customers_named(name_search_key(text))
+        matches.append(Order.objects.filter(customer__in=named.values("pk")).values("pk"))
+    if not matches:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
-    return list(_listing().filter(conditions).order_by("-received_at")[:SEARCH_LIMIT])
+    ids = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
+    return list(_listing().filter(pk__in=ids).order_by("-received_at")[:SEARCH_LIMIT])
 
 
 @dataclass(frozen=True)
