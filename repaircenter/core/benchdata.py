@@ -441,7 +441,7 @@ class Generator:
     def run(self) -> dict[str, int]:
         started = time.perf_counter()
         self.prepare()
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
             # The rows are made consistent here; the foreign keys are checked once at the end
             # (PRAGMA foreign_key_check) instead of row by row. Outside a transaction, or
             # SQLite ignores it.
@@ -485,8 +485,9 @@ class Generator:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA foreign_key_check")
                 broken = cursor.fetchall()
-                cursor.execute("PRAGMA foreign_keys = ON")
-                cursor.execute("PRAGMA synchronous = NORMAL")
+                if not connection.in_atomic_block:
+                    cursor.execute("PRAGMA foreign_keys = ON")
+                    cursor.execute("PRAGMA synchronous = NORMAL")
             if broken:
                 raise AssertionError(f"rows that refer to nothing: {broken[:10]}")
         else:
@@ -505,7 +506,8 @@ class Generator:
                     cursor.execute(sql)
         with connection.cursor() as cursor:
             # PostgreSQL: VACUUM too, so that index-only scans see the visibility map set.
-            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+            vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+            cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
     # -- the path of one order --------------------------------------------------------------
 
