@@ -77,7 +77,7 @@ def test_other_methods_are_405(client, db, method):
     assert response["Allow"] == "GET"
 
 
-def test_livez_answers_without_the_database(client, django_assert_num_queries, tmp_path):
+def test_livez_answers_without_the_database(db, client, django_assert_num_queries, tmp_path):
     with django_assert_num_queries(0):
         response = client.get("/livez")
     assert response.status_code == 200
