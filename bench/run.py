@@ -233,8 +233,10 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
         marks = ", ".join(["%s"] * len(queue.statuses))
         ordering = ", ".join(f"o.{column}" for column in queue.ordering)
         count_sql = f"SELECT count(*) FROM orders_order o WHERE o.status IN ({marks})"  # noqa: S608
-        rows_sql = (f"{ORDER_ROW} WHERE o.status IN ({marks}) "  # noqa: S608
-                    f"ORDER BY {ordering}, o.id LIMIT 100")
+        # The page's ids from the queue's index, then their rows: what one would write by hand.
+        rows_sql = (f"{ORDER_ROW} WHERE o.id IN (SELECT o.id FROM orders_order o "  # noqa: S608
+                    f"WHERE o.status IN ({marks}) ORDER BY {ordering}, o.id LIMIT 100) "
+                    f"ORDER BY {ordering}, o.id")
         statuses = list(queue.statuses)
 
         def queue_raw(count_sql=count_sql, rows_sql=rows_sql, statuses=statuses):
