@@ -1,8 +1,8 @@
 """The `label` template filter shows what get_FOO_display() shows."""
 
 from django.template import Context, Template
-from django.utils.html import escape
 from django.utils import translation
+from django.utils.html import escape
 
 from repaircenter.orders.models import EventChannel, Order, OrderEvent, Status
 
