@@ -6,6 +6,7 @@ from repaircenter.notifications import views as notification_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("livez", core_views.livez, name="livez"),
     path("accounts/", include("repaircenter.accounts.urls")),
     path("staff/", include("repaircenter.orders.urls")),
     path("staff/messages/", include("repaircenter.notifications.urls")),

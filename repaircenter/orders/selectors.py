@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.billing.models import Payment
-from repaircenter.customers.lookup import normalize_phone
+from repaircenter.customers.lookup import customers_named, normalize_phone
 from repaircenter.customers.models import name_search_key
 from repaircenter.notifications.models import DeliveryRecord, Message
 
 from .models import (
     READY_STATES,
     DisposalAct,
+    Equipment,
     Estimate,
     EstimateLine,
     Order,
@@ -79,26 +80,34 @@ def search_orders(text: str) -> list[Order]:
 
 def search_conditions(text: str) -> Q | None:
     """What `search_orders` looks for, as a filter on orders; None when the text is no kind
-    of search (empty, one letter, a lone "+")."""
+    of search (empty, one letter, a lone "+").
+
+    Each kind of match is its own indexed look-up of order ids (the order number, the
+    customer's phone, the equipment's serial number or IMEI, the trigram index of names), and
+    their UNION picks the orders: one OR across the joined tables would scan every order."""
     text = text.strip()
     if not text:
         return None
-    conditions = Q()
+    matches: list[QuerySet] = []
     number = ORDER_NUMBER.match(text)
     if number:
-        conditions |= Q(number=int(number.group(1)))
+        matches.append(Order.objects.filter(number=int(number.group(1))).values("pk"))
     phone = normalize_phone(text)
     if phone:
-        conditions |= Q(customer__phone=phone)
+        matches.append(Order.objects.filter(customer__phone=phone).values("pk"))
     compact = "".join(text.split()).upper()
     if 4 <= len(compact) <= 64:
-        conditions |= Q(equipment__serial_number=compact)
+        matches.append(Equipment.objects.filter(serial_number=compact).values("order_id"))
     digits = compact.replace("-", "").replace("/", "")
     if len(digits) == 15 and digits.isdigit():
-        conditions |= Q(equipment__imei=digits)
+        matches.append(Equipment.objects.filter(imei=digits).values("order_id"))
     if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
-        conditions |= Q(customer__name_key__contains=name_search_key(text))
-    return conditions or None
+        named = customers_named(name_search_key(text))
+        matches.append(Order.objects.filter(customer__in=named.values("pk")).values("pk"))
+    if not matches:
+        return None
+    ids = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
+    return Q(pk__in=ids)
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,20 @@ QUEUES = {
 def queue_orders(queue: Queue) -> QuerySet[Order]:
     """The queue's orders, oldest deadline first (overdue diagnostics lead their queue)."""
     return _listing().filter(status__in=queue.statuses).order_by(*queue.ordering, "pk")
+
+
+def queue_order_ids(queue: Queue) -> QuerySet:
+    """The ids of the queue's orders in the queue's order, for the paginator: read from the
+    queue's covering index (status, deadline, …, id) alone, without touching the orders."""
+    return (Order.objects.filter(status__in=queue.statuses).order_by(*queue.ordering, "pk")
+            .values_list("pk", flat=True))
+
+
+def queue_page(queue: Queue, ids: QuerySet) -> list[Order]:
+    """The orders of one page of `queue_order_ids` (a sliced queryset), in one query: the page's
+    ids are a subquery, so only those rows are read. Sorting the whole queue's rows instead, to
+    keep 100, read tens of thousands of them at a million orders."""
+    return list(_listing().filter(pk__in=ids).order_by(*queue.ordering, "pk"))
 
 
 def queue_counts() -> dict[str, int]:

@@ -30,7 +30,15 @@ from .estimates import WRITERS, can_write_estimate
 from .forms import IntakeForm, SearchForm, TransitionForm
 from .models import DisposalMethod, EquipmentPhoto, EventChannel, Order, OrderEvent, Status
 from .repair_views import procedures_for
-from .selectors import QUEUES, order_page, queue_counts, queue_orders, search_orders
+from .selectors import (
+    QUEUE_PAGE_SIZE,
+    QUEUES,
+    order_page,
+    queue_counts,
+    queue_order_ids,
+    queue_page,
+    search_orders,
+)
 from .signatures import save_signature
 from .workflow import TRANSITIONS, Actor, WorkflowError
 
@@ -219,11 +227,12 @@ def queue(request, slug: str):
     chosen = QUEUES.get(slug)
     if chosen is None:
         raise Http404
-    page = Paginator(queue_orders(chosen), 100).get_page(request.GET.get("page"))
+    page = Paginator(queue_order_ids(chosen), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "orders/queue.html",
-        {"queue": chosen, "page": page, "now": timezone.now(), "today": timezone.localdate()},
+        {"queue": chosen, "page": page, "orders": queue_page(chosen, page.object_list),
+         "now": timezone.now(), "today": timezone.localdate()},
     )
 
 

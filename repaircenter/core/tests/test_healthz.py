@@ -75,3 +75,16 @@ def test_other_methods_are_405(client, db, method):
     response = getattr(client, method)(HEALTHZ)
     assert response.status_code == 405
     assert response["Allow"] == "GET"
+
+
+def test_livez_answers_without_the_database(db, client, django_assert_num_queries, tmp_path):
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    with database_unreachable(tmp_path):
+        assert client.get("/livez").status_code == 200
+
+
+def test_livez_is_get_only(client, db):
+    assert client.post("/livez").status_code == 405

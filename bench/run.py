@@ -1,0 +1,551 @@
+"""Benchmark of the product on generated data, each case next to a raw query that returns the same
+rows through the driver alone (sqlite3 / psycopg), timed in the same process and run.
+
+    python bench/run.py --target "SQLite 10k=sqlite:////work/benchdata/bench10k.sqlite3" \\
+                        --target "PostgreSQL 10k=postgres://postgres@127.0.0.1:5432/bench10k"
+
+Fill each database first with `python -m repaircenter bench-data --orders N`. Cases:
+
+  B1  staff search by phone, serial number, IMEI, order number, name (the view with its template)
+  B2  the staff order page of the order with the longest history
+  B3  the customer's order page (/o/<token>/) of the same order
+  B4  each staff queue page (first page: the count and 100 rows)
+  B5  the deadline sweep a month ahead, rolled back each time, against one raw UPDATE of the same
+      orders; and its statement count
+  B6  bench/worker_sms.py (the worker sending SMS against a bare loop), once per database kind
+  load: gunicorn with production settings and wrk against the order page, the customer page and
+      /livez (200 with no work)
+
+Django's requests go through the test client (every middleware, the template, the session).
+Django and raw repetitions are interleaved; each case reports the median and the 95th
+percentile. Results go to a JSON file per target and to the table in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+QUEUE_SLUGS = ["to-diagnose", "awaiting-decision", "in-repair", "ready", "disposal"]
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def summary(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000,
+            "n": len(ordered)}
+
+
+def interleaved(django_call, raw_call, repetitions: int, warmup: int = 3) -> dict:
+    for _ in range(warmup):
+        django_call()
+        raw_call()
+    django_times, raw_times = [], []
+    for index in range(repetitions):
+        pair = [(django_call, django_times), (raw_call, raw_times)]
+        if index % 2:
+            pair.reverse()  # neither side always runs second, with warm caches
+        for call, times in pair:
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+    django, raw = summary(django_times), summary(raw_times)
+    return {"django": django, "raw": raw,
+            "ratio": django["median_ms"] / raw["median_ms"] if raw["median_ms"] else None}
+
+
+# --- one database: measured in a process of its own -----------------------------------------------
+
+
+class Raw:
+    """The driver alone: sqlite3 or psycopg, on a connection of its own."""
+
+    def __init__(self, url: str):
+        self.postgres = url.startswith("postgres")
+        if self.postgres:
+            import psycopg
+
+            self.connection = psycopg.connect(url, autocommit=True)
+        else:
+            import sqlite3
+
+            self.connection = sqlite3.connect(urlparse(url).path, isolation_level=None)
+
+    def sql(self, text: str) -> str:
+        return text if self.postgres else text.replace("%s", "?")
+
+    def rows(self, text: str, params=()) -> list:
+        cursor = self.connection.cursor()
+        cursor.execute(self.sql(text), params)
+        return cursor.fetchall()
+
+    def when(self, moment: datetime.datetime):
+        """A datetime as the column holds it (SQLite: UTC text without a zone)."""
+        if self.postgres:
+            return moment
+        utc = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+        return utc.isoformat(" ")
+
+
+ORDER_ROW = """
+SELECT o.*, c.*, e.*, k.*, u.*
+FROM orders_order o
+JOIN customers_customer c ON c.id = o.customer_id
+LEFT JOIN orders_equipment e ON e.order_id = o.id
+LEFT JOIN orders_equipmentkind k ON k.id = e.kind_id
+LEFT JOIN accounts_user u ON u.id = o.technician_id
+"""
+
+
+def measure_database(url: str, repetitions: int, sweep_repetitions: int) -> dict:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("REPAIRCENTER_DATA", tempfile.mkdtemp(prefix="bench-run-"))
+    # The test client's host; and no rate limit on the customer's page for one address.
+    os.environ["REPAIRCENTER_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ["REPAIRCENTER_PORTAL_REQUESTS_PER_MINUTE"] = "1000000000"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repaircenter.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return measure(url, repetitions, sweep_repetitions)
+
+
+def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
+    """Every case on the database Django is set up with; `url` reaches the same database for
+    the raw queries."""
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from repaircenter.accounts.models import User
+    from repaircenter.customers.models import name_search_key
+    from repaircenter.orders import selectors
+    from repaircenter.orders.models import Equipment, Order, OrderEvent
+    from repaircenter.orders.sweep import run_sweep
+    from repaircenter.portal.selectors import TIMELINE_ACTIONS
+
+    raw = Raw(url)
+    results: dict = {"orders": Order.objects.count(), "cases": {}}
+    staff = Client()
+    staff.force_login(User.objects.get(username="bench-manager"))
+    customer_client = Client()
+
+    def page(client, path, params=None, expect=200):
+        def call():
+            response = client.get(path, params or {})
+            if response.status_code != expect:
+                raise SystemExit(f"{path}: {response.status_code}")
+            return response
+        return call
+
+    def queries(call) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        return len(captured)
+
+    def case(name, django_call, raw_call, **extra):
+        figures = interleaved(django_call, raw_call, repetitions)
+        figures["queries"] = queries(django_call)
+        figures.update(extra)
+        results["cases"][name] = figures
+        print(f"  {name:<28} django {figures['django']['median_ms']:8.2f} ms  raw "
+              f"{figures['raw']['median_ms']:7.2f} ms  x{figures['ratio']:.1f}", flush=True)
+
+    page(staff, "/staff/")()  # the first request stores the idle clock in the session
+
+    # B1: a customer with one order, as the counter meets them; the equipment of a phone order.
+    middle = Order.objects.order_by("number").values_list("number", flat=True)[
+        results["orders"] // 2]
+    order = Order.objects.select_related("customer", "equipment").get(number=middle)
+    with_imei = Equipment.objects.exclude(imei="").select_related("order__customer")
+    phone_equipment = (with_imei.filter(order__number__gte=middle).order_by("order__number")
+                       .first() or with_imei.first())
+    by_phone = raw_search("c.phone = %s")
+    search_cases = [
+        ("B1 search: phone", phone_equipment.order.customer.phone.as_national, by_phone,
+         [str(phone_equipment.order.customer.phone)]),
+        ("B1 search: serial number", order.equipment.serial_number,
+         raw_search("o.id IN (SELECT order_id FROM orders_equipment WHERE serial_number = %s)"),
+         [order.equipment.serial_number]),
+        ("B1 search: IMEI", phone_equipment.imei,
+         raw_search("o.id IN (SELECT order_id FROM orders_equipment WHERE imei = %s)"),
+         [phone_equipment.imei]),
+        ("B1 search: order number", order.display_number, raw_search("o.number = %s"),
+         [order.number]),
+    ]
+    name = order.customer.name
+    key = name_search_key(name)
+    if raw.postgres:
+        search_cases.append(("B1 search: name", name, raw_search("c.name_key LIKE %s"),
+                             [f"%{key}%"]))
+    else:
+        search_cases.append(("B1 search: name", name, raw_search(
+            "c.id IN (SELECT rowid FROM customers_customer_name_trigrams "
+            "WHERE customers_customer_name_trigrams MATCH %s)"), [f'"{key}"']))
+    for label, typed, sql, params in search_cases:
+        found = len(selectors.search_orders(typed))
+        raw_found = len(raw.rows(sql, params))
+        if found != raw_found:
+            raise SystemExit(f"{label}: the page finds {found} orders, the raw query {raw_found}")
+        case(label, page(staff, "/staff/search/", {"q": typed}),
+             lambda sql=sql, params=params: raw.rows(sql, params), rows=found, typed=typed)
+
+    # B2, B3: the order with the longest history among the oldest few thousand.
+    oldest = 5000 * max(1, results["orders"] // 10_000)
+    heavy_id = (OrderEvent.objects.filter(order__number__lte=oldest)
+                .values("order").annotate(n=Count("id")).order_by("-n")
+                .values_list("order", flat=True)[0])
+    heavy = Order.objects.get(pk=heavy_id)
+    counts = {
+        "events": heavy.events.count(), "messages": heavy.messages.count(),
+        "documents": heavy.documents.count(), "payments": heavy.payments.count(),
+    }
+    case("B2 staff order page", page(staff, f"/staff/orders/{heavy.number}/"),
+         lambda: staff_order_raw(raw, heavy.number), order=heavy.display_number, **counts)
+    case("B3 customer's order page", page(customer_client, f"/o/{heavy.portal_token}/"),
+         lambda: customer_order_raw(raw, heavy.portal_token, TIMELINE_ACTIONS),
+         order=heavy.display_number, **counts)
+
+    # B4: each queue's first page.
+    for slug in QUEUE_SLUGS:
+        queue = selectors.QUEUES[slug]
+        marks = ", ".join(["%s"] * len(queue.statuses))
+        ordering = ", ".join(f"o.{column}" for column in queue.ordering)
+        count_sql = f"SELECT count(*) FROM orders_order o WHERE o.status IN ({marks})"  # noqa: S608
+        # The page's ids from the queue's index, then their rows: what one would write by hand.
+        rows_sql = (f"{ORDER_ROW} WHERE o.id IN (SELECT o.id FROM orders_order o "  # noqa: S608
+                    f"WHERE o.status IN ({marks}) ORDER BY {ordering}, o.id LIMIT 100) "
+                    f"ORDER BY {ordering}, o.id")
+        statuses = list(queue.statuses)
+
+        def queue_raw(count_sql=count_sql, rows_sql=rows_sql, statuses=statuses):
+            raw.rows(count_sql, statuses)
+            raw.rows(rows_sql, statuses)
+
+        case(f"B4 queue: {slug}", page(staff, f"/staff/queues/{slug}/"), queue_raw,
+             rows=raw.rows(count_sql, statuses)[0][0])
+
+    # B5: the sweep a month ahead, rolled back, against one UPDATE of the same orders.
+    ahead = timezone.now() + datetime.timedelta(days=30)
+
+    def sweep():
+        with transaction.atomic():
+            result = run_sweep(now=ahead)
+            transaction.set_rollback(True)
+        return result
+
+    update_sql = (
+        "UPDATE orders_order SET status = CASE WHEN status = 'awaiting_decision' AND "
+        "pending_supplement = 'optional' THEN 'repairing' WHEN status = 'awaiting_decision' "
+        "THEN 'ready_unrepaired' ELSE 'disposal_due' END, version = version + 1 "
+        "WHERE (status = 'awaiting_decision' AND decision_due <= %s) "
+        "OR (status IN ('ready_repaired', 'ready_unrepaired') AND storage_due <= %s)"
+    )
+
+    def raw_update():
+        cursor = raw.connection.cursor()
+        cursor.execute("BEGIN")
+        cursor.execute(raw.sql(update_sql), [raw.when(ahead), raw.when(ahead)])
+        changed = cursor.rowcount
+        cursor.execute("ROLLBACK")
+        return changed
+
+    with CaptureQueriesContext(connection) as captured:
+        swept = sweep()
+    changed = raw_update()
+    if changed != swept.lapsed + swept.disposal_due:
+        raise SystemExit(f"the sweep changed {swept.lapsed + swept.disposal_due} orders, "
+                         f"the UPDATE {changed}")
+    figures = interleaved(sweep, raw_update, sweep_repetitions, warmup=1)
+    figures.update(queries=len(captured), orders_changed=changed,
+                   reminders=swept.decision_reminders + swept.storage_reminders)
+    results["cases"]["B5 deadline sweep"] = figures
+    print(f"  B5 deadline sweep  django {figures['django']['median_ms']:.0f} ms  raw "
+          f"{figures['raw']['median_ms']:.0f} ms  x{figures['ratio']:.1f}, "
+          f"{len(captured)} statements, {changed} orders", flush=True)
+    results["load_targets"] = {
+        "order": f"/staff/orders/{heavy.number}/", "customer": f"/o/{heavy.portal_token}/",
+        "static": "/livez",
+    }
+    return results
+
+
+def raw_search(condition: str) -> str:
+    return f"{ORDER_ROW} WHERE {condition} ORDER BY o.received_at DESC LIMIT 50"
+
+
+def staff_order_raw(raw: Raw, number: int) -> None:
+    """What the staff order page shows, by hand: the order and its parts, one statement each."""
+    order = raw.rows(
+        "SELECT o.*, c.*, e.*, k.*, t.*, r.*, d.*, ch.* FROM orders_order o "
+        "JOIN customers_customer c ON c.id = o.customer_id "
+        "LEFT JOIN orders_equipment e ON e.order_id = o.id "
+        "LEFT JOIN orders_equipmentkind k ON k.id = e.kind_id "
+        "LEFT JOIN accounts_user t ON t.id = o.technician_id "
+        "LEFT JOIN accounts_user r ON r.id = o.received_by_id "
+        "LEFT JOIN orders_disposalact d ON d.id = o.disposal_act_id "
+        "LEFT JOIN consult_chatthread ch ON ch.order_id = o.id WHERE o.number = %s", [number])
+    pk = [order[0][0]]
+    raw.rows("SELECT ev.*, u.* FROM orders_orderevent ev LEFT JOIN accounts_user u "
+             "ON u.id = ev.actor_id WHERE ev.order_id = %s ORDER BY ev.at, ev.id", pk)
+    raw.rows("SELECT * FROM orders_equipmentphoto WHERE order_id = %s ORDER BY id", pk)
+    raw.rows("SELECT es.*, u.* FROM orders_estimate es LEFT JOIN accounts_user u "
+             "ON u.id = es.sent_by_id WHERE es.order_id = %s ORDER BY es.number", pk)
+    raw.rows("SELECT l.*, d.*, u.* FROM orders_estimateline l "
+             "JOIN orders_estimate es ON es.id = l.estimate_id "
+             "LEFT JOIN orders_linedone d ON d.line_id = l.id "
+             "LEFT JOIN accounts_user u ON u.id = d.done_by_id "
+             "WHERE es.order_id = %s ORDER BY l.position, l.id", pk)
+    raw.rows("SELECT m.*, r.*, u.* FROM notifications_message m "
+             "LEFT JOIN notifications_deliveryrecord r ON r.message_id = m.id "
+             "LEFT JOIN accounts_user u ON u.id = r.by_id "
+             "WHERE m.order_id = %s ORDER BY m.created_at, m.id, r.at, r.id", pk)
+    raw.rows("SELECT s.*, u.* FROM orders_stresstest s JOIN accounts_user u ON u.id = s.run_by_id "
+             "WHERE s.order_id = %s ORDER BY s.recorded_at, s.id", pk)
+    raw.rows("SELECT p.*, u.*, d.* FROM billing_payment p JOIN accounts_user u "
+             "ON u.id = p.taken_by_id JOIN documents_document d ON d.id = p.receipt_id "
+             "WHERE p.order_id = %s ORDER BY p.taken_at, p.id", pk)
+    raw.rows("SELECT d.* FROM documents_document d JOIN documents_document_orders x "
+             "ON x.document_id = d.id WHERE x.order_id = %s ORDER BY d.issued_at, d.id", pk)
+
+
+def customer_order_raw(raw: Raw, token: str, actions) -> None:
+    """What the customer's page shows, by hand."""
+    order = raw.rows(
+        "SELECT o.*, c.*, e.*, k.*, ch.* FROM orders_order o "
+        "JOIN customers_customer c ON c.id = o.customer_id "
+        "LEFT JOIN orders_equipment e ON e.order_id = o.id "
+        "LEFT JOIN orders_equipmentkind k ON k.id = e.kind_id "
+        "LEFT JOIN consult_chatthread ch ON ch.order_id = o.id WHERE o.portal_token = %s",
+        [token])
+    pk = [order[0][0]]
+    raw.rows("SELECT es.*, l.* FROM orders_estimate es LEFT JOIN orders_estimateline l "
+             "ON l.estimate_id = es.id WHERE es.order_id = %s AND es.status <> 'draft' "
+             "ORDER BY es.number, l.position, l.id", pk)
+    marks = ", ".join(["%s"] * len(actions))
+    raw.rows(f"SELECT * FROM orders_orderevent WHERE order_id = %s AND action IN ({marks}) "  # noqa: S608
+             "ORDER BY at, id", pk + list(actions))
+    raw.rows("SELECT * FROM billing_payment WHERE order_id = %s ORDER BY taken_at, id", pk)
+    raw.rows("SELECT d.* FROM documents_document d JOIN documents_document_orders x "
+             "ON x.document_id = d.id WHERE x.order_id = %s AND d.kind <> 'disposal_act' "
+             "ORDER BY d.issued_at, d.id", pk)
+    raw.rows("SELECT m.*, u.* FROM consult_chatmessage m JOIN consult_chatthread t "
+             "ON t.id = m.thread_id LEFT JOIN accounts_user u ON u.id = m.user_id "
+             "WHERE t.order_id = %s ORDER BY m.id DESC LIMIT 100", pk)
+
+
+# --- the load test -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def staff_session(env: dict) -> str:
+    """A logged-in session of the bench manager, made by a process with the server's key."""
+    code = (
+        "import django, time; django.setup()\n"
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from repaircenter.accounts.models import User\n"
+        "user = User.objects.get(username='bench-manager')\n"
+        "s = SessionStore()\n"
+        "s[SESSION_KEY] = str(user.pk)\n"
+        "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "s[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
+        "s['last_seen'] = int(time.time())\n"
+        "s.create(); print(s.session_key)\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
+
+
+def wrk(url: str, seconds: int, headers: list[str]) -> dict:
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s"]
+    for header in headers:
+        command += ["-H", header]
+    output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = re.search(r"Latency\s+([\d.]+)(\w+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"requests_per_second": rps, "latency_avg": latency.group(1) + latency.group(2),
+            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def load_test(url: str, targets: dict, seconds: int) -> dict:
+    port = free_port()
+    data = tempfile.mkdtemp(prefix="bench-load-")
+    env = {
+        **os.environ, "DATABASE_URL": url, "REPAIRCENTER_DATA": data,
+        # The production settings of the README.
+        "REPAIRCENTER_SECRET_KEY": secrets.token_urlsafe(50), "REPAIRCENTER_HTTPS": "true",
+        "REPAIRCENTER_BEHIND_PROXY": "true", "REPAIRCENTER_DEBUG": "false",
+        "REPAIRCENTER_ALLOWED_HOSTS": "127.0.0.1", "REPAIRCENTER_LOG_LEVEL": "WARNING",
+        # One address (wrk's) asks for the customer's page thousands of times a second.
+        "REPAIRCENTER_PORTAL_REQUESTS_PER_MINUTE": "1000000000",
+        "DJANGO_SETTINGS_MODULE": "repaircenter.settings",
+    }
+    env.pop("REPAIRCENTER_CSRF_TRUSTED_ORIGINS", None)
+    session = staff_session(env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "repaircenter.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
+         "--graceful-timeout", "20"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        proxy = "X-Forwarded-Proto: https"
+        results = {}
+        for name, path, headers in (
+            ("static", targets["static"], [proxy]),
+            ("order", targets["order"], [proxy, f"Cookie: sessionid={session}"]),
+            ("customer", targets["customer"], [proxy]),
+        ):
+            wrk(base + path, 2, headers)  # warm up
+            results[name] = wrk(base + path, seconds, headers)
+            print(f"  load {name:<9} {results[name]['requests_per_second']:8.0f} req/s "
+                  f"({results[name]['non_2xx']} not 2xx)", flush=True)
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+# --- B6, the report ------------------------------------------------------------------------------
+
+
+def sms_benchmark(database_url: str, messages: int) -> dict:
+    folder = tempfile.mkdtemp(prefix="bench-sms-json-")
+    out = Path(folder) / "sms.json"
+    command = [sys.executable, str(ROOT / "bench" / "worker_sms.py"), "--messages",
+               str(messages), "--json", str(out)]
+    if database_url:
+        command += ["--database-url", database_url]
+    subprocess.run(command, cwd=ROOT, check=True)
+    return json.loads(out.read_text())
+
+
+def machine() -> str:
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip()
+                     for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor() or platform.machine()
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (f"{model}, {os.cpu_count()} cores{memory}, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Example: python bench/run.py --target 'SQLite 1M=sqlite:////work/benchdata/"
+               "bench1m.sqlite3' --repetitions 50 --load-seconds 10",
+    )
+    parser.add_argument("--target", action="append", default=[], metavar="LABEL=DATABASE_URL",
+                        help="a generated database to measure, with the label the table shows "
+                             "it under (e.g. 'PostgreSQL 1M=postgres://…/bench'); repeatable")
+    parser.add_argument("--repetitions", type=int, default=50,
+                        help="repetitions of each B1-B4 case, Django and raw each (default 50)")
+    parser.add_argument("--sweep-repetitions", type=int, default=5,
+                        help="repetitions of the B5 sweep (default 5)")
+    parser.add_argument("--load-seconds", type=int, default=10,
+                        help="seconds of wrk per endpoint; 0 skips the load test (default 10)")
+    parser.add_argument("--sms", action="append", default=[], metavar="LABEL=DATABASE_URL",
+                        help="run B6 (bench/worker_sms.py) on this database; it deletes the "
+                             "database's messages, so never a generated one (use 'SQLite=' for a "
+                             "temporary SQLite file); repeatable")
+    parser.add_argument("--sms-messages", type=int, default=10_000)
+    parser.add_argument("--results", default="bench-results.json",
+                        help="JSON file of every figure; merged with what it already holds, "
+                             "so that targets can be measured in separate runs")
+    parser.add_argument("--markdown", default=str(ROOT / "BENCHMARKS.md"),
+                        help="where the table is written (default BENCHMARKS.md)")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one database
+    options = parser.parse_args()
+
+    if options.measure:
+        results = measure_database(options.measure, options.repetitions,
+                                   options.sweep_repetitions)
+        print("JSON " + json.dumps(results, default=str))
+        return
+
+    path = Path(options.results)
+    everything = json.loads(path.read_text()) if path.exists() else {"targets": {}, "sms": {}}
+    for target in options.target:
+        label, url = target.split("=", 1)
+        print(f"{label}: {url}", flush=True)
+        load_before = os.getloadavg()
+        process = subprocess.run(
+            [sys.executable, __file__, "--measure", url, "--repetitions",
+             str(options.repetitions), "--sweep-repetitions", str(options.sweep_repetitions)],
+            cwd=ROOT, check=True, capture_output=True, text=True,
+        )
+        for line in process.stdout.splitlines():
+            if not line.startswith("JSON "):
+                print(line)
+        results = json.loads(next(line[5:] for line in process.stdout.splitlines()
+                                  if line.startswith("JSON ")))
+        if options.load_seconds:
+            results["load"] = load_test(url, results["load_targets"], options.load_seconds)
+        results["loadavg"] = [round(x, 2) for x in load_before] + [
+            round(x, 2) for x in os.getloadavg()]
+        results["measured_at"] = datetime.datetime.now().isoformat(timespec="seconds")
+        everything["targets"][label] = results
+        path.write_text(json.dumps(everything, indent=2))
+    for target in options.sms:
+        label, url = target.split("=", 1)
+        everything["sms"][label] = sms_benchmark(url, options.sms_messages)
+        path.write_text(json.dumps(everything, indent=2))
+    everything["machine"] = machine()
+    path.write_text(json.dumps(everything, indent=2))
+    if options.markdown:
+        from report import write_markdown  # bench/report.py
+
+        write_markdown(everything, Path(options.markdown))
+        print(f"wrote {options.markdown}")
+
+
+if __name__ == "__main__":
+    main()
