@@ -183,6 +183,8 @@ AXES_IPWARE_PROXY_COUNT = env_int("REPAIRCENTER_PROXY_COUNT", 0)
 # Sessions: a staff session ends after a shift, or after this much idle time at the counter.
 SESSION_COOKIE_AGE = env_int("REPAIRCENTER_SESSION_HOURS", 10) * 3600
 SESSION_IDLE_TIMEOUT = env_int("REPAIRCENTER_IDLE_MINUTES", 30) * 60
+# The idle clock is written to the session at most this often, not on every request.
+SESSION_TOUCH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -4,8 +4,6 @@ from django.conf import settings
 from django.contrib.auth import logout
 
 LAST_SEEN_KEY = "last_seen"
-# Write the session at most this often, not on every request.
-TOUCH_EVERY = 60
 
 
 class IdleTimeoutMiddleware:
@@ -20,6 +18,7 @@ class IdleTimeoutMiddleware:
             last_seen = request.session.get(LAST_SEEN_KEY, now)
             if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
-            elif now - last_seen >= TOUCH_EVERY or LAST_SEEN_KEY not in request.session:
+            elif (now - last_seen >= settings.SESSION_TOUCH_SECONDS
+                  or LAST_SEEN_KEY not in request.session):
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
