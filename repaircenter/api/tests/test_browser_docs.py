@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_docs_list_the_operations_under_the_csp(new_page, live_server):
     page = new_page()
     console, requests = [], []

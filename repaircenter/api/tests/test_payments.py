@@ -89,7 +89,7 @@ def test_no_payment_before_approval(api):
     assert "no payment can be taken now" in error(response)["message"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_requests_at_once_with_one_key_pay_once(api, approved, separate_connections):
     key = str(uuid.uuid4())
     answers = []
