@@ -2,10 +2,10 @@
 
 The table is in the database, so every gunicorn worker and every machine counts against the same
 limit; one statement per request both counts and reads the count (an upsert that starts the
-count again when a new window begins).
+count again when a new window begins). The worker deletes the counts of windows long over
+(forget_expired_counts), so a request never pays for that.
 """
 
-import random
 import time
 from functools import wraps
 
@@ -15,9 +15,6 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from .models import RateCount
-
-# Now and then, when a window starts, the counts of windows long over are deleted.
-CLEANUP_CHANCE = 0.01
 
 
 def client_address(request) -> str:
@@ -60,9 +57,13 @@ def hit(scope: str, who: str, *, limit: int, per: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_upsert_sql(), [key, window, (window + 1) * per])
         count = cursor.fetchone()[0]
-    if count == 1 and random.random() < CLEANUP_CHANCE:  # noqa: S311 — not for security
-        RateCount.objects.filter(expires__lt=int(now)).delete()
     return count <= limit
+
+
+def forget_expired_counts() -> int:
+    """Delete the counts of windows that have ended; the worker calls it with each sweep."""
+    deleted, _ = RateCount.objects.filter(expires__lt=int(_now())).delete()
+    return deleted
 
 
 def too_many_requests(request, per: int, page: str | None = None) -> HttpResponse:

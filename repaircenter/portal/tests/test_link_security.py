@@ -5,10 +5,12 @@ asks too often is refused with 429."""
 import secrets
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from repaircenter.consult.models import ChatThread
 from repaircenter.core import ratelimit
+from repaircenter.core.models import RateCount
 from repaircenter.orders import workflow
 from repaircenter.orders.models import Status
 from repaircenter.orders.workflow import Actor
@@ -179,3 +181,20 @@ def test_robots_txt_keeps_crawlers_out_of_order_pages(client, db):
     lines = response.content.decode().splitlines()
     assert "User-agent: *" in lines
     assert "Disallow: /o/" in lines
+
+
+def test_the_worker_forgets_counts_of_ended_windows_and_keeps_the_current_ones(
+    client, make_order, monkeypatch, settings
+):
+    settings.PORTAL_REQUESTS_PER_MINUTE = 2
+    order = make_order(Status.AWAITING_DECISION)
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)
+    client.get(order_url(order))
+    client.get(order_url(order), REMOTE_ADDR="192.0.2.79")
+    assert RateCount.objects.count() == 2
+    # An hour on: the minute windows have ended, the counts go with the worker's next round.
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_003_630.0)
+    client.get(order_url(order))  # this address's count starts again in the new window
+    call_command("worker", "--once")
+    assert list(RateCount.objects.values_list("hits", flat=True)) == [1]
+    assert [client.get(order_url(order)).status_code for _ in range(2)] == [200, 429]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection, connections
 
+from repaircenter.core.ratelimit import forget_expired_counts
 from repaircenter.documents.issuing import render_pending
 from repaircenter.notifications.delivery import run_round
 from repaircenter.notifications.outbox import write_all_pending
@@ -56,6 +57,7 @@ class Command(BaseCommand):
                         swept = run_sweep()
                         if swept:
                             log.info("worker: deadline sweep: %s", swept)
+                        forget_expired_counts()
                         next_sweep = time.monotonic() + settings.SWEEP_INTERVAL
                     # The sweep's messages get their channel and text before the sends.
                     write_all_pending()
