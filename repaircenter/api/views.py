@@ -31,7 +31,7 @@ from repaircenter.billing import services as billing
 from repaircenter.billing.dues import stored_balance_due, stored_paid_total
 from repaircenter.customers import services as customers
 from repaircenter.customers.models import Customer
-from repaircenter.documents.issuing import ensure_pdf
+from repaircenter.documents.issuing import open_pdf
 from repaircenter.documents.models import Document
 from repaircenter.orders import estimates, repair, workflow
 from repaircenter.orders.models import EquipmentKind, Estimate, Order
@@ -470,7 +470,7 @@ class DocumentPdf(APIView):
             raise ApiError(404, "not_found", _("There is no such document."))
         document = get_object_or_404(Document, pk=pk, orders__number=number)
         try:
-            handle = ensure_pdf(document).file.open("rb")
+            handle = open_pdf(document)
         except FileNotFoundError:
             raise ApiError(404, "not_found", _("The PDF of this document is missing.")) from None
         response = FileResponse(handle, content_type="application/pdf",

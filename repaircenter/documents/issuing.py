@@ -136,6 +136,13 @@ def ensure_pdf(document: Document) -> Document:
     return document
 
 
+def open_pdf(document: Document):
+    """The document's PDF, open for reading (made first if the worker has not made it yet), for
+    the three downloads: staff, the customer's page and the API. FileNotFoundError if the
+    recorded file is gone from the disk."""
+    return ensure_pdf(document).file.open("rb")
+
+
 def render_pending(limit: int = 10, stop=None) -> int:
     """Make the PDFs of documents issued since the last round, oldest first; for the worker,
     which sets `stop` (a threading.Event) to be let go between two documents."""

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES
 
-from .issuing import ensure_pdf
+from .issuing import open_pdf
 from .models import Document
 
 
@@ -19,9 +19,9 @@ def _document(number: int, pk: int) -> Document:
 @require_GET
 @role_required(*STAFF_ROLES)
 def document_pdf(request, number: int, pk: int):
-    document = ensure_pdf(_document(number, pk))
+    document = _document(number, pk)
     try:
-        handle = document.file.open("rb")
+        handle = open_pdf(document)
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type="application/pdf", filename=document.filename,

@@ -21,7 +21,7 @@ from repaircenter.consult import services as consult
 from repaircenter.consult.forms import ChatMessageForm
 from repaircenter.core.calendar import center_date
 from repaircenter.core.ratelimit import client_address, rate_limit
-from repaircenter.documents.issuing import ensure_pdf
+from repaircenter.documents.issuing import open_pdf
 from repaircenter.orders import workflow
 from repaircenter.orders.models import EstimateKind, EstimateStatus, EventChannel, Order, Status
 from repaircenter.orders.workflow import Actor, DecisionPeriodOver, EstimateReplaced
@@ -143,7 +143,7 @@ def document(request, order: Order, pk: int):
     if issued is None:
         return render_public(request, "portal/link_not_found.html", status=404)
     try:
-        handle = ensure_pdf(issued).file.open("rb")
+        handle = open_pdf(issued)
     except FileNotFoundError:
         return render_public(request, "portal/link_not_found.html", status=404)
     return FileResponse(handle, content_type="application/pdf", filename=issued.filename)
