@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.customers.models import Customer
@@ -296,6 +297,16 @@ EVENT_LABELS = {
 }
 
 
+class BlankIfMissing(dict):
+    """A dict whose missing keys read as "": in a template, `{% if event.facts.said %}` on an
+    event without that key then costs a dict look-up, where a plain dict costs a KeyError, an
+    AttributeError and a dir() that the template engine catches (a dozen such tests per event
+    were a tenth of the order page's time)."""
+
+    def __missing__(self, key):
+        return ""
+
+
 class OrderEvent(models.Model):
     """One entry of an order's history. Written once, never edited or deleted."""
 
@@ -331,6 +342,11 @@ class OrderEvent(models.Model):
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.action, self.action))
+
+    @cached_property
+    def facts(self) -> BlankIfMissing:
+        """The evidence, for the templates."""
+        return BlankIfMissing(self.evidence or {})
 
     @property
     def call_time(self) -> datetime.datetime | None:
