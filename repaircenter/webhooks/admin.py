@@ -40,6 +40,8 @@ class EndpointForm(forms.ModelForm):
     url = forms.URLField(
         label=_("URL"), max_length=500, assume_scheme="https",
         help_text=Endpoint._meta.get_field("url").help_text,
+        # The admin's wide field: a receiver's address is often longer than the default box.
+        widget=forms.URLInput(attrs={"class": "vLargeTextField"}),
     )
     events = forms.MultipleChoiceField(
         label=_("Events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple,
@@ -49,6 +51,7 @@ class EndpointForm(forms.ModelForm):
     class Meta:
         model = Endpoint
         fields = ["url", "description", "secret", "events"]
+        widgets = {"secret": forms.TextInput(attrs={"class": "vLargeTextField"})}
 
     def clean_url(self):
         url = self.cleaned_data["url"]
