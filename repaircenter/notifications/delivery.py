@@ -8,11 +8,12 @@ early delivery report never overwrite each other.
 
 import datetime
 import logging
+import statistics
 import threading
 import time
 import uuid
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,6 +31,12 @@ from .models import READY_EVENTS, DeliveryRecord, Message, MessageStatus
 from .outbox import current_address, queue_next_channel
 
 log = logging.getLogger("repaircenter.worker")
+OUTCOME_BATCH = 20  # plain sends whose outcomes are written together
+# A provider that answers within this many milliseconds (one on the local network) is sent to
+# from the worker's own thread, one message after another: handing each message to a sending
+# thread and back cost more than the send itself, and halved the rate (bench/worker_sms.py).
+# Threads are for providers that make each send wait on the network.
+FAST_SEND_MS = 5
 S = MessageStatus
 Outcome = DeliveryRecord.Outcome
 
@@ -143,17 +150,54 @@ def record(message: Message, claim: str, attempt: Attempt) -> str:
     """Write what happened to a claimed message, and log it in one line."""
     if attempt.error is not None:
         outcome = _record_failure(message, claim, attempt.error, attempt.ms)
-        answer = attempt.error.answer
     else:
         outcome = _record_success(message, claim, attempt.receipt, attempt.ms)
-        answer = attempt.receipt.answer
+    _log_send(message, attempt, outcome)
+    return outcome
+
+
+def _log_send(message: Message, attempt: Attempt, outcome: str) -> None:
+    answer = attempt.error.answer if attempt.error is not None else attempt.receipt.answer
     log.info(
         "send message %s %s %s to %s (%s, attempt %s): %s in %s ms — %s",
         message.pk, message.channel, message.event, masked(message.recipient),
         message.order.display_number if message.order else "no order",
         message.attempt_count, outcome, attempt.ms, answer[:200],
     )
-    return outcome
+
+
+def is_plain_send(message: Message, attempt: Attempt) -> bool:
+    """The channel took the message and nothing follows from it (no failure to retry or pass
+    on, no delivery that starts the storage clock): the outcome can wait to be written
+    together with the next few (record_plain_sends)."""
+    return attempt.error is None and not (
+        attempt.receipt.delivered and message.event in READY_EVENTS)
+
+
+def record_plain_sends(done: list[tuple[Message, Attempt]], claim: str) -> None:
+    """Write the outcomes of several plain sends together, then log them one line each: on
+    PostgreSQL their statements go in one pipeline (one round trip instead of one per
+    message), elsewhere in one transaction (one commit). Most of the worker's time on
+    PostgreSQL went into waiting for each outcome's round trip (bench/worker_sms.py).
+
+    A worker killed before this leaves those messages to be claimed again after the lease and
+    sent with the same idempotency key, as for a worker killed in the middle of a send."""
+    if not done:
+        return
+    writes = [(message, *_success_changes(attempt.receipt, attempt.ms))
+              for message, attempt in done]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor, connection.connection.pipeline():
+            for message, changes, line in writes:
+                sql, params = _outcome_statement(message, claim, changes, line)
+                cursor.execute(sql, params)
+    else:
+        with transaction.atomic():
+            for message, changes, line in writes:
+                _write_outcome(message, claim, changes, line)
+    for (message, attempt), (_message, _changes, line) in zip(done, writes, strict=True):
+        _log_send(message, attempt, line["outcome"])
+    done.clear()
 
 
 def deliver(message: Message, claim: str) -> str:
@@ -194,20 +238,24 @@ def _insert_sql(message: Message, values: dict) -> tuple[str, list]:
     return sql, params
 
 
+def _outcome_statement(message: Message, claim: str, changes: dict, record: dict):
+    """PostgreSQL: the message's UPDATE and its history line's INSERT as one statement."""
+    update, update_params = _update_sql(message, claim, changes)
+    insert, insert_params = _insert_sql(message, record)
+    return (f"WITH mine AS ({update} RETURNING 1), line AS ({insert}) "  # noqa: S608
+            "SELECT count(*) FROM mine", [*update_params, *insert_params])
+
+
 def _write_outcome(message: Message, claim: str, changes: dict, record: dict) -> bool:
     """The message's new state, if this round still holds it, and a line of its history,
     together: one statement on PostgreSQL (one round trip), one transaction elsewhere. Returns
     whether the message was still this round's to change."""
-    update, update_params = _update_sql(message, claim, changes)
-    insert, insert_params = _insert_sql(message, record)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            cursor.execute(
-                f"WITH mine AS ({update} RETURNING 1), line AS ({insert}) "  # noqa: S608
-                "SELECT count(*) FROM mine",
-                [*update_params, *insert_params],
-            )
+            cursor.execute(*_outcome_statement(message, claim, changes, record))
             return cursor.fetchone()[0] == 1
+        update, update_params = _update_sql(message, claim, changes)
+        insert, insert_params = _insert_sql(message, record)
         with transaction.atomic():
             cursor.execute(update, update_params)
             updated = cursor.rowcount == 1
@@ -215,7 +263,8 @@ def _write_outcome(message: Message, claim: str, changes: dict, record: dict) ->
         return updated
 
 
-def _record_success(message: Message, claim: str, receipt: Receipt, ms: int) -> str:
+def _success_changes(receipt: Receipt, ms: int) -> tuple[dict, dict]:
+    """What a send the provider accepted changes on the message, and its history line."""
     now = timezone.now()
     outcome = Outcome.DELIVERED if receipt.delivered else Outcome.SENT
     changes = {"status": S.SENT, "sent_at": now, "claim": "", "lease_until": None,
@@ -224,15 +273,20 @@ def _record_success(message: Message, claim: str, receipt: Receipt, ms: int) -> 
         changes.update(status=S.DELIVERED, delivered_at=now)
     record = {"at": now, "kind": DeliveryRecord.Kind.ATTEMPT, "outcome": outcome,
               "answer": receipt.answer, "duration_ms": ms, "by": None}
+    return changes, record
+
+
+def _record_success(message: Message, claim: str, receipt: Receipt, ms: int) -> str:
+    changes, record = _success_changes(receipt, ms)
     # If the provider's report came first (or the lease ran out and another worker took over),
     # the message has moved on: keep the record of this attempt, change nothing else.
     if receipt.delivered and message.event in READY_EVENTS:
         with transaction.atomic():  # the storage clock starts with the delivery, or neither
             if _write_outcome(message, claim, changes, record):
-                _reached(message, now)
+                _reached(message, record["at"])
     else:
         _write_outcome(message, claim, changes, record)
-    return outcome
+    return record["outcome"]
 
 
 @transaction.atomic
@@ -283,15 +337,20 @@ def run_round(stop=None) -> int:
     the providers; this thread writes each outcome, in the order the messages were claimed. A
     provider answering in 200 ms would otherwise hold the whole queue to five messages a second.
     Two messages to one recipient are never under way together, so they arrive in order.
+    A provider that answers within FAST_SEND_MS is sent to from this thread instead (see
+    there). Plain sends' outcomes are written OUTCOME_BATCH at a time (record_plain_sends).
     """
     handled = 0
     width = max(1, settings.MESSAGE_SEND_CONCURRENCY)
+    inline = False  # the first batch of a round finds out how fast the providers answer
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="send") as sender:
         while not (stop and stop.is_set()):
             claim, batch = claim_due()
             if not batch:
                 break
             under_way: deque = deque()
+            plain: list = []
+            times: list[int] = []
             for index, message in enumerate(batch):
                 if stop and stop.is_set():
                     release(batch[index:], claim)
@@ -300,18 +359,37 @@ def run_round(stop=None) -> int:
                     len(under_way) >= width
                     or any(m.recipient == message.recipient for m, _f in under_way)
                 ):
-                    _finish_oldest(under_way, claim)
+                    times.append(_finish_oldest(under_way, claim, plain))
                     handled += 1
-                under_way.append((message, sender.submit(send, message)))
+                if inline:
+                    attempt = send(message)
+                    inline = attempt.ms < FAST_SEND_MS  # slow now: the rest go to the threads
+                    future = Future()
+                    future.set_result(attempt)
+                else:
+                    future = sender.submit(send, message)
+                under_way.append((message, future))
             while under_way:
-                _finish_oldest(under_way, claim)
+                times.append(_finish_oldest(under_way, claim, plain))
                 handled += 1
+            record_plain_sends(plain, claim)
+            inline = bool(times) and statistics.median(times) < FAST_SEND_MS
     return handled
 
 
-def _finish_oldest(under_way: deque, claim: str) -> None:
+def _finish_oldest(under_way: deque, claim: str, plain: list) -> int:
+    """Record the oldest send under way (or keep it for record_plain_sends); returns how many
+    milliseconds the send took."""
     message, future = under_way.popleft()
-    record(message, claim, future.result())
+    attempt = future.result()
+    if is_plain_send(message, attempt):
+        plain.append((message, attempt))
+        if len(plain) >= OUTCOME_BATCH:
+            record_plain_sends(plain, claim)
+    else:
+        record_plain_sends(plain, claim)  # in claim order: the earlier outcomes first
+        record(message, claim, attempt)
+    return attempt.ms
 
 
 # --- provider reports, callers' answers, staff actions -----------------------------------------

@@ -5,6 +5,7 @@ test_email.py."""
 import datetime
 import logging
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -12,8 +13,8 @@ from django.utils import timezone
 
 from repaircenter.customers.models import Customer
 from repaircenter.notifications import delivery, outbox
-from repaircenter.notifications.channels import Receipt
-from repaircenter.notifications.models import Message
+from repaircenter.notifications.channels import DeliveryError, Receipt
+from repaircenter.notifications.models import DeliveryRecord, Message
 from repaircenter.orders.models import Status
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +174,111 @@ def test_the_worker_logs_one_line_per_send(make_order, caplog):
         assert "sms order_received to +442…101 (R-0000" in line
         assert ": delivered in " in line
         assert "+442079460101" not in line  # the log does not carry the whole number
+
+
+class RejectsEveryThird:
+    """A provider that takes messages (no delivery report yet) but turns away, for now, every
+    message whose id is a multiple of three."""
+
+    def send(self, message):
+        if message.pk % 3 == 0:
+            raise DeliveryError("HTTP 503 busy")
+        return Receipt(delivered=False, answer="HTTP 202 queued", provider_ref=f"p{message.pk}")
+
+
+# Transactional: outside a transaction block, PostgreSQL writes the plain sends in a pipeline.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_plain_sends_are_written_together_and_in_order_around_a_failure(make_order, settings):
+    settings.NOTIFICATION_CHANNELS = {
+        **settings.NOTIFICATION_CHANNELS,
+        "sms": "repaircenter.notifications.tests.test_delivery.RejectsEveryThird",
+    }
+    settings.MESSAGE_SEND_CONCURRENCY = 2
+    messages = queued(make_order, 8)
+    assert delivery.run_round() == 8
+    for message in messages:
+        message.refresh_from_db()
+        [line] = message.records.all()
+        if message.pk % 3 == 0:
+            assert (message.status, line.outcome) == ("queued", "retry")
+        else:
+            assert (message.status, line.outcome) == ("sent", "sent")
+            assert message.provider_ref == f"p{message.pk}" and message.claim == ""
+            assert message.sent_at is not None and message.lease_until is None
+    # One history line each, in the order the messages were claimed: the plain sends before a
+    # failure were written before it.
+    lines = DeliveryRecord.objects.order_by("pk").values_list("message_id", flat=True)
+    assert list(lines) == sorted(m.pk for m in messages)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_plain_send_taken_over_meanwhile_keeps_its_new_worker_s_state(make_order):
+    first, second = queued(make_order, 2)
+    claim, batch = delivery.claim_due()
+    # The lease ran out and another worker took the second message before these were written.
+    Message.objects.filter(pk=second.pk).update(claim="another-round")
+    accepted = delivery.Attempt(Receipt(delivered=False, answer="HTTP 202"), None, 5)
+    done = [(message, accepted) for message in batch]
+    delivery.record_plain_sends(done, claim)
+    assert done == []
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.claim) == ("sent", "")
+    assert (second.status, second.claim) == ("sending", "another-round")
+    assert first.records.count() == second.records.count() == 1  # both attempts on record
+
+
+class RecordsItsThread:
+    """A provider that answers at once, or after SLOW seconds; notes which thread sent what."""
+
+    slow = 0.0
+    threads: list[str] = []
+
+    def send(self, message):
+        RecordsItsThread.threads.append(threading.current_thread().name)
+        time.sleep(self.slow)
+        return Receipt(delivered=False, answer="HTTP 202")
+
+
+@pytest.mark.parametrize("slow,first_batch,later_batches", [
+    (0.0, "send", "MainThread"),  # a provider on the local network: no hand-offs
+    (0.02, "send", "send"),  # one that makes every send wait: the threads send side by side
+])
+def test_the_first_batch_finds_out_whether_sending_threads_pay_off(
+    make_order, settings, slow, first_batch, later_batches
+):
+    settings.NOTIFICATION_CHANNELS = {
+        **settings.NOTIFICATION_CHANNELS,
+        "sms": "repaircenter.notifications.tests.test_delivery.RecordsItsThread",
+    }
+    settings.MESSAGE_BATCH = 4
+    RecordsItsThread.slow, RecordsItsThread.threads = slow, []
+    queued(make_order, 12)
+    assert delivery.run_round() == 12
+    threads = [name.split("_")[0] for name in RecordsItsThread.threads]
+    assert threads[:4] == [first_batch] * 4
+    assert threads[4:] == [later_batches] * 8
+    assert Message.objects.filter(status="sent").count() == 12
+
+
+def test_a_provider_that_slows_down_goes_back_to_the_threads_at_once(
+    make_order, settings, monkeypatch
+):
+    class SlowsDownAfterFive(RecordsItsThread):
+        def send(self, message):
+            self.slow = 0.02 if len(RecordsItsThread.threads) >= 5 else 0.0
+            return super().send(message)
+
+    provider = SlowsDownAfterFive()
+    monkeypatch.setattr(delivery, "channel_for", lambda name: provider)
+    settings.MESSAGE_BATCH = 4
+    RecordsItsThread.threads = []
+    queued(make_order, 12)
+    assert delivery.run_round() == 12
+    threads = [name.split("_")[0] for name in RecordsItsThread.threads]
+    # Batch 1 in threads; batch 2 from the worker's thread until its second send was slow; the
+    # rest of that batch, and the next, in threads again.
+    assert threads == ["send"] * 4 + ["MainThread"] * 2 + ["send"] * 6
 
 
 @pytest.mark.parametrize("attempts,seconds", [(1, 60), (2, 120), (3, 240), (6, 1920)])
