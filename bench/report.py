@@ -9,6 +9,7 @@ from pathlib import Path
 
 START, END = "<!-- results: written by bench/run.py -->", "<!-- /results -->"
 TARGETS = {  # case prefix: (what the target says, the largest ratio to raw allowed)
+    "B0": ("reference, no target", None),
     "B1": ("≤ 6× raw", 6), "B2": ("≤ 5× raw", 5), "B3": ("≤ 5× raw", 5), "B4": ("≤ 6× raw", 6),
     "B5": ("≤ 1.5× raw", 1.5),
 }
@@ -80,6 +81,9 @@ def tables(everything: dict) -> str:
                          f"{figures['reminders']} reminders")
             row.append(extra)
             target, limit = TARGETS[name[:2]]
+            if limit is None:
+                out.append("| " + " | ".join([*row, target, "—"]) + " |")
+                continue
             ok = all(ratio <= limit for ratio in ratios)
             if not name.startswith("B5") and growth is not None:
                 target += f", growth ≤ {GROWTH_LIMIT}"

@@ -174,6 +174,11 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
 
     page(staff, "/staff/")()  # the first request stores the idle clock in the session
 
+    # B0, a reference: what any logged-in staff page costs before its own work (session, user,
+    # roles, base template), next to the smallest query there is.
+    case("B0 floor: empty staff search page", page(staff, "/staff/search/", {"q": ""}),
+         lambda: raw.rows("SELECT 1"))
+
     # B1: a customer with one order, as the counter meets them; the equipment of a phone order.
     middle = Order.objects.order_by("number").values_list("number", flat=True)[
         results["orders"] // 2]

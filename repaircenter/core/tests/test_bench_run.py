@@ -32,7 +32,7 @@ def test_every_case_is_measured_against_its_raw_query(tmp_path):
 
     results = json.loads(figures.read_text())["targets"]["SQLite tiny"]
     names = set(results["cases"])
-    assert {"B1 search: phone", "B1 search: serial number", "B1 search: IMEI",
+    assert {"B0 floor: empty staff search page", "B1 search: phone", "B1 search: serial number", "B1 search: IMEI",
             "B1 search: order number", "B1 search: name", "B2 staff order page",
             "B3 customer's order page", "B5 deadline sweep"} <= names
     assert {f"B4 queue: {slug}" for slug in ("to-diagnose", "awaiting-decision", "in-repair",
@@ -45,6 +45,7 @@ def test_every_case_is_measured_against_its_raw_query(tmp_path):
     assert results["load_targets"]["static"] == "/livez"
     text = table.read_text()
     assert "| B2 staff order page |" in text and "SQLite tiny" in text
+    assert "| B0 floor: empty staff search page |" in text and "reference, no target | — |" in text
 
 
 def test_help_explains_the_options():
