@@ -178,12 +178,14 @@ class ChatMessage(models.Model):
 
 
 class ConsultantPresence(models.Model):
-    """When each consultant last had the inbox open: the chat is staffed while one did lately."""
+    """When each consultant last had the inbox open: the chat is staffed while one did lately
+    and has not said they stepped away (a tab left open over lunch keeps polling)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     last_seen = models.DateTimeField(db_index=True)
+    away = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.last_seen:%H:%M:%S}"

@@ -91,9 +91,23 @@ def mark_present(user: User, now: datetime.datetime | None = None) -> None:
     )
 
 
+def set_away(user: User, away: bool) -> None:
+    """The consultant steps away (visitors no longer count them as online, though the inbox
+    stays open) or is back (online at once)."""
+    ConsultantPresence.objects.bulk_create(
+        [ConsultantPresence(user=user, last_seen=timezone.now(), away=away)],
+        update_conflicts=True, unique_fields=["user"], update_fields=["last_seen", "away"],
+    )
+
+
+def is_away(user: User) -> bool:
+    return ConsultantPresence.objects.filter(user=user, away=True).exists()
+
+
 def consultants_online(now: datetime.datetime | None = None) -> bool:
     since = (now or timezone.now()) - datetime.timedelta(minutes=settings.CHAT_IDLE_MINUTES)
-    return ConsultantPresence.objects.filter(last_seen__gte=since, user__is_active=True).exists()
+    return ConsultantPresence.objects.filter(
+        last_seen__gte=since, away=False, user__is_active=True).exists()
 
 
 class ChatState:

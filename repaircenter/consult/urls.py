@@ -7,6 +7,7 @@ app_name = "consult"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("list/", views.inbox_list, name="inbox_list"),
+    path("away/", views.away, name="away"),
     path("chats/<int:pk>/", views.thread, name="thread"),
     path("chats/<int:pk>/messages/", views.thread_poll, name="thread_poll"),
     path("chats/<int:pk>/reply/", views.thread_reply, name="thread_reply"),

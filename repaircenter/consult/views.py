@@ -32,7 +32,22 @@ def inbox(request):
     waiting, recent = selectors.inbox()
     return render(request, "consult/inbox.html", {
         "waiting": waiting, "recent": recent, "idle_minutes": settings.CHAT_IDLE_MINUTES,
+        "away": services.is_away(request.user),
     })
+
+
+@require_POST
+@role_required(*ROLES)
+def away(request):
+    """The consultant's switch: away (the chat says nobody is online) or back."""
+    stepping_away = request.POST.get("away") == "1"
+    services.set_away(request.user, stepping_away)
+    if stepping_away:
+        messages.info(request, _("You are away: visitors see that nobody is online, and their "
+                                 "questions wait here to be answered by message."))
+    else:
+        messages.success(request, _("You are back: visitors see that a consultant answers."))
+    return HttpResponseRedirect(reverse("consult:inbox"), status=303)
 
 
 @never_cache

@@ -248,11 +248,49 @@ def test_the_staff_home_counts_what_waits_for_consultants(client, consultant, te
     assert "Chats and questions waiting" not in client.get(reverse("staff:home")).content.decode()
 
 
+# --- away ---------------------------------------------------------------------------------------
+
+
+def test_a_consultant_who_steps_away_is_not_online_though_the_inbox_stays_open(
+    staff, consultant
+):
+    staff.get(INBOX)
+    assert services.consultants_online()
+    response = staff.post(reverse("consult:away"), {"away": "1"})
+    assert response.status_code == 303 and response.url == INBOX
+    assert not services.consultants_online()
+    # The open inbox keeps polling: still away, and the page says so.
+    staff.get(reverse("consult:inbox_list"))
+    assert not services.consultants_online()
+    page = staff.get(INBOX)
+    assert not services.consultants_online()
+    assert "You are away" in page.content.decode()
+    assert services.chat_state(None, online=services.consultants_online())[0] == "offline"
+
+    staff.post(reverse("consult:away"), {"away": "0"})
+    assert services.consultants_online()
+    assert ("success", "You are back: visitors see that a consultant answers.") in flashes(
+        staff.get(INBOX))
+
+
+def test_one_consultant_away_leaves_the_chat_to_another_online(staff, consultant, manager):
+    set_online(manager)
+    staff.post(reverse("consult:away"), {"away": "1"})
+    assert services.consultants_online()  # the manager answers chats too
+
+
+def test_only_consultants_switch_away_and_only_by_post(client, staff, technician):
+    assert staff.get(reverse("consult:away")).status_code == 405
+    client.force_login(technician)
+    assert client.post(reverse("consult:away"), {"away": "1"}).status_code == 403
+    assert not services.is_away(technician)
+
+
 # --- query counts -----------------------------------------------------------------------------
 
-# session, user, roles; the presence upsert; waiting chats, waiting questions, recent chats,
-# recent questions.
-INBOX_QUERIES = 8
+# session, user, roles; the presence upsert; whether the consultant is away; waiting chats,
+# waiting questions, recent chats, recent questions.
+INBOX_QUERIES = 9
 # session, user, roles; the presence upsert; the thread with its order, customer, equipment and
 # kind; the order's estimates; their lines; the messages; the question passed on, if any.
 THREAD_QUERIES = 9
