@@ -83,21 +83,23 @@ def _require_consultant(user: User) -> None:
 # --- who is online ---------------------------------------------------------------------------
 
 
-def mark_present(user: User, now: datetime.datetime | None = None) -> None:
-    """The consultant has the inbox open now: one upsert."""
+def _save_presence(presence: ConsultantPresence, fields: list[str]) -> None:
+    """Insert the consultant's presence row, or update `fields` of it: one upsert."""
     ConsultantPresence.objects.bulk_create(
-        [ConsultantPresence(user=user, last_seen=now or timezone.now())],
-        update_conflicts=True, unique_fields=["user"], update_fields=["last_seen"],
+        [presence], update_conflicts=True, unique_fields=["user"], update_fields=fields,
     )
+
+
+def mark_present(user: User, now: datetime.datetime | None = None) -> None:
+    """The consultant has the inbox open now (whether away or not stays as it was)."""
+    _save_presence(ConsultantPresence(user=user, last_seen=now or timezone.now()), ["last_seen"])
 
 
 def set_away(user: User, away: bool) -> None:
     """The consultant steps away (visitors no longer count them as online, though the inbox
     stays open) or is back (online at once)."""
-    ConsultantPresence.objects.bulk_create(
-        [ConsultantPresence(user=user, last_seen=timezone.now(), away=away)],
-        update_conflicts=True, unique_fields=["user"], update_fields=["last_seen", "away"],
-    )
+    _save_presence(ConsultantPresence(user=user, last_seen=timezone.now(), away=away),
+                   ["last_seen", "away"])
 
 
 def is_away(user: User) -> bool:

@@ -186,7 +186,7 @@ def record_plain_sends(done: list[tuple[Message, Attempt]], claim: str) -> None:
         return
     writes = [(message, *_success_changes(attempt.receipt, attempt.ms))
               for message, attempt in done]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if _outcome_in_one_statement():
         with connection.cursor() as cursor, connection.connection.pipeline():
             for message, changes, line in writes:
                 sql, params = _outcome_statement(message, claim, changes, line)
@@ -238,6 +238,12 @@ def _insert_sql(message: Message, values: dict) -> tuple[str, list]:
     return sql, params
 
 
+def _outcome_in_one_statement() -> bool:
+    """PostgreSQL outside a transaction: the UPDATE and the INSERT go as one statement, and
+    several of them in one pipeline; elsewhere they go in a transaction."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
 def _outcome_statement(message: Message, claim: str, changes: dict, record: dict):
     """PostgreSQL: the message's UPDATE and its history line's INSERT as one statement."""
     update, update_params = _update_sql(message, claim, changes)
@@ -251,7 +257,7 @@ def _write_outcome(message: Message, claim: str, changes: dict, record: dict) ->
     together: one statement on PostgreSQL (one round trip), one transaction elsewhere. Returns
     whether the message was still this round's to change."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if _outcome_in_one_statement():
             cursor.execute(*_outcome_statement(message, claim, changes, record))
             return cursor.fetchone()[0] == 1
         update, update_params = _update_sql(message, claim, changes)
