@@ -141,7 +141,7 @@ def pay_balance(order, user, method="card"):
     import uuid
 
     from repaircenter.billing import services
-    from repaircenter.billing.dues import stored_balance_due
+    from repaircenter.orders.dues import stored_balance_due
 
     balance = stored_balance_due(order)
     if balance <= 0:

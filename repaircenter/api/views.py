@@ -28,12 +28,12 @@ from rest_framework.views import APIView
 
 from repaircenter.accounts.roles import STAFF_ROLES
 from repaircenter.billing import services as billing
-from repaircenter.billing.dues import stored_balance_due, stored_paid_total
 from repaircenter.customers import services as customers
 from repaircenter.customers.models import Customer
 from repaircenter.documents.issuing import open_pdf
 from repaircenter.documents.models import Document
 from repaircenter.orders import estimates, repair, workflow
+from repaircenter.orders.dues import stored_balance_due, stored_paid_total
 from repaircenter.orders.models import EquipmentKind, Estimate, Order
 from repaircenter.orders.selectors import order_page, search_conditions
 

@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
-from repaircenter.documents.services import issue_receipt
-from repaircenter.orders.models import Order, PendingSupplement, Status
+from repaircenter.orders.documents import issue_receipt
+from repaircenter.orders.dues import ZERO, stored_balance_due, stored_paid_total
+from repaircenter.orders.models import Order
+from repaircenter.orders.states import is_payable
 from repaircenter.orders.workflow import (
     Actor,
     NotAllowed,
@@ -29,19 +31,10 @@ from repaircenter.orders.workflow import (
     record_event,
 )
 
-from .dues import ZERO, stored_balance_due, stored_paid_total
 from .models import Payment, PaymentMethod
 
 PAYMENT_ROLES = frozenset({Role.CASHIER, Role.MANAGER})
 MAX_AMOUNT = Decimal("1000000")
-# From approval on the agreed works can be paid (a prepayment for parts, say); returned
-# unrepaired, the diagnostics fee.
-PAYABLE_STATES = frozenset({
-    Status.APPROVED, Status.REPAIRING, Status.TESTING, Status.READY_REPAIRED,
-    Status.READY_UNREPAIRED, Status.DISPOSAL_DUE,
-})
-
-
 @dataclass(frozen=True)
 class PaymentResult:
     payment: Payment
@@ -51,15 +44,6 @@ class PaymentResult:
 
 def can_take_payments(actor: Actor) -> bool:
     return bool(actor.roles & PAYMENT_ROLES)
-
-
-def payable(order: Order) -> bool:
-    """The order's state lets money change hands (a decision on a supplement does not stop a
-    prepayment on the works already agreed)."""
-    return order.status in PAYABLE_STATES or (
-        order.status == Status.AWAITING_DECISION
-        and order.pending_supplement != PendingSupplement.NONE
-    )
 
 
 def _clean_amount(amount) -> Decimal:
@@ -111,7 +95,7 @@ def _record(
             repeated = _repeat(key, order, amount, method)
             if repeated is not None:
                 return repeated
-            if not payable(locked):
+            if not is_payable(locked):
                 raise WrongState(
                     _("Order %(number)s is %(status)s: no payment can be taken now.")
                     % {"number": locked.display_number,

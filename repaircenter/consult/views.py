@@ -14,8 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from repaircenter.accounts.permissions import role_required
-from repaircenter.billing.dues import amount_due
 from repaircenter.notifications.outbox import advice_channels
+from repaircenter.orders.dues import amount_due
 
 from . import selectors, services
 from .forms import AnswerForm, ReplyForm, after_id

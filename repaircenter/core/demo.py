@@ -15,10 +15,10 @@ from django.utils import timezone
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
 from repaircenter.billing import services as billing
-from repaircenter.billing.dues import stored_balance_due
 from repaircenter.billing.models import PaymentMethod
 from repaircenter.core.models import CenterSettings
 from repaircenter.orders import estimates, repair, repair_views, workflow
+from repaircenter.orders.dues import stored_balance_due
 from repaircenter.orders.models import (
     EquipmentKind,
     EventChannel,

@@ -24,11 +24,10 @@ from django.utils.translation import gettext as _
 
 from repaircenter.orders import workflow
 from repaircenter.orders.models import EventChannel
-from repaircenter.webhooks.outbox import queue_for_message_failed
 
 from .channels import DeliveryError, Receipt, channel_for
 from .models import READY_EVENTS, DeliveryRecord, Message, MessageStatus
-from .outbox import current_address, queue_next_channel
+from .outbox import announce_failure, current_address, queue_next_channel
 
 log = logging.getLogger("repaircenter.worker")
 OUTCOME_BATCH = 20  # plain sends whose outcomes are written together
@@ -314,7 +313,7 @@ def _record_failure(message: Message, claim: str, error: DeliveryError, ms: int)
         }, record)
     if updated and final:
         queue_next_channel(message)
-        queue_for_message_failed(message, answer=error.answer, at=now)
+        announce_failure(message, answer=error.answer, at=now)
     return outcome
 
 
@@ -422,7 +421,7 @@ def record_report(message: Message, status: str, answer: str) -> str:
     ):
         outcome = Outcome.FAILED
         queue_next_channel(message)
-        queue_for_message_failed(message, answer=answer, at=now)
+        announce_failure(message, answer=answer, at=now)
     DeliveryRecord.objects.create(
         message=message, at=now, kind=DeliveryRecord.Kind.REPORT,
         outcome=outcome or Outcome.SENT, answer=f"{status}: {answer}".strip(": "),
@@ -474,7 +473,7 @@ def record_call(message: Message, outcome: str, user, note: str = "") -> Message
         _reached(message, now)
     elif result == Outcome.FAILED:
         queue_next_channel(message)
-        queue_for_message_failed(message, answer=labels[outcome], at=now)
+        announce_failure(message, answer=labels[outcome], at=now)
     message.refresh_from_db()
     return message
 

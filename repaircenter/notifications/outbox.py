@@ -1,6 +1,9 @@
-"""Writing messages to the outbox. The workflow calls this inside the transaction of the change
-that causes the message; the worker (delivery.py) sends it later. Nothing here talks to the
-outside world.
+"""Writing messages to the outbox, inside the transaction of the change that causes the
+message; the worker (delivery.py) sends it later. Nothing here talks to the outside world.
+
+The order's events reach this module through orders/events.py (registered in apps.py): an
+order that reaches a state with a notice (orders/states.py) gets that message; a deadline the
+sweep finds near gets its reminder.
 
 A change made to many orders at once (the deadline sweep) writes its messages with one
 INSERT … SELECT in the same transaction, as `pending` rows without a channel or text; the
@@ -10,6 +13,7 @@ the transaction of its cause" holds for the sweep too, in a fixed number of stat
 
 import datetime
 import logging
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,14 +21,16 @@ from django.utils.translation import gettext as _
 
 from repaircenter.core import bulk
 from repaircenter.customers.models import Channel, Customer
-from repaircenter.orders.models import Order
-from repaircenter.webhooks.outbox import queue_for_message_failed
+from repaircenter.orders.events import changes_state
+from repaircenter.orders.models import EstimateLine, EstimateStatus, Order, OrderEvent
+from repaircenter.orders.states import STATES
 
 from . import rendering
 from .channels import enabled
 from .models import Event, Message, MessageStatus
 
 log = logging.getLogger("repaircenter.worker")
+ZERO = Decimal("0.00")
 
 # An answer to a question goes by text or email: a call cannot carry a written answer.
 ADVICE_CHANNELS = (Channel.SMS, Channel.EMAIL)
@@ -71,6 +77,44 @@ def write_message(
         recipient=address(customer, channel), subject=text.subject, body=text.body,
         replaces=replaces,
     )
+
+
+def queue_notice(event: OrderEvent) -> Message | None:
+    """The message that tells the customer their order reached its state, if that state has
+    one (the order was received, an estimate awaits their decision, it is ready…)."""
+    if not changes_state(event.action):
+        return None
+    notice = STATES[event.to_status].notice
+    if not notice:
+        return None
+    order = event.order
+    total = None
+    if notice == Event.ESTIMATE_READY:  # the estimate just sent, whatever the order prefetched
+        total = sum((line.total for line in EstimateLine.objects.filter(
+            estimate__order=order, estimate__status=EstimateStatus.SENT)), ZERO)
+    return queue_customer_message(order=order, event=notice, total=total)
+
+
+def queue_notices(*, order_ids: list[int], action: str, at: datetime.datetime,
+                  to_status: str) -> int:
+    """The notices of many orders changed at once (the sweep's): one statement."""
+    notice = STATES[to_status].notice
+    return queue_pending_messages(ids=order_ids, event=notice, now=at) if notice else 0
+
+
+# Who hears of a message that failed for good (webhooks, from its apps.py).
+_failure_handlers = []
+
+
+def on_message_failed(handler) -> None:
+    if handler not in _failure_handlers:
+        _failure_handlers.append(handler)
+
+
+def announce_failure(message: Message, *, answer: str, at: datetime.datetime) -> None:
+    """A message failed for good: tell whoever registered, in this transaction."""
+    for handler in _failure_handlers:
+        handler(message, answer=answer, at=at)
 
 
 def queue_customer_message(
@@ -217,7 +261,7 @@ def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> 
                     status=MessageStatus.FAILED, failed_at=now, last_answer=answer,
                 ):
                     message.channel = channel
-                    queue_for_message_failed(message, answer=answer, at=now)
+                    announce_failure(message, answer=answer, at=now)
                 continue
             channel = channels[0]
             try:
@@ -231,7 +275,7 @@ def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> 
                     status=MessageStatus.FAILED, failed_at=now, last_answer=answer,
                 ):
                     message.channel = channel
-                    queue_for_message_failed(message, answer=answer, at=now)
+                    announce_failure(message, answer=answer, at=now)
                 continue
             still_pending.update(
                 channel=channel, template=template, recipient=address(order.customer, channel),

@@ -17,11 +17,11 @@ from django.utils.html import linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from repaircenter.billing.dues import amount_due
 from repaircenter.core.models import CenterSettings
 from repaircenter.core.templatetags.money import money
 from repaircenter.customers.models import Channel
 from repaircenter.orders.credentials import portal_url
+from repaircenter.orders.dues import amount_due
 from repaircenter.orders.models import EstimateStatus, Order
 
 from .default_templates import DEFAULTS

@@ -10,25 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from repaircenter.customers.models import Customer
 
-
-class Status(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    DIAGNOSING = "diagnosing", _("Diagnosing")
-    AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
-    APPROVED = "approved", _("Approved")
-    REPAIRING = "repairing", _("Repairing")
-    TESTING = "testing", _("Stress test")
-    READY_REPAIRED = "ready_repaired", _("Ready for collection (repaired)")
-    READY_UNREPAIRED = "ready_unrepaired", _("Ready for collection (unrepaired)")
-    ISSUED = "issued", _("Issued")
-    DISPOSAL_DUE = "disposal_due", _("Due for disposal")
-    DISPOSED = "disposed", _("Disposed")
-
-
-READY_STATES = (Status.READY_REPAIRED, Status.READY_UNREPAIRED)
-# Each state's label, for lists of many orders: get_status_display() rebuilds a dict of every
-# choice on each call, a seventh of a queue page's time.
-STATUS_LABELS = dict(Status.choices)
+from .events import EVENT_LABELS
+from .states import (  # noqa: F401 — the model's choices; the rest for those who import them here
+    READY_STATES,
+    STATUS_LABELS,
+    PendingSupplement,
+    Status,
+)
 
 
 class UnrepairedReason(models.TextChoices):
@@ -56,14 +44,6 @@ class EventChannel(models.TextChoices):
     ORDER_PAGE = "order_page", _("Customer's order page")
     API = "api", _("API")
     SYSTEM = "system", _("System")
-
-
-class PendingSupplement(models.TextChoices):
-    """While awaiting a decision: is it on a supplementary estimate, and is it needed to finish?"""
-
-    NONE = "", _("No supplementary estimate")
-    OPTIONAL = "optional", _("Supplementary estimate; the repair can finish without it")
-    REQUIRED = "required", _("Supplementary estimate; the repair cannot finish without it")
 
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -257,44 +237,6 @@ class EquipmentPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
-
-
-# How the history names each event; every action the workflow writes has a line here.
-EVENT_LABELS = {
-    "take_in": _("Taken in"),
-    "start_diagnosis": _("Diagnostics started"),
-    "send_estimate": _("Estimate sent to the customer"),
-    "revise_estimate": _("Revised estimate sent; it replaces the earlier one"),
-    "send_supplement": _("Supplementary estimate sent to the customer"),
-    "approve_supplement": _("Supplementary estimate approved"),
-    "refuse_supplement": _("Supplementary estimate refused; the repair goes on without it"),
-    "refuse_required_supplement": _("Supplementary estimate refused; the repair cannot finish"),
-    "lapse_supplement": _("No decision on the supplementary estimate; the repair goes on"),
-    "lapse_required_supplement": _("No decision on the supplementary estimate; returned"),
-    "findings_recorded": _("Findings written"),
-    "declare_not_repairable": _("Found not repairable"),
-    "approve": _("Repair approved"),
-    "refuse": _("Repair refused"),
-    "lapse_decision": _("No decision within the decision period"),
-    "start_repair": _("Repair started"),
-    "finish_works": _("Works finished"),
-    "pass_test": _("Stress test passed"),
-    "fail_test": _("Stress test failed"),
-    "mark_disposal_due": _("Storage period ended: due for disposal"),
-    "issue": _("Handed over to the customer"),
-    "confirm_disposal": _("Disposed of"),
-    "storage_started": _("Customer reached: the storage period started"),
-    "storage_location_set": _("Put in storage"),
-    "link_replaced": _("Customer's link replaced; the old one no longer works"),
-    "pickup_code_reissued": _("Customer's copy reprinted with a new pickup code"),
-    "work_done": _("Agreed line done"),
-    "work_undone": _("Agreed line marked not done again"),
-    "payment": _("Payment received"),
-    "refund": _("Refund paid"),
-    "pickup_code_wrong": _("Wrong pickup code typed"),
-    "issuance_locked": _("Issuance locked after too many wrong pickup codes"),
-    "issuance_unlocked": _("Issuance unlocked by a manager"),
-}
 
 
 class BlankIfMissing(dict):

@@ -13,6 +13,7 @@ from repaircenter.customers.lookup import customers_named, normalize_phone
 from repaircenter.customers.models import name_search_key
 from repaircenter.notifications.models import DeliveryRecord, Message
 
+from .documents import COLLECTION_NOTICES
 from .models import (
     READY_STATES,
     DisposalAct,
@@ -170,9 +171,6 @@ def queue_counts() -> dict[str, int]:
 
 # --- storage and disposal -----------------------------------------------------------------------
 
-# What the customer was told about collecting the equipment, shown beside each stored order.
-COLLECTION_NOTICES = ("ready_repaired", "ready_unrepaired", "storage_reminder",
-                      "disposal_warning")
 
 
 def _notices() -> Prefetch:

@@ -1,7 +1,8 @@
 """The deadline sweep: what happens when a date stored on an order comes.
 
 - a decision period that ended with no decision: refused for lack of one (`lapse_decisions`);
-- reminders of the decision and storage deadlines, at the days before them the manager set;
+- reminders of the decision and storage deadlines, at the days before them the manager set
+  (announced to notifications, which writes them: orders/events.py);
 - a storage period that ran out: due for disposal, and the customer warned once.
 
 Each step is a fixed number of set-based statements over the indexed (status, deadline)
@@ -23,10 +24,10 @@ from django.utils import timezone
 
 from repaircenter.core.calendar import days_later
 from repaircenter.core.models import CenterSettings, parse_reminder_days
-from repaircenter.notifications.outbox import queue_pending_reminders
 
 from . import workflow
-from .models import READY_STATES, Status
+from .events import announce_deadline_near
+from .states import READY_STATES, Status
 
 log = logging.getLogger("repaircenter.worker")
 
@@ -58,7 +59,7 @@ def queue_reminders(
     days = sorted(days, reverse=True)
     for index, before in enumerate(days):
         nearer = days[index + 1] if index + 1 < len(days) else 0
-        sent += queue_pending_reminders(
+        sent += announce_deadline_near(
             event=event, statuses=statuses, deadline_field=deadline_field, days_before=before,
             due_by=days_later(now, before), later_than=days_later(now, nearer), now=now,
         )

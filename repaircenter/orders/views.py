@@ -14,15 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import CALLERS, STAFF_ROLES, Role
 from repaircenter.billing import services as billing
-from repaircenter.billing.dues import amount_due, paid_total
 from repaircenter.billing.models import PaymentMethod
 from repaircenter.consult.selectors import waiting_count
 from repaircenter.consult.services import CONSULT_ROLES
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
-from repaircenter.documents.services import agreed_lines
 from repaircenter.notifications.selectors import message_counts
+from repaircenter.orders.documents import agreed_lines
+from repaircenter.orders.dues import amount_due, paid_total
 
 from . import repair, workflow
 from .credentials import format_pickup_code, portal_url
@@ -40,13 +40,11 @@ from .selectors import (
     search_orders,
 )
 from .signatures import save_signature
-from .workflow import TRANSITIONS, Actor, WorkflowError
+from .states import is_payable
+from .transitions import DECISION, DISPOSAL, ESTIMATE, ISSUE, TEST, TRANSITIONS, Transition
+from .workflow import Actor, WorkflowError
 
 ANY_STAFF = tuple(STAFF_ROLES)
-# Buttons that ask "are you sure?" first: they end the repair or the equipment's stay.
-DESTRUCTIVE_ACTIONS = frozenset({
-    "refuse", "refuse_required_supplement", "declare_not_repairable", "confirm_disposal",
-})
 INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
 
 
@@ -257,8 +255,8 @@ def order_detail(request, number: int):
             "paid": paid,
             "balance": due - paid,
             "refund_due": paid - due,
-            "payable": billing.payable(order),
-            "can_take_payment": billing.payable(order) and billing.can_take_payments(actor),
+            "payable": is_payable(order),
+            "can_take_payment": is_payable(order) and billing.can_take_payments(actor),
             # A new key each time the page is drawn: one form, one payment.
             "payment_key": uuid.uuid4(),
             "refund_key": uuid.uuid4(),
@@ -275,7 +273,6 @@ def order_detail(request, number: int):
             "can_record_findings": bool(actor.roles & WRITERS)
             and order.status in (Status.DIAGNOSING, Status.REPAIRING),
             "actions": workflow.allowed_transitions(order, actor),
-            "destructive": DESTRUCTIVE_ACTIONS,
             "decision_channels": TransitionForm.base_fields["channel"].choices,
             "link": portal_url(order.portal_token),
             "can_manage_link": bool(actor.roles & workflow.LINK_ROLES),
@@ -313,32 +310,19 @@ def _decision_evidence(order: Order, data: dict) -> dict:
     return {}
 
 
-def _perform(name: str, order: Order, actor: Actor, data: dict, evidence: dict) -> None:
-    """Call the workflow function behind the button `name` with what the form gave."""
-    common = {"order": order, "actor": actor, "expected_version": data["version"]}
-    note = data["note"]
-    # `as_action`: the decision the page offered must be the one the order awaits.
-    decision = {"channel": data["channel"], "note": note, "estimate_id": data["estimate_id"],
-                "evidence": evidence, "as_action": name}
-    calls = {
-        "start_diagnosis": lambda: workflow.start_diagnosis(**common, note=note),
-        "declare_not_repairable": lambda: workflow.declare_not_repairable(**common, note=note),
-        "approve": lambda: workflow.approve(**common, **decision),
-        "approve_supplement": lambda: workflow.approve(**common, **decision),
-        "refuse": lambda: workflow.refuse(**common, **decision),
-        "refuse_supplement": lambda: workflow.refuse(**common, **decision),
-        "refuse_required_supplement": lambda: workflow.refuse(**common, **decision),
-        "start_repair": lambda: workflow.start_repair(**common, note=note),
-        "finish_works": lambda: workflow.finish_works(**common, note=note),
-        "issue": lambda: workflow.issue(
-            **common, note=note, pickup_code=data["pickup_code"],
-            lost_original=_lost_original(data),
-        ),
-        "confirm_disposal": lambda: workflow.confirm_disposal(
-            **common, method=data["method"], note=note
-        ),
-    }
-    calls[name]()
+def _arguments(transition: Transition, data: dict, evidence: dict) -> dict:
+    """What the workflow function behind `transition` takes from the page's form, by the form
+    the transition asks for (orders/transitions.py)."""
+    arguments = {"note": data["note"], "expected_version": data["version"]}
+    if transition.form == DECISION:
+        # `as_action`: the decision the page offered must be the one the order awaits.
+        arguments.update(channel=data["channel"], estimate_id=data["estimate_id"],
+                         evidence=evidence, as_action=transition.name)
+    elif transition.form == ISSUE:
+        arguments.update(pickup_code=data["pickup_code"], lost_original=_lost_original(data))
+    elif transition.form == DISPOSAL:
+        arguments.update(method=data["method"])
+    return arguments
 
 
 def _lost_original(data: dict) -> workflow.LostOriginal | None:
@@ -348,19 +332,13 @@ def _lost_original(data: dict) -> workflow.LostOriginal | None:
     return workflow.LostOriginal(*fields)
 
 
-DECISIONS = frozenset(
-    name for name, transition in TRANSITIONS.items() if "channel" in transition.needs
-)
-
-
 @require_POST
 @role_required(*ANY_STAFF)
 def order_action(request, number: int, action: str):
     transition = TRANSITIONS.get(action)
     # The estimate's own page sends it, the stress test has its form; the system's
     # transitions have no button.
-    if (transition is None or not transition.manual or "estimate" in transition.needs
-            or "test" in transition.needs):
+    if transition is None or not transition.manual or transition.form in (ESTIMATE, TEST):
         raise Http404
     order = get_object_or_404(Order, number=number)
     form = TransitionForm(request.POST)
@@ -368,9 +346,11 @@ def order_action(request, number: int, action: str):
         return HttpResponseBadRequest(_("The form was incomplete; reload the order and retry."))
     evidence = {}
     try:
-        if action in DECISIONS:
+        if transition.form == DECISION:
             evidence = _decision_evidence(order, form.cleaned_data)
-        _perform(action, order, Actor.staff(request.user), form.cleaned_data, evidence)
+        perform = getattr(workflow, transition.function)
+        perform(order=order, actor=Actor.staff(request.user),
+                **_arguments(transition, form.cleaned_data, evidence))
     except (WorkflowError, ValidationError) as error:  # ValidationError: an unreadable signature
         if evidence.get("signature_file"):
             default_storage.delete(evidence["signature_file"])  # nothing refers to it

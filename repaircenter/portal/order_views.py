@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from repaircenter.billing.dues import amount_due, balance_due, paid_total
 from repaircenter.consult import services as consult
 from repaircenter.consult.forms import ChatMessageForm
 from repaircenter.core.calendar import center_date
 from repaircenter.core.ratelimit import client_address, rate_limit
 from repaircenter.documents.issuing import open_pdf
 from repaircenter.orders import workflow
+from repaircenter.orders.dues import amount_due, balance_due, paid_total
 from repaircenter.orders.models import EstimateKind, EstimateStatus, EventChannel, Order, Status
 from repaircenter.orders.workflow import Actor, DecisionPeriodOver, EstimateReplaced
 

@@ -30,7 +30,8 @@ from django.utils import timezone
 from repaircenter.billing.models import Payment
 from repaircenter.core.calendar import center_timezone
 from repaircenter.notifications.models import Message, MessageStatus
-from repaircenter.orders.models import READY_STATES, Order, OrderEvent, Status
+from repaircenter.orders.models import Order, OrderEvent, Status
+from repaircenter.orders.states import STORED_STATES
 
 ZERO = Decimal("0.00")
 
@@ -227,7 +228,6 @@ def diagnostics_fees(period: Period) -> list[FeeLine]:
                     r["amount"] or ZERO) for r in rows]
 
 
-STORED_STATES = (*READY_STATES, Status.DISPOSAL_DUE)
 
 
 @dataclass(frozen=True)

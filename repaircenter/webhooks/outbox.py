@@ -21,6 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from repaircenter.core import bulk
+from repaircenter.orders.events import TAKE_IN
 from repaircenter.orders.models import (
     EstimateLine,
     EstimateStatus,
@@ -28,15 +29,12 @@ from repaircenter.orders.models import (
     OrderEvent,
     format_order_number,
 )
+from repaircenter.orders.transitions import APPROVALS, DECISIONS, ESTIMATE, TRANSITIONS
 
 from .models import TEST_EVENT, Delivery, DeliveryStatus, Endpoint, EventType
 
 E = EventType
-ESTIMATE_ACTIONS = frozenset({"send_estimate", "revise_estimate", "send_supplement"})
-DECISION_ACTIONS = frozenset({
-    "approve", "refuse", "approve_supplement", "refuse_supplement", "refuse_required_supplement",
-})
-APPROVALS = frozenset({"approve", "approve_supplement"})
+ESTIMATE_ACTIONS = frozenset(name for name, t in TRANSITIONS.items() if t.form == ESTIMATE)
 PAYMENT_ACTIONS = frozenset({"payment", "refund"})
 
 
@@ -44,16 +42,14 @@ PAYMENT_ACTIONS = frozenset({"payment", "refund"})
 def types_for(action: str) -> tuple[str, ...]:
     """The webhook events an order history entry of `action` announces (none for most entries
     that keep the state: findings, a reprinted copy…)."""
-    from repaircenter.orders.workflow import TRANSITIONS  # the workflow imports this module
-
-    if action == "take_in":
+    if action == TAKE_IN:
         return (E.ORDER_CREATED,)
     types = []
     if action in TRANSITIONS:  # every transition, the sweep's included
         types.append(E.STATE_CHANGED)
     if action in ESTIMATE_ACTIONS:
         types.append(E.ESTIMATE_SENT)
-    if action in DECISION_ACTIONS:
+    if action in DECISIONS:
         types.append(E.DECISION_RECORDED)
     if action in PAYMENT_ACTIONS:
         types.append(E.PAYMENT_RECORDED)
@@ -145,8 +141,8 @@ def event_payload(delivery_id, kind: str, event: OrderEvent, order: Order,
 
 
 def queue_for_event(event: OrderEvent) -> list[Delivery]:
-    """The deliveries announcing `event` to the endpoints subscribed to it. Call inside the
-    transaction that wrote the event (the workflow's `_event` does)."""
+    """The deliveries announcing `event` to the endpoints subscribed to it, inside the
+    transaction that wrote the event (orders/events.py announces it here)."""
     types = types_for(event.action)
     if not types:
         return []
@@ -169,7 +165,7 @@ def queue_for_event(event: OrderEvent) -> list[Delivery]:
 
 
 def queue_for_changed_orders(
-    *, order_ids: list[int], action: str, at: datetime.datetime
+    *, order_ids: list[int], action: str, at: datetime.datetime, to_status: str = ""
 ) -> int:
     """The deliveries announcing the history entries `action` at `at` of the orders `order_ids`
     (a step of the deadline sweep), in one INSERT … SELECT per event type whatever the number

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from repaircenter.billing.dues import stored_balance_due, stored_paid_total
 from repaircenter.billing.models import Payment
 from repaircenter.conftest import flashes
+from repaircenter.orders.dues import stored_balance_due, stored_paid_total
 from repaircenter.orders.models import Status
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 
 from repaircenter.billing import services
-from repaircenter.billing.dues import balance_due, stored_balance_due, stored_paid_total
 from repaircenter.billing.models import Payment
 from repaircenter.conftest import make_user
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
+from repaircenter.orders.dues import balance_due, stored_balance_due, stored_paid_total
 from repaircenter.orders.models import EquipmentKind, Order, OrderEvent, Status
 from repaircenter.orders.workflow import Actor
 

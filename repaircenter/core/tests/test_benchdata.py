@@ -81,7 +81,7 @@ def test_each_orders_history_leads_to_its_state(generated):
 
 
 def test_issued_orders_are_paid_and_have_their_documents(generated):
-    from repaircenter.billing.dues import balance_due
+    from repaircenter.orders.dues import balance_due
 
     for order in Order.objects.filter(status=Status.ISSUED).prefetch_related(
             "estimates__lines", "payments"):

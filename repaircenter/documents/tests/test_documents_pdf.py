@@ -29,9 +29,9 @@ from repaircenter.documents.issuing import (
     render_pending,
 )
 from repaircenter.documents.models import Document, DocumentKind
-from repaircenter.documents.services import issue_receipt
 from repaircenter.orders import repair, workflow
 from repaircenter.orders.credentials import format_pickup_code
+from repaircenter.orders.documents import issue_receipt
 from repaircenter.orders.models import EquipmentKind, EventChannel, Order, Status
 from repaircenter.orders.workflow import Actor
 

@@ -18,9 +18,9 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image, ImageDraw
 
-from repaircenter.billing.dues import amount_due
 from repaircenter.conftest import flashes
 from repaircenter.notifications.models import Message
+from repaircenter.orders.dues import amount_due
 from repaircenter.orders.models import (
     Estimate,
     EstimateKind,

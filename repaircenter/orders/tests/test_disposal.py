@@ -219,7 +219,7 @@ def test_an_order_collected_between_the_check_and_the_update_is_a_conflict(
                                                      version=F("version") + 1)
         return reasons
 
-    monkeypatch.setattr(workflow, "disposal_refusals", then_collected)
+    monkeypatch.setattr(workflow.disposal, "disposal_refusals", then_collected)
     with pytest.raises(workflow.Conflict):
         workflow.confirm_disposals(numbers=[due.number, collected.number], actor=boss,
                                    method="recycled")

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from repaircenter.billing.dues import amount_due
 from repaircenter.conftest import send_new_estimate, take_in, write_estimate
 from repaircenter.core.calendar import months_later
 from repaircenter.core.models import CenterSettings, Holiday
@@ -27,6 +26,7 @@ from repaircenter.customers.models import Customer
 from repaircenter.notifications.models import Message
 from repaircenter.orders import estimates, workflow
 from repaircenter.orders.credentials import portal_url
+from repaircenter.orders.dues import amount_due
 from repaircenter.orders.models import (
     ActorKind,
     EquipmentKind,

@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from repaircenter.billing.dues import stored_balance_due
 from repaircenter.conftest import flashes, write_estimate
 from repaircenter.core.models import CenterSettings
 from repaircenter.documents.issuing import ensure_pdf, file_sha256
 from repaircenter.documents.models import DocumentKind
 from repaircenter.notifications.models import Message
+from repaircenter.orders.dues import stored_balance_due
 from repaircenter.orders.models import EquipmentKind, LineDone, Order, Status, StressTest
 
 pytestmark = pytest.mark.django_db

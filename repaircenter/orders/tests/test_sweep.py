@@ -313,7 +313,7 @@ def test_an_interrupted_step_leaves_nothing_half_done(make_order, monkeypatch):
     def broken(**kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(workflow, "queue_pending_messages", broken)
+    monkeypatch.setattr(outbox, "queue_pending_messages", broken)
     with pytest.raises(DatabaseError):
         sweep(at(2027, 9, 1, 10, 0))
     order.refresh_from_db()

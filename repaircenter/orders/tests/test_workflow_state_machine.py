@@ -36,10 +36,10 @@ from hypothesis.stateful import (
 )
 
 from repaircenter.accounts.roles import STAFF_ROLES, Role
-from repaircenter.billing.dues import amount_due
 from repaircenter.conftest import pay_balance, take_in, write_estimate
 from repaircenter.orders import estimates, repair, workflow
 from repaircenter.orders.credentials import format_pickup_code
+from repaircenter.orders.dues import amount_due
 from repaircenter.orders.models import (
     READY_STATES,
     ActorKind,

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from repaircenter.orders.models import EstimateStatus, Order
+from .models import EstimateStatus, Order
 
 ZERO = Decimal("0.00")
 

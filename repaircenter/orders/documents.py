@@ -1,4 +1,5 @@
-"""The documents an order gets, each built from the order as it stands at the moment of issue.
+"""The documents an order gets, each built from the order as it stands at the moment of issue;
+the documents app numbers, renders and stores them (documents/issuing.py).
 
 Every function here is called inside the transaction of the change that causes the document
 (intake, sending an estimate, a payment, issuance), so the document and its cause are saved
@@ -11,23 +12,20 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from repaircenter.billing.dues import ZERO, amount_due
 from repaircenter.core.calendar import center_date
-from repaircenter.orders.models import (
-    Estimate,
-    EstimateLine,
-    EstimateStatus,
-    Order,
-    StressTest,
-)
+from repaircenter.documents.codes import qr_svg
+from repaircenter.documents.issuing import issue_document
+from repaircenter.documents.models import Document, DocumentKind
 
-from .codes import qr_svg
-from .issuing import issue_document
-from .models import Document, DocumentKind
+from .credentials import portal_url
+from .dues import ZERO, amount_due
+from .models import Estimate, EstimateLine, EstimateStatus, Order, StressTest
+from .states import STATES
 
 
 def _order_with_everything(order: Order) -> Order:
@@ -42,8 +40,6 @@ def _order_with_everything(order: Order) -> Order:
 def issue_intake_order(*, order: Order, issued_by=None, now=None) -> Document:
     """The center's copy of the intake order: everything the customer signed, without the
     pickup code (that exists only on the customer's paper)."""
-    from repaircenter.orders.credentials import portal_url
-
     order = _order_with_everything(order)
     link = portal_url(order.portal_token)
     return issue_document(
@@ -86,6 +82,12 @@ def issue_receipt(*, payment, issued_by=None, now=None) -> Document:
                  "shown_amount": abs(payment.amount)},
         orders=[order], issued_by=issued_by, now=now,
     )
+
+
+# What the customer was told about collecting the equipment: the notices the disposal act
+# lists, and the staff's disposal list shows beside each order.
+COLLECTION_NOTICES = (*(s.notice for s in STATES.values() if s.stored and s.notice),
+                      "storage_reminder")
 
 
 @dataclass(frozen=True)
@@ -166,18 +168,16 @@ def issue_disposal_act(*, act, order_ids: list[int], issued_by=None, now=None) -
     """The disposal act of a batch: each order's equipment, serial number, customer, and the
     notices that reached the customer (the dates notified). `act` (orders.DisposalAct, not
     saved yet) gives the method, the note and who confirmed."""
-    from django.db.models import Prefetch
-
-    from repaircenter.notifications.models import Message, MessageStatus
-    from repaircenter.orders.selectors import COLLECTION_NOTICES
-
+    # The customer's messages are the notifications app's, above this one: they are read
+    # through the order's relation to them, not imported.
+    message = Order._meta.get_field("messages").related_model
     orders = list(
         Order.objects.filter(pk__in=order_ids)
         .select_related("customer", "equipment", "equipment__kind")
         .prefetch_related(Prefetch(
             "messages",
-            queryset=Message.objects.filter(
-                event__in=COLLECTION_NOTICES, status=MessageStatus.DELIVERED
+            queryset=message.objects.filter(
+                event__in=COLLECTION_NOTICES, status="delivered"
             ).order_by("delivered_at", "pk"),
             to_attr="delivered_notices",
         ))

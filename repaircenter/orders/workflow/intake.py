@@ -1,0 +1,190 @@
+"""Intake: the order is made, with its equipment, photos, link and pickup code; and the link
+and the pickup code replaced later."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from repaircenter.accounts.roles import Role
+from repaircenter.core.calendar import center_date, working_days_after
+from repaircenter.core.models import CenterSettings
+from repaircenter.customers.services import save_customer_for_intake
+from repaircenter.documents.numbering import next_number
+
+from .. import documents as paperwork
+from ..credentials import new_pickup_code, new_portal_token, pickup_code_digest
+from ..models import Equipment, EquipmentKind, EquipmentPhoto, EventChannel, Order, Status
+from ..states import CLOSED_STATES
+from .base import ZERO, Actor, NotAllowed, WrongState, actor_channel, write_event
+
+R, M = Role.RECEPTIONIST, Role.MANAGER
+
+
+@dataclass(frozen=True)
+class EquipmentDetails:
+    kind_id: int
+    brand: str
+    model: str
+    serial_number: str
+    imei: str
+    condition: str
+    accessories: str
+    fault: str
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    """The customer as the intake form gives them; the phone is already E.164."""
+
+    phone: str
+    name: str
+    email: str = ""
+    preferred_channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    order: Order
+    pickup_code: str
+    # True when this submission repeated one already saved (a double click, a reload).
+    repeated: bool
+
+
+INTAKE_ROLES = frozenset({R, M})
+
+
+def take_in(
+    *,
+    actor: Actor,
+    customer: CustomerDetails,
+    equipment: EquipmentDetails,
+    photos: Iterable[ContentFile] = (),
+    intake_key: uuid.UUID | None = None,
+    now: datetime.datetime | None = None,
+) -> IntakeResult:
+    """Create the order in `received`, with its equipment, photos, link and pickup code, and
+    the customer found by phone (or created), all in one transaction.
+
+    The same `intake_key` twice (a double-clicked submit) makes one order: the repeat gets the
+    order already made, with a new pickup code that replaces the first (only the page the
+    browser shows last is printed).
+    """
+    if not actor.roles & INTAKE_ROLES:
+        raise NotAllowed(_("Your role does not allow taking in equipment."))
+    now = now or timezone.now()
+    if intake_key is not None:
+        existing = Order.objects.filter(intake_key=intake_key).first()
+        if existing is not None:
+            return _repeated_intake(existing, actor)
+    code = new_pickup_code()
+    try:
+        with transaction.atomic():
+            center = CenterSettings.load()
+            kind = EquipmentKind.objects.get(pk=equipment.kind_id)
+            order = Order.objects.create(
+                number=next_number("order"),
+                customer=save_customer_for_intake(
+                    phone=customer.phone,
+                    name=customer.name,
+                    email=customer.email,
+                    preferred_channels=list(customer.preferred_channels),
+                ),
+                status=Status.RECEIVED,
+                received_at=now,
+                received_by=actor.user,
+                diagnosis_due=working_days_after(center_date(now), center.diagnostics_target_days),
+                diagnostics_fee=kind.diagnostics_fee if center.charge_diagnostics else ZERO,
+                portal_token=new_portal_token(),
+                pickup_code_digest=pickup_code_digest(code),
+                intake_key=intake_key,
+            )
+            Equipment.objects.create(
+                order=order,
+                kind_id=equipment.kind_id,
+                brand=equipment.brand,
+                model=equipment.model,
+                serial_number=equipment.serial_number,
+                imei=equipment.imei,
+                condition=equipment.condition,
+                accessories=equipment.accessories,
+                fault=equipment.fault,
+            )
+            for photo in photos:
+                EquipmentPhoto.objects.create(order=order, image=photo)
+            write_event(
+                order,
+                action="take_in",
+                actor=actor,
+                channel=actor_channel(actor),
+                at=now,
+                from_status="",
+                to_status=Status.RECEIVED,
+            )
+            paperwork.issue_intake_order(order=order, issued_by=actor.user, now=now)
+    except IntegrityError:
+        # Two submissions with one key raced; the other one made the order.
+        if intake_key is None:
+            raise
+        return _repeated_intake(Order.objects.get(intake_key=intake_key), actor)
+    return IntakeResult(order, code, False)
+
+
+def _repeated_intake(order: Order, actor: Actor) -> IntakeResult:
+    if order.status in CLOSED_STATES:
+        raise WrongState(
+            _("This intake form was already saved as order %(number)s, which is now closed. "
+              "Start a new intake for new equipment.") % {"number": order.display_number}
+        )
+    return IntakeResult(order, reissue_pickup_code(order=order, actor=actor), True)
+
+
+
+LINK_ROLES = frozenset({R, M})
+
+
+@transaction.atomic
+def replace_portal_link(*, order: Order, actor: Actor) -> str:
+    """Revoke the customer's link and give the order a new one; the old one answers 404."""
+    if not actor.roles & LINK_ROLES:
+        raise NotAllowed(_("Your role does not allow replacing the customer's link."))
+    token = new_portal_token()
+    Order.objects.filter(pk=order.pk).update(portal_token=token)
+    write_event(
+        order, action="link_replaced", actor=actor, channel=EventChannel.STAFF,
+        at=timezone.now(), from_status=order.status, to_status=order.status,
+    )
+    order.portal_token = token
+    return token
+
+
+@transaction.atomic
+def reissue_pickup_code(*, order: Order, actor: Actor) -> str:
+    """A new pickup code for a reprinted customer's copy; the code on any earlier copy is void."""
+    if not actor.roles & INTAKE_ROLES:
+        raise NotAllowed(_("Your role does not allow printing the customer's copy."))
+    if order.status in CLOSED_STATES:
+        raise WrongState(_("This order is closed; its customer's copy cannot be reprinted."))
+    code = new_pickup_code()
+    # The version rises, so an issue started from a page loaded before the reprint, with the
+    # old code, fails its compare-and-set instead of handing the equipment over.
+    Order.objects.filter(pk=order.pk).update(
+        pickup_code_digest=pickup_code_digest(code), version=F("version") + 1
+    )
+    write_event(
+        order, action="pickup_code_reissued", actor=actor, channel=EventChannel.STAFF,
+        at=timezone.now(), from_status=order.status, to_status=order.status,
+        note=_("Customer's copy reprinted; the earlier pickup code is void."),
+    )
+    order.pickup_code_digest = pickup_code_digest(code)
+    order.version = Order.objects.values_list("version", flat=True).get(pk=order.pk)
+    return code
+
