@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "repaircenter.reports",
     "repaircenter.consult",
     "repaircenter.portal",
+    "repaircenter.staff",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -8,7 +8,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("livez", core_views.livez, name="livez"),
     path("accounts/", include("repaircenter.accounts.urls")),
-    path("staff/", include("repaircenter.orders.urls")),
+    path("staff/", include("repaircenter.staff.urls")),
     path("staff/messages/", include("repaircenter.notifications.urls")),
     path("staff/reports/", include("repaircenter.reports.urls")),
     path("staff/consult/", include("repaircenter.consult.urls")),

@@ -12,12 +12,12 @@ from rest_framework import serializers
 
 from repaircenter.billing.models import Payment, PaymentMethod
 from repaircenter.billing.services import MAX_AMOUNT
+from repaircenter.customers.devices import imei_is_valid
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import Channel, Customer
 from repaircenter.documents.models import Document
 from repaircenter.notifications.models import Message
 from repaircenter.orders.dues import amount_due, paid_total
-from repaircenter.orders.forms import imei_is_valid
 from repaircenter.orders.models import (
     MAX_QUANTITY,
     MAX_UNIT_PRICE,

@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "repaircenter.billing"
     label = "billing"
+
+    def ready(self):
+        from django.db.models import Prefetch
+
+        from repaircenter.orders.selectors import include_in_order_detail
+
+        from .models import Payment
+
+        # The order with everything about it shows its payments and their receipts.
+        include_in_order_detail(
+            Prefetch("payments", queryset=Payment.objects.select_related("taken_by", "receipt"))
+        )

@@ -7,3 +7,12 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deploy checks
+        from .ratelimit import forget_expired_counts
+        from .worker import register_round
+
+        def forget_counts(stop) -> int:
+            forget_expired_counts()
+            return 0  # housekeeping: the worker is idle all the same
+
+        register_round("forget rate counts", forget_counts, position=11,
+                       every_setting="SWEEP_INTERVAL")

@@ -17,7 +17,7 @@ from repaircenter.accounts.roles import Role
 from repaircenter.billing import services as billing
 from repaircenter.billing.models import PaymentMethod
 from repaircenter.core.models import CenterSettings
-from repaircenter.orders import estimates, repair, repair_views, workflow
+from repaircenter.orders import estimates, repair, workflow
 from repaircenter.orders.dues import stored_balance_due
 from repaircenter.orders.models import (
     EquipmentKind,
@@ -26,6 +26,7 @@ from repaircenter.orders.models import (
     PriceListEntry,
     TestProcedure,
 )
+from repaircenter.orders.selectors import procedures_for
 from repaircenter.orders.workflow import Actor, EquipmentDetails
 
 STAFF = [
@@ -252,7 +253,7 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
             repair.mark_line_done(order=order, actor=tech, line_id=line.pk, part_serials=serial)
 
     def stress_test(order, passed, note):
-        procedure = repair_views.procedures_for(order).first()
+        procedure = procedures_for(order).first()
         workflow.record_test(
             order=order, actor=tech, passed=passed, note=note,
             run=workflow.TestRun(procedure=procedure.procedure, name=procedure.name,

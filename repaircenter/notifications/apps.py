@@ -6,11 +6,27 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self):
-        from repaircenter.orders import events
+        from django.db.models import Prefetch
 
-        from . import outbox
+        from repaircenter.core.worker import register_round
+        from repaircenter.orders import events
+        from repaircenter.orders.selectors import include_in_order_detail
+
+        from . import delivery, outbox
+        from .models import DeliveryRecord
 
         # The customer hears of their order's changes, in the transaction of each change.
         events.on_order_event(outbox.queue_notice)
         events.on_orders_changed(outbox.queue_notices)
         events.on_deadline_near(outbox.queue_pending_reminders)
+        # The order with everything about it shows its messages and their delivery records.
+        include_in_order_detail(
+            Prefetch("messages__records", queryset=DeliveryRecord.objects.select_related("by"))
+        )
+
+        def write_pending(stop) -> int:
+            outbox.write_all_pending()  # the sweep's messages get their channel and text
+            return 0
+
+        register_round("write messages", write_pending, position=20)
+        register_round("send messages", delivery.run_round, position=30)

@@ -1,43 +1,51 @@
-"""The queries behind each staff page: one function per page, a fixed number of queries each."""
+"""The queries about orders that the staff pages and the API share: the order with everything
+about it, search, the queues, storage. A fixed number of queries each. (The staff pages' own
+page objects are in staff/selectors.py.)"""
 
 import re
-from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from repaircenter.billing.models import Payment
 from repaircenter.customers.lookup import customers_named, normalize_phone
 from repaircenter.customers.models import name_search_key
-from repaircenter.notifications.models import DeliveryRecord, Message
 
-from .documents import COLLECTION_NOTICES
 from .models import (
-    READY_STATES,
     DisposalAct,
     Equipment,
     Estimate,
     EstimateLine,
     Order,
     OrderEvent,
-    Status,
     StressTest,
+    TestProcedure,
 )
+from .states import QUEUES, STORED_STATES, Queue
 
 SEARCH_LIMIT = 50
 QUEUE_PAGE_SIZE = 100
 
 
-def _listing() -> QuerySet[Order]:
+def listed_orders() -> QuerySet[Order]:
+    """Orders with what a row of a list shows: customer, equipment, technician."""
     return Order.objects.select_related("customer", "equipment", "equipment__kind", "technician")
+
+
+# What the apps above this one add to the order with everything (their messages, payments…):
+# each registers its prefetch in its AppConfig.ready(), as the orders app may not import them.
+ORDER_DETAIL: list[Prefetch] = []
+
+
+def include_in_order_detail(prefetch: Prefetch) -> None:
+    if all(p.prefetch_to != prefetch.prefetch_to for p in ORDER_DETAIL):
+        ORDER_DETAIL.append(prefetch)
 
 
 def order_page(number: int) -> Order:
     """The order with everything its staff page shows, in a fixed number of queries."""
     return get_object_or_404(
-        _listing()
+        listed_orders()
         .select_related("received_by", "disposal_act", "chat_thread")
         .prefetch_related(
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
@@ -45,12 +53,9 @@ def order_page(number: int) -> Order:
             Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
             Prefetch("estimates__lines",
                      queryset=EstimateLine.objects.select_related("done__done_by")),
-            Prefetch(
-                "messages__records", queryset=DeliveryRecord.objects.select_related("by")
-            ),
             Prefetch("stress_tests", queryset=StressTest.objects.select_related("run_by")),
-            Prefetch("payments", queryset=Payment.objects.select_related("taken_by", "receipt")),
             "documents",
+            *ORDER_DETAIL,
         ),
         number=number,
     )
@@ -59,7 +64,7 @@ def order_page(number: int) -> Order:
 def estimate_editor(number: int) -> Order:
     """The order with its estimates and their lines, for the editor and the decision slip."""
     return get_object_or_404(
-        _listing().prefetch_related(
+        listed_orders().prefetch_related(
             Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
             "estimates__lines",
         ),
@@ -76,7 +81,7 @@ def search_orders(text: str) -> list[Order]:
     conditions = search_conditions(text)
     if conditions is None:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
-    return list(_listing().filter(conditions).order_by("-received_at")[:SEARCH_LIMIT])
+    return list(listed_orders().filter(conditions).order_by("-received_at")[:SEARCH_LIMIT])
 
 
 def search_conditions(text: str) -> Q | None:
@@ -111,32 +116,9 @@ def search_conditions(text: str) -> Q | None:
     return Q(pk__in=ids)
 
 
-@dataclass(frozen=True)
-class Queue:
-    slug: str
-    title: str
-    statuses: tuple[str, ...]
-    ordering: tuple[str, ...]
-
-
-QUEUES = {
-    q.slug: q
-    for q in [
-        Queue("to-diagnose", _("To diagnose"), (Status.RECEIVED, Status.DIAGNOSING),
-              ("diagnosis_due", "received_at")),
-        Queue("awaiting-decision", _("Awaiting decision"), (Status.AWAITING_DECISION,),
-              ("decision_due",)),
-        Queue("in-repair", _("In repair"), (Status.APPROVED, Status.REPAIRING, Status.TESTING),
-              ("decided_at",)),
-        Queue("ready", _("Ready for collection"), READY_STATES, ("ready_at",)),
-        Queue("disposal", _("Due for disposal"), (Status.DISPOSAL_DUE,), ("storage_due",)),
-    ]
-}
-
-
 def queue_orders(queue: Queue) -> QuerySet[Order]:
     """The queue's orders, oldest deadline first (overdue diagnostics lead their queue)."""
-    return _listing().filter(status__in=queue.statuses).order_by(*queue.ordering, "pk")
+    return listed_orders().filter(status__in=queue.statuses).order_by(*queue.ordering, "pk")
 
 
 def queue_order_ids(queue: Queue) -> QuerySet:
@@ -150,7 +132,7 @@ def queue_page(queue: Queue, ids: QuerySet) -> list[Order]:
     """The orders of one page of `queue_order_ids` (a sliced queryset), in one query: the page's
     ids are a subquery, so only those rows are read. Sorting the whole queue's rows instead, to
     keep 100, read tens of thousands of them at a million orders."""
-    return list(_listing().filter(pk__in=ids).order_by(*queue.ordering, "pk"))
+    return list(listed_orders().filter(pk__in=ids).order_by(*queue.ordering, "pk"))
 
 
 def queue_counts() -> dict[str, int]:
@@ -162,37 +144,14 @@ def queue_counts() -> dict[str, int]:
     aggregates["overdue"] = Count(
         "pk", filter=Q(status__in=QUEUES["to-diagnose"].statuses, diagnosis_due__lt=today)
     )
-    stored = (*READY_STATES, Status.DISPOSAL_DUE)
-    aggregates["stored"] = Count("pk", filter=Q(status__in=stored))
-    aggregates["unshelved"] = Count("pk", filter=Q(status__in=stored, storage_location=""))
+    aggregates["stored"] = Count("pk", filter=Q(status__in=STORED_STATES))
+    aggregates["unshelved"] = Count("pk", filter=Q(status__in=STORED_STATES, storage_location=""))
     in_queues = {status for queue in QUEUES.values() for status in queue.statuses}
     return Order.objects.filter(status__in=in_queues).aggregate(**aggregates)
 
 
 # --- storage and disposal -----------------------------------------------------------------------
 
-
-
-def _notices() -> Prefetch:
-    return Prefetch(
-        "messages",
-        queryset=Message.objects.filter(event__in=COLLECTION_NOTICES).order_by("created_at", "pk"),
-        to_attr="notices",
-    )
-
-
-def disposal_list() -> list[Order]:
-    """Orders due for disposal, the longest over first, with what the customer was told and
-    whether a notice reached them (`reached`): two queries."""
-    from .workflow import customer_reached
-
-    return list(
-        _listing()
-        .filter(status=Status.DISPOSAL_DUE)
-        .annotate(reached=customer_reached())
-        .prefetch_related(_notices())
-        .order_by("storage_due", "pk")
-    )
 
 
 def recent_disposal_acts(limit: int = 10) -> list[DisposalAct]:
@@ -217,10 +176,8 @@ def disposal_act(number: int) -> DisposalAct:
 def storage_shelves() -> list[tuple[str, list[Order]]]:
     """Equipment waiting for collection, by storage location (orders without one first, to be
     put away), each shelf's orders by storage deadline: one query."""
-    from .workflow import STORED_STATES
-
     orders = (
-        _listing()
+        listed_orders()
         .filter(status__in=STORED_STATES)
         .order_by("storage_location", F("storage_due").asc(nulls_last=True), "ready_at", "pk")
     )
@@ -228,3 +185,10 @@ def storage_shelves() -> list[tuple[str, list[Order]]]:
     for order in orders:
         shelves.setdefault(order.storage_location, []).append(order)
     return list(shelves.items())
+
+
+def procedures_for(order: Order) -> QuerySet[TestProcedure]:
+    """The test procedures offered for this order's kind of equipment, and for every kind."""
+    return TestProcedure.objects.filter(
+        Q(equipment_kind=order.equipment.kind_id) | Q(equipment_kind__isnull=True), active=True
+    )

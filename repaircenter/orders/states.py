@@ -51,6 +51,8 @@ class State:
     closed: bool = False
     # Ready for collection: the first notice that reaches the customer starts the storage clock.
     ready: bool = False
+    # The equipment is on the technician's bench: findings may be written.
+    bench: bool = False
 
 
 QUEUES: dict[str, Queue] = {
@@ -70,13 +72,14 @@ STATES: dict[str, State] = {
         State("received", _("Received"), "diagnostics", queue="to-diagnose",
               deadline="diagnosis_due", notice="order_received"),
         State("diagnosing", _("Diagnosing"), "diagnostics", queue="to-diagnose",
-              deadline="diagnosis_due"),
+              deadline="diagnosis_due", bench=True),
         # While a supplementary estimate awaits a decision the repair goes on, and may be paid
         # for (`is_payable`).
         State("awaiting_decision", _("Awaiting decision"), "decision",
               queue="awaiting-decision", deadline="decision_due", notice="estimate_ready"),
         State("approved", _("Approved"), "repair", queue="in-repair", payable=True),
-        State("repairing", _("Repairing"), "repair", queue="in-repair", payable=True),
+        State("repairing", _("Repairing"), "repair", queue="in-repair", payable=True,
+              bench=True),
         State("testing", _("Stress test"), "test", queue="in-repair", payable=True),
         State("ready_repaired", _("Ready for collection (repaired)"), "ready", queue="ready",
               notice="ready_repaired", stored=True, payable=True, ready=True),

@@ -8,12 +8,14 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self):
+        from repaircenter.core.worker import register_round
         from repaircenter.notifications.outbox import on_message_failed
         from repaircenter.orders import events
 
-        from . import outbox
+        from . import delivery, outbox
 
         # Other systems hear of the order's events and failed messages, in their transaction.
         events.on_order_event(outbox.queue_for_event)
         events.on_orders_changed(outbox.queue_for_changed_orders)
         on_message_failed(outbox.queue_for_message_failed)
+        register_round("post webhooks", delivery.run_round, position=40)

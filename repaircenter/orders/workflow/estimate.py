@@ -21,6 +21,7 @@ from ..models import (
     Status,
     UnrepairedReason,
 )
+from ..states import STATES
 from ..transitions import TRANSITIONS
 from .base import (
     DECISION_MONTHS,
@@ -146,7 +147,7 @@ def record_findings(*, order: Order, actor: Actor, findings: str) -> Order:
     """The technician's findings during diagnostics (the state does not change)."""
     if not actor.roles & {T, M}:
         raise NotAllowed(_("Your role does not allow writing the findings."))
-    if order.status not in (Status.DIAGNOSING, Status.REPAIRING):
+    if not STATES[order.status].bench:
         raise WrongState(_("Findings are written during diagnostics or the repair."))
     Order.objects.filter(pk=order.pk).update(findings=findings)
     write_event(

@@ -13,12 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.core.calendar import center_date
+from repaircenter.orders import workflow
+from repaircenter.orders.models import Order
+from repaircenter.orders.selectors import disposal_act, recent_disposal_acts, storage_shelves
+from repaircenter.orders.workflow import Actor, WorkflowError
 
-from . import workflow
 from .forms import DisposalForm, StorageLocationForm
-from .models import Order
-from .selectors import disposal_act, disposal_list, recent_disposal_acts, storage_shelves
-from .workflow import Actor, WorkflowError
+from .selectors import disposal_list
 
 ANY_STAFF = tuple(STAFF_ROLES)
 
@@ -41,7 +42,7 @@ def storage(request):
             left = _days_between(order.storage_due and center_date(order.storage_due), today)
             rows.append((order, left, -left if left is not None and left < 0 else 0))
         shelves.append((location, rows))
-    return render(request, "orders/storage.html", {
+    return render(request, "staff/storage.html", {
         "shelves": shelves,
         "count": sum(len(orders) for _location, orders in shelves),
     })
@@ -77,7 +78,7 @@ def _disposal_page(request, form: DisposalForm, status: int = 200):
         for order in orders
     ]
     ticked = set(form["orders"].value() or []) if form.is_bound else set()
-    return render(request, "orders/disposal_list.html", {
+    return render(request, "staff/disposal_list.html", {
         "rows": rows, "form": form, "acts": recent_disposal_acts(),
         "ticked": {str(n) for n in ticked},
     }, status=status)
@@ -121,7 +122,7 @@ def disposal_act_page(request, number: int):
     act = disposal_act(number)
     if act.document is None:
         raise Http404
-    bar = render_to_string("orders/_act_bar.html", {
+    bar = render_to_string("staff/_act_bar.html", {
         "document": act.document, "first_order": act.orders.all()[0],
     }, request=request)
     response = HttpResponse(act.document.html.replace("<body>", "<body>" + bar, 1))

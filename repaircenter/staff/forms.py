@@ -5,10 +5,10 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from repaircenter.customers.devices import imei_is_valid
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import Channel
-
-from .models import (
+from repaircenter.orders.models import (
     MAX_QUANTITY,
     MAX_UNIT_PRICE,
     STORAGE_LOCATION_MAX,
@@ -17,8 +17,8 @@ from .models import (
     EventChannel,
     LineKind,
 )
-from .photos import clean_photo
-from .workflow import STAFF_DECISION_CHANNELS
+from repaircenter.orders.photos import clean_photo
+from repaircenter.orders.workflow import STAFF_DECISION_CHANNELS
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -40,17 +40,6 @@ class MultiplePhotoField(forms.FileField):
 
 
 CHANNEL_CHOICES = [("", "—"), *Channel.choices]
-
-
-def imei_is_valid(digits: str) -> bool:
-    """15 digits whose last is the Luhn check digit of the first 14."""
-    if len(digits) != 15 or not digits.isdigit():
-        return False
-    total = 0
-    for index, char in enumerate(digits[:14]):
-        value = int(char) * (2 if index % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return (10 - total % 10) % 10 == int(digits[14])
 
 
 class IntakeForm(forms.Form):

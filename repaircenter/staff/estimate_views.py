@@ -10,12 +10,12 @@ from django.views.decorators.http import require_GET, require_POST
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES
 from repaircenter.core.models import CenterSettings
+from repaircenter.orders import estimates, workflow
+from repaircenter.orders.models import Estimate, EstimateLine, Order
+from repaircenter.orders.selectors import estimate_editor
+from repaircenter.orders.workflow import Actor, WorkflowError
 
-from . import estimates, workflow
 from .forms import EstimateDetailsForm, EstimateLineForm
-from .models import Estimate, EstimateLine, Order
-from .selectors import estimate_editor
-from .workflow import Actor, WorkflowError
 
 WRITERS = tuple(estimates.WRITERS)
 
@@ -39,7 +39,7 @@ def _editor(request, order: Order, *, details_form=None, line_form=None, status=
         "price_list": estimates.price_list_for(order),
         "can_start": estimates.can_write_estimate(order, Actor.staff(request.user)),
     }
-    return render(request, "orders/estimate_editor.html", context, status=status)
+    return render(request, "staff/estimate_editor.html", context, status=status)
 
 
 @require_GET
@@ -201,6 +201,6 @@ def decision_slip(request, number: int):
     if current is None:
         messages.error(request, _("No estimate is awaiting the customer's decision."))
         return redirect("staff:order", number=number)
-    return render(request, "orders/decision_slip.html", {
+    return render(request, "staff/decision_slip.html", {
         "order": order, "estimate": current, "center": CenterSettings.load(),
     })

@@ -1,7 +1,7 @@
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
@@ -12,37 +12,35 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from repaircenter.accounts.permissions import role_required
-from repaircenter.accounts.roles import CALLERS, STAFF_ROLES, Role
-from repaircenter.billing import services as billing
-from repaircenter.billing.models import PaymentMethod
-from repaircenter.consult.selectors import waiting_count
-from repaircenter.consult.services import CONSULT_ROLES
+from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
-from repaircenter.notifications.selectors import message_counts
-from repaircenter.orders.documents import agreed_lines
-from repaircenter.orders.dues import amount_due, paid_total
-
-from . import repair, workflow
-from .credentials import format_pickup_code, portal_url
-from .estimates import WRITERS, can_write_estimate
-from .forms import IntakeForm, SearchForm, TransitionForm
-from .models import DisposalMethod, EquipmentPhoto, EventChannel, Order, OrderEvent, Status
-from .repair_views import procedures_for
-from .selectors import (
+from repaircenter.orders import workflow
+from repaircenter.orders.credentials import format_pickup_code, portal_url
+from repaircenter.orders.models import EquipmentPhoto, EventChannel, Order, OrderEvent
+from repaircenter.orders.selectors import (
     QUEUE_PAGE_SIZE,
-    QUEUES,
     order_page,
-    queue_counts,
     queue_order_ids,
     queue_page,
     search_orders,
 )
-from .signatures import save_signature
-from .states import is_payable
-from .transitions import DECISION, DISPOSAL, ESTIMATE, ISSUE, TEST, TRANSITIONS, Transition
-from .workflow import Actor, WorkflowError
+from repaircenter.orders.signatures import save_signature
+from repaircenter.orders.states import QUEUES
+from repaircenter.orders.transitions import (
+    DECISION,
+    DISPOSAL,
+    ESTIMATE,
+    ISSUE,
+    TEST,
+    TRANSITIONS,
+    Transition,
+)
+from repaircenter.orders.workflow import Actor, WorkflowError
+
+from .forms import IntakeForm, SearchForm, TransitionForm
+from .selectors import home_page, staff_order_page
 
 ANY_STAFF = tuple(STAFF_ROLES)
 INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
@@ -51,14 +49,8 @@ INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
 @require_GET
 @role_required(*ANY_STAFF)
 def home(request):
-    return render(
-        request,
-        "orders/home.html",
-        {"queues": QUEUES.values(), "counts": queue_counts(), "search_form": SearchForm(),
-         "message_counts": message_counts() if request.user.has_role(*CALLERS) else None,
-         "questions_waiting": waiting_count() if request.user.has_role(*CONSULT_ROLES)
-         else None},
-    )
+    return render(request, "staff/home.html",
+                  {**vars(home_page(request.user)), "search_form": SearchForm()})
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -70,10 +62,10 @@ def home(request):
 def intake(request):
     if request.method == "GET":
         form = IntakeForm(initial={"intake_key": uuid.uuid4()})
-        return render(request, "orders/intake.html", {"form": form})
+        return render(request, "staff/intake.html", {"form": form})
     form = IntakeForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "orders/intake.html", {"form": form}, status=400)
+        return render(request, "staff/intake.html", {"form": form}, status=400)
     data = form.cleaned_data
     try:
         result = _take_in(request, data)
@@ -125,7 +117,7 @@ def customer_lookup(request):
         ]
     return render(
         request,
-        "orders/_customer_match.html",
+        "staff/_customer_match.html",
         {"customer": customer, "channel_fields": channel_fields},
     )
 
@@ -142,7 +134,7 @@ def _render_intake_order(request, order: Order, pickup_code: str | None, repeate
         "pickup_barcode": barcode_svg(pickup_code) if pickup_code else None,
         "repeated": repeated,
     }
-    response = render(request, "orders/intake_order.html", context)
+    response = render(request, "staff/intake_order.html", context)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -168,7 +160,7 @@ def intake_order(request, number: int):
 def label(request, number: int):
     order = get_object_or_404(Order.objects.select_related("customer"), number=number)
     link = portal_url(order.portal_token)
-    return render(request, "orders/label.html", {"order": order, "link_qr": qr_svg(link)})
+    return render(request, "staff/label.html", {"order": order, "link_qr": qr_svg(link)})
 
 
 @require_GET
@@ -214,7 +206,7 @@ def search(request):
         return redirect("staff:order", number=results[0].number)
     return render(
         request,
-        "orders/search.html",
+        "staff/search.html",
         {"search_form": form, "query": text, "results": results, "today": timezone.localdate()},
     )
 
@@ -228,7 +220,7 @@ def queue(request, slug: str):
     page = Paginator(queue_order_ids(chosen), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "orders/queue.html",
+        "staff/queue.html",
         {"queue": chosen, "page": page, "orders": queue_page(chosen, page.object_list),
          "now": timezone.now(), "today": timezone.localdate()},
     )
@@ -240,57 +232,8 @@ def queue(request, slug: str):
 @require_GET
 @role_required(*ANY_STAFF)
 def order_detail(request, number: int):
-    order = order_page(number)
-    actor = Actor.staff(request.user)
-    lines = agreed_lines(order)
-    due, paid = amount_due(order), paid_total(order)
-    can_record_test = order.status == Status.TESTING and bool(actor.roles & repair.REPAIRERS)
-    return render(
-        request,
-        "orders/order.html",
-        {
-            "order": order,
-            "current_estimate": order.current_estimate,
-            "amount_due": due,
-            "paid": paid,
-            "balance": due - paid,
-            "refund_due": paid - due,
-            "payable": is_payable(order),
-            "can_take_payment": is_payable(order) and billing.can_take_payments(actor),
-            # A new key each time the page is drawn: one form, one payment.
-            "payment_key": uuid.uuid4(),
-            "refund_key": uuid.uuid4(),
-            "payment_methods": PaymentMethod.choices,
-            "agreed_lines": lines,
-            "lines_done": sum(1 for line in lines if _is_done(line)),
-            "can_mark_lines": repair.can_mark_lines(order, actor),
-            "can_record_test": can_record_test,
-            "procedures": procedures_for(order) if can_record_test else (),
-            "issuance_locked": workflow.issuance_locked(order),
-            "is_manager": Role.MANAGER in actor.roles,
-            "replaced_documents": {d.replaces_id for d in order.documents.all() if d.replaces_id},
-            "can_write_estimate": can_write_estimate(order, actor),
-            "can_record_findings": bool(actor.roles & WRITERS)
-            and order.status in (Status.DIAGNOSING, Status.REPAIRING),
-            "actions": workflow.allowed_transitions(order, actor),
-            "decision_channels": TransitionForm.base_fields["channel"].choices,
-            "link": portal_url(order.portal_token),
-            "can_manage_link": bool(actor.roles & workflow.LINK_ROLES),
-            "stored": order.status in workflow.STORED_STATES,
-            "can_store": bool(actor.roles & workflow.STORAGE_ROLES),
-            "disposal_methods": DisposalMethod.choices,
-            "can_chat": bool(actor.roles & CONSULT_ROLES),
-            "now": timezone.now(),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-def _is_done(line) -> bool:
-    try:
-        return line.done is not None
-    except ObjectDoesNotExist:
-        return False
+    return render(request, "staff/order.html",
+                  vars(staff_order_page(number, Actor.staff(request.user))))
 
 
 def _decision_evidence(order: Order, data: dict) -> dict:

@@ -7,12 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection, connections
 
-from repaircenter.core.ratelimit import forget_expired_counts
-from repaircenter.documents.issuing import render_pending
-from repaircenter.notifications.delivery import run_round
-from repaircenter.notifications.outbox import write_all_pending
-from repaircenter.orders.sweep import run_sweep
-from repaircenter.webhooks.delivery import run_round as post_webhooks
+from repaircenter.core.worker import rounds
 
 log = logging.getLogger("repaircenter.worker")
 HEARTBEAT_EVERY = 60  # seconds between "still here" lines while idle
@@ -31,8 +26,9 @@ def no_wait_for_disk() -> None:
 
 
 class Command(BaseCommand):
-    help = ("Run the background worker: sends queued messages, makes the PDFs of issued "
-            "documents and runs the deadline sweeps.")
+    help = ("Run the background worker: sends queued messages, posts the webhooks, makes the "
+            "PDFs of issued documents and runs the deadline sweeps (the rounds the apps "
+            "register: core/worker.py).")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run one round and exit.")
@@ -49,22 +45,17 @@ class Command(BaseCommand):
         previous = {sig: signal.signal(sig, request_stop) for sig in signals}
         log.info("worker: started, waking every %ss", settings.WORKER_INTERVAL)
         idle_seconds = 0
-        next_sweep = 0.0
+        next_run: dict[str, float] = {}  # when each periodic round runs next
         try:
             while not stop.is_set():
                 try:
-                    if time.monotonic() >= next_sweep:
-                        swept = run_sweep()
-                        if swept:
-                            log.info("worker: deadline sweep: %s", swept)
-                        forget_expired_counts()
-                        next_sweep = time.monotonic() + settings.SWEEP_INTERVAL
-                    # The sweep's messages get their channel and text before the sends.
-                    write_all_pending()
-                    done = run_round(stop)
-                    done += post_webhooks(stop)
-                    # The PDFs of documents issued since the last round.
-                    done += render_pending(stop=stop)
+                    done = 0
+                    for work in rounds():
+                        if work.every and time.monotonic() < next_run.get(work.name, 0.0):
+                            continue
+                        done += work.run(stop)
+                        if work.every:
+                            next_run[work.name] = time.monotonic() + work.every
                 except DatabaseError:
                     # The database went away (restart, network): drop the connection and try
                     # again next round instead of dying.

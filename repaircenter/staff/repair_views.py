@@ -7,11 +7,12 @@ from django.views.decorators.http import require_POST
 
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import Role
+from repaircenter.orders import repair, workflow
+from repaircenter.orders.models import EstimateLine, Order
+from repaircenter.orders.selectors import procedures_for
+from repaircenter.orders.workflow import Actor, WorkflowError
 
-from . import repair, workflow
 from .forms import LineDoneForm, StressTestForm, UnlockForm
-from .models import EstimateLine, Order, TestProcedure
-from .workflow import Actor, WorkflowError
 
 REPAIRERS = tuple(repair.REPAIRERS)
 
@@ -58,15 +59,6 @@ def line_undo(request, number: int, line_id: int):
         messages.success(request,
                          _("Marked not done again: %(line)s.") % {"line": line.description})
     return _back(number, "#repair")
-
-
-def procedures_for(order: Order):
-    """The test procedures offered for this order's kind of equipment, and for every kind."""
-    from django.db.models import Q
-
-    return TestProcedure.objects.filter(
-        Q(equipment_kind=order.equipment.kind_id) | Q(equipment_kind__isnull=True), active=True
-    )
 
 
 @require_POST
