@@ -266,7 +266,7 @@ class StressTestForm(forms.Form):
 
     def __init__(self, *args, procedures=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import TestProcedure
+        from repaircenter.orders.models import TestProcedure
 
         self.fields["template"].queryset = (
             TestProcedure.objects.all() if procedures is None else procedures
