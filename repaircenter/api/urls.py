@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from . import views
 from .docs import ApiDocs
+from .operations import OPERATION_VIEWS
 
 app_name = "api"
 
@@ -12,23 +13,15 @@ v1 = [
     path("customers/<int:pk>/", views.CustomerDetail.as_view(), name="customer"),
     path("orders/", views.OrderList.as_view(), name="orders"),
     path("orders/<int:number>/", views.OrderDetail.as_view(), name="order"),
-    path("orders/<int:number>/start-diagnosis/", views.StartDiagnosis.as_view(),
-         name="start_diagnosis"),
-    path("orders/<int:number>/not-repairable/", views.NotRepairable.as_view(),
-         name="not_repairable"),
     path("orders/<int:number>/estimates/", views.EstimateCreate.as_view(), name="estimates"),
-    path("orders/<int:number>/estimates/<int:estimate_number>/send/",
-         views.EstimateSend.as_view(), name="estimate_send"),
-    path("orders/<int:number>/decisions/", views.Decision.as_view(), name="decisions"),
-    path("orders/<int:number>/start-repair/", views.StartRepair.as_view(), name="start_repair"),
     path("orders/<int:number>/lines/<int:line_id>/done/", views.LineDone.as_view(),
          name="line_done"),
-    path("orders/<int:number>/finish-works/", views.FinishWorks.as_view(), name="finish_works"),
-    path("orders/<int:number>/tests/", views.StressTestRun.as_view(), name="tests"),
     path("orders/<int:number>/payments/", views.PaymentCreate.as_view(), name="payments"),
-    path("orders/<int:number>/issue/", views.Issue.as_view(), name="issue"),
     path("orders/<int:number>/documents/<int:pk>/", views.DocumentPdf.as_view(),
          name="document"),
+    # The order's transitions, one operation per `api` path of the registry.
+    *[path(f"orders/<int:number>/{operation_path}/", view.as_view(), name=view.operation.name)
+      for operation_path, view in OPERATION_VIEWS.items()],
 ]
 
 urlpatterns = [

@@ -47,14 +47,12 @@ ANY_STAFF = frozenset(STAFF_ROLES)
 # The same role sets the workflow and the services check.
 INTAKE = workflow.INTAKE_ROLES
 WRITERS = estimates.WRITERS
-DECIDERS = workflow.TRANSITIONS["approve"].roles - {workflow.CUSTOMER}
 REPAIRERS = repair.REPAIRERS
 PAYERS = billing.PAYMENT_ROLES
-ISSUERS = workflow.TRANSITIONS["issue"].roles
 MAX_NUMBER = 2**31 - 1
 
 
-def _order(number: int) -> Order:
+def order_or_404(number: int) -> Order:
     """The order as the workflow needs it (404 if none)."""
     if number > MAX_NUMBER:
         raise ApiError(404, "not_found", _("There is no such order."))
@@ -62,7 +60,7 @@ def _order(number: int) -> Order:
                              number=number)
 
 
-def _detail(number: int) -> dict:
+def order_detail(number: int) -> dict:
     """The order's full detail, read afresh after a change (the staff page's selector)."""
     return s.OrderDetailSerializer(order_page(number)).data
 
@@ -203,7 +201,7 @@ class OrderList(generics.ListAPIView):
                 fault=thing["fault"],
             ),
         )
-        return Response({"order": _detail(result.order.number),
+        return Response({"order": order_detail(result.order.number),
                          "pickup_code": result.pickup_code}, status=201)
 
 
@@ -220,139 +218,33 @@ class OrderDetail(APIView):
     def get(self, request, number: int):
         if number > MAX_NUMBER:
             raise ApiError(404, "not_found", _("There is no such order."))
-        return Response(_detail(number))
-
-
-class _Change(APIView):
-    """A change of the order's state through one workflow function; answers the order."""
-
-    request_serializer: type[serializers.Serializer] = s.ChangeSerializer
-    success_status = 200
-
-    def post(self, request, number: int, **kwargs):
-        data = self.request_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        self.change(_order(number), actor(request), data, **kwargs)
-        return Response(_detail(number), status=self.success_status)
-
-    def change(self, order, who, data, **kwargs) -> None:
-        raise NotImplementedError
-
-
-def _change_schema(summary: str, request=s.ChangeSerializer, status: int = 200, extra=(),
-                   examples=()):
-    return extend_schema(tags=["orders"], summary=summary, request=request,
-                         parameters=[ORDER_NUMBER, *extra], examples=list(examples),
-                         responses={status: s.OrderDetailSerializer})
-
-
-def _common(data) -> dict:
-    return {"note": data.validated_data["note"],
-            "expected_version": data.validated_data.get("expected_version")}
-
-
-@_change_schema("Take the order for diagnostics")
-class StartDiagnosis(_Change):
-    roles = {"POST": workflow.TRANSITIONS["start_diagnosis"].roles}
-
-    def change(self, order, who, data):
-        workflow.start_diagnosis(order=order, actor=who, **_common(data))
-
-
-@_change_schema("Found not repairable: back to the customer unrepaired",
-                request=s.NotRepairableSerializer)
-class NotRepairable(_Change):
-    roles = {"POST": workflow.TRANSITIONS["declare_not_repairable"].roles}
-    request_serializer = s.NotRepairableSerializer
-
-    def change(self, order, who, data):
-        workflow.declare_not_repairable(order=order, actor=who, **_common(data))
-
-
-@_change_schema("Start the approved repair")
-class StartRepair(_Change):
-    roles = {"POST": workflow.TRANSITIONS["start_repair"].roles}
-
-    def change(self, order, who, data):
-        workflow.start_repair(order=order, actor=who, **_common(data))
-
-
-@_change_schema("The works are done: to the stress test")
-class FinishWorks(_Change):
-    roles = {"POST": workflow.TRANSITIONS["finish_works"].roles}
-
-    def change(self, order, who, data):
-        workflow.finish_works(order=order, actor=who, **_common(data))
-
-
-@_change_schema("Record the customer's decision on the estimate awaiting it",
-                request=s.DecisionSerializer, examples=[OpenApiExample(
-                    "Approved on the telephone", request_only=True,
-                    value={"decision": "approve", "channel": "phone",
-                           "said": "Yes, go ahead with the repair."})])
-class Decision(_Change):
-    roles = {"POST": DECIDERS}
-    request_serializer = s.DecisionSerializer
-
-    def change(self, order, who, data):
-        values = data.validated_data
-        estimate_id = None
-        if values["estimate"] is not None:
-            estimate_id = (
-                Estimate.objects.filter(order=order, number=values["estimate"])
-                .values_list("pk", flat=True).first()
-            ) or -1  # no such estimate: refused as not the one awaiting a decision
-        decide = workflow.approve if values["decision"] == "approve" else workflow.refuse
-        decide(order=order, actor=who, channel=values["channel"], evidence=data.evidence(),
-               estimate_id=estimate_id, **_common(data))
-
-
-@_change_schema("Record a stress test: passed makes the order ready, failed goes back to "
-                "repair", request=s.StressTestInSerializer, status=201)
-class StressTestRun(_Change):
-    roles = {"POST": REPAIRERS}
-    request_serializer = s.StressTestInSerializer
-    success_status = 201
-
-    def change(self, order, who, data):
-        values = data.validated_data
-        run = workflow.TestRun(
-            procedure=values["procedure"] or values["note"], name=values["name"],
-            duration_minutes=values["duration_minutes"], measurements=values["measurements"],
-        )
-        workflow.record_test(order=order, actor=who, passed=values["passed"], run=run,
-                             **_common(data))
-
-
-@_change_schema("Hand the equipment over (fully paid, with the pickup code)",
-                request=s.IssueSerializer)
-class Issue(_Change):
-    roles = {"POST": ISSUERS}
-    request_serializer = s.IssueSerializer
-
-    def change(self, order, who, data):
-        values = data.validated_data
-        lost = values["lost_original"]
-        workflow.issue(
-            order=order, actor=who, pickup_code=values["pickup_code"],
-            lost_original=workflow.LostOriginal(**lost) if lost else None, **_common(data),
-        )
+        return Response(order_detail(number))
 
 
 LINE_ID = OpenApiParameter("line_id", OpenApiTypes.INT, OpenApiParameter.PATH,
                            description="The id of an agreed line (estimates[].lines[].id).")
 
 
-@_change_schema("Mark an agreed line done", request=s.LineDoneSerializer, extra=[LINE_ID])
-class LineDone(_Change):
-    roles = {"POST": REPAIRERS}
-    request_serializer = s.LineDoneSerializer
+# The order's transitions (start-diagnosis, decisions, tests, issue…) are operations.py's, made
+# from the registry.
 
-    def change(self, order, who, data, line_id: int):
+
+@extend_schema(tags=["orders"], summary="Mark an agreed line done", request=s.LineDoneSerializer,
+               parameters=[ORDER_NUMBER, LINE_ID], responses={200: s.OrderDetailSerializer})
+class LineDone(APIView):
+    """Marks one agreed line of the repair done; answers the order."""
+
+    roles = {"POST": REPAIRERS}
+
+    def post(self, request, number: int, line_id: int):
+        data = s.LineDoneSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = order_or_404(number)
         if line_id > MAX_NUMBER:
             raise ApiError(404, "not_found", _("There is no such line."))
-        repair.mark_line_done(order=order, actor=who, line_id=line_id,
+        repair.mark_line_done(order=order, actor=actor(request), line_id=line_id,
                               part_serials=data.validated_data["part_serials"])
+        return Response(order_detail(number))
 
 
 # --- estimates ----------------------------------------------------------------------------------
@@ -373,7 +265,7 @@ class EstimateCreate(APIView):
         data = s.EstimateInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        order, who = _order(number), actor(request)
+        order, who = order_or_404(number), actor(request)
         with transaction.atomic():
             draft = estimates.start_draft(order=order, actor=who)
             # A draft holds exactly the lines sent: lines copied into a revision, or left in
@@ -390,22 +282,6 @@ class EstimateCreate(APIView):
                 estimates.add_line(estimate=draft, actor=who, **line)
         fresh = Estimate.objects.prefetch_related("lines__done").get(pk=draft.pk)
         return Response(s.EstimateSerializer(fresh).data, status=201)
-
-
-ESTIMATE_NUMBER = OpenApiParameter("estimate_number", OpenApiTypes.INT, OpenApiParameter.PATH,
-                                   description="The estimate's number within the order (1, 2…).")
-
-
-@_change_schema("Send the draft estimate to the customer", extra=[ESTIMATE_NUMBER])
-class EstimateSend(_Change):
-    roles = {"POST": WRITERS}
-
-    def change(self, order, who, data, estimate_number: int):
-        estimate = Estimate.objects.filter(order=order, number=min(estimate_number, 32767)).first()
-        if estimate is None:
-            raise ApiError(404, "not_found", _("Order %(number)s has no estimate %(n)d.")
-                           % {"number": order.display_number, "n": estimate_number})
-        workflow.send_estimate(order=order, actor=who, estimate=estimate, **_common(data))
 
 
 # --- payments -----------------------------------------------------------------------------------
@@ -434,7 +310,7 @@ class PaymentCreate(APIView):
         return idempotency.once(request, key, lambda: self._pay(request, number, key, data))
 
     def _pay(self, request, number, key, data) -> Response:
-        order = _order(number)
+        order = order_or_404(number)
         values = data.validated_data
         result = billing.record_payment(
             order=order, actor=actor(request), amount=values["amount"], method=values["method"],
