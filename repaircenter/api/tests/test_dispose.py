@@ -43,8 +43,6 @@ def test_a_manager_disposes_of_an_order_due_for_disposal(make_client, make_order
     assert DisposalAct.objects.count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="workflow.confirm_disposals records every disposal on "
-                   "the staff channel, not actor_channel(actor): a fix outside api/")
 def test_a_disposal_through_the_api_is_recorded_on_the_api_channel(make_client, make_order):
     order = make_order(Status.DISPOSAL_DUE)
     answer = post(make_client(Role.MANAGER), _url(order), BODY)

@@ -25,7 +25,7 @@ from ..models import (
     format_order_number,
 )
 from ..transitions import TRANSITIONS
-from .base import Actor, Conflict, NotAllowed, Refused, change_state, check
+from .base import Actor, Conflict, NotAllowed, Refused, actor_channel, change_state, check
 from .many import col, transition_many
 
 
@@ -133,7 +133,7 @@ def confirm_disposals(
                f"WHERE e.{bulk.column(OrderEvent, 'order')} = {bulk.table(Order)}.{col('id')} "
                f"AND e.{bulk.column(OrderEvent, 'action')} = %s)")
     changed = transition_many(
-        "confirm_disposal", actor=actor, channel=EventChannel.STAFF, now=now,
+        "confirm_disposal", actor=actor, channel=actor_channel(actor), now=now,
         changes={"disposed_at": now, "disposal_act": act.pk},
         where=(f"{col('id')} IN ({id_sql}) AND {col('storage_due')} <= %s "
                f"AND {col('customer_reached_at')} IS NOT NULL AND {reached}"),
