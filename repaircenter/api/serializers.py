@@ -13,6 +13,7 @@ from rest_framework import serializers
 from repaircenter.billing.dues import amount_due, paid_total
 from repaircenter.billing.models import Payment, PaymentMethod
 from repaircenter.billing.services import MAX_AMOUNT
+from repaircenter.customers.channels import CHANNELS
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import Channel, Customer
 from repaircenter.documents.models import Document
@@ -76,8 +77,8 @@ class PhoneField(serializers.CharField):
 
 class ChannelsField(serializers.ListField):
     def __init__(self, **kwargs):
-        super().__init__(child=serializers.ChoiceField(choices=Channel.choices), max_length=3,
-                         **kwargs)
+        super().__init__(child=serializers.ChoiceField(choices=Channel.choices),
+                         max_length=len(CHANNELS), **kwargs)
 
     def to_internal_value(self, data):
         channels = super().to_internal_value(data)
@@ -86,12 +87,15 @@ class ChannelsField(serializers.ListField):
         return channels
 
 
-def _check_email_channel(data, instance=None):
+def _check_channel_addresses(data, instance=None):
+    """Each chosen channel needs its address (the email; the phone is required anyway)."""
     channels = data.get("preferred_channels", instance.preferred_channels if instance else [])
-    email = data.get("email", instance.email if instance else "")
-    if Channel.EMAIL in channels and not email:
-        raise serializers.ValidationError({"email": [_("Email is a chosen channel: give the "
-                                                       "address.")]})
+    for channel in (CHANNELS[key] for key in channels):
+        field = channel.address_field
+        if not data.get(field, getattr(instance, field) if instance else ""):
+            raise serializers.ValidationError({field: [
+                _("%(channel)s is a chosen channel: give the address.")
+                % {"channel": channel.label}]})
 
 
 # --- customers ----------------------------------------------------------------------------------
@@ -110,7 +114,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         extra_kwargs = {"phone": {"validators": []}}
 
     def validate(self, data):
-        _check_email_channel(data, self.instance)
+        _check_channel_addresses(data, self.instance)
         return data
 
 
@@ -297,7 +301,7 @@ class IntakeCustomerSerializer(serializers.Serializer):
     preferred_channels = ChannelsField(required=False, default=list)
 
     def validate(self, data):
-        _check_email_channel(data)
+        _check_channel_addresses(data)
         return data
 
 
@@ -384,9 +388,7 @@ class EstimateInSerializer(serializers.Serializer):
     lines = LineInSerializer(many=True, min_length=1, max_length=100)
 
 
-DECISION_CHANNELS = [(value, label) for value, label in
-                     OrderEvent._meta.get_field("channel").choices
-                     if value in STAFF_DECISION_CHANNELS]
+DECISION_CHANNELS = [(channel.value, channel.label) for channel in STAFF_DECISION_CHANNELS]
 
 
 class DecisionSerializer(ChangeSerializer):

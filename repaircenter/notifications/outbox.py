@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repaircenter.core import bulk
+from repaircenter.customers.channels import ADVICE_ANSWER_CHANNELS, address_of
 from repaircenter.customers.models import Channel, Customer
 from repaircenter.orders.models import Order
 from repaircenter.webhooks.outbox import queue_for_message_failed
@@ -27,13 +28,11 @@ from .models import Event, Message, MessageStatus
 log = logging.getLogger("repaircenter.worker")
 
 # An answer to a question goes by text or email: a call cannot carry a written answer.
-ADVICE_CHANNELS = (Channel.SMS, Channel.EMAIL)
+ADVICE_CHANNELS = ADVICE_ANSWER_CHANNELS
 
 
 def address(customer: Customer, channel: str) -> str:
-    if channel == Channel.EMAIL:
-        return customer.email
-    return str(customer.phone) if customer.phone else ""
+    return address_of(customer, channel)
 
 
 def usable_channels(customer: Customer) -> list[str]:
