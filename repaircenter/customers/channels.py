@@ -87,7 +87,7 @@ class ChannelInfo:
         return f"REPAIRCENTER_{self.key.upper()}_CHANNEL"
 
 
-# In the order forms offer them.
+# In the order the forms list them.
 CHANNELS: dict[str, ChannelInfo] = {
     channel.key: channel
     for channel in (
