@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from repaircenter.customers.channels import CHANNELS, ChannelInfo
+
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
@@ -251,9 +253,8 @@ WORKER_INTERVAL = env_int("REPAIRCENTER_WORKER_INTERVAL", 5)
 SWEEP_INTERVAL = env_int("REPAIRCENTER_SWEEP_MINUTES", 5) * 60
 
 # --- Notifications -----------------------------------------------------------------------------
-# Which module delivers each channel (notifications/channels/). Console writes the message to the
-# log and counts it as delivered: the development default. "off" leaves the channel unused, and
-# the outbox then picks the customer's next preferred channel.
+# The classes that can send a message (notifications/channels/), by backend name. Console writes
+# the message to the log and counts it as delivered: the development default.
 CHANNEL_CLASSES = {
     "console": "repaircenter.notifications.channels.console.ConsoleChannel",
     "smtp": "repaircenter.notifications.channels.email.EmailChannel",
@@ -262,25 +263,23 @@ CHANNEL_CLASSES = {
 }
 
 
-def _channel_class(variable: str, default: str) -> str | None:
-    choice = env_str(variable, default)
+def channel_class(channel: ChannelInfo) -> str | None:
+    """The class that serves `channel`: REPAIRCENTER_<KEY>_CHANNEL names one of the channel's
+    backends (its first by default); "off" leaves the channel unused, and the outbox then picks
+    the customer's next preferred channel."""
+    choice = env_str(channel.setting, channel.backends[0])
     if choice == "off":
         return None
-    if choice not in CHANNEL_CLASSES:
+    if choice not in channel.backends:
         raise ImproperlyConfigured(
-            f"{variable}={choice!r}: choose one of {', '.join(CHANNEL_CLASSES)} or off."
+            f"{channel.setting}={choice!r}: choose one of {', '.join(channel.backends)} or off."
         )
     return CHANNEL_CLASSES[choice]
 
 
+# Which class delivers each channel that is switched on (customers/channels.py declares them).
 NOTIFICATION_CHANNELS = {
-    channel: path
-    for channel, path in (
-        ("email", _channel_class("REPAIRCENTER_EMAIL_CHANNEL", "console")),
-        ("sms", _channel_class("REPAIRCENTER_SMS_CHANNEL", "console")),
-        ("phone", _channel_class("REPAIRCENTER_PHONE_CHANNEL", "call")),
-    )
-    if path
+    key: path for key, channel in CHANNELS.items() if (path := channel_class(channel))
 }
 
 # Email over SMTP (REPAIRCENTER_EMAIL_CHANNEL=smtp).

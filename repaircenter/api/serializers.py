@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from repaircenter.billing.models import Payment, PaymentMethod
 from repaircenter.billing.services import MAX_AMOUNT
+from repaircenter.customers.channels import CHANNELS
 from repaircenter.customers.devices import imei_is_valid
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import Channel, Customer
@@ -78,8 +79,8 @@ class PhoneField(serializers.CharField):
 
 class ChannelsField(serializers.ListField):
     def __init__(self, **kwargs):
-        super().__init__(child=serializers.ChoiceField(choices=Channel.choices), max_length=3,
-                         **kwargs)
+        super().__init__(child=serializers.ChoiceField(choices=Channel.choices),
+                         max_length=len(CHANNELS), **kwargs)
 
     def to_internal_value(self, data):
         channels = super().to_internal_value(data)
@@ -88,12 +89,15 @@ class ChannelsField(serializers.ListField):
         return channels
 
 
-def _check_email_channel(data, instance=None):
+def _check_channel_addresses(data, instance=None):
+    """Each chosen channel needs its address (the email; the phone is required anyway)."""
     channels = data.get("preferred_channels", instance.preferred_channels if instance else [])
-    email = data.get("email", instance.email if instance else "")
-    if Channel.EMAIL in channels and not email:
-        raise serializers.ValidationError({"email": [_("Email is a chosen channel: give the "
-                                                       "address.")]})
+    for channel in (CHANNELS[key] for key in channels):
+        field = channel.address_field
+        if not data.get(field, getattr(instance, field) if instance else ""):
+            raise serializers.ValidationError({field: [
+                _("%(channel)s is a chosen channel: give the address.")
+                % {"channel": channel.label}]})
 
 
 # --- customers ----------------------------------------------------------------------------------
@@ -112,7 +116,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         extra_kwargs = {"phone": {"validators": []}}
 
     def validate(self, data):
-        _check_email_channel(data, self.instance)
+        _check_channel_addresses(data, self.instance)
         return data
 
 
@@ -299,7 +303,7 @@ class IntakeCustomerSerializer(serializers.Serializer):
     preferred_channels = ChannelsField(required=False, default=list)
 
     def validate(self, data):
-        _check_email_channel(data)
+        _check_channel_addresses(data)
         return data
 
 
@@ -386,9 +390,7 @@ class EstimateInSerializer(serializers.Serializer):
     lines = LineInSerializer(many=True, min_length=1, max_length=100)
 
 
-DECISION_CHANNELS = [(value, label) for value, label in
-                     OrderEvent._meta.get_field("channel").choices
-                     if value in STAFF_DECISION_CHANNELS]
+DECISION_CHANNELS = [(channel.value, channel.label) for channel in STAFF_DECISION_CHANNELS]
 
 
 # The decision names the workflow function that records it: approve or refuse.

@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from repaircenter.customers.models import Channel
+from repaircenter.customers.channels import (
+    ADVICE_ANSWER_CHANNELS,
+    CHANNELS,
+    ChannelInfo,
+    address_of,
+    advice_answer_choices,
+)
 from repaircenter.orders.models import Order
 
 # Longest texts: a question, an answer (both also go into a chat), one chat message.
@@ -18,7 +24,15 @@ ANSWER_MAX = 2000
 STORED_TEXT_MAX = 4000  # the database's own limit on a chat message, whoever writes it
 
 # The channels an answer to a question can go by: a text or an email, never a call.
-REPLY_CHANNELS = (Channel.SMS, Channel.EMAIL)
+REPLY_CHANNELS = ADVICE_ANSWER_CHANNELS
+
+
+def _has_the_reply_address() -> Q:
+    """reply_channel is one of REPLY_CHANNELS, and the asker gave that channel's address."""
+    rule = Q()
+    for key in REPLY_CHANNELS:
+        rule |= Q(reply_channel=key) & ~Q(**{CHANNELS[key].address_field: ""})
+    return rule
 
 
 class AdviceStatus(models.TextChoices):
@@ -43,7 +57,7 @@ class AdviceRequest(models.Model):
     phone = PhoneNumberField(_("phone"), blank=True)
     email = models.EmailField(_("email"), blank=True)
     reply_channel = models.CharField(
-        _("answer by"), max_length=10, choices=[(c.value, c.label) for c in REPLY_CHANNELS]
+        _("answer by"), max_length=10, choices=advice_answer_choices
     )
     equipment = models.CharField(_("equipment"), max_length=200, blank=True)
     question = models.TextField(_("question"))
@@ -80,8 +94,7 @@ class AdviceRequest(models.Model):
                 name="one_open_advice_per_thread",
             ),
             models.CheckConstraint(
-                condition=(Q(reply_channel=Channel.SMS) & ~Q(phone=""))
-                | (Q(reply_channel=Channel.EMAIL) & ~Q(email="")),
+                condition=_has_the_reply_address(),
                 name="advice_has_the_reply_address",
             ),
         ]
@@ -94,11 +107,11 @@ class AdviceRequest(models.Model):
         return self.status == AdviceStatus.OPEN
 
     def address(self, channel: str) -> str:
-        if channel == Channel.EMAIL:
-            return self.email
-        if channel == Channel.SMS:
-            return str(self.phone) if self.phone else ""
-        return ""
+        return address_of(self, channel) if channel in REPLY_CHANNELS else ""
+
+    @property
+    def reply_by(self) -> ChannelInfo:
+        return CHANNELS[self.reply_channel]
 
     @property
     def reply_address(self) -> str:

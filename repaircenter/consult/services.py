@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
-from repaircenter.customers.models import Channel
+from repaircenter.customers.channels import CHANNELS
 from repaircenter.notifications.outbox import queue_advice_answer, usable_channels
 from repaircenter.orders.models import Order
 
 from .models import (
     ANSWER_MAX,
     QUESTION_MAX,
+    REPLY_CHANNELS,
     AdviceRequest,
     AdviceSource,
     AdviceStatus,
@@ -246,8 +247,7 @@ def _unanswered_question(thread: ChatThread) -> str:
 def _hand_over_for_order(thread: ChatThread, now: datetime.datetime) -> AdviceRequest | None:
     order = Order.objects.select_related("customer").get(pk=thread.order_id)
     customer = order.customer
-    channel = next((c for c in usable_channels(customer) if c in (Channel.SMS, Channel.EMAIL)),
-                   None)
+    channel = next((c for c in usable_channels(customer) if c in REPLY_CHANNELS), None)
     if channel is None:
         return None  # it waits in the inbox; the customer sees the answer on the page
     return _hand_over(thread, name=customer.name, phone=str(customer.phone),
@@ -275,7 +275,7 @@ def _hand_over(thread, *, name, phone, email, reply_channel, order, now) -> Advi
 
 def channel_words(channel: str) -> str:
     """How a sentence names the channel: "by text message", "by email"."""
-    return _("text message") if channel == Channel.SMS else _("email")
+    return str(CHANNELS[channel].in_sentence)
 
 
 @transaction.atomic

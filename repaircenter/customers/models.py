@@ -4,13 +4,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .channels import CHANNELS
 
-class Channel(models.TextChoices):
-    """The ways a customer can be told about their order."""
-
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("Email")
-    PHONE = "phone", _("Phone call")
+# The ways a customer can be told about their order (Channel.SMS…), from the registry.
+Channel = models.TextChoices(
+    "Channel", [(key.upper(), (key, c.label)) for key, c in CHANNELS.items()], module=__name__
+)
 
 
 def name_search_key(text: str) -> str:

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from repaircenter.customers.channels import CHANNELS
 from repaircenter.orders.models import Order
 
 from . import rendering
@@ -30,7 +31,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_filter = ["channel", "event"]
     readonly_fields = ["event", "channel"]
     def get_fields(self, request, obj=None):
-        if obj is not None and obj.channel != "email":
+        if obj is not None and not CHANNELS[obj.channel].has_subject:
             return ["event", "channel", "body"]  # only email has a subject
         return ["event", "channel", "subject", "body"]
     actions = ["restore_defaults"]
@@ -67,17 +68,20 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             "preview": text,
             "preview_order": order,
             "empty_names": rendering.empty_names(template.subject, template.body, context),
-            "segments": count_segments(text.body) if template.channel == "sms" else None,
+            "segments": (count_segments(text.body) if CHANNELS[template.channel].counts_segments
+                         else None),
             "names": rendering.sample_context(),
         }
 
     @admin.display(description=_("SMS segments"))
     def sms_segments(self, template: MessageTemplate) -> str:
         """On made-up values of usual length; the preview shows them on a real order."""
-        if template.channel != "sms":
+        if not CHANNELS[template.channel].counts_segments:
             return "—"
         try:
-            text = rendering.render("", template.body, rendering.sample_context(), "sms")
+            text = rendering.render(
+                "", template.body, rendering.sample_context(), template.channel
+            )
         except Exception:  # a broken template shows as such on its page
             return "?"
         return str(count_segments(text.body))

@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from repaircenter.customers.channels import CHANNELS
 from repaircenter.orders import workflow
 from repaircenter.orders.models import EventChannel
 
@@ -39,8 +40,11 @@ FAST_SEND_MS = 5
 S = MessageStatus
 Outcome = DeliveryRecord.Outcome
 
-STORAGE_CHANNELS = {"sms": EventChannel.SMS, "email": EventChannel.EMAIL,
-                    "phone": EventChannel.PHONE}
+# The channels whose delivered ready notice starts the storage clock, as the order's event
+# names them.
+STORAGE_CHANNELS = {
+    key: EventChannel(key) for key, c in CHANNELS.items() if c.starts_storage_clock
+}
 
 
 class MessageConflict(Exception):
@@ -326,7 +330,7 @@ def retry_delay(attempts: int, base: int | None = None) -> datetime.timedelta:
 def _reached(message: Message, at: datetime.datetime) -> None:
     """A ready notice that reached the customer starts the storage period (the first one only;
     the workflow ignores later ones)."""
-    if message.event in READY_EVENTS and message.order_id:
+    if message.event in READY_EVENTS and message.order_id and message.channel in STORAGE_CHANNELS:
         workflow.start_storage_clock(
             order=message.order, reached_at=at, channel=STORAGE_CHANNELS[message.channel],
             note=_("%(channel)s to %(recipient)s")

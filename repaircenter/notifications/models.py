@@ -6,7 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from repaircenter.customers.models import Channel, Customer
+from repaircenter.customers.channels import CHANNELS, PHONE, channel_choices
+from repaircenter.customers.models import Customer
 from repaircenter.orders.models import Order
 
 
@@ -44,7 +45,7 @@ class MessageTemplate(models.Model):
     """The text of one event on one channel, in Django template syntax; the manager edits it."""
 
     event = models.CharField(_("event"), max_length=40, choices=Event.choices)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=channel_choices)
     subject = models.CharField(
         _("subject"), max_length=200, blank=True, help_text=_("Email only.")
     )
@@ -79,7 +80,7 @@ class Message(models.Model):
         related_name="messages",
     )
     event = models.CharField(max_length=40, choices=Event.choices)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    channel = models.CharField(max_length=10, choices=channel_choices)
     template = models.ForeignKey(
         MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         db_index=False,  # never searched by; one index fewer to write per send
@@ -162,7 +163,8 @@ class Message(models.Model):
     @property
     def recipient_display(self) -> str:
         """A number as people dial it in the center's country (020 7946 0101); an address as is."""
-        if self.channel == Channel.EMAIL:
+        channel = CHANNELS.get(self.channel)
+        if channel is None or channel.address_field != PHONE:
             return self.recipient
         try:
             number = phonenumbers.parse(self.recipient)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repaircenter.core import bulk
+from repaircenter.customers.channels import ADVICE_ANSWER_CHANNELS, address_of
 from repaircenter.customers.models import Channel, Customer
 from repaircenter.orders.events import changes_state
 from repaircenter.orders.models import EstimateLine, EstimateStatus, Order, OrderEvent
@@ -33,13 +34,11 @@ log = logging.getLogger("repaircenter.worker")
 ZERO = Decimal("0.00")
 
 # An answer to a question goes by text or email: a call cannot carry a written answer.
-ADVICE_CHANNELS = (Channel.SMS, Channel.EMAIL)
+ADVICE_CHANNELS = ADVICE_ANSWER_CHANNELS
 
 
 def address(customer: Customer, channel: str) -> str:
-    if channel == Channel.EMAIL:
-        return customer.email
-    return str(customer.phone) if customer.phone else ""
+    return address_of(customer, channel)
 
 
 def usable_channels(customer: Customer) -> list[str]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from repaircenter.core.models import CenterSettings
 from repaircenter.core.templatetags.money import money
-from repaircenter.customers.models import Channel
+from repaircenter.customers.channels import CHANNELS
 from repaircenter.orders.credentials import portal_url
 from repaircenter.orders.dues import amount_due
 from repaircenter.orders.models import EstimateStatus, Order
@@ -129,7 +129,7 @@ def render(subject: str, body: str, context: dict, channel: str) -> Rendered:
     ctx = Context(context, autoescape=False)
     text = _tidy(Template(body, engine=TEXT_ENGINE).render(ctx))
     title = ""
-    if channel == Channel.EMAIL:
+    if CHANNELS[channel].has_subject:
         title = " ".join(Template(subject, engine=TEXT_ENGINE).render(ctx).split())
         title = title[:SUBJECT_MAX]
     return Rendered(title, text)

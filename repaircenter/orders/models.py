@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from repaircenter.customers.channels import CHANNELS
 from repaircenter.customers.models import Customer
 
 from .events import EVENT_LABELS
@@ -33,17 +34,21 @@ class ActorKind(models.TextChoices):
     API = "api", _("Integration (API)")
 
 
-class EventChannel(models.TextChoices):
-    """Where an event came from: the staff pages, a customer's call, email or visit, the link."""
+# Where an event came from: the staff pages, a customer's call, email or visit, the link; and
+# each message channel (EventChannel.SMS…), by which a ready notice reached the customer.
+EventChannel = models.TextChoices("EventChannel", [
+    ("STAFF", ("staff", _("Staff pages"))),
+    *((key.upper(), (key, c.event_label or c.label)) for key, c in CHANNELS.items()),
+    ("IN_PERSON", ("in_person", _("In person"))),
+    ("ORDER_PAGE", ("order_page", _("Customer's order page"))),
+    ("API", ("api", _("API"))),
+    ("SYSTEM", ("system", _("System"))),
+], module=__name__)
 
-    STAFF = "staff", _("Staff pages")
-    PHONE = "phone", _("Telephone")
-    EMAIL = "email", _("Email")
-    SMS = "sms", _("SMS")
-    IN_PERSON = "in_person", _("In person")
-    ORDER_PAGE = "order_page", _("Customer's order page")
-    API = "api", _("API")
-    SYSTEM = "system", _("System")
+
+def event_channel_choices() -> list[tuple[str, str]]:
+    """OrderEvent.channel's choices, as a callable: a new message channel needs no migration."""
+    return EventChannel.choices
 
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -258,7 +263,7 @@ class OrderEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    channel = models.CharField(max_length=20, choices=EventChannel.choices)
+    channel = models.CharField(max_length=20, choices=event_channel_choices)
     action = models.CharField(max_length=40)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)

@@ -7,12 +7,17 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from repaircenter.consult.models import QUESTION_MAX, REPLY_CHANNELS
+from repaircenter.consult.models import QUESTION_MAX
+from repaircenter.customers.channels import CHANNELS, EMAIL, PHONE, advice_answer_choices
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.orders.photos import clean_photo
 
 ORDER_NUMBER = re.compile(r"^\s*R?\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
-REPLY_CHOICES = [(c.value, c.label) for c in REPLY_CHANNELS]
+# What to ask for when the chosen channel's address field is empty.
+ADDRESS_MISSING = {
+    PHONE: gettext_lazy("Give the mobile number the text should go to."),
+    EMAIL: gettext_lazy("Give the address the email should go to."),
+}
 NOT_A_PHONE = gettext_lazy(
     "This is not a phone number we can send a text to. Type it with its area code, or with + "
     "and the country code."
@@ -69,7 +74,7 @@ class ContactFields(forms.Form):
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=100,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
     reply_channel = forms.ChoiceField(
-        label=gettext_lazy("Answer me by"), choices=REPLY_CHOICES, initial="email",
+        label=gettext_lazy("Answer me by"), choices=advice_answer_choices, initial="email",
         widget=forms.RadioSelect,
     )
     phone = forms.CharField(
@@ -91,11 +96,10 @@ class ContactFields(forms.Form):
 
     def clean(self):
         data = super().clean()
-        channel = data.get("reply_channel")
-        if channel == "sms" and not data.get("phone") and "phone" not in self.errors:
-            self.add_error("phone", _("Give the mobile number the text should go to."))
-        if channel == "email" and not data.get("email") and "email" not in self.errors:
-            self.add_error("email", _("Give the address the email should go to."))
+        channel = CHANNELS.get(data.get("reply_channel"))
+        field = channel.address_field if channel else None
+        if field and not data.get(field) and field not in self.errors:
+            self.add_error(field, ADDRESS_MISSING[field])
         return data
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from repaircenter.customers.channels import CHANNELS
 from repaircenter.customers.devices import imei_is_valid
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.customers.models import Channel
@@ -14,7 +15,6 @@ from repaircenter.orders.models import (
     STORAGE_LOCATION_MAX,
     DisposalMethod,
     EquipmentKind,
-    EventChannel,
     LineKind,
 )
 from repaircenter.orders.photos import clean_photo
@@ -116,15 +116,16 @@ class IntakeForm(forms.Form):
         channels = [c for c in channels if c]
         if len(channels) != len(set(channels)):
             raise forms.ValidationError(_("Each notification channel can be chosen once."))
-        if Channel.EMAIL in channels and not data.get("email") and "email" not in self.errors:
-            self.add_error("email", _("Email is chosen as a channel: enter the address."))
+        for channel in (CHANNELS[key] for key in channels):
+            field = channel.address_field  # the phone is required anyway
+            if not data.get(field) and field not in self.errors:
+                self.add_error(field, _("%(channel)s is chosen as a channel: enter the address.")
+                               % {"channel": channel.label})
         data["preferred_channels"] = channels
         return data
 
 
-DECISION_CHANNEL_CHOICES = [
-    (value, label) for value, label in EventChannel.choices if value in STAFF_DECISION_CHANNELS
-]
+DECISION_CHANNEL_CHOICES = [(channel.value, channel.label) for channel in STAFF_DECISION_CHANNELS]
 
 
 class TransitionForm(forms.Form):

@@ -1,6 +1,9 @@
-"""Delivery channels, one module each; settings.NOTIFICATION_CHANNELS says which class serves
-which channel. Each class has one method, send(message), which returns a Receipt or raises
-DeliveryError."""
+"""The classes that send messages, one module each (console, email, sms_http, phone_call).
+
+The channels themselves are declared in customers/channels.py; settings.CHANNEL_CLASSES names
+these classes by backend, and settings.NOTIFICATION_CHANNELS says which class serves each
+channel that is switched on. Each class has one method, send(message), which returns a Receipt
+or raises DeliveryError."""
 
 from dataclasses import dataclass
 from functools import cache
