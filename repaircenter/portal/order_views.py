@@ -13,23 +13,18 @@ from functools import wraps
 from django.conf import settings
 from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from repaircenter.consult import services as consult
 from repaircenter.consult.forms import ChatMessageForm
-from repaircenter.core.calendar import center_date
 from repaircenter.core.ratelimit import client_address, rate_limit
 from repaircenter.documents.issuing import open_pdf
 from repaircenter.orders import workflow
-from repaircenter.orders.dues import amount_due, balance_due, paid_total
-from repaircenter.orders.models import EstimateKind, EstimateStatus, EventChannel, Order, Status
+from repaircenter.orders.models import EstimateKind, EventChannel, Order
 from repaircenter.orders.workflow import Actor, DecisionPeriodOver, EstimateReplaced
 
-from . import selectors, timeline
+from . import selectors
 from .csrf import order_page_csrf
 from .forms import DecisionForm, RefusalForm
-from .masking import initials
 from .views import TOO_MANY, limited, render_public
 
 USER_AGENT_MAX = 400
@@ -44,8 +39,8 @@ def link_not_found(request):
 
 def order_view(load=selectors.order_for_link, *, scope="order-page",
                limit="PORTAL_REQUESTS_PER_MINUTE"):
-    """The view gets the order behind the link instead of the token, within the address's rate
-    limit; an unknown link gets the 404 page."""
+    """The view gets what `load` makes of the link (the order, or its page) instead of the
+    token, within the address's rate limit; an unknown link gets the 404 page."""
 
     def decorator(view):
         @wraps(view)
@@ -65,72 +60,22 @@ def page_url(order: Order, anchor: str = "") -> str:
     return reverse("portal:order", args=[order.portal_token]) + (f"#{anchor}" if anchor else "")
 
 
-def days_left(moment) -> int | None:
-    """Whole days from today to the deadline's day, in the center's calendar (0: today)."""
-    if moment is None:
-        return None
-    return (center_date(moment) - center_date(timezone.now())).days
-
-
-def decision_open(order: Order) -> bool:
-    return order.status == Status.AWAITING_DECISION and (
-        order.decision_due is None or order.decision_due > timezone.now()
-    )
-
-
-def can_withdraw(order: Order) -> bool:
-    """Approved, not started: the customer may still refuse the repair."""
-    return order.status == Status.APPROVED
-
-
-def _context(order: Order) -> dict:
-    estimate = order.current_estimate if order.status == Status.AWAITING_DECISION else None
-    ready_by = timeline.expected_ready(order)
-    thread = getattr(order, "chat_thread", None)
-    online = consult.consultants_online()
-    state, passed_on = consult.chat_state(thread, online=online)
-    return {
-        "order": order,
-        "initials": initials(order.customer.name),
-        "estimate": estimate,
-        "is_supplement": bool(estimate and estimate.kind == EstimateKind.SUPPLEMENT),
-        "agreed": [e for e in order.estimates.all() if e.status == EstimateStatus.APPROVED],
-        "decision_open": decision_open(order),
-        "decision_days_left": days_left(order.decision_due),
-        "can_withdraw": can_withdraw(order),
-        "steps": timeline.steps(order, ready_by=ready_by),
-        "ready_by": ready_by,
-        "charged": amount_due(order),
-        "paid": paid_total(order),
-        "balance": balance_due(order),
-        "refund": -balance_due(order),
-        "documents": list(order.documents.all()),
-        "replaced": {d.replaces_id for d in order.documents.all() if d.replaces_id},
-        "storage_days_left": days_left(order.storage_due),
-        "last_decision": next(
-            (e for e in reversed(order.events.all())
-             if e.action in ("approve", "refuse", "approve_supplement", "refuse_supplement",
-                             "refuse_required_supplement", "lapse_decision")), None),
-        "chat_messages": selectors.chat_history(order),
-        "chat_state": state,
-        "passed_on": passed_on,
-        "chat_form": ChatMessageForm(initial={"key": uuid.uuid4()}),
-        "chat_poll_url": reverse("portal:order_chat_poll", args=[order.portal_token]),
-        "chat_send_url": reverse("portal:order_chat_send", args=[order.portal_token]),
-        "poll_seconds": settings.CHAT_POLL_SECONDS,
-    }
+def chat_form() -> ChatMessageForm:
+    """An empty chat box; its key makes a resent message count once."""
+    return ChatMessageForm(initial={"key": uuid.uuid4()})
 
 
 @require_GET
-@order_view(selectors.order_page)
-def order_page(request, order: Order):
-    return render_public(request, "portal/order.html", _context(order))
+@order_view(selectors.customer_page)
+def order_page(request, page: selectors.CustomerPage):
+    context = {**page.as_context(), "chat_form": chat_form()}
+    return render_public(request, "portal/order.html", context)
 
 
 def order_page_with_error(request, order: Order, error: str):
     """The page again with what was wrong with the chat message (sent without JavaScript)."""
-    order = selectors.order_page(order.portal_token)
-    context = {**_context(order), "chat_error": error,
+    page = selectors.customer_page(order.portal_token)
+    context = {**page.as_context(), "chat_error": error,
                "chat_form": ChatMessageForm(request.POST)}
     return render_public(request, "portal/order.html", context, status=400)
 
@@ -161,16 +106,17 @@ def _problem(request, order: Order, kind: str, **extra):
     current = selectors.order_page(order.portal_token) or order
     return render_public(request, "portal/decision_problem.html", {
         "order": current, "kind": kind, "estimate": current.current_estimate,
-        "decision_days_left": days_left(current.decision_due), **extra,
+        "decision_days_left": selectors.days_left(current.decision_due), **extra,
     }, status=409 if kind != "incomplete" else 400)
 
 
 def _confirmation(request, order: Order, template: str, form, status: int = 200):
-    estimate = order.current_estimate if order.status == Status.AWAITING_DECISION else None
+    estimate = selectors.awaited_estimate(order)
     return render_public(request, template, {
         "order": order, "estimate": estimate, "form": form,
         "is_supplement": bool(estimate and estimate.kind == EstimateKind.SUPPLEMENT),
-        "decision_open": decision_open(order), "can_withdraw": can_withdraw(order),
+        "decision_open": workflow.decision_open(order),
+        "can_withdraw": selectors.can_withdraw(order),
     }, status=status)
 
 

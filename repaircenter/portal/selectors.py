@@ -1,24 +1,47 @@
-"""The queries behind the customer's pages: a fixed number each, whatever the order's history."""
+"""The queries behind the customer's pages: a fixed number each, whatever the order's history.
+The order's page is one object, `CustomerPage`, that the view renders."""
 
+from __future__ import annotations
+
+import datetime
 import re
+from dataclasses import dataclass, fields
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
 
-from repaircenter.consult.models import ChatMessage
+from repaircenter.consult import services as consult
+from repaircenter.consult.models import AdviceRequest, ChatMessage
+from repaircenter.core.calendar import center_date
 from repaircenter.documents.models import Document, DocumentKind
-from repaircenter.orders.models import Estimate, EstimateStatus, Order, OrderEvent
+from repaircenter.orders import workflow
+from repaircenter.orders.dues import amount_due, balance_due, paid_total
+from repaircenter.orders.models import (
+    Estimate,
+    EstimateKind,
+    EstimateStatus,
+    Order,
+    OrderEvent,
+    Status,
+)
+from repaircenter.orders.transitions import DECISIONS, LAPSES, TRANSITIONS
+
+from . import timeline
+from .masking import initials
 
 # A link token as new_portal_token() makes them (192 bits: 32 characters); anything else is
 # answered 404 without asking the database. At least 22 characters: 128 bits.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 
-# The events the customer's timeline dates its steps by.
-TIMELINE_ACTIONS = (
-    "send_estimate", "declare_not_repairable", "approve", "refuse", "lapse_decision",
-    "approve_supplement", "refuse_supplement", "refuse_required_supplement",
-    "lapse_supplement", "lapse_required_supplement", "start_repair", "finish_works",
-    "pass_test", "fail_test", "mark_disposal_due",
-)
+# The events the page reads: the order's state changes (its timeline's dates, the last
+# decision), not its payments, notes or messages.
+TIMELINE_ACTIONS = tuple(TRANSITIONS)
+# The decisions the note "you approved (refused) on this page" looks back to: the customer's,
+# and the lapse of the estimate's own period (a supplement's lapse leaves the note standing).
+PAGE_DECISIONS = DECISIONS | (LAPSES & timeline.MAIN_DECISIONS)
 CHAT_HISTORY = 100  # messages shown when the page opens; older ones stay in the database
 
 
@@ -81,3 +104,102 @@ def chat_history(order: Order) -> list[ChatMessage]:
         .order_by("-pk")[:CHAT_HISTORY]
     )
     return list(reversed(newest))
+
+
+# --- the customer's order page ---------------------------------------------------------------
+
+
+def days_left(moment: datetime.datetime | None) -> int | None:
+    """Whole days from today to the deadline's day, in the center's calendar (0: today)."""
+    if moment is None:
+        return None
+    return (center_date(moment) - center_date(timezone.now())).days
+
+
+def awaited_estimate(order: Order) -> Estimate | None:
+    """The estimate waiting for the customer's decision, if the order waits for one."""
+    return order.current_estimate if order.status == Status.AWAITING_DECISION else None
+
+
+def can_withdraw(order: Order) -> bool:
+    """Approved, not started: the customer may still refuse the repair."""
+    return order.status == Status.APPROVED
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    """What the customer's order page shows, worked out once from the order and its chat."""
+
+    order: Order
+    initials: str
+    # The decision awaited: on the estimate (or a supplement), by when, and whether it is open.
+    estimate: Estimate | None
+    is_supplement: bool
+    decision_open: bool
+    decision_days_left: int | None
+    last_decision: OrderEvent | None  # the page says when it was taken here
+    can_withdraw: bool
+    agreed: tuple[Estimate, ...]  # the estimates the customer approved
+    steps: tuple[timeline.Step, ...]
+    ready_by: datetime.date | None
+    # Money: what the order costs, what was paid, what is owed (refund: what the center owes).
+    charged: Decimal
+    paid: Decimal
+    balance: Decimal
+    refund: Decimal
+    documents: tuple[Document, ...]
+    replaced: frozenset[int]  # the documents a correction replaced
+    storage_days_left: int | None
+    # The chat: its messages, who answers (online, waiting, passed on as an advice request).
+    chat_messages: tuple[ChatMessage, ...]
+    chat_state: str
+    passed_on: AdviceRequest | None
+    chat_poll_url: str
+    chat_send_url: str
+    poll_seconds: int
+
+    def as_context(self) -> dict:
+        """The template's names: one per field (a shallow copy: the order stays itself)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+def customer_page(token: str) -> CustomerPage | None:
+    """The order page behind a link, or None: the order's queries (order_page), its chat's
+    last messages, whether a consultant is online, the question passed on, and the center's
+    holidays once the repair's end is expected."""
+    order = order_page(token)
+    if order is None:
+        return None
+    estimate = awaited_estimate(order)
+    ready_by = timeline.expected_ready(order)
+    balance = balance_due(order)
+    documents = tuple(order.documents.all())
+    state, passed_on = consult.chat_state(getattr(order, "chat_thread", None),
+                                          online=consult.consultants_online())
+    return CustomerPage(
+        order=order,
+        initials=initials(order.customer.name),
+        estimate=estimate,
+        is_supplement=bool(estimate and estimate.kind == EstimateKind.SUPPLEMENT),
+        decision_open=workflow.decision_open(order),
+        decision_days_left=days_left(order.decision_due),
+        last_decision=next(
+            (e for e in reversed(order.events.all()) if e.action in PAGE_DECISIONS), None),
+        can_withdraw=can_withdraw(order),
+        agreed=tuple(e for e in order.estimates.all() if e.status == EstimateStatus.APPROVED),
+        steps=tuple(timeline.steps(order, ready_by=ready_by)),
+        ready_by=ready_by,
+        charged=amount_due(order),
+        paid=paid_total(order),
+        balance=balance,
+        refund=-balance,
+        documents=documents,
+        replaced=frozenset(d.replaces_id for d in documents if d.replaces_id),
+        storage_days_left=days_left(order.storage_due),
+        chat_messages=tuple(chat_history(order)),
+        chat_state=state,
+        passed_on=passed_on,
+        chat_poll_url=reverse("portal:order_chat_poll", args=[order.portal_token]),
+        chat_send_url=reverse("portal:order_chat_send", args=[order.portal_token]),
+        poll_seconds=settings.CHAT_POLL_SECONDS,
+    )

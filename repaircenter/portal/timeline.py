@@ -1,6 +1,13 @@
 """The steps of an order as the customer follows them, with the dates they happened or are
-expected. Built from the order's fields and its timeline events (prefetched: no queries),
-except the expected end of the repair, which reads the center's holidays once."""
+expected. Built from the order's fields and its state changes' events (prefetched: no queries),
+except the expected end of the repair, which reads the center's holidays once.
+
+The registry says the rest: the steps, in order, are `orders.states.STEPS`; the step an order
+is on is its state's `step`; a step's date is when the order left it for a later one, which
+`orders.transitions` says. What is left here is presentation: an order not repaired has no
+repair step, a supplementary estimate awaiting a decision keeps the repair current, and an
+order ends either collected or, not collected in time, with the storage period's end.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +15,38 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from repaircenter.core.calendar import center_date, working_days_after
-from repaircenter.orders.models import (
-    EstimateKind,
-    EstimateStatus,
-    Order,
-    PendingSupplement,
-    Status,
-    UnrepairedReason,
-)
+from repaircenter.orders.models import EstimateStatus, Order, PendingSupplement, UnrepairedReason
+from repaircenter.orders.states import STATES, STEPS
+from repaircenter.orders.transitions import APPROVALS, DECISIONS, LAPSES, TRANSITIONS
 
 DONE, CURRENT, LATER = "done", "current", "later"
-S = Status
 
-DECISIONS = {"approve": gettext_lazy("approved"), "refuse": gettext_lazy("refused"),
-             "lapse_decision": gettext_lazy("no decision in time")}
+
+def _position(status: str) -> int:
+    return STEPS.index(STATES[status].step)
+
+
+def _leaving(step: str) -> frozenset[str]:
+    """The state changes that take an order from `step` on to a later step."""
+    at = STEPS.index(step)
+    return frozenset(
+        t.name for t in TRANSITIONS.values()
+        if _position(t.target) > at and any(_position(s) == at for s in t.sources)
+    )
+
+
+# When diagnostics ended (the estimate went out, not repairable, refused before any estimate),
+# the works were finished (the last time: a failed test sends the order back), the test passed.
+LEFT = {step: _leaving(step) for step in ("diagnostics", "repair", "test")}
+# The customer's answer to the estimate itself (not to a supplement), or its lapse.
+MAIN_DECISIONS = frozenset(
+    name for name in DECISIONS | LAPSES
+    if TRANSITIONS[name].pending is None or PendingSupplement.NONE in TRANSITIONS[name].pending
+)
+# An order returned unrepaired shows a repair step only if the repair had started.
+REPAIR_STARTED = TRANSITIONS["start_repair"].name
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,7 @@ class Step:
     at: datetime.datetime | datetime.date | None = None  # when it happened
     expected: datetime.datetime | datetime.date | None = None  # when it is expected by
     note: str = ""
+    name: str = ""  # the step of orders.states.STEPS it draws
 
 
 def _last(order: Order, *actions: str):
@@ -43,6 +66,24 @@ def _last(order: Order, *actions: str):
 
 def _first(order: Order, *actions: str):
     return next((e for e in order.events.all() if e.action in actions), None)
+
+
+def _decision_word(action: str) -> str:
+    if action in APPROVALS:
+        return _("approved")
+    if action in LAPSES:
+        return _("no decision in time")
+    return _("refused")
+
+
+def awaits_supplement(order: Order) -> bool:
+    """The order waits for a decision on a supplementary estimate, while its repair goes on."""
+    return STATES[order.status].step == "decision" and bool(order.pending_supplement)
+
+
+def current_step(order: Order) -> str:
+    """The step the order is on: its state's, but the repair while a supplement awaits."""
+    return "repair" if awaits_supplement(order) else STATES[order.status].step
 
 
 def expected_ready(order: Order) -> datetime.date | None:
@@ -59,82 +100,85 @@ def expected_ready(order: Order) -> datetime.date | None:
 
 
 def steps(order: Order, *, ready_by: datetime.date | None) -> list[Step]:
-    status = order.status
+    on = current_step(order)
+    now, closed = STEPS.index(on), STATES[order.status].closed
+
+    def state(step: str) -> str:
+        """Before the order's step: done; its step: current (done, once the order is closed)."""
+        at = STEPS.index(step)
+        if at < now or (at == now and closed):
+            return DONE
+        return CURRENT if at == now else LATER
+
     unrepaired = bool(order.unrepaired_reason)
-    result = [Step(_("Received at the center"), DONE, at=order.received_at)]
+    result = [Step(_("Received at the center"), state("received"), at=order.received_at,
+                   name="received")]
 
-    # Diagnostics: until the estimate went out, the equipment was found not repairable, or the
-    # customer refused before any estimate.
-    diagnosed = _first(order, "send_estimate", "declare_not_repairable", "refuse")
-    if status in (S.RECEIVED, S.DIAGNOSING):
-        result.append(Step(_("Diagnostics"), CURRENT, expected=order.diagnosis_due))
+    diagnosed = _first(order, *LEFT["diagnostics"])
+    if state("diagnostics") == CURRENT:
+        result.append(Step(_("Diagnostics"), CURRENT, expected=order.diagnosis_due,
+                           name="diagnostics"))
     else:
-        result.append(Step(_("Diagnostics"), DONE, at=diagnosed.at if diagnosed else None))
+        result.append(Step(_("Diagnostics"), DONE, at=diagnosed.at if diagnosed else None,
+                           name="diagnostics"))
 
+    decision_state = state("decision")
     if order.unrepaired_reason == UnrepairedReason.NOT_REPAIRABLE:
         result.append(Step(_("Found not worth repairing"), DONE,
-                           at=diagnosed.at if diagnosed else None))
-    elif status in (S.RECEIVED, S.DIAGNOSING):
-        result.append(Step(_("Estimate and your decision"), LATER))
-    elif status == S.AWAITING_DECISION and not order.pending_supplement:
+                           at=diagnosed.at if diagnosed else None, name="decision"))
+    elif decision_state == LATER:
+        result.append(Step(_("Estimate and your decision"), LATER, name="decision"))
+    elif decision_state == CURRENT:
         result.append(Step(_("Your decision on the estimate"), CURRENT,
-                           expected=order.decision_due))
+                           expected=order.decision_due, name="decision"))
     else:
-        decision = _first(order, *DECISIONS)
-        note = str(DECISIONS[decision.action]) if decision else ""
+        decision = _first(order, *MAIN_DECISIONS)
         result.append(Step(_("Your decision on the estimate"), DONE,
-                           at=decision.at if decision else order.decided_at, note=note))
+                           at=decision.at if decision else order.decided_at,
+                           note=_decision_word(decision.action) if decision else "",
+                           name="decision"))
 
-    repair_started = _first(order, "start_repair") is not None
-    if unrepaired and not repair_started:
+    repair_state = state("repair")
+    if unrepaired and _first(order, REPAIR_STARTED) is None:
         pass  # no repair: straight to collection
-    elif status in (S.RECEIVED, S.DIAGNOSING) or (
-        status == S.AWAITING_DECISION and not order.pending_supplement
-    ):
-        result.append(Step(_("Repair"), LATER))
-        result.append(Step(_("Stress test"), LATER))
-    elif status in (S.APPROVED, S.REPAIRING) or status == S.AWAITING_DECISION:
-        note = ""
-        if status == S.AWAITING_DECISION:
-            note = _("waiting for your decision on the extra work")
-        result.append(Step(_("Repair"), CURRENT, expected=ready_by, note=note))
-        result.append(Step(_("Stress test"), LATER))
+    elif repair_state == LATER:
+        result.append(Step(_("Repair"), LATER, name="repair"))
+        result.append(Step(_("Stress test"), LATER, name="test"))
+    elif repair_state == CURRENT:
+        note = _("waiting for your decision on the extra work") if awaits_supplement(order) else ""
+        result.append(Step(_("Repair"), CURRENT, expected=ready_by, note=note, name="repair"))
+        result.append(Step(_("Stress test"), LATER, name="test"))
+    elif unrepaired:
+        result.append(Step(_("Repair"), DONE, note=_("stopped: the extra work was refused"),
+                           name="repair"))
     else:
-        finished = _last(order, "finish_works")
-        if unrepaired:
-            result.append(Step(_("Repair"), DONE, note=_("stopped: the extra work was refused")))
+        finished = _last(order, *LEFT["repair"])
+        result.append(Step(_("Repair"), DONE, at=finished.at if finished else None,
+                           name="repair"))
+        if state("test") == CURRENT:
+            result.append(Step(_("Stress test"), CURRENT, name="test"))
         else:
-            result.append(Step(_("Repair"), DONE, at=finished.at if finished else None))
-            tested = _last(order, "pass_test")
-            if status == S.TESTING:
-                result.append(Step(_("Stress test"), CURRENT))
-            else:
-                result.append(Step(_("Stress test"), DONE, at=tested.at if tested else None,
-                                   note=_("passed")))
+            tested = _last(order, *LEFT["test"])
+            result.append(Step(_("Stress test"), DONE, at=tested.at if tested else None,
+                               note=_("passed"), name="test"))
 
     ready_title = _("Ready to collect, not repaired") if unrepaired else _("Ready to collect")
-    if status in (S.READY_REPAIRED, S.READY_UNREPAIRED):
-        result.append(Step(ready_title, CURRENT, at=order.ready_at, expected=order.storage_due))
+    if state("ready") == CURRENT:
+        result.append(Step(ready_title, CURRENT, at=order.ready_at, expected=order.storage_due,
+                           name="ready"))
     elif order.ready_at:
-        result.append(Step(ready_title, DONE, at=order.ready_at))
+        result.append(Step(ready_title, DONE, at=order.ready_at, name="ready"))
     else:
-        result.append(Step(ready_title, LATER, expected=ready_by))
+        result.append(Step(ready_title, LATER, expected=ready_by, name="ready"))
 
-    if status == S.DISPOSAL_DUE:
-        result.append(Step(_("Storage period ended"), CURRENT, at=order.storage_due))
-    elif status == S.DISPOSED:
-        result.append(Step(_("Storage period ended"), DONE, at=order.storage_due))
-        result.append(Step(_("Disposed of"), DONE, at=order.disposed_at))
-    elif status == S.ISSUED:
-        result.append(Step(_("Collected"), DONE, at=order.issued_at))
+    # The end: collected, or not collected in time: the storage period's end, then disposal.
+    if on in ("storage_ended", "disposed"):
+        result.append(Step(_("Storage period ended"), state("storage_ended"),
+                           at=order.storage_due, name="storage_ended"))
+        if on == "disposed":
+            result.append(Step(_("Disposed of"), state("disposed"), at=order.disposed_at,
+                               name="disposed"))
     else:
-        result.append(Step(_("Collected"), LATER))
+        result.append(Step(_("Collected"), state("collected"), at=order.issued_at,
+                           name="collected"))
     return result
-
-
-def current_supplement(order: Order):
-    """The supplementary estimate awaiting a decision, if that is what the order waits for."""
-    if order.status != S.AWAITING_DECISION or order.pending_supplement == PendingSupplement.NONE:
-        return None
-    current = order.current_estimate
-    return current if current and current.kind == EstimateKind.SUPPLEMENT else None

@@ -1,6 +1,7 @@
 """The customer's order page, GET /o/<token>/: what it shows in each state, the personal data
 it keeps back, and a query count that does not grow with the order's history."""
 
+import dataclasses
 import datetime
 import re
 import uuid
@@ -17,8 +18,9 @@ from repaircenter.consult.models import ChatAuthor, ChatMessage, ChatThread
 from repaircenter.core import ratelimit
 from repaircenter.notifications.models import Message
 from repaircenter.orders import workflow
-from repaircenter.orders.models import EventChannel, Status
+from repaircenter.orders.models import EventChannel, Order, Status
 from repaircenter.orders.workflow import Actor
+from repaircenter.portal import selectors
 
 from .conftest import order_url, visible_text
 
@@ -181,6 +183,45 @@ def test_a_supplement_explains_what_refusing_it_means(client, make_order, techni
     assert "Extra work needs your decision" in text
     assert "If you refuse, we finish the works you already approved" in text
     assert "If you approve the extra work 39.00 GBP more" in text
+
+
+def test_a_decision_on_this_page_is_still_said_after_a_supplement_lapsed(
+    client, make_order, technician
+):
+    """The lapse of a supplement is no answer to the estimate the customer approved here."""
+    order = make_order(Status.AWAITING_DECISION)
+    workflow.approve(order=order, actor=Actor.customer(), channel=EventChannel.ORDER_PAGE,
+                     evidence={"ip": "192.0.2.1"})
+    workflow.start_repair(order=order, actor=Actor.staff(technician))
+    send_new_estimate(order, technician, lines=(("Replace the battery", "1", "39.00"),))
+    Order.objects.filter(pk=order.pk).update(
+        decision_due=timezone.now() - datetime.timedelta(minutes=1))
+    order.refresh_from_db()
+    workflow.lapse_decision(order=order)
+    text = visible_text(client.get(order_url(order)))
+    assert "Being repaired" in text and "You approved on this page on" in text
+
+
+def test_the_page_object_of_a_supplement_awaiting_a_decision(make_order, technician):
+    order = make_order(Status.REPAIRING)
+    supplement = send_new_estimate(order, technician, lines=(("Battery", "1", "39.00"),))
+    page = selectors.customer_page(order.portal_token)
+    assert (page.order.pk, page.estimate.pk) == (order.pk, supplement.pk)
+    assert page.is_supplement and page.decision_open and not page.can_withdraw
+    assert [e.kind for e in page.agreed] == ["main"]
+    assert page.balance == page.charged == Decimal("45.00") and page.refund == -page.balance
+    assert set(page.as_context()) == {field.name for field in dataclasses.fields(page)}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        page.balance = Decimal("0.00")
+
+
+def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist):
+    order = make_order(Status.RECEIVED)
+    old = order.portal_token
+    workflow.replace_portal_link(order=order, actor=Actor.staff(receptionist))
+    assert selectors.customer_page(old) is None
+    assert selectors.customer_page("x" * 32) is None and selectors.customer_page("") is None
+    assert selectors.customer_page(order.portal_token).order.pk == order.pk
 
 
 # --- the query count --------------------------------------------------------------------------

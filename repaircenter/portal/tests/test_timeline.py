@@ -11,6 +11,7 @@ from repaircenter.core.calendar import add_working_days, center_date
 from repaircenter.core.models import Holiday
 from repaircenter.orders import workflow
 from repaircenter.orders.models import Order, Status
+from repaircenter.orders.states import STATES, STEPS
 from repaircenter.orders.workflow import Actor
 from repaircenter.portal import selectors, timeline
 
@@ -54,6 +55,32 @@ def test_the_steps_in_each_state(make_order, status):
     for step in steps:
         if step.state == D and step.title != "Repair":
             assert step.at is not None, step  # a step done says when
+
+
+@pytest.mark.parametrize("status", list(STATES))
+def test_every_state_has_a_step_the_timeline_draws_and_one_current_step(make_order, status):
+    """The registry's step of each state is drawn, in the registry's order of steps: current,
+    and the only one current; or done, with none current, once the order is closed."""
+    state = STATES[status]
+    steps = steps_of(make_order(status))
+    names = [step.name for step in steps]
+    assert set(names) <= set(STEPS) and names == sorted(names, key=STEPS.index)
+    assert state.step in names
+    current = [step.name for step in steps if step.state == C]
+    if state.closed:
+        assert current == []
+        assert steps[names.index(state.step)].state == D
+    else:
+        assert current == [state.step]
+
+
+def test_while_a_supplement_awaits_the_repair_is_the_one_current_step(make_order, technician):
+    order = make_order(Status.REPAIRING)
+    send_new_estimate(order, technician, lines=(("Battery", "1", "39.00"),))
+    steps = steps_of(order)
+    assert [step.name for step in steps if step.state == C] == ["repair"]
+    decision = steps[2]
+    assert (decision.name, decision.state, decision.note) == ("decision", D, "approved")
 
 
 def test_the_current_step_says_what_it_waits_for(make_order):
