@@ -110,3 +110,19 @@ def test_every_transition_has_its_button_for_its_roles_and_no_other(
             assert shown == (role in transition.roles), (transition.name, source, pending, role)
             checked += 1
     assert checked >= len(STAFF_ROLES) * sum(t.manual for t in TRANSITIONS.values())
+
+
+# --- every transition leads to a step of the customer's timeline --------------------------------
+
+
+@pytest.mark.django_db
+def test_every_transition_leads_to_its_step_on_the_customers_page(make_order):
+    from repaircenter.portal.selectors import customer_page
+
+    for target in sorted({t.target for t in TRANSITIONS.values()}):
+        order = make_order(target)
+        steps = customer_page(order.portal_token).steps
+        step = STATES[target].step
+        drawn = [s.state for s in steps if s.name == step]
+        expected = "done" if STATES[target].closed else "current"
+        assert expected in drawn, (target, step, [(s.name, s.state) for s in steps])
