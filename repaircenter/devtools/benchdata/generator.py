@@ -50,6 +50,9 @@ CHUNK = 20_000  # orders made in Python and written per transaction
 
 
 class Generator:
+    """One run: set the center up, plan every order's path, write the orders chunk by chunk
+    (order_rows.py), copy them as a template when there are many (copying.py), finish."""
+
     def __init__(self, orders: int, *, seed: int = 1, now: datetime.datetime | None = None,
                  log: Callable[[str], None] = lambda text: None) -> None:
         self.total = orders
