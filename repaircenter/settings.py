@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "repaircenter.api",
     "repaircenter.webhooks",
+    # Demo data and the benchmark generator: tools around the product, never imported by it.
+    "repaircenter.devtools",
 ]
 
 MIDDLEWARE = [

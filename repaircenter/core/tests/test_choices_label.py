@@ -1,10 +1,9 @@
-"""The `label` template filter shows what get_FOO_display() shows."""
+"""The `label` template filter shows what get_FOO_display() shows, on any model's choices (here
+Django's own admin log; the orders' channels and states are tested in orders)."""
 
+from django.contrib.admin.models import ACTION_FLAG_CHOICES, LogEntry
 from django.template import Context, Template
 from django.utils import translation
-from django.utils.html import escape
-
-from repaircenter.orders.models import EventChannel, Order, OrderEvent, Status
 
 
 def render(obj, field):
@@ -13,20 +12,20 @@ def render(obj, field):
 
 
 def test_label_is_the_display_of_every_choice():
-    for channel in EventChannel.values:
-        event = OrderEvent(channel=channel, from_status="", to_status=Status.ISSUED)
-        assert render(event, "channel") == escape(event.get_channel_display())
-    assert render(OrderEvent(to_status=Status.READY_REPAIRED), "to_status") == (
-        "Ready for collection (repaired)")
+    for flag, _ in ACTION_FLAG_CHOICES:
+        entry = LogEntry(action_flag=flag)
+        assert render(entry, "action_flag") == entry.get_action_flag_display()
 
 
-def test_an_empty_or_unknown_value_shows_as_it_is():
-    assert render(OrderEvent(from_status=""), "from_status") == ""
-    assert render(OrderEvent(channel="carrier-pigeon"), "channel") == "carrier-pigeon"
-
-
-def test_status_label_matches_get_status_display():
+def test_the_label_is_translated_when_shown_not_when_first_read():
+    entry = LogEntry(action_flag=ACTION_FLAG_CHOICES[0][0])
     with translation.override("en"):
-        for status in Status.values:
-            order = Order(status=status)
-            assert str(order.status_label) == order.get_status_display()
+        english = render(entry, "action_flag")
+    with translation.override("de"):
+        german = render(entry, "action_flag")
+        assert german == entry.get_action_flag_display()
+    assert english == "Addition" and german != english
+
+
+def test_an_unknown_value_shows_as_it_is():
+    assert render(LogEntry(action_flag=99), "action_flag") == "99"

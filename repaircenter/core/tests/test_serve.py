@@ -11,8 +11,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -70,20 +68,3 @@ def test_serve_migrates_loads_demo_serves_and_stops_on_sigterm(tmp_path):
     assert "worker: started" in output
     assert "worker: stopped" in output
     assert (tmp_path / "data" / "db.sqlite3").exists()
-
-
-@pytest.mark.django_db
-def test_demo_data_has_an_order_in_every_state_and_a_user_per_role():
-    from repaircenter.accounts.models import User
-    from repaircenter.accounts.roles import Role
-    from repaircenter.core.demo import database_is_empty, load_demo_data
-    from repaircenter.orders.models import Order, Status
-
-    assert database_is_empty()
-    accounts = load_demo_data()
-    assert not database_is_empty()
-    assert set(Order.objects.values_list("status", flat=True)) == set(Status.values)
-    roles = {role for _, user_roles, _ in accounts for role in user_roles}
-    assert roles == set(Role.values)
-    for username, _, password in accounts:
-        assert User.objects.get(username=username).check_password(password)

@@ -18,8 +18,8 @@ from repaircenter.notifications.default_templates import DEFAULTS
 from repaircenter.notifications.delivery import STORAGE_CHANNELS
 from repaircenter.notifications.models import Event, Message, MessageTemplate
 from repaircenter.notifications.sms_segments import count_segments
-from repaircenter.staff.forms import IntakeForm
 from repaircenter.orders.models import EventChannel, OrderEvent
+from repaircenter.staff.forms import IntakeForm
 
 KEYS = list(CHANNELS)
 # The peer each backend sends to in a test: a real server on 127.0.0.1 (notifications conftest).

@@ -9,8 +9,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
-from repaircenter.core.demo import database_is_empty, load_demo_data
-
 log = logging.getLogger("repaircenter.serve")
 
 
@@ -27,8 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, port, host, workers, no_demo, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        if not no_demo and database_is_empty():
-            self.print_credentials(load_demo_data())
+        if not no_demo:
+            # By name: the demo lives in devtools, which core does not import (as the worker
+            # below is started by its command's name). It prints the staff passwords once.
+            call_command("demo_data", if_empty=True, stdout=self.stdout)
         connections.close_all()
 
         children = [
@@ -59,10 +59,3 @@ class Command(BaseCommand):
         stop(None, None)
         codes = [child.wait(timeout=30) for child in children]
         sys.exit(max(abs(code) for code in codes if code is not None) if any(codes) else 0)
-
-    def print_credentials(self, accounts):
-        self.stdout.write("")
-        self.stdout.write("Demo data loaded. Staff accounts (passwords are shown only now):")
-        for username, roles, password in accounts:
-            self.stdout.write(f"  {username:<14} {password:<20} {', '.join(roles)}")
-        self.stdout.write("")

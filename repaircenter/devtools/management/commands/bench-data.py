@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from repaircenter.core.benchdata import STATE_SHARES, generate
+from repaircenter.devtools.benchdata import STATE_SHARES, generate
 
 
 class Command(BaseCommand):

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from repaircenter.accounts.models import User
 from repaircenter.conftest import take_in
-from repaircenter.core import benchdata
 from repaircenter.core.calendar import months_later
 from repaircenter.customers.models import Customer
+from repaircenter.devtools import benchdata
+from repaircenter.devtools.benchdata import copying
 from repaircenter.documents.models import Document, Sequence
 from repaircenter.notifications.models import Message
 from repaircenter.orders import selectors
@@ -121,8 +122,8 @@ def test_the_product_goes_on_after_the_generated_orders(generated, receptionist)
 
 
 def test_copies_of_a_template_are_orders_of_their_own(monkeypatch, settings):
-    monkeypatch.setattr(benchdata, "DIRECT_MAX", 20)
-    monkeypatch.setattr(benchdata, "TEMPLATE", 20)
+    monkeypatch.setattr(copying, "DIRECT_MAX", 20)
+    monkeypatch.setattr(copying, "TEMPLATE", 20)
     written = benchdata.generate(60, log=lambda text: None)
     assert written["orders.Order"] == 60
     assert sorted(Order.objects.values_list("number", flat=True)) == list(range(1, 61))
