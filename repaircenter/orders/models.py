@@ -14,8 +14,10 @@ from repaircenter.customers.models import Customer
 from .events import EVENT_LABELS
 from .states import (  # noqa: F401 — the model's choices; the rest for those who import them here
     READY_STATES,
+    STATES,
     STATUS_LABELS,
     PendingSupplement,
+    State,
     Status,
 )
 
@@ -194,6 +196,12 @@ class Order(models.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def state(self) -> State:
+        """What the order's state means (orders/states.py), for the templates: stored, closed,
+        its deadline…"""
+        return STATES[self.status]
 
     @property
     def current_estimate(self) -> "Estimate | None":

@@ -139,6 +139,7 @@ class CustomerPage:
     decision_days_left: int | None
     last_decision: OrderEvent | None  # the page says when it was taken here
     can_withdraw: bool
+    refusable: bool  # the repair may still be refused (the page says what that costs)
     agreed: tuple[Estimate, ...]  # the estimates the customer approved
     steps: tuple[timeline.Step, ...]
     ready_by: datetime.date | None
@@ -186,6 +187,7 @@ def customer_page(token: str) -> CustomerPage | None:
         last_decision=next(
             (e for e in reversed(order.events.all()) if e.action in PAGE_DECISIONS), None),
         can_withdraw=can_withdraw(order),
+        refusable=order.status in TRANSITIONS["refuse"].sources,
         agreed=tuple(e for e in order.estimates.all() if e.status == EstimateStatus.APPROVED),
         steps=tuple(timeline.steps(order, ready_by=ready_by)),
         ready_by=ready_by,

@@ -475,3 +475,21 @@ def test_a_broken_template_fails_its_message_and_the_worker_goes_on(make_order):
         [message] = messages(lapsed, "ready_unrepaired")
         assert message.status == MessageStatus.FAILED
         assert "could not be written" in message.last_answer
+
+
+def test_the_sweep_lapses_exactly_the_decisions_that_are_no_longer_open(make_order):
+    """One rule of "the decision is still open": the workflow's and the customer's page's
+    predicate (workflow.decision_open) and the sweep's set-based SQL agree, to the microsecond."""
+    now = at(2027, 9, 1, 10, 0)
+    orders = []
+    for microseconds in (-1, 0, 1):
+        order = make_order(Status.AWAITING_DECISION)
+        Order.objects.filter(pk=order.pk).update(
+            decision_due=now + datetime.timedelta(microseconds=microseconds))
+        order.refresh_from_db()
+        orders.append((order, workflow.decision_open(order, now)))
+    assert [still_open for _order, still_open in orders] == [False, False, True]
+    assert workflow.lapse_decisions(now=now) == 2
+    for order, still_open in orders:
+        order.refresh_from_db()
+        assert (order.status == Status.AWAITING_DECISION) is still_open
