@@ -41,7 +41,8 @@ STEPS = ("received", "diagnostics", "decision", "repair", "test", "ready", "stor
 @dataclass(frozen=True)
 class State:
     value: str
-    label: Promise
+    label: Promise  # as staff read it
+    told: Promise  # as the customer's page says it
     step: str
     queue: str = ""
     deadline: str = ""
@@ -69,28 +70,39 @@ QUEUES: dict[str, Queue] = {
 STATES: dict[str, State] = {
     state.value: state
     for state in [
-        State("received", _("Received"), "diagnostics", queue="to-diagnose",
+        State("received", _("Received"),
+              _("Received, waiting for diagnostics"), "diagnostics", queue="to-diagnose",
               deadline="diagnosis_due", notice="order_received"),
-        State("diagnosing", _("Diagnosing"), "diagnostics", queue="to-diagnose",
+        State("diagnosing", _("Diagnosing"),
+              _("Diagnostics under way"), "diagnostics", queue="to-diagnose",
               deadline="diagnosis_due", bench=True),
         # While a supplementary estimate awaits a decision the repair goes on, and may be paid
         # for (`is_payable`).
-        State("awaiting_decision", _("Awaiting decision"), "decision",
+        State("awaiting_decision", _("Awaiting decision"),
+              _("Waiting for your decision"), "decision",
               queue="awaiting-decision", deadline="decision_due", notice="estimate_ready"),
-        State("approved", _("Approved"), "repair", queue="in-repair", payable=True),
-        State("repairing", _("Repairing"), "repair", queue="in-repair", payable=True,
+        State("approved", _("Approved"),
+              _("Approved, the repair starts soon"), "repair", queue="in-repair", payable=True),
+        State("repairing", _("Repairing"),
+              _("Being repaired"), "repair", queue="in-repair", payable=True,
               bench=True),
-        State("testing", _("Stress test"), "test", queue="in-repair", payable=True),
-        State("ready_repaired", _("Ready for collection (repaired)"), "ready", queue="ready",
+        State("testing", _("Stress test"),
+              _("Repaired, being tested"), "test", queue="in-repair", payable=True),
+        State("ready_repaired", _("Ready for collection (repaired)"),
+              _("Repaired and ready to collect"), "ready", queue="ready",
               deadline="storage_due", notice="ready_repaired", stored=True, payable=True,
               ready=True),
-        State("ready_unrepaired", _("Ready for collection (unrepaired)"), "ready",
+        State("ready_unrepaired", _("Ready for collection (unrepaired)"),
+              _("Ready to collect, not repaired"), "ready",
               queue="ready", deadline="storage_due", notice="ready_unrepaired", stored=True,
               payable=True, ready=True),
-        State("issued", _("Issued"), "collected", closed=True),
-        State("disposal_due", _("Due for disposal"), "storage_ended", queue="disposal",
+        State("issued", _("Issued"),
+              _("Collected"), "collected", closed=True),
+        State("disposal_due", _("Due for disposal"),
+              _("Storage period ended"), "storage_ended", queue="disposal",
               notice="disposal_warning", stored=True, payable=True),
-        State("disposed", _("Disposed"), "disposed", closed=True),
+        State("disposed", _("Disposed"),
+              _("Disposed of"), "disposed", closed=True),
     ]
 }
 

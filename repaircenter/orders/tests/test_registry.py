@@ -20,7 +20,7 @@ P = PendingSupplement
 def test_every_state_is_declared_once_with_what_it_means():
     assert list(STATES) == list(Status.values)
     for state in STATES.values():
-        assert str(state.label)
+        assert str(state.label) and str(state.told)
         assert state.step in STEPS
         assert (state.queue == "") == state.closed, state.value  # open orders are in a queue
         if state.queue:
