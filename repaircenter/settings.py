@@ -303,7 +303,8 @@ SMS_REPORT_SECRET = env_str("REPAIRCENTER_SMS_REPORT_SECRET")
 SMS_TIMEOUT = env_int("REPAIRCENTER_SMS_TIMEOUT", 10)
 
 # Delivery: a temporary failure is retried after RETRY_BASE seconds, doubling each time, up to
-# MAX_ATTEMPTS sends; a worker that stops mid-send lets its messages go after LEASE seconds.
+# MAX_ATTEMPTS sends. A worker's claim on the messages it sends lasts LEASE seconds and is renewed
+# as it goes (core/leases.py): one that stops mid-send lets its messages go after LEASE seconds.
 MESSAGE_MAX_ATTEMPTS = env_int("REPAIRCENTER_MESSAGE_MAX_ATTEMPTS", 6)
 MESSAGE_RETRY_BASE = env_int("REPAIRCENTER_MESSAGE_RETRY_SECONDS", 60)
 MESSAGE_LEASE = env_int("REPAIRCENTER_MESSAGE_LEASE_SECONDS", 300)
@@ -378,8 +379,9 @@ SPECTACULAR_SETTINGS = {
 # --- Webhooks (webhooks/): events posted to the endpoints a manager registers ------------------
 # Each attempt waits at most TIMEOUT seconds; a failed delivery is tried again after RETRY_BASE
 # seconds, doubling up to RETRY_MAX, until RETRY_WINDOW seconds after its first failure; then it
-# fails for good. An endpoint whose every attempt failed for RETRY_WINDOW is disabled. A worker
-# that stops mid-send lets its deliveries go after LEASE seconds (more than TIMEOUT).
+# fails for good. An endpoint whose every attempt failed for RETRY_WINDOW is disabled. A worker's
+# claim lasts LEASE seconds (more than TIMEOUT) and is renewed as it goes (core/leases.py): one
+# that stops mid-send lets its deliveries go after LEASE seconds.
 WEBHOOK_TIMEOUT = env_int("REPAIRCENTER_WEBHOOK_TIMEOUT", 10)
 WEBHOOK_RETRY_BASE = env_int("REPAIRCENTER_WEBHOOK_RETRY_SECONDS", 30)
 WEBHOOK_RETRY_MAX = env_int("REPAIRCENTER_WEBHOOK_RETRY_MAX_SECONDS", 3600)
