@@ -249,6 +249,10 @@ WORKER_INTERVAL = env_int("REPAIRCENTER_WORKER_INTERVAL", 5)
 # Minutes between the worker's deadline sweeps (lapsed decisions, reminders, storage ended).
 SWEEP_INTERVAL = env_int("REPAIRCENTER_SWEEP_MINUTES", 5) * 60
 
+# A PDF is made by one worker (or download) at a time; one whose maker vanished is made by the next
+# after this many seconds (core/leases.py). A PDF takes about a second.
+PDF_LEASE = env_int("REPAIRCENTER_PDF_LEASE_SECONDS", 20)
+
 # --- Notifications -----------------------------------------------------------------------------
 # Which module delivers each channel (notifications/channels/). Console writes the message to the
 # log and counts it as delivered: the development default. "off" leaves the channel unused, and
