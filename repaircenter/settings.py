@@ -254,6 +254,10 @@ WORKER_INTERVAL = env_int("REPAIRCENTER_WORKER_INTERVAL", 5)
 # Minutes between the worker's deadline sweeps (lapsed decisions, reminders, storage ended).
 SWEEP_INTERVAL = env_int("REPAIRCENTER_SWEEP_MINUTES", 5) * 60
 
+# A PDF is made by one worker (or download) at a time; one whose maker vanished is made by the next
+# after this many seconds (core/leases.py). A PDF takes about a second.
+PDF_LEASE = env_int("REPAIRCENTER_PDF_LEASE_SECONDS", 20)
+
 # --- Notifications -----------------------------------------------------------------------------
 # The classes that can send a message (notifications/channels/), by backend name. Console writes
 # the message to the log and counts it as delivered: the development default.
@@ -305,7 +309,8 @@ SMS_REPORT_SECRET = env_str("REPAIRCENTER_SMS_REPORT_SECRET")
 SMS_TIMEOUT = env_int("REPAIRCENTER_SMS_TIMEOUT", 10)
 
 # Delivery: a temporary failure is retried after RETRY_BASE seconds, doubling each time, up to
-# MAX_ATTEMPTS sends; a worker that stops mid-send lets its messages go after LEASE seconds.
+# MAX_ATTEMPTS sends. A worker's claim on the messages it sends lasts LEASE seconds and is renewed
+# as it goes (core/leases.py): one that stops mid-send lets its messages go after LEASE seconds.
 MESSAGE_MAX_ATTEMPTS = env_int("REPAIRCENTER_MESSAGE_MAX_ATTEMPTS", 6)
 MESSAGE_RETRY_BASE = env_int("REPAIRCENTER_MESSAGE_RETRY_SECONDS", 60)
 MESSAGE_LEASE = env_int("REPAIRCENTER_MESSAGE_LEASE_SECONDS", 300)
@@ -380,8 +385,9 @@ SPECTACULAR_SETTINGS = {
 # --- Webhooks (webhooks/): events posted to the endpoints a manager registers ------------------
 # Each attempt waits at most TIMEOUT seconds; a failed delivery is tried again after RETRY_BASE
 # seconds, doubling up to RETRY_MAX, until RETRY_WINDOW seconds after its first failure; then it
-# fails for good. An endpoint whose every attempt failed for RETRY_WINDOW is disabled. A worker
-# that stops mid-send lets its deliveries go after LEASE seconds (more than TIMEOUT).
+# fails for good. An endpoint whose every attempt failed for RETRY_WINDOW is disabled. A worker's
+# claim lasts LEASE seconds (more than TIMEOUT) and is renewed as it goes (core/leases.py): one
+# that stops mid-send lets its deliveries go after LEASE seconds.
 WEBHOOK_TIMEOUT = env_int("REPAIRCENTER_WEBHOOK_TIMEOUT", 10)
 WEBHOOK_RETRY_BASE = env_int("REPAIRCENTER_WEBHOOK_RETRY_SECONDS", 30)
 WEBHOOK_RETRY_MAX = env_int("REPAIRCENTER_WEBHOOK_RETRY_MAX_SECONDS", 3600)

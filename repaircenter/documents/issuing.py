@@ -7,6 +7,12 @@ issued is what is fixed at issuance; the worker turns it into the PDF a moment l
 (`render_pending`), and a download that comes first makes it then (`ensure_pdf`). A rollback
 therefore leaves no file behind.
 
+Whoever makes a PDF first claims the document with the lease of every worker queue
+(core/leases.py), one document at a time, so two workers, or a worker and a download, never make
+the same PDF at once: the second waits for the first one's file. One PDF is one step, so there is
+nothing to renew; a maker that vanished (or took longer than PDF_LEASE) is taken over after the
+lease, and its late file is dropped.
+
 A document is never changed once issued. A correction is issued like any other document, with
 `replaces` naming the one it corrects and `correction` saying what changed; the one replaced
 stays, marked as replaced.
@@ -17,15 +23,19 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from repaircenter.core.leases import Lease
 from repaircenter.core.models import CenterSettings
 
 from .models import Document, DocumentKind
@@ -114,25 +124,64 @@ def issue_document(
     return document
 
 
-def ensure_pdf(document: Document) -> Document:
-    """`document` with its PDF: made now from the page as issued, unless it already is.
+WAIT_POLL = 0.2  # seconds between two looks at a PDF someone else is making
 
-    Two processes may make the same PDF at once (the worker and a download); the first to record
-    its file wins, the other deletes its own copy and takes the winner's.
-    """
-    if document.file:
-        return document
-    pdf = render_pdf(document.html)
+
+def _to_make(now: datetime.datetime) -> Q:
+    """Documents without their PDF that nobody is making (or whose maker's lease ran out)."""
+    return Q(file="") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+
+
+def _claim(queryset) -> tuple[Lease, Document | None]:
+    """Claim the first document of `queryset` whose PDF is to be made, for one PDF's time."""
+    now = timezone.now()
+    lease = Lease(Document, seconds=settings.PDF_LEASE)
+    claimed = lease.claim(queryset.filter(_to_make(now)).order_by("pk"), due=_to_make(now),
+                          limit=1, now=now)
+    return lease, (claimed[0] if claimed else None)
+
+
+def _make(document: Document, lease: Lease) -> bool:
+    """Make the claimed document's PDF, store it, and record it if the lease still holds;
+    otherwise (the lease ran out and another maker took over) drop the file. Returns whether
+    it was recorded."""
+    started = time.monotonic()
+    try:
+        pdf = render_pdf(document.html)
+    except Exception:
+        lease.release()  # the next round, or a download, may try again at once
+        raise
     digest = hashlib.sha256(pdf).hexdigest()
     storage = document.file.storage
     name = storage.save(document.file.field.generate_filename(document, document.filename),
                         ContentFile(pdf))
-    recorded = Document.objects.filter(pk=document.pk, file="").update(file=name, sha256=digest)
-    if not recorded:
+    if not lease.release([document.pk], file=name, sha256=digest):
         storage.delete(name)
-        winner = Document.objects.values("file", "sha256").get(pk=document.pk)
-        name, digest = winner["file"], winner["sha256"]
+        log.warning("documents: the PDF of %s took longer than its lease; another maker's "
+                    "copy is kept", document)
+        return False
     document.file.name, document.sha256 = name, digest
+    log.info("documents: PDF of %s made in %s ms", document,
+             int((time.monotonic() - started) * 1000))
+    return True
+
+
+def ensure_pdf(document: Document) -> Document:
+    """`document` with its PDF: made now from the page as issued, unless it already is.
+
+    The worker and a download may come for the same PDF at once: whoever claims the document
+    makes it; the other waits for that file (or, if its maker vanished, takes over after the
+    lease)."""
+    while not document.file:
+        lease, claimed = _claim(Document.objects.filter(pk=document.pk))
+        if claimed is not None and _make(claimed, lease):
+            document.file.name, document.sha256 = claimed.file.name, claimed.sha256
+            break
+        made = Document.objects.values("file", "sha256").get(pk=document.pk)
+        if made["file"]:
+            document.file.name, document.sha256 = made["file"], made["sha256"]
+        else:
+            time.sleep(WAIT_POLL)  # someone else is making it
     return document
 
 
@@ -144,20 +193,25 @@ def open_pdf(document: Document):
 
 
 def render_pending(limit: int = 10, stop=None) -> int:
-    """Make the PDFs of documents issued since the last round, oldest first; for the worker,
-    which sets `stop` (a threading.Event) to be let go between two documents."""
+    """Make the PDFs of up to `limit` documents issued since the last round, oldest first,
+    claiming one at a time; for the worker, which sets `stop` (a threading.Event) to be let go
+    between two documents. Returns how many it made."""
     made = 0
-    for document in Document.objects.filter(file="").order_by("pk")[:limit]:
+    failed: list[int] = []
+    for _round in range(limit):
         if stop is not None and stop.is_set():
             break
+        lease, document = _claim(Document.objects.exclude(pk__in=failed))
+        if document is None:
+            break
         try:
-            ensure_pdf(document)
+            if _make(document, lease):
+                made += 1
         except Exception:
             # One page WeasyPrint cannot render must not stop the others; a download will
             # show the error again.
             log.exception("documents: the PDF of %s could not be made", document)
-            continue
-        made += 1
+            failed.append(document.pk)
     return made
 
 

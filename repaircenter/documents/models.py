@@ -42,7 +42,8 @@ class Document(models.Model):
     """A document as issued: its page (HTML) and its PDF, with the PDF's SHA-256.
 
     The PDF is made from the page just after issuance (documents.issuing.ensure_pdf); until then
-    `file` and `sha256` are empty. Recording them is the only change a document ever gets.
+    `file` and `sha256` are empty. Recording them (and the claim of whoever makes the PDF) is the
+    only change a document ever gets.
 
     Written once and never changed. A correction is a new document of the same kind whose
     `replaces` names the one it corrects and whose `correction` says what changed.
@@ -70,6 +71,10 @@ class Document(models.Model):
         verbose_name=_("replaces"),
     )
     correction = models.TextField(_("what the correction changes"), blank=True)
+    # While its PDF is being made: by which worker round or download, and until when
+    # (core/leases.py); after that another may make it.
+    claim = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["issued_at", "pk"]

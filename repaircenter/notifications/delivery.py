@@ -2,8 +2,9 @@
 report and a caller's answer do to it.
 
 Every change of a message's status is a compare-and-set UPDATE on its current status (and, while
-sending, on the claim of the worker round that holds it), so two workers, a late worker and an
-early delivery report never overwrite each other.
+sending, on the claim of the worker round that holds it: core/leases.py), so two workers, a late
+worker and an early delivery report never overwrite each other. The round renews its lease as it
+goes, and asks before each send whether it still holds the message.
 """
 
 import datetime
@@ -22,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from repaircenter.core.leases import Lease
 from repaircenter.customers.channels import CHANNELS
 from repaircenter.orders import workflow
 from repaircenter.orders.models import EventChannel
@@ -71,53 +73,31 @@ def _due(now: datetime.datetime) -> Q:
     return Q(status=S.QUEUED, next_attempt_at__lte=now) | Q(status=S.SENDING, lease_until__lt=now)
 
 
-def _due_ids(now: datetime.datetime, limit: int) -> list[int]:
-    """Up to `limit` due messages: abandoned sends first, then the queue, oldest first. Two
-    queries, each walking its own index in order, rather than one OR that sorts every due row
-    (which made a long queue quadratic)."""
-    ids = []
-    for due, ordering in (
-        (Q(status=S.SENDING, lease_until__lt=now), "lease_until"),
-        (Q(status=S.QUEUED, next_attempt_at__lte=now), "next_attempt_at"),
-    ):
-        ids += (
-            Message.objects.filter(due)
-            .order_by(ordering, "pk")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[: limit - len(ids)]
-        )
-        if len(ids) >= limit:
-            break
-    return ids
+def claim_due(*, limit: int = 0, now: datetime.datetime | None = None) -> tuple[Lease, list]:
+    """Take up to `limit` due messages for this round. Returns the round's lease and them.
 
-
-def claim_due(*, limit: int = 0, now: datetime.datetime | None = None) -> tuple[str, list]:
-    """Take up to `limit` due messages for this round. Returns the round's claim and them.
-
-    The UPDATE repeats the due condition, so a message another worker claimed in between is not
-    taken twice; on PostgreSQL the SELECT also skips rows another worker is claiming.
+    Abandoned sends first, then the queue, oldest first: two queries, each walking its own
+    index in order, rather than one OR that sorts every due row (which made a long queue
+    quadratic).
     """
     now = now or timezone.now()
-    limit = limit or settings.MESSAGE_BATCH
-    claim = uuid.uuid4().hex
-    with transaction.atomic():
-        ids = _due_ids(now, limit)
-        if not ids:
-            return claim, []
-        Message.objects.filter(_due(now), pk__in=ids).update(
-            status=S.SENDING, claim=claim, attempt_count=F("attempt_count") + 1,
-            lease_until=now + datetime.timedelta(seconds=settings.MESSAGE_LEASE),
-        )
-    # The recipient and text are on the row; the customer is read only if a fallback needs it.
-    batch = Message.objects.filter(pk__in=ids, claim=claim).select_related("order")
-    return claim, sorted(batch, key=lambda m: ids.index(m.pk))
+    lease = Lease(Message, seconds=settings.MESSAGE_LEASE)
+    batch = lease.claim(
+        Message.objects.filter(status=S.SENDING, lease_until__lt=now).order_by("lease_until", "pk"),
+        Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk"),
+        due=_due(now), limit=limit or settings.MESSAGE_BATCH, now=now,
+        # The recipient and text are on the row; the customer is read only for a fallback.
+        select_related=["order"],
+        status=S.SENDING, attempt_count=F("attempt_count") + 1,
+    )
+    return lease, batch
 
 
-def release(messages: list[Message], claim: str) -> int:
+def release(messages: list[Message], lease: Lease) -> int:
     """Give back claimed messages not sent yet (the worker is stopping)."""
-    return Message.objects.filter(
-        pk__in=[m.pk for m in messages], claim=claim, status=S.SENDING
-    ).update(status=S.QUEUED, claim="", lease_until=None, attempt_count=F("attempt_count") - 1)
+    return lease.release([m.pk for m in messages], status=S.QUEUED,
+                         attempt_count=F("attempt_count") - 1)
 
 
 @dataclass(frozen=True)
@@ -149,12 +129,12 @@ def send(message: Message) -> Attempt:
             connections.close_all()  # this thread's connections only
 
 
-def record(message: Message, claim: str, attempt: Attempt) -> str:
+def record(message: Message, lease: Lease, attempt: Attempt) -> str:
     """Write what happened to a claimed message, and log it in one line."""
     if attempt.error is not None:
-        outcome = _record_failure(message, claim, attempt.error, attempt.ms)
+        outcome = _record_failure(message, lease.token, attempt.error, attempt.ms)
     else:
-        outcome = _record_success(message, claim, attempt.receipt, attempt.ms)
+        outcome = _record_success(message, lease.token, attempt.receipt, attempt.ms)
     _log_send(message, attempt, outcome)
     return outcome
 
@@ -177,7 +157,7 @@ def is_plain_send(message: Message, attempt: Attempt) -> bool:
         attempt.receipt.delivered and message.event in READY_EVENTS)
 
 
-def record_plain_sends(done: list[tuple[Message, Attempt]], claim: str) -> None:
+def record_plain_sends(done: list[tuple[Message, Attempt]], lease: Lease) -> None:
     """Write the outcomes of several plain sends together, then log them one line each: on
     PostgreSQL their statements go in one pipeline (one round trip instead of one per
     message), elsewhere in one transaction (one commit). Most of the worker's time on
@@ -192,20 +172,20 @@ def record_plain_sends(done: list[tuple[Message, Attempt]], claim: str) -> None:
     if _outcome_in_one_statement():
         with connection.cursor() as cursor, connection.connection.pipeline():
             for message, changes, line in writes:
-                sql, params = _outcome_statement(message, claim, changes, line)
+                sql, params = _outcome_statement(message, lease.token, changes, line)
                 cursor.execute(sql, params)
     else:
         with transaction.atomic():
             for message, changes, line in writes:
-                _write_outcome(message, claim, changes, line)
+                _write_outcome(message, lease.token, changes, line)
     for (message, attempt), (_message, _changes, line) in zip(done, writes, strict=True):
         _log_send(message, attempt, line["outcome"])
     done.clear()
 
 
-def deliver(message: Message, claim: str) -> str:
+def deliver(message: Message, lease: Lease) -> str:
     """Send one claimed message and record the outcome."""
-    return record(message, claim, send(message))
+    return record(message, lease, send(message))
 
 
 def _ms(started: float) -> int:
@@ -354,7 +334,7 @@ def run_round(stop=None) -> int:
     inline = False  # the first batch of a round finds out how fast the providers answer
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="send") as sender:
         while not (stop and stop.is_set()):
-            claim, batch = claim_due()
+            lease, batch = claim_due()
             if not batch:
                 break
             under_way: deque = deque()
@@ -362,14 +342,18 @@ def run_round(stop=None) -> int:
             times: list[int] = []
             for index, message in enumerate(batch):
                 if stop and stop.is_set():
-                    release(batch[index:], claim)
+                    release(batch[index:], lease)
                     break
                 while under_way and (
                     len(under_way) >= width
                     or any(m.recipient == message.recipient for m, _f in under_way)
                 ):
-                    times.append(_finish_oldest(under_way, claim, plain))
+                    times.append(_finish_oldest(under_way, lease, plain))
                     handled += 1
+                if not lease.holds(message.pk):  # renews the lease when it runs low
+                    log.warning("worker: message %s: lease lost, another worker has it",
+                                message.pk)
+                    continue
                 if inline:
                     attempt = send(message)
                     inline = attempt.ms < FAST_SEND_MS  # slow now: the rest go to the threads
@@ -379,14 +363,14 @@ def run_round(stop=None) -> int:
                     future = sender.submit(send, message)
                 under_way.append((message, future))
             while under_way:
-                times.append(_finish_oldest(under_way, claim, plain))
+                times.append(_finish_oldest(under_way, lease, plain))
                 handled += 1
-            record_plain_sends(plain, claim)
+            record_plain_sends(plain, lease)
             inline = bool(times) and statistics.median(times) < FAST_SEND_MS
     return handled
 
 
-def _finish_oldest(under_way: deque, claim: str, plain: list) -> int:
+def _finish_oldest(under_way: deque, lease: Lease, plain: list) -> int:
     """Record the oldest send under way (or keep it for record_plain_sends); returns how many
     milliseconds the send took."""
     message, future = under_way.popleft()
@@ -394,10 +378,10 @@ def _finish_oldest(under_way: deque, claim: str, plain: list) -> int:
     if is_plain_send(message, attempt):
         plain.append((message, attempt))
         if len(plain) >= OUTCOME_BATCH:
-            record_plain_sends(plain, claim)
+            record_plain_sends(plain, lease)
     else:
-        record_plain_sends(plain, claim)  # in claim order: the earlier outcomes first
-        record(message, claim, attempt)
+        record_plain_sends(plain, lease)  # in claim order: the earlier outcomes first
+        record(message, lease, attempt)
     return attempt.ms
 
 

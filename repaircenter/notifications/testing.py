@@ -2,13 +2,15 @@
 
 It speaks the protocol of channels/sms_http.py: a JSON POST with a bearer token, answered with
 the provider's id; it drops a repeated Idempotency-Key as a real provider would, and can be told
-to fail, time out or reject the next requests. It can also send signed delivery reports.
+to fail, time out or reject the next requests, or to take its time over every answer (`delay`).
+It can also send signed delivery reports.
 """
 
 import contextlib
 import hashlib
 import hmac
 import json
+import random
 import threading
 import time
 import uuid
@@ -21,11 +23,15 @@ class FakeSmsProvider:
 
     `provider.plan` is a queue of behaviours for the next requests: an HTTP status (500, 422…),
     "hang" (answer after `hang_seconds`) or "ok"; when empty, every request succeeds.
+    `delay` (lowest, highest seconds): every answer waits a random time between the two, as a
+    provider far away or busy does.
     """
 
-    def __init__(self, token: str, *, hang_seconds: float = 5.0, port: int = 0):
+    def __init__(self, token: str, *, hang_seconds: float = 5.0, port: int = 0,
+                 delay: tuple[float, float] = (0.0, 0.0)):
         self.token = token
         self.hang_seconds = hang_seconds
+        self.delay = delay
         self.plan: deque = deque()
         self.requests: list[dict] = []  # every request, in order, repeats included
         self.accepted: dict[str, dict] = {}  # one per idempotency key: the messages "sent"
@@ -41,6 +47,8 @@ class FakeSmsProvider:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 status, answer = provider.handle(self.headers, raw)
+                if provider.delay[1]:
+                    time.sleep(random.uniform(*provider.delay))  # noqa: S311 — not a secret
                 if status == "hang":
                     time.sleep(provider.hang_seconds)
                     status, answer = 200, provider.accept(self.headers, json.loads(raw))

@@ -225,7 +225,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         that had taken one drops the repeat), with a new day of retries."""
         count = queryset.filter(status=DeliveryStatus.FAILED, endpoint__active=True).update(
             status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now(), first_failure_at=None,
-            failed_at=None, claim="", claimed_at=None)
+            failed_at=None, claim="", lease_until=None)
         self.message_user(request, ngettext(
             "%(count)d delivery queued again.", "%(count)d deliveries queued again.", count
         ) % {"count": count}, messages.SUCCESS)

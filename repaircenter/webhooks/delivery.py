@@ -1,9 +1,11 @@
 """Posting webhook deliveries: what the worker does each round.
 
-As with the messages' outbox, a delivery is claimed with a compare-and-set UPDATE (it must still
-be due: queued and its time come, or sending with its lease over), so two workers never post
-one delivery at once, and a worker that dies mid-send leaves it to be claimed again once the
-lease has run out. Every outcome is written only while the round still holds the claim.
+As with the messages' outbox, a delivery is claimed with the lease of every worker queue
+(core/leases.py): a compare-and-set UPDATE (it must still be due: queued and its time come, or
+sending with its lease over), so two workers never post one delivery at once, and a worker that
+dies mid-send leaves it to be claimed again once the lease has run out. The round renews its
+lease while it works through a batch, asks before each post whether it still holds the
+delivery, and writes every outcome only while it does.
 
 The policy (README "Webhooks"):
 - a 2xx answer: delivered;
@@ -23,7 +25,6 @@ import datetime
 import json
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 
 import requests
@@ -33,6 +34,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from repaircenter.core.leases import Lease
 
 from . import signing
 from .addresses import check_url
@@ -50,63 +53,47 @@ USER_AGENT = "RepairCenter-Webhooks/1"
 
 
 def _lease_over(now: datetime.datetime) -> Q:
-    return Q(status=S.SENDING, claimed_at__lt=now - datetime.timedelta(
-        seconds=settings.WEBHOOK_LEASE))
+    return Q(status=S.SENDING, lease_until__lt=now)
 
 
 def _queued_due(now: datetime.datetime) -> Q:
     return Q(status=S.QUEUED, next_attempt_at__lte=now, endpoint__active=True)
 
 
-def _due_ids(now: datetime.datetime, limit: int) -> tuple[list, list]:
-    """Up to `limit` due deliveries: abandoned sends first, then the queue, oldest first; on
-    PostgreSQL skipping rows another worker is claiming right now."""
-    found: list[list] = []
-    for due, ordering in ((_lease_over(now), "claimed_at"), (_queued_due(now), "next_attempt_at")):
-        left = limit - sum(len(ids) for ids in found)
-        found.append(list(
-            Delivery.objects.filter(due).order_by(ordering, "pk")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True)[:left]
-        ) if left > 0 else [])
-    return found[0], found[1]
+def new_lease() -> Lease:
+    """A round's lease. It is renewed while more than one post's time is left, so that a post
+    started under it ends within it."""
+    return Lease(Delivery, seconds=settings.WEBHOOK_LEASE, margin=settings.WEBHOOK_TIMEOUT + 1)
 
 
-def claim_due(*, limit: int = 0, now: datetime.datetime | None = None) -> tuple[str, list]:
-    """Take up to `limit` due deliveries for this round. Returns the round's claim and them,
-    with their endpoint, and a payload (made now for the sweep's deliveries)."""
+def claim_due(*, limit: int = 0, now: datetime.datetime | None = None) -> tuple[Lease, list]:
+    """Take up to `limit` due deliveries for this round: abandoned sends first, then the queue,
+    oldest first. Returns the round's lease and them, with their endpoint, and a payload (made
+    now for the sweep's deliveries)."""
     now = now or timezone.now()
-    limit = limit or settings.WEBHOOK_BATCH
-    claim = uuid.uuid4().hex
+    lease = new_lease()
     with transaction.atomic():
-        abandoned, queued = _due_ids(now, limit)
-        ids = abandoned + queued
-        if not ids:
-            return claim, []
-        # The UPDATE repeats the due condition: what another worker took in between is skipped.
-        Delivery.objects.filter(_lease_over(now) | _queued_due(now), pk__in=ids).update(
-            status=S.SENDING, claim=claim, claimed_at=now, attempt_count=F("attempt_count") + 1,
-        )
-        batch = list(
-            Delivery.objects.filter(pk__in=ids, claim=claim)
-            .select_related("endpoint", "order_event__order")
+        batch = lease.claim(
+            Delivery.objects.filter(_lease_over(now)).order_by("lease_until", "pk"),
+            Delivery.objects.filter(_queued_due(now)).order_by("next_attempt_at", "pk"),
+            due=_lease_over(now) | _queued_due(now), limit=limit or settings.WEBHOOK_BATCH,
+            now=now, select_related=["endpoint", "order_event__order"],
+            status=S.SENDING, attempt_count=F("attempt_count") + 1,
         )
         # A send whose worker vanished left no answer: say so in its history.
         Attempt.objects.bulk_create(
             Attempt(delivery=d, at=now, error=_("No answer recorded: the worker stopped or took "
                                                 "too long; sent again."))
-            for d in batch if d.pk in set(abandoned)
+            for d in batch if d.pk in lease.taken_over
         )
         fill_payloads(batch)
-    order = {pk: index for index, pk in enumerate(ids)}
-    return claim, sorted(batch, key=lambda d: order[d.pk])
+    return lease, batch
 
 
-def release(deliveries: list[Delivery], claim: str) -> int:
+def release(deliveries: list[Delivery], lease: Lease) -> int:
     """Give back claimed deliveries not posted yet (the worker is stopping)."""
-    return Delivery.objects.filter(
-        pk__in=[d.pk for d in deliveries], claim=claim, status=S.SENDING
-    ).update(status=S.QUEUED, claim="", claimed_at=None, attempt_count=F("attempt_count") - 1)
+    return lease.release([d.pk for d in deliveries], status=S.QUEUED,
+                         attempt_count=F("attempt_count") - 1)
 
 
 # --- posting -------------------------------------------------------------------------------------
@@ -201,7 +188,7 @@ def window() -> datetime.timedelta:
 
 
 @transaction.atomic
-def record(delivery: Delivery, claim: str, result: Result,
+def record(delivery: Delivery, lease: Lease, result: Result,
            now: datetime.datetime | None = None) -> str:
     """Write the attempt, and the delivery's new state if this round still holds it. Returns
     the outcome: delivered, retry, failed (or the outcome with `late` when another worker had
@@ -211,12 +198,11 @@ def record(delivery: Delivery, claim: str, result: Result,
         delivery=delivery, at=now, http_status=result.http_status, error=result.error[:300],
         response=result.response, duration_ms=result.ms,
     )
-    mine = Delivery.objects.filter(pk=delivery.pk, claim=claim, status=S.SENDING)
     endpoint = delivery.endpoint
     if result.ok:
         outcome = "delivered"
-        updated = mine.update(status=S.DELIVERED, delivered_at=now, claim="", claimed_at=None,
-                              last_answer=result.answer)
+        updated = lease.release([delivery.pk], status=S.DELIVERED, delivered_at=now,
+                                last_answer=result.answer)
         Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(
             failing_since=None)
     else:
@@ -227,14 +213,13 @@ def record(delivery: Delivery, claim: str, result: Result,
         # No retry to a disabled endpoint: it would wait in the queue for nothing.
         final = result.permanent or now >= first + window() or not active
         outcome = "failed" if final else "retry"
-        changes = {"claim": "", "claimed_at": None, "first_failure_at": first,
-                   "last_answer": result.answer}
+        changes = {"first_failure_at": first, "last_answer": result.answer}
         if final:
             changes.update(status=S.FAILED, failed_at=now)
         else:
             changes.update(status=S.QUEUED, next_attempt_at=min(
                 now + retry_delay(delivery.attempt_count), first + window()))
-        updated = mine.update(**changes)
+        updated = lease.release([delivery.pk], **changes)
     log.info("webhook %s %s to %s (attempt %s): %s in %s ms — %s", delivery.event, delivery.pk,
              endpoint.url, delivery.attempt_count, outcome if updated else f"{outcome}, late",
              result.ms, result.answer[:200])
@@ -307,23 +292,19 @@ def tell_managers(endpoint: Endpoint) -> int:
 # --- the worker's round --------------------------------------------------------------------------
 
 
-def defer(deliveries: list[Delivery], claim: str, until: datetime.datetime) -> int:
+def defer(deliveries: list[Delivery], lease: Lease, until: datetime.datetime) -> int:
     """Give back claimed deliveries unposted, due again at `until` (their endpoint has just
     failed: they wait for its next try rather than each waiting for a timeout now)."""
-    return Delivery.objects.filter(
-        pk__in=[d.pk for d in deliveries], claim=claim, status=S.SENDING
-    ).update(status=S.QUEUED, claim="", claimed_at=None, next_attempt_at=until,
-             attempt_count=F("attempt_count") - 1)
+    return lease.release([d.pk for d in deliveries], status=S.QUEUED, next_attempt_at=until,
+                         attempt_count=F("attempt_count") - 1)
 
 
-def drop(deliveries: list[Delivery], claim: str) -> int:
+def drop(deliveries: list[Delivery], lease: Lease) -> int:
     """Claimed deliveries of an endpoint disabled meanwhile fail unposted, as its queued ones
     did when it was disabled."""
-    return Delivery.objects.filter(
-        pk__in=[d.pk for d in deliveries], claim=claim, status=S.SENDING
-    ).update(status=S.FAILED, failed_at=timezone.now(), claim="", claimed_at=None,
-             attempt_count=F("attempt_count") - 1,
-             last_answer=_("Not sent: the endpoint was disabled."))
+    return lease.release([d.pk for d in deliveries], status=S.FAILED,
+                         failed_at=timezone.now(), attempt_count=F("attempt_count") - 1,
+                         last_answer=_("Not sent: the endpoint was disabled."))
 
 
 def run_round(stop=None) -> int:
@@ -339,27 +320,25 @@ def run_round(stop=None) -> int:
     with requests.Session() as session:
         session.trust_env = False  # proxies are read per URL in post(); no .netrc credentials
         while not (stop and stop.is_set()):
-            claimed_at = timezone.now()
-            claim, batch = claim_due(now=claimed_at)
+            lease, batch = claim_due()
             if not batch:
                 break
-            # A POST may take WEBHOOK_TIMEOUT: one not started in time to end within the lease
-            # goes back to the queue, rather than being taken by a second worker meanwhile.
-            last_start = claimed_at + datetime.timedelta(
-                seconds=settings.WEBHOOK_LEASE - settings.WEBHOOK_TIMEOUT - 1)
             for index, delivery in enumerate(batch):
-                if (stop and stop.is_set()) or timezone.now() > last_start:
-                    release(batch[index:], claim)
+                if stop and stop.is_set():
+                    release(batch[index:], lease)
                     break
                 if delivery.endpoint_id in disabled:
-                    drop([delivery], claim)
+                    drop([delivery], lease)
                     continue
                 until = resting.get(delivery.endpoint_id)
                 if until is not None:
-                    defer([delivery], claim, until)
+                    defer([delivery], lease, until)
+                    continue
+                if not lease.holds(delivery.pk):  # renews the lease when it runs low
+                    log.warning("webhook %s: lease lost, another worker has it", delivery.pk)
                     continue
                 result = post(delivery, session)
-                outcome = record(delivery, claim, result)
+                outcome = record(delivery, lease, result)
                 if not delivery.endpoint.active:  # this failure disabled it
                     disabled.add(delivery.endpoint_id)
                 elif outcome == "retry":

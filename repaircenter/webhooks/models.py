@@ -98,10 +98,10 @@ class Delivery(models.Model):
     )
     attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    # While sending: which worker round holds it, and since when; after the lease another
-    # worker may take it again.
+    # While sending: which worker round holds it, and until when (core/leases.py); after that
+    # another worker may take it again.
     claim = models.CharField(max_length=32, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     first_failure_at = models.DateTimeField(_("first failure"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
@@ -115,7 +115,7 @@ class Delivery(models.Model):
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_recent"),
             models.Index(fields=["next_attempt_at"], name="webhook_due",
                          condition=models.Q(status="queued")),
-            models.Index(fields=["claimed_at"], name="webhook_lease",
+            models.Index(fields=["lease_until"], name="webhook_lease",
                          condition=models.Q(status="sending")),
         ]
 

@@ -1,8 +1,10 @@
 """A stand-in webhook receiver on 127.0.0.1, for the tests: it checks every request's signature
 as a real receiver would (signing.verify), keeps each delivery once by its id, and can be told
-to answer the next requests with an error status or to hang."""
+to answer the next requests with an error status or to hang, or to take its time over every
+answer (`delay`)."""
 
 import json
+import random
 import threading
 import time
 from collections import deque
@@ -16,12 +18,15 @@ class FakeReceiver:
 
     `receiver.plan` holds the answers to the next requests: an HTTP status (500, 410…) or
     "hang" (answer 200 after `hang_seconds`); when empty, a correctly signed request gets 200
-    and a wrongly signed one 401.
+    and a wrongly signed one 401. `delay` (lowest, highest seconds): every answer waits a random
+    time between the two.
     """
 
-    def __init__(self, secret: str, *, hang_seconds: float = 3.0):
+    def __init__(self, secret: str, *, hang_seconds: float = 3.0,
+                 delay: tuple[float, float] = (0.0, 0.0)):
         self.secret = secret
         self.hang_seconds = hang_seconds
+        self.delay = delay
         self.plan: deque = deque()
         self.requests: list[dict] = []  # every request, repeats included
         self.received: dict[str, dict] = {}  # accepted deliveries, one per delivery id
@@ -35,6 +40,8 @@ class FakeReceiver:
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status = receiver.handle(self.path, self.headers, raw)
+                if receiver.delay[1]:
+                    time.sleep(random.uniform(*receiver.delay))  # noqa: S311 — not a secret
                 if status == "hang":
                     time.sleep(receiver.hang_seconds)
                     status = 200

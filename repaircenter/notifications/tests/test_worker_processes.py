@@ -1,12 +1,14 @@
 """Real worker processes against the test database (SQLite file or PostgreSQL) and the stand-in
-SMS provider: a worker killed in the middle of a send, and two workers sharing a thousand
-messages."""
+SMS provider: a worker killed in the middle of a send, two workers sharing a thousand
+messages, and two workers whose batches outlast their lease."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -152,3 +154,45 @@ def test_two_workers_send_a_thousand_messages_each_exactly_once(make_order, tmp_
         assert sum(sends) == count
         assert all(sends), f"both workers should have sent some: {sends}"
 
+
+
+def test_two_workers_whose_batches_outlast_the_lease_send_each_message_once(make_order, tmp_path):
+    """The lease is 2 s; the provider answers in 0–600 ms (300 ms on average); a worker claims
+    100 messages and has 8 sends under way, so a batch takes about 100 × 0.3 / 8 ≈ 4 s, twice
+    its lease. A worker that did not renew its lease lost the end of every batch to the other
+    worker, and both sent those messages (100 to 260 of the 300 here). It takes what 300 slow
+    sends on 2 × 8 threads take (about 6 s) plus the workers' start: fewer messages or a faster
+    provider would not outlast the lease."""
+    count = 300
+    order = make_order()
+    Message.objects.filter(order=order).delete()  # its intake notice is not one of them
+    slow = {"REPAIRCENTER_MESSAGE_LEASE_SECONDS": "2", "REPAIRCENTER_MESSAGE_BATCH": "100",
+            "REPAIRCENTER_MESSAGE_SEND_CONCURRENCY": "8"}
+    with FakeSmsProvider("token", delay=(0.0, 0.6)) as provider:
+        workers = [Worker(name, tmp_path, provider, **slow) for name in ("one", "two")]
+        try:
+            for worker in workers:
+                worker.wait_started()
+            # A different number each: two sends to one number never run at once.
+            Message.objects.bulk_create(
+                Message(order=order, customer=order.customer, event="order_received",
+                        channel="sms", recipient=f"+44770090{n:04d}", body=f"Message {n}")
+                for n in range(count)
+            )
+            wait_for(lambda: not Message.objects.exclude(status="sent").exists(), 120,
+                     "every message to be sent")
+        finally:
+            codes = [worker.stop() for worker in workers]
+        assert codes == [0, 0]
+
+        per_key = Counter(r["headers"]["Idempotency-Key"] for r in provider.requests)
+        twice = sorted(key for key, times in per_key.items() if times > 1)
+        assert twice == [], (f"{len(twice)} messages were posted more than once; "
+                             f"{len(provider.requests)} requests for {count} messages")
+        assert len(per_key) == len(provider.accepted) == count
+    sent_by = [set(re.findall(r"send message (\d+) ", worker.output())) for worker in workers]
+    assert not sent_by[0] & sent_by[1], "messages sent by both workers"
+    assert len(sent_by[0] | sent_by[1]) == count
+    assert all(sent_by), "both workers should have sent some"
+    assert set(Message.objects.values_list("attempt_count", flat=True)) == {1}
+    assert DeliveryRecord.objects.count() == count

@@ -6,6 +6,7 @@ share, and a lease that gives an abandoned send back."""
 import datetime
 import re
 import socket
+import time
 
 import pytest
 import time_machine
@@ -279,7 +280,8 @@ def test_a_claimed_delivery_is_not_claimed_again_and_a_late_worker_changes_nothi
     assert theirs.pk == mine.pk and second_claim != first_claim
     assert delivery.record(mine, first_claim, delivery.post(mine)) == "delivered late"
     d.refresh_from_db()
-    assert d.status == "sending" and d.claim == second_claim  # the late answer changed nothing
+    # The late answer changed nothing.
+    assert d.status == "sending" and d.claim == second_claim.token
     assert delivery.record(theirs, second_claim, delivery.post(theirs)) == "delivered"
     d.refresh_from_db()
     assert d.status == "delivered" and d.attempt_count == 2
@@ -313,29 +315,39 @@ def test_a_disabled_endpoints_deliveries_are_not_claimed(receiver, endpoint):
     assert delivery.run_round() == 1 and len(receiver.received) == 1
 
 
-def test_deliveries_not_started_in_time_go_back_to_the_queue(
+def test_a_batch_that_outlasts_its_lease_keeps_it_and_no_other_worker_takes_it(
     receiver, endpoint, settings, monkeypatch
 ):
-    """A batch to a slow endpoint cannot outlive its lease: what would start too late to end
-    within it is given back and claimed afresh, so no second worker takes a delivery this one
-    still holds. Lease 3 s, timeout 1 s: a claim may start posts for 1 s, so one per batch."""
+    """A batch to a slow endpoint may outlast its lease: the round renews the lease before a
+    post once less than one post's time (the timeout and a second) is left, so no second worker
+    takes a delivery this one still holds. Lease 3 s, timeout 1 s: three posts that each time out
+    take longer than the lease, and another worker looks for due deliveries after each."""
     settings.WEBHOOK_LEASE, settings.WEBHOOK_TIMEOUT = 3, 1
     receiver.hang_seconds = 1.5
     # Three endpoints (one that fails rests for the round; these are three receivers).
     made = [queue_test_event(endpoint)] + [
         queue_test_event(subscribe(receiver.url, E.ORDER_CREATED)) for _ in range(2)]
     receiver.plan.extend(["hang"] * 3)
-    batches = []
-    claim_due = delivery.claim_due
+    batches, others = [], []
+    claim_due, post = delivery.claim_due, delivery.post
 
     def counted(**kwargs):
-        claim, batch = claim_due(**kwargs)
+        lease, batch = claim_due(**kwargs)
         batches.append(len(batch))
-        return claim, batch
+        return lease, batch
+
+    def post_then_look(d, session=None):
+        result = post(d, session)
+        others.append(len(claim_due()[1]))  # another worker, meanwhile
+        return result
 
     monkeypatch.setattr(delivery, "claim_due", counted)
+    monkeypatch.setattr(delivery, "post", post_then_look)
+    started = time.monotonic()
     assert delivery.run_round() == 3
-    assert batches == [3, 2, 1, 0]  # each time one posted, the rest given back
+    assert time.monotonic() - started >= settings.WEBHOOK_LEASE  # it did outlast the lease
+    assert batches == [3, 0]  # one claim: nothing given back
+    assert others == [0, 0, 0]  # nothing taken over
     for d in made:
         d.refresh_from_db()
         assert (d.status, d.attempt_count, d.attempts.count()) == ("queued", 1, 1)

@@ -1,7 +1,10 @@
 """Real `repaircenter worker` processes against the test database and a receiver on 127.0.0.1:
-one killed in the middle of a post, and two sharing two hundred deliveries."""
+one killed in the middle of a post, two sharing two hundred deliveries, and two whose batches
+outlast their lease."""
 
+import re
 import signal
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
@@ -83,3 +86,33 @@ def test_two_workers_post_two_hundred_deliveries_each_exactly_once(tmp_path):
         assert set(Delivery.objects.values_list("attempt_count", flat=True)) == {1}
         # Between them the two logged each post once.
         assert sum(each.output().count("webhook webhook.test ") for each in workers) == count
+
+
+def test_two_workers_whose_batches_outlast_the_lease_post_each_delivery_once(tmp_path):
+    """The lease is 3 s; the receiver answers in 0–400 ms (200 ms on average); a worker claims
+    20 deliveries and posts them one after another, so a batch takes about 4 s, longer than its
+    lease, which it renews as it goes. It takes what 40 slow posts on two workers take (4 s),
+    plus the workers' start."""
+    count = 40
+    with FakeReceiver(SECRET, delay=(0.0, 0.4)) as receiver:
+        endpoint = endpoint_at(receiver)
+        slow = {"REPAIRCENTER_WEBHOOK_LEASE_SECONDS": "3", "REPAIRCENTER_WEBHOOK_TIMEOUT": "1",
+                "REPAIRCENTER_WEBHOOK_BATCH": "20"}
+        workers = [worker(name, tmp_path, **slow) for name in ("one", "two")]
+        try:
+            for each in workers:
+                each.wait_started()
+            made = {str(queue_test_event(endpoint).pk) for _ in range(count)}
+            wait_for(lambda: not Delivery.objects.exclude(status="delivered").exists(), 120,
+                     "every delivery to be posted")
+        finally:
+            for each in workers:
+                assert each.stop() == 0
+        per_delivery = Counter(r["headers"]["X-RepairCenter-Delivery"] for r in receiver.requests)
+        assert set(per_delivery) == made
+        assert [d for d, times in per_delivery.items() if times > 1] == []
+    posted_by = [set(re.findall(r"webhook webhook.test (\S+) ", each.output()))
+                 for each in workers]
+    assert not posted_by[0] & posted_by[1], "deliveries posted by both workers"
+    assert posted_by[0] | posted_by[1] == made
+    assert set(Delivery.objects.values_list("attempt_count", flat=True)) == {1}
