@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deploy checks
+        from .files import orphan_round
         from .ratelimit import forget_expired_counts
         from .worker import register_round
 
@@ -16,3 +17,6 @@ class CoreConfig(AppConfig):
 
         register_round("forget rate counts", forget_counts, position=11,
                        every_setting="SWEEP_INTERVAL")
+        # Files that no row names (core/files.py), once a day by default.
+        register_round("orphan files", orphan_round, position=60,
+                       every_setting="ORPHAN_SWEEP_INTERVAL")

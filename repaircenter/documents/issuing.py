@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import logging
 import time
 from collections.abc import Iterable
@@ -29,12 +30,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from repaircenter.core.files import delete_quietly
 from repaircenter.core.leases import Lease
 from repaircenter.core.models import CenterSettings
 
@@ -153,9 +155,17 @@ def _make(document: Document, lease: Lease) -> bool:
         raise
     digest = hashlib.sha256(pdf).hexdigest()
     storage = document.file.storage
+    # The file first, then the row that names it: a row never names a missing file. If the
+    # row cannot be written (the database went away), the file goes again at once; a process
+    # stopped right here leaves one for the orphan sweep (core/files.py).
     name = storage.save(document.file.field.generate_filename(document, document.filename),
                         ContentFile(pdf))
-    if not lease.release([document.pk], file=name, sha256=digest):
+    try:
+        recorded = lease.release([document.pk], file=name, sha256=digest)
+    except BaseException:
+        delete_quietly(name, storage=storage)
+        raise
+    if not recorded:
         storage.delete(name)
         log.warning("documents: the PDF of %s took longer than its lease; another maker's "
                     "copy is kept", document)
@@ -185,11 +195,25 @@ def ensure_pdf(document: Document) -> Document:
     return document
 
 
+class DamagedPdf(FileNotFoundError):
+    """The stored PDF is not the one issued: its SHA-256 differs from the one recorded. It is
+    not served: to the people downloading, it is as good as missing."""
+
+
 def open_pdf(document: Document):
     """The document's PDF, open for reading (made first if the worker has not made it yet), for
-    the three downloads: staff, the customer's page and the API. FileNotFoundError if the
-    recorded file is gone from the disk."""
-    return ensure_pdf(document).file.open("rb")
+    the three downloads: staff, the customer's page and the API. Its SHA-256 is checked against
+    the one recorded at issuance before a byte goes out (a PDF is tens of kilobytes: it is read
+    whole). FileNotFoundError if the recorded file is gone from the storage, DamagedPdf if it
+    is not what was issued."""
+    document = ensure_pdf(document)
+    with document.file.open("rb") as handle:
+        pdf = handle.read()
+    if hashlib.sha256(pdf).hexdigest() != document.sha256:
+        log.error("documents: the stored PDF of %s (%s) does not match its SHA-256; not served",
+                  document, document.file.name)
+        raise DamagedPdf(document.file.name)
+    return io.BytesIO(pdf)
 
 
 def render_pending(limit: int = 10, stop=None) -> int:
@@ -207,6 +231,11 @@ def render_pending(limit: int = 10, stop=None) -> int:
         try:
             if _make(document, lease):
                 made += 1
+        except DatabaseError:
+            # The database went away: the next documents would fail alike after a second of
+            # rendering each, holding up the worker's other rounds; the worker waits and
+            # tries again.
+            raise
         except Exception:
             # One page WeasyPrint cannot render must not stop the others; a download will
             # show the error again.
