@@ -480,7 +480,7 @@ class S3Bucket:
     def __init__(self, client, name: str, prefix: str):
         self.client, self.name, self.prefix = client, name, prefix
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         """The names of the bucket's objects, without the prefix, sorted."""
         found = self.client.list_objects_v2(Bucket=self.name).get("Contents", [])
         return sorted(item["Key"].removeprefix(self.prefix) for item in found)

@@ -31,10 +31,10 @@ def intake(receptionist, customer):
 def test_the_worker_writes_the_pdf_to_the_bucket_and_every_view_serves_it(
         s3_bucket, intake, client, receptionist, settings):
     order, document = intake
-    assert s3_bucket.keys() == []
+    assert s3_bucket.names() == []
     assert render_pending() == 1
     stored = Document.objects.get(pk=document.pk)
-    assert s3_bucket.keys() == [stored.file.name]
+    assert s3_bucket.names() == [stored.file.name]
     pdf = s3_bucket.get(stored.file.name)
     assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == stored.sha256
     assert not (settings.MEDIA_ROOT / stored.file.name).exists()  # nothing in the data folder
@@ -100,7 +100,7 @@ def test_an_object_whose_row_may_be_missing_is_never_left_behind(s3_bucket, inta
     monkeypatch.setattr(Lease, "release", database_gone)
     with pytest.raises(OperationalError):
         ensure_pdf(Document.objects.get(pk=document.pk))
-    assert s3_bucket.keys() == []
+    assert s3_bucket.names() == []
     assert Document.objects.get(pk=document.pk).file.name == ""
 
 
