@@ -17,6 +17,7 @@ class CoreConfig(AppConfig):
 
         register_round("forget rate counts", forget_counts, position=11,
                        every_setting="SWEEP_INTERVAL")
-        # Files that no row names (core/files.py), once a day by default.
+        # Files that no row names (core/files.py): asked with each sweep, done once a day (by
+        # default) by one worker of the deployment.
         register_round("orphan files", orphan_round, position=60,
-                       every_setting="ORPHAN_SWEEP_INTERVAL")
+                       every_setting="SWEEP_INTERVAL")

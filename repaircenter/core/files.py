@@ -7,8 +7,8 @@ photo was saved (the code that saves one deletes it again on the spot: `delete_q
 process stopped between writing a PDF and recording it. The orphan sweep is the backstop: it
 walks each area of the storage, asks the app that owns the area which of the names its rows
 hold, and deletes the others once they are older than ORPHAN_GRACE (younger ones may still be
-on their way to their row). The worker runs it every ORPHAN_SWEEP_INTERVAL; `repaircenter
-clean_files` runs it by hand.
+on their way to their row). One worker of the deployment runs it every ORPHAN_SWEEP_INTERVAL;
+`repaircenter clean_files` runs it by hand.
 
 The storage is the data folder's media/ or an S3-compatible bucket (settings.file_storage); the
 sweep only uses what both offer: listdir, get_modified_time, delete.
@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
+
+from .ratelimit import hit
 
 log = logging.getLogger("repaircenter.files")
 
@@ -119,7 +121,12 @@ def sweep_orphans(*, storage=None, grace: float | None = None, stop: threading.E
 
 
 def orphan_round(stop: threading.Event) -> int:
-    """The worker's round (core/worker.py): the sweep, every ORPHAN_SWEEP_INTERVAL."""
+    """The worker's round (core/worker.py): the sweep, once every ORPHAN_SWEEP_INTERVAL for the
+    whole deployment. Every worker asks every few minutes; the first to ask in a new interval
+    takes it (a count in the database, as the rate limits keep theirs), so several app servers,
+    and workers restarted in between, walk the storage once, not once each."""
     if not settings.ORPHAN_SWEEP_INTERVAL:
+        return 0
+    if not hit("files", "orphan sweep", limit=1, per=settings.ORPHAN_SWEEP_INTERVAL):
         return 0
     return sweep_orphans(stop=stop).deleted

@@ -168,3 +168,20 @@ def test_a_data_folder_moves_into_the_bucket_checked_and_resumable(
 def test_moving_a_folder_that_is_not_there_is_refused(s3_bucket, tmp_path):
     with pytest.raises(CommandError, match="There is no folder"):
         call_command("move_files_to_bucket", "--from", str(tmp_path / "nowhere"))
+
+
+def test_the_workers_of_a_deployment_sweep_once_per_interval(s3_bucket, settings):
+    """Two workers (or one restarted) asking in the same interval: one sweep."""
+    import threading
+
+    from repaircenter.core.files import orphan_round
+
+    settings.ORPHAN_GRACE = 0
+    stop = threading.Event()
+    default_storage.save("photos/1/a.jpg", ContentFile(b"stray"))
+    assert orphan_round(stop) == 1
+    default_storage.save("photos/1/b.jpg", ContentFile(b"stray"))
+    assert orphan_round(stop) == 0  # this interval's sweep was done
+    assert stored_names() == ["photos/1/b.jpg"]
+    settings.ORPHAN_SWEEP_INTERVAL = 0  # switched off: the worker never sweeps
+    assert orphan_round(stop) == 0
