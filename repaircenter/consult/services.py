@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
-from repaircenter.core.files import delete_quietly
+from repaircenter.core.files import delete_unless_held
 from repaircenter.customers.channels import CHANNELS
 from repaircenter.notifications.outbox import queue_advice_answer, usable_channels
 from repaircenter.orders.models import Order
@@ -366,7 +366,8 @@ def ask(
     except BaseException as error:
         # No row: no photo either.
         if advice.photo and advice.photo._committed:
-            delete_quietly(advice.photo.name)
+            delete_unless_held([advice.photo.name], lambda names: set(
+                AdviceRequest.objects.filter(photo__in=names).values_list("photo", flat=True)))
         if not isinstance(error, IntegrityError) or form_key is None:
             raise
         return AdviceRequest.objects.get(form_key=form_key)

@@ -3,12 +3,13 @@ name them: one rule, the file is written first and its row committed after, so a
 a missing file; this module cleans up what that order can leave behind, a file without a row.
 
 That happens when the work between the two steps fails: a transaction that rolls back after a
-photo was saved (the code that saves one deletes it again on the spot: `delete_quietly`), or a
-process stopped between writing a PDF and recording it. The orphan sweep is the backstop: it
-walks each area of the storage, asks the app that owns the area which of the names its rows
-hold, and deletes the others once they are older than ORPHAN_GRACE (younger ones may still be
-on their way to their row). One worker of the deployment runs it every ORPHAN_SWEEP_INTERVAL;
-`repaircenter clean_files` runs it by hand.
+photo was saved (the code that saves one deletes it again on the spot, once the database
+confirms no row names it: `delete_unless_held`), a PDF whose row could not be written while
+the database was down, or a process stopped between writing a file and recording it. The
+orphan sweep is the backstop: it walks each area of the storage, asks the app that owns the
+area which of the names its rows hold, and deletes the others once they are older than
+ORPHAN_GRACE (younger ones may still be on their way to their row). One worker of the
+deployment runs it every ORPHAN_SWEEP_INTERVAL; `repaircenter clean_files` runs it by hand.
 
 The storage is the data folder's media/ or an S3-compatible bucket (settings.file_storage); the
 sweep only uses what both offer: listdir, get_modified_time, delete.
@@ -66,6 +67,24 @@ def delete_quietly(*names: str, storage=None) -> None:
             storage.delete(name)
         except Exception:
             log.warning("files: could not delete %s; the orphan sweep will", name, exc_info=True)
+
+
+def delete_unless_held(names: list[str], held: Callable[[list[str]], set[str]], *,
+                       storage=None) -> None:
+    """After a failure between writing files and committing their rows: delete the files that
+    `held(names)` says no row names. The question goes to the database, because a commit whose
+    answer was lost (the connection dropped) may have kept the rows after all; if it cannot be
+    asked (the database is down), the files stay for the orphan sweep."""
+    names = [name for name in names if name]
+    if not names:
+        return
+    try:
+        kept = held(names)
+    except Exception:
+        log.warning("files: could not ask whether %s are recorded; the orphan sweep will",
+                    ", ".join(names))
+        return
+    delete_quietly(*(name for name in names if name not in kept), storage=storage)
 
 
 def _walk(storage, folder: str) -> Iterator[tuple[str, list[str]]]:

@@ -36,7 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repaircenter.core.files import delete_quietly
+from repaircenter.core.files import delete_unless_held
 from repaircenter.core.leases import Lease
 from repaircenter.core.models import CenterSettings
 
@@ -156,14 +156,16 @@ def _make(document: Document, lease: Lease) -> bool:
     digest = hashlib.sha256(pdf).hexdigest()
     storage = document.file.storage
     # The file first, then the row that names it: a row never names a missing file. If the
-    # row cannot be written (the database went away), the file goes again at once; a process
-    # stopped right here leaves one for the orphan sweep (core/files.py).
+    # row cannot be written, the file goes again at once (unless the database says the row
+    # does name it after all); while the database is down, or if the process stops right
+    # here, it stays for the orphan sweep (core/files.py).
     name = storage.save(document.file.field.generate_filename(document, document.filename),
                         ContentFile(pdf))
     try:
         recorded = lease.release([document.pk], file=name, sha256=digest)
     except BaseException:
-        delete_quietly(name, storage=storage)
+        delete_unless_held([name], lambda names: set(Document.objects.filter(
+            pk=document.pk, file__in=names).values_list("file", flat=True)), storage=storage)
         raise
     if not recorded:
         storage.delete(name)

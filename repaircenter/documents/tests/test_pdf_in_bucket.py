@@ -127,3 +127,21 @@ def test_a_database_error_ends_the_pdf_round(intake, receptionist, customer, mon
     with pytest.raises(OperationalError):
         render_pending()
     assert len(rendered) == 1
+
+
+def test_a_row_written_whose_answer_was_lost_keeps_its_object(s3_bucket, intake, monkeypatch):
+    """The UPDATE that records the PDF reached the database, then the connection dropped: the
+    database names the object, so it stays (a row never names a missing object)."""
+    _order, document = intake
+    real_release = Lease.release
+
+    def answer_lost(self, *args, **kwargs):
+        real_release(self, *args, **kwargs)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Lease, "release", answer_lost)
+    with pytest.raises(OperationalError):
+        ensure_pdf(Document.objects.get(pk=document.pk))
+    stored = Document.objects.get(pk=document.pk)
+    assert stored.file.name and s3_bucket.names() == [stored.file.name]
+    assert hashlib.sha256(s3_bucket.get(stored.file.name)).hexdigest() == stored.sha256

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
 from repaircenter.core.calendar import center_date, working_days_after
-from repaircenter.core.files import delete_quietly
+from repaircenter.core.files import delete_unless_held
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.numbering import next_number
@@ -135,7 +135,10 @@ def take_in(
             paperwork.issue_intake_order(order=order, issued_by=actor.user, now=now)
     except BaseException as error:
         # Nothing was kept: neither are the photos already written.
-        delete_quietly(*(photo.image.name for photo in saved if photo.image._committed))
+        delete_unless_held(
+            [photo.image.name for photo in saved if photo.image._committed],
+            lambda names: set(EquipmentPhoto.objects.filter(
+                order_id=saved[0].order_id, image__in=names).values_list("image", flat=True)))
         if not isinstance(error, IntegrityError) or intake_key is None:
             raise
         # Two submissions with one key raced; the other one made the order.
