@@ -5,7 +5,9 @@ The PDF is not made inside the transaction: WeasyPrint takes most of a second pe
 the receptionist would wait at every intake and the cashier at every receipt. The page as
 issued is what is fixed at issuance; the worker turns it into the PDF a moment later
 (`render_pending`), and a download that comes first makes it then (`ensure_pdf`). A rollback
-therefore leaves no file behind.
+therefore leaves no file behind. The file goes to the storage (the data folder, or the bucket
+of REPAIRCENTER_STORAGE_URL) before its row names it, and every download checks it against the
+SHA-256 recorded then (`open_pdf`).
 
 Whoever makes a PDF first claims the document with the lease of every worker queue
 (core/leases.py), one document at a time, so two workers, or a worker and a download, never make
