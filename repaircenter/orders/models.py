@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from repaircenter.centers.models import Center
 from repaircenter.customers.channels import CHANNELS
 from repaircenter.customers.models import Customer
 
@@ -121,6 +122,9 @@ STORAGE_LOCATION_MAX = 20
 
 class Order(models.Model):
     number = models.PositiveIntegerField(_("number"), unique=True)
+    # The center that took it in: its deadlines, papers and collection are that center's.
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="orders",
+                               verbose_name=_("center"))
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     # Raised by every change of state; a change made against an old version is refused.

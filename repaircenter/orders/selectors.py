@@ -28,8 +28,9 @@ QUEUE_PAGE_SIZE = 100
 
 
 def listed_orders() -> QuerySet[Order]:
-    """Orders with what a row of a list shows: customer, equipment, technician."""
-    return Order.objects.select_related("customer", "equipment", "equipment__kind", "technician")
+    """Orders with what a row of a list shows: center, customer, equipment, technician."""
+    return Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
+                                        "technician")
 
 
 # What the apps above this one add to the order with everything (their messages, payments…):
