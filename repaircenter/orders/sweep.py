@@ -49,7 +49,7 @@ class SweepResult:
 @transaction.atomic
 def queue_reminders(
     *, event: str, statuses: tuple[str, ...], deadline_field: str, days: list[int],
-    now: datetime.datetime,
+    now: datetime.datetime, zones: list[tuple[zoneinfo.ZoneInfo, list[int] | None]],
 ) -> int:
     """Reminders of the deadline `deadline_field`, `days` before it.
 
@@ -59,7 +59,7 @@ def queue_reminders(
     days passed sends only the nearer one, rather than two at the same moment."""
     sent = 0
     days = sorted(days, reverse=True)
-    for zone, center_ids in centers_by_zone():
+    for zone, center_ids in zones:
         for index, before in enumerate(days):
             nearer = days[index + 1] if index + 1 < len(days) else 0
             sent += announce_deadline_near(
@@ -96,15 +96,16 @@ def run_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
     """One sweep of every deadline, as of `now`."""
     now = now or timezone.now()
     center = CenterSettings.load()
+    zones = centers_by_zone()
     lapsed = workflow.lapse_decisions(now=now)
     decision_reminders = queue_reminders(
         event="decision_reminder", statuses=(Status.AWAITING_DECISION,),
         deadline_field="decision_due", days=reminder_days(center, "decision_reminder_days"),
-        now=now,
+        now=now, zones=zones,
     )
     storage_reminders = queue_reminders(
         event="storage_reminder", statuses=READY_STATES, deadline_field="storage_due",
-        days=reminder_days(center, "storage_reminder_days"), now=now,
+        days=reminder_days(center, "storage_reminder_days"), now=now, zones=zones,
     )
     disposal_due = workflow.mark_disposals_due(now=now)
     return SweepResult(lapsed, decision_reminders, storage_reminders, disposal_due)
