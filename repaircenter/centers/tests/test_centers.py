@@ -171,3 +171,59 @@ def test_the_migration_puts_the_orders_taken_in_before_into_a_first_center(
         "Old Shop", "1 High Street", "01234", "shop@example.com", "9–5")
     assert (first.number_prefix, first.time_zone) == ("R", "Europe/London")
     assert Order.objects.get(pk=order.pk).center == first
+
+
+def test_each_center_counts_its_own_orders_with_its_prefix(london, tokyo, receptionist,
+                                                            customer):
+    made = [take_in(receptionist, customer, center=c, serial=f"S{i}").order
+            for i, c in enumerate((london, tokyo, tokyo, london, tokyo))]
+    assert [o.display_number for o in made] == [
+        "R-000001", "T-000001", "T-000002", "R-000002", "T-000003"]
+    # The chain-wide number keeps the pages' and the API's addresses apart.
+    assert [o.number for o in made] == [1, 2, 3, 4, 5]
+    assert str(made[1]) == "T-000001"
+
+
+def test_a_renamed_prefix_leaves_the_printed_numbers_as_they_were(tokyo, receptionist,
+                                                                  customer):
+    first = take_in(receptionist, customer, center=tokyo).order
+    tokyo.number_prefix = "TK"
+    tokyo.save()
+    second = take_in(receptionist, customer, center=tokyo, serial="S2").order
+    first.refresh_from_db()
+    assert (first.display_number, second.display_number) == ("T-000001", "TK-000002")
+
+
+def test_the_search_finds_a_number_as_printed_by_its_center(london, tokyo, receptionist,
+                                                            customer):
+    from repaircenter.orders.selectors import search_orders
+
+    in_london = take_in(receptionist, customer, center=london).order
+    in_tokyo = take_in(receptionist, customer, center=tokyo, serial="S2").order
+    assert search_orders("T-000001") == [in_tokyo]
+    assert search_orders("r-1") == [in_london]
+    assert set(search_orders("000001")) == {in_london, in_tokyo}
+    assert search_orders("X-000001") == []
+
+
+def test_the_public_look_up_takes_the_number_as_printed(client, tokyo, receptionist, customer):
+    order = take_in(receptionist, customer, center=tokyo).order
+    Message.objects.all().delete()
+    for typed, sent in (("R-000001", 0), ("T-000001", 1)):
+        client.post("/find/", {"number": typed, "phone": str(customer.phone), "website": ""})
+        assert Message.objects.filter(order=order, event="link_resent").count() == sent, typed
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_intakes_at_once_number_each_center_without_gaps_or_twins(
+        separate_connections, london, tokyo, receptionist, customer):
+    """Four receptionists at two counters press "take in" at the same moment."""
+    from repaircenter.conftest import race
+
+    def intake(center, serial):
+        return lambda: (lambda: take_in(receptionist, customer, center=center, serial=serial))
+
+    results = race(*(intake(c, f"S{i}") for i, c in enumerate((london, tokyo) * 2)))
+    assert results == ["ok"] * 4
+    numbers = sorted(Order.objects.values_list("number_prefix", "center_number"))
+    assert numbers == [("R", 1), ("R", 2), ("T", 1), ("T", 2)]

@@ -216,6 +216,8 @@ class Generator:
                 raise AssertionError(f"rows that refer to nothing: {broken}")
         with transaction.atomic():
             Sequence.objects.update_or_create(name="order", defaults={"last": orders})
+            Sequence.objects.update_or_create(name=f"order:{self.shop.pk}",
+                                              defaults={"last": orders})
             for kind, last in Document.objects.values_list("kind").annotate(last=Max("number")):
                 Sequence.objects.update_or_create(name=f"document:{kind}",
                                                   defaults={"last": last})

@@ -62,6 +62,11 @@ class IntakeResult:
 INTAKE_ROLES = frozenset({R, M})
 
 
+def center_sequence(center: Center) -> str:
+    """The name of the center's own count of orders (documents.Sequence)."""
+    return f"order:{center.pk}"
+
+
 def take_in(
     *,
     actor: Actor,
@@ -96,6 +101,8 @@ def take_in(
             order = Order.objects.create(
                 number=next_number("order"),
                 center=center,
+                number_prefix=center.number_prefix,
+                center_number=next_number(center_sequence(center)),
                 customer=save_customer_for_intake(
                     phone=customer.phone,
                     name=customer.name,
