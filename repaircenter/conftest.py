@@ -156,15 +156,17 @@ WALKED = (Status.RECEIVED, Status.DIAGNOSING, Status.READY_UNREPAIRED, Status.AW
           Status.DISPOSAL_DUE, Status.DISPOSED)
 
 
-def order_in_state(status: str, *, customer, receptionist, technician, manager) -> Order:
-    """An order walked through the workflow to `status`, the shortest way there. A state this
+def order_in_state(status: str, *, customer, receptionist, technician, manager,
+                   center=None) -> Order:
+    """An order walked through the workflow to `status`, the shortest way there (taken in at
+    `center`, by default the first center). A state this
     walk does not know (a new one) is reached from the nearest it knows by the registry's
     transitions that take a note only, made by a manager."""
     if status not in WALKED:
         return _walk_on(status, customer=customer, receptionist=receptionist,
-                        technician=technician, manager=manager)
+                        technician=technician, manager=manager, center=center)
     reception, tech, boss = (Actor.staff(u) for u in (receptionist, technician, manager))
-    intake = take_in(receptionist, customer)
+    intake = take_in(receptionist, customer, center=center)
     order = intake.order
     order._pickup_code = intake.pickup_code  # for tests that issue it
     if status == Status.RECEIVED:
@@ -229,10 +231,10 @@ def _walk_on(status: str, **people) -> Order:
 
 @pytest.fixture
 def make_order(customer, receptionist, technician, manager):
-    def make(status: str = Status.RECEIVED) -> Order:
+    def make(status: str = Status.RECEIVED, center=None) -> Order:
         return order_in_state(
             status, customer=customer, receptionist=receptionist, technician=technician,
-            manager=manager,
+            manager=manager, center=center,
         )
 
     return make

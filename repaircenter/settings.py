@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "phonenumber_field",
     "repaircenter.core",
+    "repaircenter.centers",
     "repaircenter.accounts",
     "repaircenter.customers",
     "repaircenter.orders",

@@ -66,7 +66,8 @@ def order_detail(number: int) -> dict:
 
 
 ORDER_NUMBER = OpenApiParameter("number", OpenApiTypes.INT, OpenApiParameter.PATH,
-                                description="The order's number (12 for R-000012).")
+                                description="The order's `number`, its key across the "
+                                "chain (its papers print `display_number`, e.g. R-000012).")
 
 
 # --- equipment kinds ----------------------------------------------------------------------------

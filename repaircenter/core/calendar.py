@@ -22,17 +22,9 @@ def add_working_days(
     return current
 
 
-def working_days_after(start: datetime.date, days: int) -> datetime.date:
-    """`add_working_days` with the center's holidays, read in one query."""
-    from .models import Holiday
-
-    # The holidays ahead are a few dozen rows at most: read them all.
-    holidays = set(Holiday.objects.filter(date__gt=start).values_list("date", flat=True))
-    return add_working_days(start, days, holidays)
-
-
 def center_timezone() -> zoneinfo.ZoneInfo:
-    """The center's own time zone (settings.TIME_ZONE), whatever zone a request activated."""
+    """The chain's time zone (settings.TIME_ZONE), whatever zone a request activated; an order's
+    deadlines use its own center's (centers.Center.zone)."""
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
@@ -40,21 +32,26 @@ def center_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localdate(moment, center_timezone())
 
 
-def months_later(moment: datetime.datetime, months: int) -> datetime.datetime:
-    """The same wall-clock time `months` later, in the center's time zone.
+def months_later(
+    moment: datetime.datetime, months: int, zone: zoneinfo.ZoneInfo | None = None
+) -> datetime.datetime:
+    """The same wall-clock time `months` later, in `zone` (an order's center's; by default the
+    chain's, settings.TIME_ZONE).
 
     31 August plus six months is 28 (or 29) February: relativedelta clamps to the month's end.
     """
-    zone = center_timezone()
+    zone = zone or center_timezone()
     local = timezone.localtime(moment, zone)
     naive = local.replace(tzinfo=None) + relativedelta(months=months)
     return timezone.make_aware(naive, zone)
 
 
-def days_later(moment: datetime.datetime, days: int) -> datetime.datetime:
-    """The same wall-clock time `days` calendar days later in the center's time zone (across a
-    change to or from summer time that is 23 or 25 hours for one of the days)."""
-    zone = center_timezone()
+def days_later(
+    moment: datetime.datetime, days: int, zone: zoneinfo.ZoneInfo | None = None
+) -> datetime.datetime:
+    """The same wall-clock time `days` calendar days later in `zone` (by default the chain's),
+    across a change to or from summer time that is 23 or 25 hours for one of the days."""
+    zone = zone or center_timezone()
     local = timezone.localtime(moment, zone)
     naive = local.replace(tzinfo=None) + datetime.timedelta(days=days)
     return timezone.make_aware(naive, zone)

@@ -16,6 +16,7 @@ from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
 from repaircenter.billing import services as billing
 from repaircenter.billing.models import PaymentMethod
+from repaircenter.centers.models import Center
 from repaircenter.core.models import CenterSettings
 from repaircenter.orders import estimates, repair, workflow
 from repaircenter.orders.dues import stored_balance_due
@@ -175,13 +176,17 @@ def _group(role: str):
 @transaction.atomic
 def load_demo_data() -> list[tuple[str, list[str], str]]:
     """Create the demo; returns (user name, roles, password) for each staff account."""
-    CenterSettings.objects.update_or_create(pk=1, defaults={
+    contacts = {
         "name": "Repair Center Demo",
         "address": "12 Station Road, Cambridge CB1 2JW",
         "phone": "+44 1223 000000",
         "email": "desk@repaircenter.example",
         "hours": "Mon–Fri 9:00–18:00, Sat 10:00–14:00",
-    })
+    }
+    CenterSettings.objects.update_or_create(pk=1, defaults=contacts)
+    # The center the migrations made: the demo's one shop, with the chain's contacts.
+    Center.objects.filter(pk=Center.default().pk).update(**contacts, sms_sender="RepairDemo",
+                                                          shelves="A1\nA2\nB1\nB2")
     users, accounts = _staff_users()
     reception = Actor.staff(users["reception"])
     tech = Actor.staff(users["tech"])

@@ -119,9 +119,12 @@ def issue_document(
         kind=kind, number=next_number(f"document:{kind}"), title=title, issued_at=now,
         issued_by=issued_by, replaces=replaces, correction=correction.strip(),
     )
+    chain = CenterSettings.load()
     document.html = render_to_string(
         template_for(kind),
-        {**context, "document": document, "center": CenterSettings.load()},
+        # `center`: whose name and contacts head the paper (the order's center, passed in the
+        # context; the chain's for a paper of no one center); `chain`: the terms of the chain.
+        {"center": chain, **context, "document": document, "chain": chain},
     )
     document.save()
     document.orders.set(list(orders))

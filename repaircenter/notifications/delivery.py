@@ -87,8 +87,9 @@ def claim_due(*, limit: int = 0, now: datetime.datetime | None = None) -> tuple[
         Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "pk"),
         due=_due(now), limit=limit or settings.MESSAGE_BATCH, now=now,
-        # The recipient and text are on the row; the customer is read only for a fallback.
-        select_related=["order"],
+        # The recipient and text are on the row; the customer is read only for a fallback; the
+        # order's center signs the message (its SMS sender name, its reply-to address).
+        select_related=["order", "order__center"],
         status=S.SENDING, attempt_count=F("attempt_count") + 1,
     )
     return lease, batch

@@ -45,13 +45,13 @@ class Rendered:
     body: str
 
 
-def _date(value) -> str:
+def _date(value, center) -> str:
     """A date as the customer reads it: a moment is first put in the center's time zone (a
     deadline at 00:30 in London is that day, not the day before in UTC)."""
     if not value:
         return ""
     if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, center.zone)
     return date_format(value, "j F Y")
 
 
@@ -66,25 +66,23 @@ def _estimate_total(order: Order):
 
 
 def order_context(order: Order, *, estimate_total=None, advice=None) -> dict:
-    """Everything a template may show: the center's contacts and the order's safe fields."""
-    center = CenterSettings.load()
+    """Everything a template may show: the order's center's contacts and the order's safe
+    fields."""
+    center = order.center
     if estimate_total is None:
         estimate_total = _estimate_total(order)
     return {
-        "center": {
-            "name": center.name, "phone": center.phone, "email": center.email,
-            "address": center.address, "hours": center.hours,
-        },
+        "center": _center(center),
         "customer": {"name": order.customer.name},
         "order": {
             "number": order.display_number,
             "equipment": str(order.equipment).strip(),
             "link": portal_url(order.portal_token),
             "status": order.get_status_display(),
-            "received": _date(order.received_at),
-            "diagnosis_due": _date(order.diagnosis_due),
-            "decision_due": _date(order.decision_due),
-            "storage_due": _date(order.storage_due),
+            "received": _date(order.received_at, center),
+            "diagnosis_due": _date(order.diagnosis_due, center),
+            "decision_due": _date(order.decision_due, center),
+            "storage_due": _date(order.storage_due, center),
             "estimate_total": money(estimate_total) if estimate_total is not None else "",
             "balance_due": money(amount_due(order)),
         },
@@ -92,7 +90,8 @@ def order_context(order: Order, *, estimate_total=None, advice=None) -> dict:
     }
 
 
-def _center(center: CenterSettings) -> dict:
+def _center(center) -> dict:
+    """A center's contacts (an order's Center, or the chain's CenterSettings)."""
     return {"name": center.name, "phone": center.phone, "email": center.email,
             "address": center.address, "hours": center.hours}
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from repaircenter.core.calendar import center_date
 from repaircenter.documents.codes import qr_svg
 from repaircenter.documents.issuing import issue_document
 from repaircenter.documents.models import Document, DocumentKind
@@ -30,8 +29,8 @@ from .states import STATES
 
 def _order_with_everything(order: Order) -> Order:
     return (
-        Order.objects.select_related("customer", "equipment", "equipment__kind", "received_by",
-                                     "technician")
+        Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
+                                     "received_by", "technician")
         .prefetch_related("estimates__lines__done__done_by", "payments", "stress_tests__run_by")
         .get(pk=order.pk)
     )
@@ -45,7 +44,8 @@ def issue_intake_order(*, order: Order, issued_by=None, now=None) -> Document:
     return issue_document(
         kind=DocumentKind.INTAKE_ORDER,
         title=_("Intake order %(number)s (center's copy)") % {"number": order.display_number},
-        context={"order": order, "link": link, "link_qr": qr_svg(link), "copy": "center"},
+        context={"order": order, "center": order.center, "link": link, "link_qr": qr_svg(link),
+                 "copy": "center"},
         orders=[order], issued_by=issued_by, now=now,
     )
 
@@ -59,7 +59,7 @@ def issue_estimate(*, estimate: Estimate, issued_by=None, now=None) -> Document:
         kind=DocumentKind.ESTIMATE,
         title=_("%(kind)s %(number)s") % {"kind": estimate.get_kind_display(),
                                           "number": estimate.display_number},
-        context={"order": order, "estimate": estimate},
+        context={"order": order, "center": order.center, "estimate": estimate},
         orders=[order], issued_by=issued_by, now=now,
     )
 
@@ -76,7 +76,8 @@ def issue_receipt(*, payment, issued_by=None, now=None) -> Document:
         kind=DocumentKind.RECEIPT,
         title=(_("Refund receipt for order %(number)s") if payment.amount < 0
                else _("Payment receipt for order %(number)s")) % {"number": order.display_number},
-        context={"order": order, "payment": payment, "charged": charged, "paid": paid,
+        context={"order": order, "center": order.center, "payment": payment, "charged": charged,
+                 "paid": paid,
                  "balance": charged - paid, "balance_abs": abs(charged - paid),
                  "refund": payment.amount < 0,
                  "shown_amount": abs(payment.amount)},
@@ -122,7 +123,7 @@ def issue_completion_certificate(*, order: Order, issued_by=None, now=None) -> D
         kind=DocumentKind.COMPLETION_CERTIFICATE,
         title=_("Completion certificate for order %(number)s") % {"number": order.display_number},
         context={
-            "order": order, "lines": lines,
+            "order": order, "center": order.center, "lines": lines,
             "works_total": sum((line.total for line in lines), ZERO),
             "tests": list(order.stress_tests.all()), "passed_test": _passed_test(order),
             "charged": charged, "paid": paid, "balance": charged - paid, "handed_over": now,
@@ -144,12 +145,12 @@ def issue_warranty_card(*, order: Order, issued_by=None, now=None) -> Document:
     number, so that the card belongs to this piece of equipment only."""
     order = _order_with_everything(order)
     now = now or timezone.now()
-    start = center_date(now)
+    start = order.center.local_date(now)
     lines = warranty_lines(order, start)
     return issue_document(
         kind=DocumentKind.WARRANTY_CARD,
         title=_("Warranty card for order %(number)s") % {"number": order.display_number},
-        context={"order": order, "lines": lines, "start": start,
+        context={"order": order, "center": order.center, "lines": lines, "start": start,
                  "until": max((w.until for w in lines), default=start)},
         orders=[order], issued_by=issued_by, now=now,
     )

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from repaircenter.centers.models import Center
 from repaircenter.customers.channels import CHANNELS
 from repaircenter.customers.models import Customer
 
@@ -120,7 +121,15 @@ STORAGE_LOCATION_MAX = 20
 
 
 class Order(models.Model):
+    # The chain-wide key in the staff pages' and the API's addresses (/staff/orders/16/).
     number = models.PositiveIntegerField(_("number"), unique=True)
+    # What the papers say, R-000016: the center's prefix when it took the order in (kept as
+    # printed) and the center's own count, gapless per center.
+    number_prefix = models.CharField(_("number prefix"), max_length=4, editable=False)
+    center_number = models.PositiveIntegerField(_("number at its center"), editable=False)
+    # The center that took it in: its deadlines, papers and collection are that center's.
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="orders",
+                               verbose_name=_("center"))
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     # Raised by every change of state; a change made against an old version is refused.
@@ -175,6 +184,10 @@ class Order(models.Model):
     intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["center", "center_number"],
+                                    name="order_number_per_center"),
+        ]
         indexes = [
             # The queues' orderings, with the id: a queue's page of ids is read from its index
             # alone (selectors.queue_order_ids), however many orders wait.
@@ -184,6 +197,8 @@ class Order(models.Model):
             models.Index(fields=["status", "decided_at", "id"], name="order_queue_repair"),
             models.Index(fields=["status", "ready_at", "id"], name="order_queue_ready"),
             models.Index(fields=["status", "storage_due", "id"], name="order_queue_storage"),
+            # A number typed into the search, whichever center printed it.
+            models.Index(fields=["center_number"], name="order_center_number"),
         ]
 
     def __str__(self) -> str:
@@ -191,7 +206,7 @@ class Order(models.Model):
 
     @property
     def display_number(self) -> str:
-        return format_order_number(self.number)
+        return format_order_number(self.number_prefix, self.center_number)
 
     @property
     def status_label(self) -> str:
@@ -214,8 +229,8 @@ class Order(models.Model):
         return next((e for e in self.estimates.all() if e.status == EstimateStatus.DRAFT), None)
 
 
-def format_order_number(number: int) -> str:
-    return f"R-{number:06d}"
+def format_order_number(prefix: str, number: int) -> str:
+    return f"{prefix}-{number:06d}"
 
 
 class Equipment(models.Model):
@@ -408,7 +423,7 @@ class Estimate(models.Model):
 
     @property
     def display_number(self) -> str:
-        return f"{format_order_number(self.order.number)}/E{self.number}"
+        return f"{self.order.display_number}/E{self.number}"
 
     @property
     def total(self) -> Decimal:

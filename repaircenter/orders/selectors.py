@@ -28,8 +28,9 @@ QUEUE_PAGE_SIZE = 100
 
 
 def listed_orders() -> QuerySet[Order]:
-    """Orders with what a row of a list shows: customer, equipment, technician."""
-    return Order.objects.select_related("customer", "equipment", "equipment__kind", "technician")
+    """Orders with what a row of a list shows: center, customer, equipment, technician."""
+    return Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
+                                        "technician")
 
 
 # What the apps above this one add to the order with everything (their messages, payments…):
@@ -72,7 +73,8 @@ def estimate_editor(number: int) -> Order:
     )
 
 
-ORDER_NUMBER = re.compile(r"^\s*R?-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
+# An order's number as printed (R-000016, t-16, 16): the center's prefix is optional.
+ORDER_NUMBER = re.compile(r"^\s*([A-Z]{1,4})?\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
 
 
 def search_orders(text: str) -> list[Order]:
@@ -97,7 +99,11 @@ def search_conditions(text: str) -> Q | None:
     matches: list[QuerySet] = []
     number = ORDER_NUMBER.match(text)
     if number:
-        matches.append(Order.objects.filter(number=int(number.group(1))).values("pk"))
+        prefix, count = number.group(1), int(number.group(2))
+        printed = Order.objects.filter(center_number=count)
+        if prefix:
+            printed = printed.filter(number_prefix=prefix.upper())
+        matches.append(printed.values("pk"))
     phone = normalize_phone(text)
     if phone:
         matches.append(Order.objects.filter(customer__phone=phone).values("pk"))

@@ -16,13 +16,15 @@ The worker runs it every few minutes; `repaircenter sweep` runs it once.
 
 import datetime
 import logging
+import zoneinfo
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from repaircenter.core.calendar import days_later
+from repaircenter.centers.models import Center
+from repaircenter.core.calendar import center_timezone, days_later
 from repaircenter.core.models import CenterSettings, parse_reminder_days
 
 from . import workflow
@@ -47,7 +49,7 @@ class SweepResult:
 @transaction.atomic
 def queue_reminders(
     *, event: str, statuses: tuple[str, ...], deadline_field: str, days: list[int],
-    now: datetime.datetime,
+    now: datetime.datetime, zones: list[tuple[zoneinfo.ZoneInfo, list[int] | None]],
 ) -> int:
     """Reminders of the deadline `deadline_field`, `days` before it.
 
@@ -57,13 +59,26 @@ def queue_reminders(
     days passed sends only the nearer one, rather than two at the same moment."""
     sent = 0
     days = sorted(days, reverse=True)
-    for index, before in enumerate(days):
-        nearer = days[index + 1] if index + 1 < len(days) else 0
-        sent += announce_deadline_near(
-            event=event, statuses=statuses, deadline_field=deadline_field, days_before=before,
-            due_by=days_later(now, before), later_than=days_later(now, nearer), now=now,
-        )
+    for zone, center_ids in zones:
+        for index, before in enumerate(days):
+            nearer = days[index + 1] if index + 1 < len(days) else 0
+            sent += announce_deadline_near(
+                event=event, statuses=statuses, deadline_field=deadline_field,
+                days_before=before, due_by=days_later(now, before, zone),
+                later_than=days_later(now, nearer, zone), now=now, center_ids=center_ids,
+            )
     return sent
+
+
+def centers_by_zone() -> list[tuple[zoneinfo.ZoneInfo, list[int] | None]]:
+    """The centers grouped by time zone, as "N days before" means N days on the center's own
+    calendar; one group of every center (None) when they share one zone."""
+    zones: dict[str, list[int]] = {}
+    for pk, zone in Center.objects.values_list("pk", "time_zone").order_by("pk"):
+        zones.setdefault(zone, []).append(pk)
+    if len(zones) <= 1:
+        return [(zoneinfo.ZoneInfo(zone), None) for zone in zones] or [(center_timezone(), None)]
+    return [(zoneinfo.ZoneInfo(zone), ids) for zone, ids in zones.items()]
 
 
 def reminder_days(center: CenterSettings, name: str) -> list[int]:
@@ -81,15 +96,16 @@ def run_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
     """One sweep of every deadline, as of `now`."""
     now = now or timezone.now()
     center = CenterSettings.load()
+    zones = centers_by_zone()
     lapsed = workflow.lapse_decisions(now=now)
     decision_reminders = queue_reminders(
         event="decision_reminder", statuses=(Status.AWAITING_DECISION,),
         deadline_field="decision_due", days=reminder_days(center, "decision_reminder_days"),
-        now=now,
+        now=now, zones=zones,
     )
     storage_reminders = queue_reminders(
         event="storage_reminder", statuses=READY_STATES, deadline_field="storage_due",
-        days=reminder_days(center, "storage_reminder_days"), now=now,
+        days=reminder_days(center, "storage_reminder_days"), now=now, zones=zones,
     )
     disposal_due = workflow.mark_disposals_due(now=now)
     return SweepResult(lapsed, decision_reminders, storage_reminders, disposal_due)

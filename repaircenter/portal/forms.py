@@ -12,7 +12,8 @@ from repaircenter.customers.channels import CHANNELS, EMAIL, PHONE, advice_answe
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.orders.photos import clean_photo
 
-ORDER_NUMBER = re.compile(r"^\s*R?\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
+# As printed, R-000123, with or without the center's prefix and the zeros.
+ORDER_NUMBER = re.compile(r"^\s*([A-Z]{1,4})?\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
 # What to ask for when the chosen channel's address field is empty.
 ADDRESS_MISSING = {
     PHONE: gettext_lazy("Give the mobile number the text should go to."),
@@ -56,13 +57,15 @@ class LookupForm(HoneypotForm):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
-    def clean_number(self) -> int:
+    def clean_number(self) -> tuple[str | None, int]:
+        """The center's prefix (None if not typed) and the center's count."""
         match = ORDER_NUMBER.match(self.cleaned_data["number"])
         if not match:
             raise forms.ValidationError(
                 _("Type the order number as printed on your intake order, e.g. R-000123.")
             )
-        return int(match.group(1))
+        prefix = match.group(1)
+        return (prefix.upper() if prefix else None), int(match.group(2))
 
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"])

@@ -106,7 +106,8 @@ def _problem(request, order: Order, kind: str, **extra):
     current = selectors.order_page(order.portal_token) or order
     return render_public(request, "portal/decision_problem.html", {
         "order": current, "kind": kind, "estimate": current.current_estimate,
-        "decision_days_left": selectors.days_left(current.decision_due), **extra,
+        "center": current.center,
+        "decision_days_left": selectors.days_left(current.decision_due, current.center), **extra,
     }, status=409 if kind != "incomplete" else 400)
 
 

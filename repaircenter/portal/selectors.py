@@ -13,9 +13,9 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
+from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
 from repaircenter.consult.models import AdviceRequest, ChatMessage
-from repaircenter.core.calendar import center_date
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
 from repaircenter.orders.dues import amount_due, balance_due, paid_total
@@ -62,7 +62,7 @@ def order_for_link(token: str) -> Order | None:
     orders = _by_token(token)
     if orders is None:
         return None
-    return orders.select_related("customer", "equipment", "equipment__kind").first()
+    return orders.select_related("center", "customer", "equipment", "equipment__kind").first()
 
 
 def order_page(token: str) -> Order | None:
@@ -72,7 +72,8 @@ def order_page(token: str) -> Order | None:
     if orders is None:
         return None
     return (
-        orders.select_related("customer", "equipment", "equipment__kind", "chat_thread")
+        orders.select_related("center", "customer", "equipment", "equipment__kind",
+                              "chat_thread")
         .prefetch_related(
             Prefetch(
                 "estimates",
@@ -109,11 +110,11 @@ def chat_history(order: Order) -> list[ChatMessage]:
 # --- the customer's order page ---------------------------------------------------------------
 
 
-def days_left(moment: datetime.datetime | None) -> int | None:
+def days_left(moment: datetime.datetime | None, center: Center) -> int | None:
     """Whole days from today to the deadline's day, in the center's calendar (0: today)."""
     if moment is None:
         return None
-    return (center_date(moment) - center_date(timezone.now())).days
+    return (center.local_date(moment) - center.local_date(timezone.now())).days
 
 
 def awaited_estimate(order: Order) -> Estimate | None:
@@ -131,6 +132,7 @@ class CustomerPage:
     """What the customer's order page shows, worked out once from the order and its chat."""
 
     order: Order
+    center: Center  # the order's: the page shows where to collect and when it is open
     initials: str
     # The decision awaited: on the estimate (or a supplement), by when, and whether it is open.
     estimate: Estimate | None
@@ -179,11 +181,12 @@ def customer_page(token: str) -> CustomerPage | None:
                                           online=consult.consultants_online())
     return CustomerPage(
         order=order,
+        center=order.center,
         initials=initials(order.customer.name),
         estimate=estimate,
         is_supplement=bool(estimate and estimate.kind == EstimateKind.SUPPLEMENT),
         decision_open=workflow.decision_open(order),
-        decision_days_left=days_left(order.decision_due),
+        decision_days_left=days_left(order.decision_due, order.center),
         last_decision=next(
             (e for e in reversed(order.events.all()) if e.action in PAGE_DECISIONS), None),
         can_withdraw=can_withdraw(order),
@@ -197,7 +200,7 @@ def customer_page(token: str) -> CustomerPage | None:
         refund=-balance,
         documents=documents,
         replaced=frozenset(d.replaces_id for d in documents if d.replaces_id),
-        storage_days_left=days_left(order.storage_due),
+        storage_days_left=days_left(order.storage_due, order.center),
         chat_messages=tuple(chat_history(order)),
         chat_state=state,
         passed_on=passed_on,

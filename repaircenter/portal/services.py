@@ -14,14 +14,18 @@ from repaircenter.orders.models import Order
 
 
 @transaction.atomic
-def resend_link(*, number: int, phone: str) -> Message | None:
-    """Send the order's link again by text to the phone on the order, if `number` and `phone`
-    (E.164) name one order; at most LINK_RESENDS_PER_DAY times a day for an order, whoever
-    asks. None when nothing was sent; the caller tells the asker the same either way."""
+def resend_link(*, number: tuple[str | None, int], phone: str) -> Message | None:
+    """Send the order's link again by text to the phone on the order, if `number` (as printed:
+    the center's prefix, or None, and its count) and `phone` (E.164) name an order; at most
+    LINK_RESENDS_PER_DAY times a day for an order, whoever asks. None when nothing was sent;
+    the caller tells the asker the same either way."""
+    prefix, count = number
+    printed = {"center_number": count, **({"number_prefix": prefix} if prefix else {})}
     order = (
         Order.objects.select_for_update(of=("self",))  # the order row only
-        .select_related("customer", "equipment", "equipment__kind")
-        .filter(number=number, customer__phone=phone)
+        .select_related("center", "customer", "equipment", "equipment__kind")
+        .filter(**printed, customer__phone=phone)
+        .order_by("-received_at")
         .first()
     )
     if order is None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from repaircenter.core.calendar import center_date, working_days_after
 from repaircenter.orders.models import EstimateStatus, Order, PendingSupplement, UnrepairedReason
 from repaircenter.orders.states import STATES, STEPS
 from repaircenter.orders.transitions import APPROVALS, DECISIONS, LAPSES, TRANSITIONS
@@ -95,8 +94,9 @@ def expected_ready(order: Order) -> datetime.date | None:
     latest = max(approved, key=lambda e: e.number)
     if not latest.repair_days:
         return None
-    return working_days_after(center_date(latest.decided_at or order.decided_at),
-                              latest.repair_days)
+    center = order.center
+    return center.working_days_after(center.local_date(latest.decided_at or order.decided_at),
+                                     latest.repair_days)
 
 
 def steps(order: Order, *, ready_by: datetime.date | None) -> list[Step]:

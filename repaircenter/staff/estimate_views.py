@@ -9,7 +9,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES
-from repaircenter.core.models import CenterSettings
 from repaircenter.orders import estimates, workflow
 from repaircenter.orders.models import Estimate, EstimateLine, Order
 from repaircenter.orders.selectors import estimate_editor
@@ -202,5 +201,5 @@ def decision_slip(request, number: int):
         messages.error(request, _("No estimate is awaiting the customer's decision."))
         return redirect("staff:order", number=number)
     return render(request, "staff/decision_slip.html", {
-        "order": order, "estimate": current, "center": CenterSettings.load(),
+        "order": order, "estimate": current, "center": order.center,
     })

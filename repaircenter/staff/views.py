@@ -127,7 +127,8 @@ def _render_intake_order(request, order: Order, pickup_code: str | None, repeate
     link = portal_url(order.portal_token)
     context = {
         "order": order,
-        "center": CenterSettings.load(),
+        "center": order.center,
+        "chain": CenterSettings.load(),
         "link": link,
         "link_qr": qr_svg(link),
         "pickup_code": format_pickup_code(pickup_code) if pickup_code else None,

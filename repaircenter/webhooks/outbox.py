@@ -27,7 +27,6 @@ from repaircenter.orders.models import (
     EstimateStatus,
     Order,
     OrderEvent,
-    format_order_number,
 )
 from repaircenter.orders.transitions import APPROVALS, DECISIONS, ESTIMATE, TRANSITIONS
 
@@ -81,7 +80,7 @@ def _money(amount: Decimal | str) -> str:
 def _order(order: Order | None, status: str | None = None) -> dict | None:
     if order is None:
         return None
-    return {"id": order.pk, "number": format_order_number(order.number),
+    return {"id": order.pk, "number": order.display_number,
             "status": status or order.status}
 
 

@@ -39,6 +39,10 @@ def copies_for(orders: int) -> int:
     return copies
 
 
+# The numbered columns: each copy of a template row takes the next number after it.
+NUMBERS = ((Order, "number"), (Order, "center_number"), (Document, "number"),
+           (DisposalAct, "number"))
+
 class Replicator:
     """Copies the template (every row the generator wrote) `copies - 1` times with INSERT …
     SELECT from a table of copy numbers, one statement per table."""
@@ -66,8 +70,9 @@ class Replicator:
             # Numbers interleave the copies, so that they still grow with the intake date:
             # template order n becomes (n - 1) * k + 1 and its copies follow it. A detour
             # above every number in use keeps the unique indexes happy during the UPDATE.
-            for model in (Order, Document, DisposalAct):
-                table, number = q(model._meta.db_table), q("number")
+            # (Every order is the one center's, so its count at the center is its number.)
+            for model, column in NUMBERS:
+                table, number = q(model._meta.db_table), q(column)
                 first, last = self.ranges[model]
                 cursor.execute(f"UPDATE {table} SET {number} = {number} + 1000000000 "  # noqa: S608
                                f"WHERE id BETWEEN %s AND %s", [first, last])
@@ -121,7 +126,7 @@ class Replicator:
             elif f.primary_key:
                 expr = f"{column} + c.k * {self.offset(model)}"
             special = (model, f.name)
-            if special in ((Order, "number"), (Document, "number"), (DisposalAct, "number")):
+            if special in NUMBERS:
                 expr = f"{column} + c.k"
             elif special == (Order, "portal_token"):
                 expr = (f"{random_hex} || substr({random_hex}, 1, 16)" if pg

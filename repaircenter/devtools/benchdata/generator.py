@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from repaircenter.billing.models import Payment
+from repaircenter.centers.models import Center
 from repaircenter.consult.models import ChatMessage, ChatThread
 from repaircenter.core.models import CenterSettings, parse_reminder_days
 from repaircenter.customers.models import Customer, name_search_key
@@ -77,6 +78,7 @@ class Generator:
             raise ValueError("the database already has orders; bench-data fills an empty one")
         center = CenterSettings.load()
         self.center = center
+        self.shop = Center.default()  # every order's center (one center for now)
         self.kinds = equipment_kinds()
         self.kind_names = list(KIND_WEIGHTS)
         self.kind_weights = [KIND_WEIGHTS[k] for k in self.kind_names]
@@ -214,6 +216,8 @@ class Generator:
                 raise AssertionError(f"rows that refer to nothing: {broken}")
         with transaction.atomic():
             Sequence.objects.update_or_create(name="order", defaults={"last": orders})
+            Sequence.objects.update_or_create(name=f"order:{self.shop.pk}",
+                                              defaults={"last": orders})
             for kind, last in Document.objects.values_list("kind").annotate(last=Max("number")):
                 Sequence.objects.update_or_create(name=f"document:{kind}",
                                                   defaults={"last": last})

@@ -46,7 +46,9 @@ def order_rows(g: Generator, batch: Batch, number: int, state: str, p: dict,
     code = new_pickup_code()
     g.paid = Decimal("0.00")
     order = {
-        "id": order_id, "number": number, "customer_id": customer_id, "status": state,
+        "id": order_id, "number": number, "center_id": g.shop.pk, "customer_id": customer_id,
+        "number_prefix": g.shop.number_prefix, "center_number": number,
+        "status": state,
         "version": 1, "received_at": received, "received_by_id": reception,
         "diagnosis_due": add_working_days(center_date(received),
                                           g.center.diagnostics_target_days),

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from repaircenter.billing import services as billing
+from repaircenter.centers.models import Center
 from repaircenter.conftest import send_new_estimate, take_in
 from repaircenter.core.calendar import center_date
-from repaircenter.core.models import CenterSettings
 from repaircenter.documents.issuing import (
     DocumentError,
     ensure_pdf,
@@ -61,7 +61,7 @@ def to_png(document: Document, folder, name: str) -> None:
 
 @pytest.fixture
 def center(db):
-    center = CenterSettings.load()
+    center = Center.default()  # the orders' center heads their papers
     center.name, center.address = "Fixit Camden", "4 Parkway, London NW1 7AA"
     center.phone, center.email = "020 7946 0000", "desk@fixit.example"
     center.save()

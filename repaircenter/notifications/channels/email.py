@@ -15,7 +15,8 @@ from . import DeliveryError, Receipt
 
 class EmailChannel:
     def send(self, message) -> Receipt:
-        center = CenterSettings.load()
+        # The order's center answers its customers' replies; the chain answers the others.
+        center = message.order.center if message.order_id else CenterSettings.load()
         domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
         email = EmailMultiAlternatives(
             subject=message.subject,

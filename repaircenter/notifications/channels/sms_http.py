@@ -34,7 +34,7 @@ class SmsHttpChannel:
         payload = {
             "to": message.recipient,
             "text": message.body,
-            "from": settings.SMS_SENDER,
+            "from": _sender(message),
             "reference": str(message.key),
             "report_url": self.report_url or self._report_url(),
         }
@@ -67,3 +67,9 @@ class SmsHttpChannel:
     def _report_url(self) -> str:
         self.report_url = settings.SITE_URL + reverse("sms_report")
         return self.report_url
+
+
+def _sender(message) -> str:
+    """The order's center's sender name, or the chain's (settings) for a message of no order."""
+    center = message.order.center if message.order_id else None
+    return (center and center.sms_sender) or settings.SMS_SENDER

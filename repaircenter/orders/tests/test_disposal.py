@@ -164,7 +164,7 @@ def test_all_or_nothing(make_order, boss):
     with pytest.raises(workflow.Refused) as refused:
         workflow.confirm_disposals(numbers=[due.number, ready.number, 999], actor=boss,
                                    method=DisposalMethod.RECYCLED)
-    assert "There is no order R-000999." in refused.value.message
+    assert "There is no order number 999." in refused.value.message
     with pytest.raises(workflow.Refused) as refused:
         workflow.confirm_disposals(numbers=[due.number, ready.number], actor=boss,
                                    method=DisposalMethod.RECYCLED)

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from repaircenter.centers.models import Center
 from repaircenter.conftest import pay_balance
 from repaircenter.core.models import CenterSettings
 from repaircenter.documents.codes import barcode_svg, qr_svg
@@ -68,10 +69,10 @@ def test_center_copy_has_no_pickup_code(client, receptionist, make_order):
 
 def test_center_copy_prints_the_terms_from_the_center_settings(client, receptionist, make_order):
     order = make_order()
-    center = CenterSettings.load()
-    center.terms = "Terms rewritten by the manager: we keep parts we replace for 30 days."
-    center.name = "Fixit Camden"
-    center.save()
+    chain = CenterSettings.load()
+    chain.terms = "Terms rewritten by the manager: we keep parts we replace for 30 days."
+    chain.save()
+    Center.objects.filter(pk=order.center_id).update(name="Fixit Camden")
     client.force_login(receptionist)
 
     page = text(client.get(url("intake_order", order)))

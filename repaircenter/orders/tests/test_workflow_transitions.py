@@ -1006,7 +1006,7 @@ def test_order_numbers_are_sequential_and_displayed_with_six_digits(customer, re
     assert [o.number for o in orders] == [1, 2, 3]
     assert [o.display_number for o in orders] == ["R-000001", "R-000002", "R-000003"]
     assert str(orders[0]) == "R-000001"
-    assert format_order_number(1234567) == "R-1234567"
+    assert format_order_number("T", 1234567) == "T-1234567"
 
 
 def test_diagnostics_are_due_in_working_days_of_the_centers_calendar(customer, receptionist):

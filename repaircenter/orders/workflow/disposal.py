@@ -22,7 +22,6 @@ from ..models import (
     Order,
     OrderEvent,
     Status,
-    format_order_number,
 )
 from ..transitions import TRANSITIONS
 from .base import Actor, Conflict, NotAllowed, Refused, actor_channel, change_state, check
@@ -111,8 +110,8 @@ def confirm_disposals(
     orders = list(Order.objects.filter(number__in=numbers).annotate(reached=customer_reached()))
     missing = set(numbers) - {o.number for o in orders}
     if missing:
-        raise Refused(_("There is no order %(numbers)s.") % {
-            "numbers": ", ".join(format_order_number(n) for n in sorted(missing))})
+        raise Refused(_("There is no order number %(numbers)s.") % {
+            "numbers": ", ".join(str(n) for n in sorted(missing))})
     reasons = disposal_refusals(orders, now)
     if reasons:
         raise Refused(

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
-from repaircenter.core.calendar import months_later
 
 from .. import documents as paperwork
 from ..models import (
@@ -88,7 +87,7 @@ def send_estimate(
         raise Refused(_("A revision must be of the same kind as the estimate it replaces."))
 
     now = timezone.now()
-    decision_due = months_later(now, DECISION_MONTHS)
+    decision_due = order.center.months_later(now, DECISION_MONTHS)
     # Compare-and-set on the estimate first: a draft is sent once. The UPDATE also waits for
     # an edit holding the draft, so the lines and details read below are the final ones; a
     # refusal below rolls the send back.

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
-from repaircenter.core.calendar import center_date, working_days_after
+from repaircenter.centers.models import Center
 from repaircenter.core.files import delete_unless_held
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.services import save_customer_for_intake
@@ -63,6 +63,11 @@ class IntakeResult:
 INTAKE_ROLES = frozenset({R, M})
 
 
+def center_sequence(center: Center) -> str:
+    """The name of the center's own count of orders (documents.Sequence)."""
+    return f"order:{center.pk}"
+
+
 def take_in(
     *,
     actor: Actor,
@@ -71,8 +76,10 @@ def take_in(
     photos: Iterable[ContentFile] = (),
     intake_key: uuid.UUID | None = None,
     now: datetime.datetime | None = None,
+    center: Center | None = None,
 ) -> IntakeResult:
-    """Create the order in `received`, with its equipment, photos, link and pickup code, and
+    """Create the order in `received` at `center` (by default the first that takes equipment
+    in), with its equipment, photos, link and pickup code, and
     the customer found by phone (or created), all in one transaction.
 
     The same `intake_key` twice (a double-clicked submit) makes one order: the repeat gets the
@@ -90,10 +97,14 @@ def take_in(
     saved: list[EquipmentPhoto] = []
     try:
         with transaction.atomic():
-            center = CenterSettings.load()
+            chain = CenterSettings.load()
+            center = center or Center.default()
             kind = EquipmentKind.objects.get(pk=equipment.kind_id)
             order = Order.objects.create(
                 number=next_number("order"),
+                center=center,
+                number_prefix=center.number_prefix,
+                center_number=next_number(center_sequence(center)),
                 customer=save_customer_for_intake(
                     phone=customer.phone,
                     name=customer.name,
@@ -103,8 +114,9 @@ def take_in(
                 status=Status.RECEIVED,
                 received_at=now,
                 received_by=actor.user,
-                diagnosis_due=working_days_after(center_date(now), center.diagnostics_target_days),
-                diagnostics_fee=kind.diagnostics_fee if center.charge_diagnostics else ZERO,
+                diagnosis_due=center.working_days_after(center.local_date(now),
+                                                        chain.diagnostics_target_days),
+                diagnostics_fee=kind.diagnostics_fee if chain.charge_diagnostics else ZERO,
                 portal_token=new_portal_token(),
                 pickup_code_digest=pickup_code_digest(code),
                 intake_key=intake_key,

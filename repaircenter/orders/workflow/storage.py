@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
-from repaircenter.core.calendar import months_later
 
 from ..models import STORAGE_LOCATION_MAX, EventChannel, Order
 from ..states import READY_STATES, STORED_STATES
@@ -27,7 +26,7 @@ def start_storage_clock(
 
     Later ones change nothing. Returns whether this one started the clock.
     """
-    storage_due = months_later(reached_at, STORAGE_MONTHS)
+    storage_due = order.center.months_later(reached_at, STORAGE_MONTHS)
     started = Order.objects.filter(
         pk=order.pk, status__in=READY_STATES, customer_reached_at__isnull=True
     ).update(customer_reached_at=reached_at, storage_due=storage_due)

@@ -15,8 +15,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from repaircenter.centers.models import Center
 from repaircenter.conftest import DESKTOP, log_in, send_new_estimate
-from repaircenter.core.models import CenterSettings
 from repaircenter.notifications.models import Message
 from repaircenter.orders.models import Status
 
@@ -30,7 +30,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def center(db):
-    center = CenterSettings.load()
+    center = Center.default()  # the order's center: its page says where and when to come
     center.name = "Fix-It Corner"
     center.address, center.phone = "12 High Street, London SE1 7PB", "020 7946 0000"
     center.hours = "Mon-Sat 9:00-18:00"
