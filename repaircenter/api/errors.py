@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from repaircenter.accounts.permissions import refusal
 from repaircenter.orders import workflow
 
 
@@ -69,11 +70,25 @@ def _code(exc: exceptions.APIException) -> str:
     return codes if isinstance(codes, str) else exc.default_code
 
 
+def _log_refusal(context, response) -> None:
+    """A token's role refusal: one INFO line instead of Django's WARNING for every 403."""
+    request = context["request"]
+    token = getattr(request, "auth", None)
+    view = context.get("view")
+    method = "GET" if request.method == "HEAD" else request.method
+    roles = getattr(view, "roles", {}).get(method, ())
+    refusal(request, roles, f"API: {getattr(token, 'name', '?')}")
+    response._has_been_logged = True
+
+
 def exception_handler(exc, context):
     for kind, status_code, code in WORKFLOW_ERRORS:
         if isinstance(exc, kind):
             set_rollback()
-            return Response(error_body(code, exc.message), status=status_code)
+            response = Response(error_body(code, exc.message), status=status_code)
+            if status_code == status.HTTP_403_FORBIDDEN:
+                _log_refusal(context, response)
+            return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -85,6 +100,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a bug: Django's 500, logged
+    if isinstance(exc, exceptions.PermissionDenied):
+        _log_refusal(context, response)
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         general = fields.get("non_field_errors")
