@@ -395,3 +395,35 @@ def test_what_the_round_still_holds_for_an_endpoint_it_disabled_is_not_posted(
         "HTTP 500 {\"error\": \"planned\"}", "Not sent: the endpoint was disabled.",
         "Not sent: the endpoint was disabled."]
     assert sorted(d.attempt_count for d in rows) == [0, 0, 1]
+
+
+def test_the_post_goes_to_the_address_that_was_checked_not_to_a_second_look_up(
+    receiver, settings, monkeypatch
+):
+    """DNS rebinding: the name answers a (here: allowed) address to the check and another one
+    to any later look-up. The delivery reaches the checked address, and the name is looked up
+    once per attempt."""
+    from repaircenter.webhooks import addresses
+
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    monkeypatch.setattr(addresses, "_public", lambda address: address == "127.0.0.1")
+    real_getaddrinfo = socket.getaddrinfo
+    looked_up = []
+
+    def rebinding(host, port, *args, **kwargs):  # the attacker's name server
+        if host != "hooks.rebind.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        looked_up.append(host)
+        address = "127.0.0.1" if len(looked_up) == 1 else "127.0.0.2"  # nothing listens there
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    port = receiver.url.split(":")[2].split("/")[0]
+    d = queue_test_event(subscribe(f"http://hooks.rebind.test:{port}/hooks", E.ORDER_CREATED))
+    delivery.run_round()
+    d.refresh_from_db()
+    assert d.status == "delivered", statuses(d)
+    assert looked_up == ["hooks.rebind.test"]
+    [request] = receiver.requests
+    assert request["signed"] is True
+    assert request["headers"]["Host"] == f"hooks.rebind.test:{port}"
