@@ -97,6 +97,8 @@ MIDDLEWARE = [
     # Inside SecurityMiddleware (its Referrer-Policy only fills a gap) and outside everything
     # else, so that its headers reach every public answer: 404s, 429s, CSRF refusals.
     "repaircenter.portal.middleware.PublicPageHeadersMiddleware",
+    # Likewise for the staff's pages: no-store and their own strict Content-Security-Policy.
+    "repaircenter.core.middleware.StaffPageHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
