@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from repaircenter.accounts.permissions import refusal
+from repaircenter.core import outage
 from repaircenter.orders import workflow
 
 
@@ -82,6 +83,10 @@ def _log_refusal(context, response) -> None:
 
 
 def exception_handler(exc, context):
+    if outage.is_outage(exc):
+        set_rollback()
+        response = Response(error_body("unavailable", outage.MESSAGE), status=503)
+        return outage.answered(context["request"], response, exc)
     for kind, status_code, code in WORKFLOW_ERRORS:
         if isinstance(exc, kind):
             set_rollback()
@@ -121,7 +126,8 @@ class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=gettext_lazy(
         "What went wrong, for programs: invalid, not_authenticated, authentication_failed, "
         "permission_denied, not_allowed, not_found, wrong_state, conflict, refused, "
-        "estimate_replaced, decision_period_over, idempotency_key_reused, throttled…"))
+        "estimate_replaced, decision_period_over, idempotency_key_reused, throttled, "
+        "unavailable…"))
     message = serializers.CharField(help_text=gettext_lazy("What went wrong, for people."))
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -144,8 +150,10 @@ ERROR_DESCRIPTIONS = {
         "the change is not met; the message says which."),
     "415": gettext_lazy("The body is not in a media type this operation reads (use JSON)."),
     "429": gettext_lazy("Too many requests with this token; wait for Retry-After seconds."),
+    "503": gettext_lazy("The service cannot reach its database just now; nothing was changed. "
+                        "Try again after Retry-After seconds."),
 }
-ALL_METHODS = ("400", "401", "403", "404", "406", "429")
+ALL_METHODS = ("400", "401", "403", "404", "406", "429", "503")
 CHANGES = ("409", "415")
 
 
@@ -158,7 +166,7 @@ class ApiAutoSchema(AutoSchema):
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes += CHANGES
         if getattr(self.view, "public", False):
-            codes = ["400", "404", "406", "429"]
+            codes = ["400", "404", "406", "429", "503"]
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(
