@@ -223,6 +223,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 PHOTO_MAX_COUNT = env_int("REPAIRCENTER_PHOTO_MAX_COUNT", 8)
 PHOTO_MAX_BYTES = env_int("REPAIRCENTER_PHOTO_MAX_MB", 12) * 1024 * 1024
 PHOTO_MAX_SIDE = 2000
+# Pixels the photos of one request may need decoded, together (orders/photos.py): a JPEG counts
+# at the reduced scale it is decoded at, so eight phone photos take about 25 million.
+PHOTO_MAX_REQUEST_PIXELS = env_int("REPAIRCENTER_PHOTO_MAX_MEGAPIXELS", 60) * 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
