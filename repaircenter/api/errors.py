@@ -23,6 +23,8 @@ from repaircenter.accounts.permissions import refusal
 from repaircenter.core import outage
 from repaircenter.orders import workflow
 
+from .serializers import decimal_pattern
+
 
 class ApiError(exceptions.APIException):
     """An error with its own code, e.g. `ApiError(409, "idempotency_key_reused", "…")`."""
@@ -53,7 +55,10 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         flat = {}
         for key, value in detail.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            # A nested serializer's own error (e.g. too few lines) names the field itself.
+            name = prefix if key == "non_field_errors" and prefix else (
+                f"{prefix}.{key}" if prefix else str(key))
+            flat.update(_flatten(value, name))
         return flat
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
@@ -83,6 +88,10 @@ def _log_refusal(context, response) -> None:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, workflow.MissingInput):  # input the change needs: a 400 naming it
+        set_rollback()
+        return Response(error_body("invalid", exc.message, {exc.field: [exc.message]}),
+                        status=status.HTTP_400_BAD_REQUEST)
     if outage.is_outage(exc):
         set_rollback()
         response = Response(error_body("unavailable", outage.MESSAGE), status=503)
@@ -157,8 +166,37 @@ ALL_METHODS = ("400", "401", "403", "404", "406", "429", "503")
 CHANGES = ("409", "415")
 
 
+TEXT_PATTERN = r"^[^\x00]+$"
+NON_BLANK_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
 class ApiAutoSchema(AutoSchema):
-    """Every operation declares the error answers it can give, in the one error shape."""
+    """Every operation declares the error answers it can give, in the one error shape; the
+    schema states the limits the serializers enforce."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer):
+            if field.min_length is not None:
+                schema["minItems"] = field.min_length
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        if getattr(field, "unique_items", False):
+            schema["uniqueItems"] = True
+        if direction != "request":
+            return schema
+        if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
+            schema["pattern"] = decimal_pattern(field)
+        if (isinstance(field, serializers.CharField) and not field.read_only
+                and "pattern" not in schema and schema.get("type") == "string"):
+            # DRF refuses NUL characters, and a required text that is only spaces (it trims).
+            # A text that may be blank is given as oneOf: this branch or "" (so not "" here).
+            schema["pattern"] = TEXT_PATTERN if field.allow_blank else NON_BLANK_PATTERN
+            if schema.get("default") == "":
+                del schema["default"]  # not valid in this branch; left out it is blank anyway
+        if isinstance(field, serializers.EmailField) and schema.get("default") == "":
+            del schema["default"]  # "" is no email address: optional, and may be sent empty
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
