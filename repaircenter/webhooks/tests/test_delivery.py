@@ -5,7 +5,10 @@ share, and a lease that gives an abandoned send back."""
 
 import datetime
 import re
+import shutil
 import socket
+import ssl
+import subprocess
 import time
 
 import pytest
@@ -427,3 +430,53 @@ def test_the_post_goes_to_the_address_that_was_checked_not_to_a_second_look_up(
     [request] = receiver.requests
     assert request["signed"] is True
     assert request["headers"]["Host"] == f"hooks.rebind.test:{port}"
+
+
+def _self_signed(folder, name: str):
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName=DNS:{name}"], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize(("certified", "delivered"), [("hooks.rebind.test", True),
+                                                      ("someone.else.test", False)])
+def test_over_https_the_checked_address_is_asked_for_the_endpoints_name(
+    settings, monkeypatch, tmp_path, certified, delivered
+):
+    """HTTPS to the pinned address still sends the endpoint's name in the handshake and checks
+    the certificate against it: a certificate for another name is refused."""
+    from repaircenter.webhooks import addresses
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = _self_signed(tmp_path, certified)
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    monkeypatch.setattr(addresses, "_public", lambda address: address == "127.0.0.1")
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolver(host, port, *args, **kwargs):
+        if host == "hooks.rebind.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    with FakeReceiver(SECRET) as receiver:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+        server_names = []
+        tls.sni_callback = lambda sock, name, context: server_names.append(name)
+        receiver.server.socket = tls.wrap_socket(receiver.server.socket, server_side=True)
+        port = receiver.server.server_port
+        d = queue_test_event(subscribe(f"https://hooks.rebind.test:{port}/hooks",
+                                       E.ORDER_CREATED))
+        session = delivery.new_session()
+        session.verify = str(cert)
+        result = delivery.post(d, session)
+    assert server_names == ["hooks.rebind.test"]
+    assert result.ok is delivered, result.answer
+    if delivered:
+        assert receiver.requests[0]["headers"]["Host"] == f"hooks.rebind.test:{port}"
+    else:
+        assert "SSLError" in result.answer and receiver.requests == []
