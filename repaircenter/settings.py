@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # Inside SecurityMiddleware (its Referrer-Policy only fills a gap) and outside everything
     # else, so that its headers reach every public answer: 404s, 429s, CSRF refusals.
     "repaircenter.portal.middleware.PublicPageHeadersMiddleware",
+    # Likewise for the staff's pages: no-store and their own strict Content-Security-Policy.
+    "repaircenter.core.middleware.StaffPageHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -268,6 +270,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 PHOTO_MAX_COUNT = env_int("REPAIRCENTER_PHOTO_MAX_COUNT", 8)
 PHOTO_MAX_BYTES = env_int("REPAIRCENTER_PHOTO_MAX_MB", 12) * 1024 * 1024
 PHOTO_MAX_SIDE = 2000
+# Pixels the photos of one request may need decoded, together (orders/photos.py): a JPEG counts
+# at the reduced scale it is decoded at, so eight phone photos take about 25 million.
+PHOTO_MAX_REQUEST_PIXELS = env_int("REPAIRCENTER_PHOTO_MAX_MEGAPIXELS", 60) * 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -20,3 +20,4 @@ urlpatterns = [
 ]
 
 handler404 = "repaircenter.portal.views.not_found"
+handler500 = "repaircenter.core.views.server_error"

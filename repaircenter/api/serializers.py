@@ -1,5 +1,6 @@
 """What the API reads and answers. Money is a decimal string ("45.00"), never a float."""
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -9,6 +10,8 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.settings import api_settings
 
 from repaircenter.billing.models import Payment, PaymentMethod
 from repaircenter.billing.services import MAX_AMOUNT
@@ -43,18 +46,36 @@ def money_field(**kwargs):
     return serializers.DecimalField(**MONEY, read_only=True, **kwargs)
 
 
-class MoneyField(serializers.DecimalField):
-    """An amount as a decimal string ("45.00"); a JSON number is refused, as a float may
-    already have lost a cent on its way."""
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """The decimal strings a DecimalField of a request takes (StrictDecimalField), as the schema
+    states them (errors.ApiAutoSchema): at least one digit, a dot only with decimals after it,
+    no sign unless the value may be negative."""
+    whole = field.max_digits - field.decimal_places if field.max_digits else None
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    digits = rf"\d{{1,{whole}}}" if whole else r"\d+"
+    return rf"^{sign}{digits}(?:\.\d{{1,{field.decimal_places}}})?$"
 
-    def __init__(self, **kwargs):
-        super().__init__(**MONEY, **kwargs)
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal string ("45.00") exactly as the schema's pattern says; a JSON number is
+    refused, as a float may already have lost a cent on its way."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             raise serializers.ValidationError(
-                _('Send amounts as a string with a dot, e.g. "45.00", not as a number.'))
+                _('Send it as a string with a dot, e.g. "45.00", not as a number.'))
+        if not re.fullmatch(decimal_pattern(self), data):
+            raise serializers.ValidationError(
+                _('Write it as digits with at most %(places)d after a dot, e.g. "45.00".')
+                % {"places": self.decimal_places})
         return super().to_internal_value(data)
+
+
+class MoneyField(StrictDecimalField):
+    """An amount as a decimal string ("45.00")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**MONEY, **kwargs)
 
 
 class PhoneField(serializers.CharField):
@@ -78,6 +99,8 @@ class PhoneField(serializers.CharField):
 
 
 class ChannelsField(serializers.ListField):
+    unique_items = True  # the schema says so (errors.ApiAutoSchema)
+
     def __init__(self, **kwargs):
         super().__init__(child=serializers.ChoiceField(choices=Channel.choices),
                          max_length=len(CHANNELS), **kwargs)
@@ -120,8 +143,31 @@ class CustomerSerializer(serializers.ModelSerializer):
         return data
 
 
+class QueryText(serializers.CharField):
+    """A query parameter's text: sent empty (`?phone=`) it is refused as blank, not taken as
+    left out (DRF's reading of form data)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+def query_parameters(serializer_class, request, pagination_class) -> serializers.Serializer:
+    """The list's query parameters, valid, or 400: a parameter the list does not take is
+    refused (a misspelt filter would otherwise silently list everything)."""
+    pagination = pagination_class()
+    known = {*serializer_class().fields, pagination.cursor_query_param,
+             pagination.page_size_query_param, api_settings.URL_FORMAT_OVERRIDE}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise serializers.ValidationError({name: [_("This list takes no such parameter.")]
+                                           for name in unknown})
+    parameters = serializer_class(data=request.query_params)
+    parameters.is_valid(raise_exception=True)
+    return parameters
+
+
 class CustomerLookupSerializer(serializers.Serializer):
-    phone = serializers.CharField(
+    phone = QueryText(
         required=False, max_length=40,
         help_text=gettext_lazy("Find the customer with this phone number, however typed."),
     )
@@ -352,7 +398,7 @@ class OrderFilterSerializer(serializers.Serializer):
         required=False, help_text=gettext_lazy("Received on this day or later."))
     received_to = serializers.DateField(
         required=False, help_text=gettext_lazy("Received on this day or earlier."))
-    search = serializers.CharField(
+    search = QueryText(
         required=False, max_length=200, help_text=gettext_lazy(
             "An order number, a phone number, a serial number or IMEI, or part of the "
             "customer's name."))
@@ -377,8 +423,8 @@ class NotRepairableSerializer(ChangeSerializer):
 class LineInSerializer(serializers.Serializer):
     line_kind = serializers.ChoiceField(choices=LineKind.choices)
     description = serializers.CharField(max_length=200)
-    quantity = serializers.DecimalField(max_digits=8, decimal_places=2,
-                                        min_value=Decimal("0.01"), max_value=MAX_QUANTITY)
+    quantity = StrictDecimalField(max_digits=8, decimal_places=2,
+                                  min_value=Decimal("0.01"), max_value=MAX_QUANTITY)
     unit_price = MoneyField(min_value=Decimal("0"), max_value=MAX_UNIT_PRICE)
 
 

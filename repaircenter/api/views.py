@@ -100,8 +100,8 @@ class CustomerList(generics.ListCreateAPIView):
 
     def get_queryset(self):
         queryset = Customer.objects.all()
-        lookup = s.CustomerLookupSerializer(data=self.request.query_params)
-        lookup.is_valid(raise_exception=True)
+        lookup = s.query_parameters(s.CustomerLookupSerializer, self.request,
+                                    self.pagination_class)
         phone = lookup.validated_data.get("phone")
         if phone is not None:
             try:
@@ -169,8 +169,8 @@ class OrderList(generics.ListAPIView):
     pagination_class = NewestFirst
 
     def get_queryset(self):
-        filters = s.OrderFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = s.query_parameters(s.OrderFilterSerializer, self.request,
+                                     self.pagination_class)
         data = filters.validated_data
         queryset = Order.objects.select_related("customer", "equipment", "equipment__kind")
         if data.get("status"):

@@ -1,7 +1,13 @@
+import sys
+
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from . import outage
 
 
 @require_GET
@@ -23,3 +29,18 @@ def livez(request):
     """200 with no work at all (no database, no template): the process is up. For liveness
     probes, and the floor a load test compares pages with."""
     return HttpResponse(b"ok\n", content_type="text/plain")
+
+
+def server_error(request):
+    """handler500: a database that cannot be reached is not a bug: the API answers 503 in its
+    error shape, pages a plain 503 page; anything else is Django's plain 500 page."""
+    error = sys.exc_info()[1]
+    if not outage.is_outage(error):
+        return defaults.server_error(request)
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"error": {
+            "code": "unavailable", "message": outage.MESSAGE, "fields": {}}}, status=503)
+    else:
+        # No request context: its processors would ask the database again.
+        response = HttpResponse(render_to_string("core/unavailable.html"), status=503)
+    return outage.answered(request, response, error)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES
+from repaircenter.core.middleware import content_security_policy, inline_styles
 
 from .issuing import open_pdf
 from .models import Document
@@ -40,4 +41,6 @@ def document_page(request, number: int, pk: int):
     html = document.html.replace("<body>", "<body>" + bar, 1)
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = content_security_policy(
+        inline_styles=inline_styles(document.html))
     return response

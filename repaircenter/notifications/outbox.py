@@ -239,18 +239,30 @@ def queue_pending_reminders(
     return bulk.execute(sql, params)
 
 
-def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> int:
-    """Choose the channel of each pending message and write its text from the template, so that
-    it joins the queue; a customer with no usable channel gets a failed message that staff see.
-    Returns how many were written. Two workers may do this at once: each row is changed only
-    while still pending."""
-    now = now or timezone.now()
-    pending = list(
+def pending_batch(limit: int = 100) -> list[Message]:
+    """The oldest pending messages, with what their texts need."""
+    return list(
         Message.objects.filter(status=MessageStatus.PENDING)
         .select_related("order__center", "order__customer", "order__equipment__kind")
         .prefetch_related("order__estimates__lines")
         .order_by("created_at", "pk")[:limit]
     )
+
+
+def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> int:
+    """Choose the channel of each pending message and write its text from the template, so that
+    it joins the queue; a customer with no usable channel gets a failed message that staff see.
+    Returns how many this call wrote. Two workers may do this at once: each row is changed only
+    while still pending, and counted only by the one that changed it."""
+    return write_messages(pending_batch(limit), now=now)[1]
+
+
+def write_messages(pending: list[Message], *, now: datetime.datetime | None = None
+                   ) -> tuple[int, int]:
+    """Write `pending` (see write_pending): how many were looked at, and how many this call
+    changed (the others had been written meanwhile by someone else)."""
+    now = now or timezone.now()
+    written = 0
     for message in pending:
         order = message.order
         with transaction.atomic():
@@ -264,6 +276,7 @@ def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> 
                     channel=channel, recipient=address(order.customer, channel),
                     status=MessageStatus.FAILED, failed_at=now, last_answer=answer,
                 ):
+                    written += 1
                     message.channel = channel
                     announce_failure(message, answer=answer, at=now)
                 continue
@@ -278,19 +291,22 @@ def write_pending(*, limit: int = 100, now: datetime.datetime | None = None) -> 
                     channel=channel, recipient=address(order.customer, channel),
                     status=MessageStatus.FAILED, failed_at=now, last_answer=answer,
                 ):
+                    written += 1
                     message.channel = channel
                     announce_failure(message, answer=answer, at=now)
                 continue
-            still_pending.update(
+            written += still_pending.update(
                 channel=channel, template=template, recipient=address(order.customer, channel),
                 subject=text.subject, body=text.body, status=MessageStatus.QUEUED,
                 next_attempt_at=now,
             )
-    return len(pending)
+    return len(pending), written
 
 
 def write_all_pending() -> int:
+    """Write every pending message; how many this call wrote (not those another worker or
+    sweep running at the same time wrote)."""
     written = 0
-    while batch := write_pending():
-        written += batch
+    while pending := pending_batch():
+        written += write_messages(pending)[1]
     return written

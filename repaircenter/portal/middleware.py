@@ -1,8 +1,10 @@
 """Headers for the public pages, set on every answer they give (pages, 404s, 429s, refused
 forms), so that no error path leaves them out."""
 
-# The pages staff use have their own rules (the admin runs inline scripts).
-STAFF_PREFIXES = ("/staff/", "/admin/", "/accounts/")
+from repaircenter.core.middleware import STAFF_PREFIXES as STAFF_PAGES
+
+# The pages staff use have their own rules (core/middleware.py; the admin runs inline scripts).
+STAFF_PREFIXES = (*STAFF_PAGES, "/admin/")
 ORDER_PAGES = "/o/"
 
 # Only this site's own files: no inline script or style, no plug-ins, no framing, no <base>.

@@ -17,7 +17,7 @@ from repaircenter.orders.models import (
     EquipmentKind,
     LineKind,
 )
-from repaircenter.orders.photos import clean_photo
+from repaircenter.orders.photos import clean_photos
 from repaircenter.orders.workflow import STAFF_DECISION_CHANNELS
 
 
@@ -36,7 +36,7 @@ class MultiplePhotoField(forms.FileField):
             raise forms.ValidationError(
                 _("At most %(count)d photos per order.") % {"count": settings.PHOTO_MAX_COUNT}
             )
-        return [clean_photo(super(MultiplePhotoField, self).clean(f, initial)) for f in files]
+        return clean_photos([super(MultiplePhotoField, self).clean(f, initial) for f in files])
 
 
 CHANNEL_CHOICES = [("", "—"), *Channel.choices]

@@ -3,6 +3,9 @@ worker would post to whatever it names, the center's own database port or a clou
 address included. So outside development (REPAIRCENTER_WEBHOOKS_ALLOW_PRIVATE) a URL whose host
 is, or resolves to, a loopback, private, link-local or otherwise non-public address is refused,
 when the endpoint is saved and again before every attempt (a name may resolve elsewhere later).
+Each attempt then connects to the address it checked (`pinned`): the name is not looked up a
+second time, so a name that answers a public address to the check and a private one a moment
+later (DNS rebinding) still reaches only the address that was checked.
 """
 
 import ipaddress
@@ -23,8 +26,10 @@ def _public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str, *, allow_private: bool | None = None) -> None:
-    """ValidationError saying what is wrong with `url` as a webhook endpoint, if anything."""
+def check_url(url: str, *, allow_private: bool | None = None) -> list[str]:
+    """ValidationError saying what is wrong with `url` as a webhook endpoint, if anything; else
+    the addresses its host resolved to and that were checked, in the resolver's order (none
+    when private addresses are allowed: then nothing was looked up)."""
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise ValidationError(_("Give an http:// or https:// address."), code="scheme")
@@ -33,11 +38,9 @@ def check_url(url: str, *, allow_private: bool | None = None) -> None:
             _("Leave the user name and password out of the address; the secret signs every "
               "delivery."), code="credentials")
     if settings.WEBHOOKS_ALLOW_PRIVATE if allow_private is None else allow_private:
-        return
+        return []
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        found = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port,
-                                                           type=socket.SOCK_STREAM)}
+        found = resolve(url)
     except (OSError, ValueError, UnicodeError):
         raise ValidationError(
             _("The host %(host)s cannot be found.") % {"host": parts.hostname}, code="dns"
@@ -47,3 +50,33 @@ def check_url(url: str, *, allow_private: bool | None = None) -> None:
             _("%(host)s is a local or private address; webhooks go only to public addresses.")
             % {"host": parts.hostname}, code="private",
         )
+    return found
+
+
+def _port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def resolve(url: str) -> list[str]:
+    """The addresses of `url`'s host, in the resolver's order, each once."""
+    infos = socket.getaddrinfo(urlsplit(url).hostname, _port(url), type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos))
+
+
+def pinned(url: str) -> tuple[str, str]:
+    """Check `url` and look its host up once: the URL with the host replaced by the checked
+    address to connect to, and the Host header naming the host as the URL had it (HTTPS checks
+    the certificate against that name, webhooks.delivery.PinnedAdapter)."""
+    found = check_url(url)
+    parts = urlsplit(url)
+    if not found:  # private addresses allowed: no check, but still one look-up
+        try:
+            found = resolve(url)
+        except (OSError, ValueError, UnicodeError):
+            raise ValidationError(
+                _("The host %(host)s cannot be found.") % {"host": parts.hostname}, code="dns"
+            ) from None
+    address = found[0]
+    host = f"[{address}]" if ":" in address else address
+    return parts._replace(netloc=f"{host}:{_port(url)}").geturl(), parts.netloc

@@ -26,6 +26,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -38,7 +39,7 @@ from django.utils.translation import gettext as _
 from repaircenter.core.leases import Lease
 
 from . import signing
-from .addresses import check_url
+from .addresses import pinned
 from .models import Attempt, Delivery, DeliveryStatus, Endpoint
 from .outbox import fill_payloads
 
@@ -137,20 +138,44 @@ def headers_for(delivery: Delivery, body: bytes, timestamp: int) -> dict[str, st
     }
 
 
+class PinnedAdapter(requests.adapters.HTTPAdapter):
+    """Connects to the address in the URL (the checked one, addresses.pinned) and, over HTTPS,
+    sends the Host header's name in the TLS handshake and checks the certificate against it."""
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert)
+        host = request.headers.get("Host")
+        if host and host_params["scheme"] == "https":
+            name = urlsplit(f"//{host}").hostname
+            pool_kwargs["server_hostname"] = pool_kwargs["assert_hostname"] = name
+        return host_params, pool_kwargs
+
+
+def new_session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # proxies are read per URL in post(); no .netrc credentials
+    session.mount("https://", PinnedAdapter())
+    session.mount("http://", PinnedAdapter())
+    return session
+
+
 def post(delivery: Delivery, session: requests.Session | None = None) -> Result:
-    """POST one delivery to its endpoint, signed; never raises."""
+    """POST one delivery to its endpoint, signed, at the address that was checked; never
+    raises."""
     started = time.monotonic()
     url = delivery.endpoint.url
     try:
-        check_url(url)
+        target, host = pinned(url)
     except ValidationError as error:
         return Result(error=_("Address refused: %(why)s") % {"why": " ".join(error.messages)},
                       permanent=True)
     body = body_of(delivery)
-    session = session or requests.Session()
+    session = session or new_session()
     try:
         response = session.post(
-            url, data=body, headers=headers_for(delivery, body, int(time.time())),
+            target, data=body,
+            headers={**headers_for(delivery, body, int(time.time())), "Host": host},
             timeout=settings.WEBHOOK_TIMEOUT, allow_redirects=False, stream=True,
             proxies=requests.utils.get_environ_proxies(url),
         )
@@ -317,8 +342,7 @@ def run_round(stop=None) -> int:
     handled = 0
     resting: dict[int, datetime.datetime] = {}  # endpoint → when it may be tried again
     disabled: set[int] = set()  # endpoints this round disabled
-    with requests.Session() as session:
-        session.trust_env = False  # proxies are read per URL in post(); no .netrc credentials
+    with new_session() as session:
         while not (stop and stop.is_set()):
             lease, batch = claim_due()
             if not batch:

@@ -271,3 +271,19 @@ def test_the_first_request_after_login_starts_the_idle_clock(client, receptionis
     before = int(time.time())
     client.get(HOME_URL)
     assert client.session[LAST_SEEN_KEY] >= before
+
+
+def test_a_role_refusal_is_one_info_line_without_a_traceback(client, caplog, technician):
+    client.force_login(technician)
+    url = reverse("staff:intake")
+    with caplog.at_level("DEBUG"):
+        response = client.get(url)
+    assert response.status_code == 403
+    refusals = [r for r in caplog.records if r.levelname != "DEBUG"]
+    assert len(refusals) == 1, [(r.name, r.levelname, r.getMessage()) for r in refusals]
+    [record] = refusals
+    assert record.levelname == "INFO"
+    assert record.exc_info is None
+    message = record.getMessage()
+    assert "\n" not in message
+    assert url in message and technician.username in message and "receptionist" in message

@@ -37,8 +37,18 @@ def test_a_decision_needs_its_evidence(api):
     to_awaiting_decision(api, number)
     response = api.post(f"/api/v1/orders/{number}/decisions/",
                         {"decision": "approve", "channel": "email"}, format="json")
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert error(response)["message"] == "Paste the text of the customer's email."
+    assert error(response)["fields"] == {"email_text": ["Paste the text of the customer's email."]}
+    # By telephone without what was said, a refusal without its reason: 400 naming the field.
+    response = api.post(f"/api/v1/orders/{number}/decisions/",
+                        {"decision": "approve", "channel": "phone"}, format="json")
+    assert response.status_code == 400
+    assert list(error(response)["fields"]) == ["said"]
+    response = api.post(f"/api/v1/orders/{number}/decisions/",
+                        {"decision": "refuse", "channel": "phone", "said": "No"}, format="json")
+    assert response.status_code == 400
+    assert list(error(response)["fields"]) == ["note"]
     response = api.post(f"/api/v1/orders/{number}/decisions/",
                         {"decision": "refuse", "channel": "order_page"}, format="json")
     assert response.status_code == 400

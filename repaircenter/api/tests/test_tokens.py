@@ -141,3 +141,15 @@ def test_last_use_is_written_at_most_once_a_minute(api, django_assert_num_querie
     with django_assert_num_queries(3):
         api.get("/api/v1/equipment-kinds/")
     assert ApiToken.objects.get(pk=api.token.pk).last_used_at == earlier
+
+
+def test_a_token_refused_for_its_roles_logs_one_info_line(make_client, caplog):
+    consultant = make_client(Role.CONSULTANT)
+    with caplog.at_level("DEBUG"):
+        response = consultant.post("/api/v1/orders/", {}, format="json")
+    assert response.status_code == 403
+    logged = [r for r in caplog.records if r.levelname != "DEBUG"]
+    assert len(logged) == 1, [(r.name, r.levelname, r.getMessage()) for r in logged]
+    assert logged[0].levelname == "INFO" and logged[0].exc_info is None
+    assert consultant.token.name in logged[0].getMessage()
+    assert "/api/v1/orders/" in logged[0].getMessage()

@@ -27,7 +27,8 @@ def get(url: str):
 
 def test_serve_migrates_loads_demo_serves_and_stops_on_sigterm(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REPAIRCENTER_SITE_URL")}
     env.update(REPAIRCENTER_DATA=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
                REPAIRCENTER_WORKER_INTERVAL="1")
     server = subprocess.Popen(
@@ -56,6 +57,11 @@ def test_serve_migrates_loads_demo_serves_and_stops_on_sigterm(tmp_path):
         while not any("worker: started" in line for line in lines):
             assert time.monotonic() < deadline, "the worker did not start within 120 s"
             time.sleep(0.2)
+        # The demo's customers are told their links; with no REPAIRCENTER_SITE_URL set, the
+        # links point at the port serve listens on.
+        while not any("/o/" in line for line in lines):
+            assert time.monotonic() < deadline, "no customer's link was sent within 120 s"
+            time.sleep(0.2)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -67,4 +73,6 @@ def test_serve_migrates_loads_demo_serves_and_stops_on_sigterm(tmp_path):
         assert f"  {username} " in output
     assert "worker: started" in output
     assert "worker: stopped" in output
+    links = [line for line in output.splitlines() if "/o/" in line]
+    assert all(f"http://127.0.0.1:{port}/o/" in line for line in links), links
     assert (tmp_path / "data" / "db.sqlite3").exists()

@@ -3,6 +3,7 @@
 import html
 import io
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -453,6 +454,37 @@ def test_photo_over_the_size_limit_is_refused(staff_client, settings):
     assert response.status_code == 400
     assert "big.png is larger than" in field_block(response, "photos")
     assert_nothing_created()
+
+
+def test_photos_that_would_take_too_long_to_decode_are_refused_at_once(staff_client):
+    """Eight 7000x7000 PNGs of a few KB each, each under the per-photo cap: decoding them took a
+    worker past its timeout. Together they are over the request's budget: refused before any
+    is decoded, in well under a second, with a message."""
+    buffer = io.BytesIO()
+    Image.new("1", (7000, 7000), 1).save(buffer, format="PNG")
+    photos = [SimpleUploadedFile(f"p{i}.png", buffer.getvalue(), content_type="image/png")
+              for i in range(8)]
+    started = time.perf_counter()
+    response = staff_client.post(INTAKE_URL, form_data(photos=photos))
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400
+    assert "too large to take in together" in field_block(response, "photos")
+    assert_nothing_created()
+    assert elapsed < 1.0, elapsed
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(staff_client, settings):
+    """A 6000x4000 JPEG counts 3000x2000 against the budget (decoded at half scale): three fit
+    in a 20-megapixel budget where their full size (72) would not, and each is stored at the
+    largest side allowed."""
+    settings.PHOTO_MAX_REQUEST_PIXELS = 20_000_000
+    photos = [image_file(f"p{i}.jpg", size=(6000, 4000), fmt="JPEG") for i in range(3)]
+    response = staff_client.post(INTAKE_URL, form_data(photos=photos))
+    assert response.status_code == 200
+    assert EquipmentPhoto.objects.count() == 3
+    for photo in EquipmentPhoto.objects.all():
+        with Image.open(photo.image) as stored:
+            assert max(stored.size) == settings.PHOTO_MAX_SIDE
 
 
 def test_photo_exactly_at_the_size_limit_is_accepted(staff_client, settings):

@@ -495,3 +495,18 @@ def test_the_sweep_lapses_exactly_the_decisions_that_are_no_longer_open(make_ord
     for order, still_open in orders:
         order.refresh_from_db()
         assert (order.status == Status.AWAITING_DECISION) is still_open
+
+
+def test_two_sweeps_at_once_count_each_message_once(make_order):
+    """The second sweep looks at the same pending messages the first one writes meanwhile: it
+    counts only what it changed itself."""
+    for _ in range(3):
+        awaiting_decision(make_order, at(2027, 3, 1, 10, 0))
+    with time_machine.travel(at(2027, 9, 1, 10, 0), tick=False):
+        run_sweep()
+        pending = Message.objects.filter(status=MessageStatus.PENDING).count()
+        assert pending >= 3
+        second = outbox.pending_batch()  # the second sweep has read the pending rows …
+        assert outbox.write_all_pending() == pending  # … when the first writes them all
+        assert outbox.write_messages(second) == (pending, 0)
+        assert outbox.write_pending() == 0

@@ -96,6 +96,14 @@ class Refused(WorkflowError):
     """A rule of the change is not met (a wrong pickup code, a deadline not yet passed…)."""
 
 
+class MissingInput(Refused):
+    """Something the person must give is missing (`field` names it: "said", "note"…)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
 class EstimateReplaced(Refused):
     """The decision names an estimate that is no longer the one awaiting a decision."""
 

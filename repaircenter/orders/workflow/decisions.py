@@ -26,6 +26,7 @@ from .base import (
     Actor,
     DecisionPeriodOver,
     EstimateReplaced,
+    MissingInput,
     Refused,
     WrongState,
     change_state,
@@ -70,15 +71,15 @@ def _decision_evidence(
     if actor.kind not in STAFF_KINDS or channel not in STAFF_DECISION_CHANNELS:
         raise Refused(_("Say how the customer gave the decision: telephone, email or in person."))
     if channel == EventChannel.PHONE and not evidence.get("said"):
-        raise Refused(_("Write down what the customer said on the telephone."))
+        raise MissingInput(_("Write down what the customer said on the telephone."), "said")
     if channel == EventChannel.EMAIL and not evidence.get("email_text"):
-        raise Refused(_("Paste the text of the customer's email."))
+        raise MissingInput(_("Paste the text of the customer's email."), "email_text")
     if channel == EventChannel.IN_PERSON and not (
         evidence.get("signature_file") or evidence.get("signed_slip")
     ):
-        raise Refused(
+        raise MissingInput(
             _("Have the customer sign on the pad, or sign the printed decision slip and tick "
-              "that it is signed.")
+              "that it is signed."), "signed_slip"
         )
     return channel, evidence
 
@@ -118,7 +119,7 @@ def _decide(
     channel, evidence = _decision_evidence(actor, channel, evidence or {})
     require_unchanged_state(TRANSITIONS[name], order)
     if not approved and actor.kind in STAFF_KINDS and not note.strip():
-        raise Refused(_("Write the customer's reason for refusing."))
+        raise MissingInput(_("Write the customer's reason for refusing."), "note")
     current = current_estimate(order)
     if estimate_id is not None and (current is None or current.pk != estimate_id):
         raise EstimateReplaced(

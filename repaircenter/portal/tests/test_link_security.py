@@ -139,7 +139,9 @@ def test_public_pages_have_the_policy_but_may_be_indexed(client, db):
 def test_staff_pages_keep_their_own_headers(client, receptionist):
     client.force_login(receptionist)
     response = client.get("/staff/")
-    assert "Content-Security-Policy" not in response
+    from repaircenter.core.middleware import CONTENT_SECURITY_POLICY as STAFF_POLICY
+
+    assert response["Content-Security-Policy"] == STAFF_POLICY  # core/middleware.py
     assert response["Referrer-Policy"] == "same-origin"
 
 

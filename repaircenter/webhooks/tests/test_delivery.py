@@ -5,7 +5,10 @@ share, and a lease that gives an abandoned send back."""
 
 import datetime
 import re
+import shutil
 import socket
+import ssl
+import subprocess
 import time
 
 import pytest
@@ -395,3 +398,85 @@ def test_what_the_round_still_holds_for_an_endpoint_it_disabled_is_not_posted(
         "HTTP 500 {\"error\": \"planned\"}", "Not sent: the endpoint was disabled.",
         "Not sent: the endpoint was disabled."]
     assert sorted(d.attempt_count for d in rows) == [0, 0, 1]
+
+
+def test_the_post_goes_to_the_address_that_was_checked_not_to_a_second_look_up(
+    receiver, settings, monkeypatch
+):
+    """DNS rebinding: the name answers a (here: allowed) address to the check and another one
+    to any later look-up. The delivery reaches the checked address, and the name is looked up
+    once per attempt."""
+    from repaircenter.webhooks import addresses
+
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    monkeypatch.setattr(addresses, "_public", lambda address: address == "127.0.0.1")
+    real_getaddrinfo = socket.getaddrinfo
+    looked_up = []
+
+    def rebinding(host, port, *args, **kwargs):  # the attacker's name server
+        if host != "hooks.rebind.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        looked_up.append(host)
+        address = "127.0.0.1" if len(looked_up) == 1 else "127.0.0.2"  # nothing listens there
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    port = receiver.url.split(":")[2].split("/")[0]
+    d = queue_test_event(subscribe(f"http://hooks.rebind.test:{port}/hooks", E.ORDER_CREATED))
+    delivery.run_round()
+    d.refresh_from_db()
+    assert d.status == "delivered", statuses(d)
+    assert looked_up == ["hooks.rebind.test"]
+    [request] = receiver.requests
+    assert request["signed"] is True
+    assert request["headers"]["Host"] == f"hooks.rebind.test:{port}"
+
+
+def _self_signed(folder, name: str):
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName=DNS:{name}"], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize(("certified", "delivered"), [("hooks.rebind.test", True),
+                                                      ("someone.else.test", False)])
+def test_over_https_the_checked_address_is_asked_for_the_endpoints_name(
+    settings, monkeypatch, tmp_path, certified, delivered
+):
+    """HTTPS to the pinned address still sends the endpoint's name in the handshake and checks
+    the certificate against it: a certificate for another name is refused."""
+    from repaircenter.webhooks import addresses
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = _self_signed(tmp_path, certified)
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    monkeypatch.setattr(addresses, "_public", lambda address: address == "127.0.0.1")
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolver(host, port, *args, **kwargs):
+        if host == "hooks.rebind.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    with FakeReceiver(SECRET) as receiver:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+        server_names = []
+        tls.sni_callback = lambda sock, name, context: server_names.append(name)
+        receiver.server.socket = tls.wrap_socket(receiver.server.socket, server_side=True)
+        port = receiver.server.server_port
+        d = queue_test_event(subscribe(f"https://hooks.rebind.test:{port}/hooks",
+                                       E.ORDER_CREATED))
+        session = delivery.new_session()
+        session.verify = str(cert)
+        result = delivery.post(d, session)
+    assert server_names == ["hooks.rebind.test"]
+    assert result.ok is delivered, result.answer
+    if delivered:
+        assert receiver.requests[0]["headers"]["Host"] == f"hooks.rebind.test:{port}"
+    else:
+        assert "SSLError" in result.answer and receiver.requests == []

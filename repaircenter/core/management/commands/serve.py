@@ -5,11 +5,21 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
 log = logging.getLogger("repaircenter.serve")
+
+
+def listening_url(host: str, port: int) -> str:
+    """The address to open for a server bound to host:port; a server on every interface is
+    opened on this machine's loopback."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 class Command(BaseCommand):
@@ -23,6 +33,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="never load demo data")
 
     def handle(self, *args, port, host, workers, no_demo, **options):
+        if not os.environ.get("REPAIRCENTER_SITE_URL"):
+            # The customer's links (printed, in QR codes, in messages) point where this serves;
+            # the children (gunicorn, the worker) read it from the environment.
+            os.environ["REPAIRCENTER_SITE_URL"] = settings.SITE_URL = listening_url(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
@@ -39,7 +53,7 @@ class Command(BaseCommand):
             ]),
             subprocess.Popen([sys.executable, "-m", "repaircenter", "worker"]),  # noqa: S603
         ]
-        self.stdout.write(f"Repair Center is at http://{host}:{port}/ (Ctrl+C to stop)")
+        self.stdout.write(f"Repair Center is at {listening_url(host, port)}/ (Ctrl+C to stop)")
 
         signalled: set[int] = set()
 
