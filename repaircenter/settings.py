@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "repaircenter.accounts.middleware.IdleTimeoutMiddleware",
+    # The center a staff member works in (request.workplace); other centers' orders are 404.
+    "repaircenter.staff.middleware.WorkplaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the result of the login view.

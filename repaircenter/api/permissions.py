@@ -4,9 +4,15 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
+from repaircenter.orders.models import Order
 from repaircenter.orders.workflow import Actor
+from repaircenter.orders.workplace import Workplace, workplace
 
 from .models import ApiToken
+
+# The largest number an integer key in the URL may be (PostgreSQL's integer): a larger one is
+# answered as not found instead of overflowing the query.
+MAX_NUMBER = 2**31 - 1
 
 
 def actor(request) -> Actor:
@@ -31,4 +37,17 @@ class HasRole(BasePermission):
                 _("This token's roles do not allow this; it needs one of: %(roles)s.")
                 % {"roles": ", ".join(sorted(needed)) or _("none")}
             )
+        number = view.kwargs.get("number")
+        place = token_workplace(request) if number is not None else None
+        if place is not None and place.allowed is not None and not place.visible(
+                Order.objects.filter(number=min(number, MAX_NUMBER))).exists():
+            # An order of a center the token does not work in is as if it did not exist.
+            raise exceptions.NotFound(_("There is no such order."))
         return True
+
+
+def token_workplace(request) -> Workplace:
+    """The centers the token's account belongs to (read once per request)."""
+    if not hasattr(request, "_token_workplace"):
+        request._token_workplace = workplace(request.user, roles=actor(request).roles)
+    return request._token_workplace

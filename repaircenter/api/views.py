@@ -41,7 +41,7 @@ from . import idempotency
 from . import serializers as s
 from .errors import ApiError, error_body
 from .pagination import NewestFirst
-from .permissions import actor
+from .permissions import MAX_NUMBER, actor, token_workplace
 
 ANY_STAFF = frozenset(STAFF_ROLES)
 # The same role sets the workflow and the services check.
@@ -49,7 +49,6 @@ INTAKE = workflow.INTAKE_ROLES
 WRITERS = estimates.WRITERS
 REPAIRERS = repair.REPAIRERS
 PAYERS = billing.PAYMENT_ROLES
-MAX_NUMBER = 2**31 - 1
 
 
 def order_or_404(number: int) -> Order:
@@ -172,7 +171,8 @@ class OrderList(generics.ListAPIView):
         filters = s.query_parameters(s.OrderFilterSerializer, self.request,
                                      self.pagination_class)
         data = filters.validated_data
-        queryset = Order.objects.select_related("customer", "equipment", "equipment__kind")
+        queryset = token_workplace(self.request).visible(
+            Order.objects.select_related("customer", "equipment", "equipment__kind"))
         if data.get("status"):
             queryset = queryset.filter(status__in=sorted(data["status"]))
         if data.get("received_from"):
@@ -189,7 +189,12 @@ class OrderList(generics.ListAPIView):
         intake = s.IntakeSerializer(data=request.data)
         intake.is_valid(raise_exception=True)
         person, thing = intake.validated_data["customer"], intake.validated_data["equipment"]
+        center = token_workplace(request).center
+        if center is None:
+            raise ApiError(403, "permission_denied",
+                           _("This token works in no center: give its account a center."))
         result = workflow.take_in(
+            center=center,
             actor=actor(request),
             customer=workflow.CustomerDetails(
                 phone=person["phone"], name=person["name"], email=person["email"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -62,6 +63,9 @@ class Center(models.Model):
                     "nothing in from customers."),
     )
     active = models.BooleanField(_("active"), default=True)
+    # Who works here; a manager may see every center (orders/workplace.py).
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="centers", blank=True,
+                                   verbose_name=_("staff"))
 
     objects = CenterQuerySet.as_manager()
 

@@ -22,9 +22,16 @@ from .models import (
     TestProcedure,
 )
 from .states import QUEUES, STORED_STATES, Queue
+from .workplace import Workplace
 
 SEARCH_LIMIT = 50
 QUEUE_PAGE_SIZE = 100
+
+
+def _at(place: Workplace | None, orders: QuerySet[Order]) -> QuerySet[Order]:
+    """The orders of the center a person chose (all of them for no one's place: the worker,
+    the benchmark)."""
+    return orders if place is None else place.listed(orders)
 
 
 def listed_orders() -> QuerySet[Order]:
@@ -77,13 +84,14 @@ def estimate_editor(number: int) -> Order:
 ORDER_NUMBER = re.compile(r"^\s*([A-Z]{1,4})?\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
 
 
-def search_orders(text: str) -> list[Order]:
+def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
     """Orders matching an order number, a phone number however typed, a serial number or IMEI,
     or part of the customer's name; newest first, in one query."""
     conditions = search_conditions(text)
     if conditions is None:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
-    return list(listed_orders().filter(conditions).order_by("-received_at")[:SEARCH_LIMIT])
+    return list(_at(place, listed_orders()).filter(conditions)
+                .order_by("-received_at")[:SEARCH_LIMIT])
 
 
 def search_conditions(text: str) -> Q | None:
@@ -127,11 +135,11 @@ def queue_orders(queue: Queue) -> QuerySet[Order]:
     return listed_orders().filter(status__in=queue.statuses).order_by(*queue.ordering, "pk")
 
 
-def queue_order_ids(queue: Queue) -> QuerySet:
+def queue_order_ids(queue: Queue, place: Workplace | None = None) -> QuerySet:
     """The ids of the queue's orders in the queue's order, for the paginator: read from the
     queue's covering index (status, deadline, …, id) alone, without touching the orders."""
-    return (Order.objects.filter(status__in=queue.statuses).order_by(*queue.ordering, "pk")
-            .values_list("pk", flat=True))
+    return (_at(place, Order.objects.filter(status__in=queue.statuses))
+            .order_by(*queue.ordering, "pk").values_list("pk", flat=True))
 
 
 def queue_page(queue: Queue, ids: QuerySet) -> list[Order]:
@@ -141,7 +149,7 @@ def queue_page(queue: Queue, ids: QuerySet) -> list[Order]:
     return list(listed_orders().filter(pk__in=ids).order_by(*queue.ordering, "pk"))
 
 
-def queue_counts() -> dict[str, int]:
+def queue_counts(place: Workplace | None = None) -> dict[str, int]:
     """How many orders each queue holds, and how many diagnostics are overdue: one query."""
     today = timezone.localdate()
     aggregates = {
@@ -153,7 +161,7 @@ def queue_counts() -> dict[str, int]:
     aggregates["stored"] = Count("pk", filter=Q(status__in=STORED_STATES))
     aggregates["unshelved"] = Count("pk", filter=Q(status__in=STORED_STATES, storage_location=""))
     in_queues = {status for queue in QUEUES.values() for status in queue.statuses}
-    return Order.objects.filter(status__in=in_queues).aggregate(**aggregates)
+    return _at(place, Order.objects.filter(status__in=in_queues)).aggregate(**aggregates)
 
 
 # --- storage and disposal -----------------------------------------------------------------------
@@ -179,11 +187,11 @@ def disposal_act(number: int) -> DisposalAct:
     )
 
 
-def storage_shelves() -> list[tuple[str, list[Order]]]:
+def storage_shelves(place: Workplace | None = None) -> list[tuple[str, list[Order]]]:
     """Equipment waiting for collection, by storage location (orders without one first, to be
     put away), each shelf's orders by storage deadline: one query."""
     orders = (
-        listed_orders()
+        _at(place, listed_orders())
         .filter(status__in=STORED_STATES)
         .order_by("storage_location", F("storage_due").asc(nulls_last=True), "ready_at", "pk")
     )

@@ -28,6 +28,7 @@ from repaircenter.orders.models import DisposalMethod, Estimate, EstimateLine, O
 from repaircenter.orders.selectors import listed_orders, order_page, procedures_for, queue_counts
 from repaircenter.orders.states import QUEUES, STATES, STORED_STATES, Queue, is_payable
 from repaircenter.orders.transitions import Transition
+from repaircenter.orders.workplace import Workplace
 
 from .forms import DECISION_CHANNEL_CHOICES
 
@@ -41,10 +42,10 @@ class HomePage:
     questions_waiting: int | None
 
 
-def home_page(user) -> HomePage:
+def home_page(user, place: Workplace) -> HomePage:
     return HomePage(
         queues=list(QUEUES.values()),
-        counts=queue_counts(),
+        counts=queue_counts(place),
         message_counts=message_counts() if user.has_role(*CALLERS) else None,
         questions_waiting=waiting_count() if user.has_role(*CONSULT_ROLES) else None,
     )
@@ -141,11 +142,12 @@ def _notices() -> Prefetch:
     )
 
 
-def disposal_list() -> list[Order]:
+def disposal_list(place: Workplace | None = None) -> list[Order]:
     """Orders due for disposal, the longest over first, with what the customer was told and
     whether a notice reached them (`reached`): two queries."""
+    orders = listed_orders() if place is None else place.listed(listed_orders())
     return list(
-        listed_orders()
+        orders
         .filter(status=Status.DISPOSAL_DUE)
         .annotate(reached=workflow.customer_reached())
         .prefetch_related(_notices())

@@ -36,7 +36,7 @@ def storage(request):
     """What is on each shelf, with the days of storage left."""
     today = center_date(timezone.now())
     shelves = []
-    for location, orders in storage_shelves():
+    for location, orders in storage_shelves(request.workplace):
         rows = []
         for order in orders:
             left = _days_between(order.storage_due and center_date(order.storage_due), today)
@@ -71,7 +71,7 @@ def set_storage_location(request, number: int):
 def _disposal_page(request, form: DisposalForm, status: int = 200):
     now = timezone.now()
     today = center_date(now)
-    orders = disposal_list()
+    orders = disposal_list(request.workplace)
     refusals = workflow.disposal_refusals(orders, now)
     rows = [
         (order, _days_between(today, center_date(order.storage_due)), refusals.get(order.number))

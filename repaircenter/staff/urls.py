@@ -9,6 +9,7 @@ app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("center/", views.choose_center, name="choose_center"),
     path("intake/", views.intake, name="intake"),
     path("intake/customer/", views.customer_lookup, name="customer_lookup"),
     path("search/", views.search, name="search"),

@@ -1,12 +1,14 @@
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,8 +40,10 @@ from repaircenter.orders.transitions import (
     Transition,
 )
 from repaircenter.orders.workflow import Actor, WorkflowError
+from repaircenter.orders.workplace import NotYourCenter, workplace
 
 from .forms import IntakeForm, SearchForm, TransitionForm
+from .middleware import CHOSEN_CENTER
 from .selectors import home_page, staff_order_page
 
 ANY_STAFF = tuple(STAFF_ROLES)
@@ -50,7 +54,24 @@ INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
 @role_required(*ANY_STAFF)
 def home(request):
     return render(request, "staff/home.html",
-                  {**vars(home_page(request.user)), "search_form": SearchForm()})
+                  {**vars(home_page(request.user, request.workplace)), "search_form": SearchForm()})
+
+
+@require_POST
+@role_required(*ANY_STAFF)
+def choose_center(request):
+    """The header's choice of the center one works in (a manager's "all centers" too)."""
+    chosen = request.POST.get("center", "")
+    try:
+        workplace(request.user, chosen)
+    except NotYourCenter:
+        raise PermissionDenied from None
+    request.session[CHOSEN_CENTER] = chosen
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("staff:home")
+    return redirect(back)
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -60,6 +81,12 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 @role_required(*INTAKE)
 def intake(request):
+    center = request.workplace.center
+    if center is None or center.workshop_only:
+        # Equipment is taken in at a counter: the one the receptionist stands at.
+        messages.error(request, _("Choose the center taking the equipment in, at the top of "
+                                  "the page; a workshop takes nothing in."))
+        return redirect("staff:home")
     if request.method == "GET":
         form = IntakeForm(initial={"intake_key": uuid.uuid4()})
         return render(request, "staff/intake.html", {"form": form})
@@ -97,6 +124,7 @@ def _take_in(request, data) -> workflow.IntakeResult:
         ),
         photos=data["photos"],
         intake_key=data["intake_key"],
+        center=request.workplace.center,
     )
 
 
@@ -202,7 +230,7 @@ def signature(request, number: int, event_id: int):
 def search(request):
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
-    results = search_orders(text)
+    results = search_orders(text, request.workplace)
     if len(results) == 1 and request.GET.get("go") == "1":
         return redirect("staff:order", number=results[0].number)
     return render(
@@ -218,7 +246,8 @@ def queue(request, slug: str):
     chosen = QUEUES.get(slug)
     if chosen is None:
         raise Http404
-    page = Paginator(queue_order_ids(chosen), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = queue_order_ids(chosen, request.workplace)
+    page = Paginator(ids, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "staff/queue.html",

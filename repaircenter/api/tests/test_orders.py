@@ -193,8 +193,8 @@ def test_the_list_takes_the_same_queries_however_many_orders(api, count,
     for i in range(count):
         intake(api, phone=f"+4420794601{i:02d}", name=f"Customer {i}")
     just_used(api)
-    # token, rate count, one page of orders with customers and equipment
-    with django_assert_num_queries(3):
+    # token, rate count, the token's centers, one page of orders with customers and equipment
+    with django_assert_num_queries(4):
         response = api.get("/api/v1/orders/")
     assert len(response.json()["results"]) == count
 
@@ -210,7 +210,8 @@ def test_the_detail_takes_the_same_queries_however_much_it_holds(api, lines,
     post(api, f"/api/v1/orders/{number}/estimates/1/send/")
     approve(api, number)
     just_used(api)
-    # token, rate count, the order, then one query per kind of thing it holds
-    with django_assert_num_queries(12):
+    # token, rate count, the token's centers, the order, then one query per kind of thing it
+    # holds
+    with django_assert_num_queries(13):
         response = api.get(f"/api/v1/orders/{number}/")
     assert len(response.json()["estimates"][0]["lines"]) == lines

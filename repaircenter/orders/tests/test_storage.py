@@ -16,7 +16,7 @@ from repaircenter.orders.workflow import Actor
 
 STORAGE = reverse("staff:storage")
 # session, user, the user's groups (roles), the stored orders
-STORAGE_QUERIES = 4
+STORAGE_QUERIES = 4 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
 
 
 def location_url(order):

@@ -1,0 +1,82 @@
+"""Where a person works: the center they chose and the centers whose orders they may see.
+
+Staff belong to centers (Center.staff). Their lists (queues, search, counts, shelves) show the
+center they chose in the header; an order of a center they do not belong to is not found, on a
+page or through the API. A manager sees every center and may choose "all centers". In a chain of
+one center everyone works there, whatever the membership says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from repaircenter.accounts.roles import Role
+from repaircenter.centers.models import Center
+
+ALL_CENTERS = "all"
+
+
+@dataclass(frozen=True)
+class Workplace:
+    # The center chosen; None: all centers (a manager's choice).
+    center: Center | None
+    # The centers whose orders may be seen; None: every center.
+    allowed: frozenset[int] | None
+    # What the header offers, in order; `may_choose_all` adds "all centers".
+    choices: tuple[Center, ...]
+    may_choose_all: bool
+
+    @property
+    def chosen(self) -> str:
+        return str(self.center.pk) if self.center else ALL_CENTERS
+
+    def visible(self, orders: QuerySet) -> QuerySet:
+        """The orders of the centers this person may see (pages by number, the API)."""
+        return orders if self.allowed is None else orders.filter(center_id__in=self.allowed)
+
+    def listed(self, orders: QuerySet) -> QuerySet:
+        """The orders of the center chosen (queues, search, counts, shelves); of every center
+        this person may see when none is chosen."""
+        return self.visible(orders) if self.center is None else orders.filter(center=self.center)
+
+    def may_see(self, center_id: int) -> bool:
+        return self.allowed is None or center_id in self.allowed
+
+
+class NotYourCenter(Exception):
+    """A center was chosen that this person does not work in."""
+
+
+def workplace(user, chosen: str | None = None, *, roles: frozenset[str] | None = None
+              ) -> Workplace:
+    """`user`'s workplace with `chosen` (a center's id, ALL_CENTERS, or None: the first of
+    theirs), for `roles` (an API token's; by default the user's). One query: the centers, each
+    marked whether `user` belongs to it."""
+    centers = list(
+        Center.objects.filter(active=True)
+        .annotate(member=Exists(Center.staff.through.objects.filter(
+            center=OuterRef("pk"), user=user.pk)))
+        .order_by("name")
+    )
+    manager = Role.MANAGER in (user.roles if roles is None else roles)
+    mine = [c for c in centers if c.member]
+    if manager or len(centers) == 1:
+        allowed, choices = None, centers
+    else:
+        allowed, choices = frozenset(c.pk for c in mine), mine
+    may_choose_all = manager and len(centers) > 1
+    if chosen == ALL_CENTERS:
+        if not may_choose_all:
+            raise NotYourCenter
+        return Workplace(None, allowed, tuple(choices), may_choose_all)
+    if chosen:
+        center = next((c for c in choices if str(c.pk) == str(chosen)), None)
+        if center is None:
+            raise NotYourCenter
+    else:
+        center = next(iter(mine or choices), None)
+        if center is None and not may_choose_all:
+            # Someone in no center sees nothing rather than everything.
+            return Workplace(None, frozenset(), (), False)
+    return Workplace(center, allowed, tuple(choices), may_choose_all)
