@@ -405,3 +405,88 @@ def _idle_clock_touched_rarely(settings):
     """A loaded machine can take over a minute between a query-count test's two requests; the
     idle clock's session write would then count as a query of the page."""
     settings.SESSION_TOUCH_SECONDS = 600
+
+
+# --- object storage: a real S3 server on loopback ---------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto in server mode, in a child process on 127.0.0.1: it speaks the S3 protocol over HTTP,
+    and the product reaches it through boto3 as it would a real bucket (nothing is patched in
+    this process). Its address, for REPAIRCENTER_S3_ENDPOINT."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - fixed argument list
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()  # noqa: S310
+            break
+        except OSError:
+            assert server.poll() is None, "the moto server did not start"
+            assert time.monotonic() < deadline, "the moto server did not answer within 30 s"
+            time.sleep(0.1)
+    try:
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+S3_KEYS = {"REPAIRCENTER_S3_ACCESS_KEY": "testing-key", "REPAIRCENTER_S3_SECRET_KEY": "testing",
+           "REPAIRCENTER_S3_REGION": "us-east-1"}
+
+
+@pytest.fixture
+def s3_bucket(s3_server, settings, monkeypatch):
+    """The default storage switched to a new, empty bucket of the S3 server, configured as a
+    deployment would (REPAIRCENTER_STORAGE_URL and the REPAIRCENTER_S3_* variables). Returns a
+    boto3 client and the bucket's name, to look at the bucket from outside."""
+    import uuid
+
+    import boto3
+
+    from repaircenter.settings import file_storage
+
+    bucket = f"rc-{uuid.uuid4().hex[:12]}"
+    for name, value in {**S3_KEYS, "REPAIRCENTER_S3_ENDPOINT": s3_server}.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1",
+                          aws_access_key_id="testing-key", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket)
+    settings.STORAGES = {**settings.STORAGES, "default": file_storage(f"s3://{bucket}/files")}
+    settings.STORAGE_URL = f"s3://{bucket}/files"
+    return S3Bucket(client, bucket, "files/")
+
+
+class S3Bucket:
+    def __init__(self, client, name: str, prefix: str):
+        self.client, self.name, self.prefix = client, name, prefix
+
+    def names(self) -> list[str]:
+        """The names of the bucket's objects, without the prefix, sorted."""
+        found = self.client.list_objects_v2(Bucket=self.name).get("Contents", [])
+        return sorted(item["Key"].removeprefix(self.prefix) for item in found)
+
+    def get(self, name: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=self.prefix + name)["Body"].read()
+
+    def put(self, name: str, body: bytes) -> None:
+        self.client.put_object(Bucket=self.name, Key=self.prefix + name, Body=body)

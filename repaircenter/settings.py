@@ -213,10 +213,56 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Media (equipment photos) are personal data: served only through staff views. No URL pattern
 # serves this prefix; it is set because Django's test servers expect a string.
 MEDIA_URL = "/private-media/"
+
+
+def file_storage(url: str) -> dict:
+    """Where documents and photos are kept: the data folder's media/ when `url` is empty (one
+    machine), else an S3-compatible bucket, `s3://BUCKET[/PREFIX]`, shared by every app server
+    and worker. The bucket stays private: files reach people only through the product's views,
+    which check the role or the customer's link and stream the file."""
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    scheme, _sep, rest = url.partition("://")
+    bucket, _sep, prefix = rest.partition("/")
+    if scheme != "s3" or not bucket:
+        raise ImproperlyConfigured(
+            "REPAIRCENTER_STORAGE_URL must look like s3://BUCKET or s3://BUCKET/PREFIX")
+    endpoint = env_str("REPAIRCENTER_S3_ENDPOINT")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "location": prefix.strip("/"),
+            # Empty: AWS itself; else the S3-compatible server (MinIO, Ceph, Garage, …).
+            "endpoint_url": endpoint or None,
+            "region_name": env_str("REPAIRCENTER_S3_REGION", "us-east-1"),
+            # Empty: boto3's own chain (AWS_ACCESS_KEY_ID, an instance role, ~/.aws).
+            "access_key": env_str("REPAIRCENTER_S3_ACCESS_KEY") or None,
+            "secret_key": env_str("REPAIRCENTER_S3_SECRET_KEY") or None,
+            # Servers other than AWS rarely resolve bucket.host names.
+            "addressing_style": "path" if endpoint else None,
+            # Private objects; a URL, if anything ever asks for one, is signed and short-lived.
+            "default_acl": None,
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            "querystring_expire": 60,
+            # A name already taken gets a suffix: one file never replaces another.
+            "file_overwrite": False,
+        },
+    }
+
+
+STORAGE_URL = env_str("REPAIRCENTER_STORAGE_URL")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(STORAGE_URL),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# A file in the storage that no row names (a worker stopped between writing a PDF and recording
+# it) is deleted once it is this old (core/files.py: the worker's orphan sweep, `repaircenter
+# clean_files`); younger ones may still be on their way to their row.
+ORPHAN_GRACE = env_int("REPAIRCENTER_ORPHAN_GRACE_MINUTES", 60) * 60
+# Hours between two orphan sweeps of the worker (0: never; `repaircenter clean_files` then).
+ORPHAN_SWEEP_INTERVAL = env_int("REPAIRCENTER_ORPHAN_SWEEP_HOURS", 24) * 3600
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Photos at intake: at most this many, each at most this large before re-encoding.

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
+from repaircenter.core.files import delete_unless_held
 from repaircenter.customers.channels import CHANNELS
 from repaircenter.notifications.outbox import queue_advice_answer, usable_channels
 from repaircenter.orders.models import Order
@@ -353,15 +354,21 @@ def ask(
         existing = AdviceRequest.objects.filter(form_key=form_key).first()
         if existing is not None:
             return existing
+    advice = AdviceRequest(
+        name=name, phone=phone, email=email, reply_channel=reply_channel,
+        equipment=equipment, question=question, photo=photo, form_key=form_key,
+        source=AdviceSource.FORM,
+    )
     try:
         with transaction.atomic():
-            return AdviceRequest.objects.create(
-                name=name, phone=phone, email=email, reply_channel=reply_channel,
-                equipment=equipment, question=question, photo=photo, form_key=form_key,
-                source=AdviceSource.FORM,
-            )
-    except IntegrityError:
-        if form_key is None:
+            advice.save()  # the photo is written first, then the row committed
+            return advice
+    except BaseException as error:
+        # No row: no photo either.
+        if advice.photo and advice.photo._committed:
+            delete_unless_held([advice.photo.name], lambda names: set(
+                AdviceRequest.objects.filter(photo__in=names).values_list("photo", flat=True)))
+        if not isinstance(error, IntegrityError) or form_key is None:
             raise
         return AdviceRequest.objects.get(form_key=form_key)
 

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deploy checks
+        from .files import orphan_round
         from .ratelimit import forget_expired_counts
         from .worker import register_round
 
@@ -15,4 +16,8 @@ class CoreConfig(AppConfig):
             return 0  # housekeeping: the worker is idle all the same
 
         register_round("forget rate counts", forget_counts, position=11,
+                       every_setting="SWEEP_INTERVAL")
+        # Files that no row names (core/files.py): asked with each sweep, done once a day (by
+        # default) by one worker of the deployment.
+        register_round("orphan files", orphan_round, position=60,
                        every_setting="SWEEP_INTERVAL")

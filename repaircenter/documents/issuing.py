@@ -5,7 +5,9 @@ The PDF is not made inside the transaction: WeasyPrint takes most of a second pe
 the receptionist would wait at every intake and the cashier at every receipt. The page as
 issued is what is fixed at issuance; the worker turns it into the PDF a moment later
 (`render_pending`), and a download that comes first makes it then (`ensure_pdf`). A rollback
-therefore leaves no file behind.
+therefore leaves no file behind. The file goes to the storage (the data folder, or the bucket
+of REPAIRCENTER_STORAGE_URL) before its row names it, and every download checks it against the
+SHA-256 recorded then (`open_pdf`).
 
 Whoever makes a PDF first claims the document with the lease of every worker queue
 (core/leases.py), one document at a time, so two workers, or a worker and a download, never make
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import logging
 import time
 from collections.abc import Iterable
@@ -29,12 +32,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from repaircenter.core.files import delete_unless_held
 from repaircenter.core.leases import Lease
 from repaircenter.core.models import CenterSettings
 
@@ -153,9 +157,19 @@ def _make(document: Document, lease: Lease) -> bool:
         raise
     digest = hashlib.sha256(pdf).hexdigest()
     storage = document.file.storage
+    # The file first, then the row that names it: a row never names a missing file. If the
+    # row cannot be written, the file goes again at once (unless the database says the row
+    # does name it after all); while the database is down, or if the process stops right
+    # here, it stays for the orphan sweep (core/files.py).
     name = storage.save(document.file.field.generate_filename(document, document.filename),
                         ContentFile(pdf))
-    if not lease.release([document.pk], file=name, sha256=digest):
+    try:
+        recorded = lease.release([document.pk], file=name, sha256=digest)
+    except BaseException:
+        delete_unless_held([name], lambda names: set(Document.objects.filter(
+            pk=document.pk, file__in=names).values_list("file", flat=True)), storage=storage)
+        raise
+    if not recorded:
         storage.delete(name)
         log.warning("documents: the PDF of %s took longer than its lease; another maker's "
                     "copy is kept", document)
@@ -185,11 +199,25 @@ def ensure_pdf(document: Document) -> Document:
     return document
 
 
+class DamagedPdf(FileNotFoundError):
+    """The stored PDF is not the one issued: its SHA-256 differs from the one recorded. It is
+    not served: to the people downloading, it is as good as missing."""
+
+
 def open_pdf(document: Document):
     """The document's PDF, open for reading (made first if the worker has not made it yet), for
-    the three downloads: staff, the customer's page and the API. FileNotFoundError if the
-    recorded file is gone from the disk."""
-    return ensure_pdf(document).file.open("rb")
+    the three downloads: staff, the customer's page and the API. Its SHA-256 is checked against
+    the one recorded at issuance before a byte goes out (a PDF is tens of kilobytes: it is read
+    whole). FileNotFoundError if the recorded file is gone from the storage, DamagedPdf if it
+    is not what was issued."""
+    document = ensure_pdf(document)
+    with document.file.open("rb") as handle:
+        pdf = handle.read()
+    if hashlib.sha256(pdf).hexdigest() != document.sha256:
+        log.error("documents: the stored PDF of %s (%s) does not match its SHA-256; not served",
+                  document, document.file.name)
+        raise DamagedPdf(document.file.name)
+    return io.BytesIO(pdf)
 
 
 def render_pending(limit: int = 10, stop=None) -> int:
@@ -207,6 +235,11 @@ def render_pending(limit: int = 10, stop=None) -> int:
         try:
             if _make(document, lease):
                 made += 1
+        except DatabaseError:
+            # The database went away: the next documents would fail alike after a second of
+            # rendering each, holding up the worker's other rounds; the worker waits and
+            # tries again.
+            raise
         except Exception:
             # One page WeasyPrint cannot render must not stop the others; a download will
             # show the error again.

@@ -62,7 +62,9 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
     )
-    file = models.FileField(_("PDF"), upload_to=document_path, max_length=200, blank=True)
+    # Indexed: the orphan sweep (core/files.py) asks which stored names rows hold.
+    file = models.FileField(_("PDF"), upload_to=document_path, max_length=200, blank=True,
+                            db_index=True)
     sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
     # The page exactly as issued, from the same template and data as the PDF.
     html = models.TextField()

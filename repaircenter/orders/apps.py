@@ -10,6 +10,7 @@ class OrdersConfig(AppConfig):
     label = "orders"
 
     def ready(self):
+        from repaircenter.core.files import register_area
         from repaircenter.core.worker import register_round
 
         from .sweep import run_sweep
@@ -21,3 +22,34 @@ class OrdersConfig(AppConfig):
             return 0  # its messages are counted when they are sent
 
         register_round("deadline sweep", sweep, position=10, every_setting="SWEEP_INTERVAL")
+
+        # The equipment photos (photos/<order id>/) and the signatures drawn on the pad
+        # (signatures/<order id>/): which names rows hold, for the orphan sweep (core/files.py).
+        register_area("photos", _photos_held)
+        register_area("signatures", _signatures_held)
+
+
+def _order_id(folder: str) -> int | None:
+    tail = folder.rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def _photos_held(folder: str, names: list[str]) -> set[str]:
+    from .models import EquipmentPhoto
+
+    photos = EquipmentPhoto.objects.filter(image__in=names)
+    order_id = _order_id(folder)
+    if order_id is not None:
+        photos = photos.filter(order_id=order_id)  # the order's index, not the whole table
+    return set(photos.values_list("image", flat=True))
+
+
+def _signatures_held(folder: str, names: list[str]) -> set[str]:
+    from .models import OrderEvent
+
+    order_id = _order_id(folder)
+    if order_id is None:
+        return set()
+    held = OrderEvent.objects.filter(order_id=order_id).values_list(
+        "evidence__signature_file", flat=True)
+    return {name for name in held if name} & set(names)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
 from repaircenter.core.calendar import center_date, working_days_after
+from repaircenter.core.files import delete_unless_held
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.numbering import next_number
@@ -86,6 +87,7 @@ def take_in(
         if existing is not None:
             return _repeated_intake(existing, actor)
     code = new_pickup_code()
+    saved: list[EquipmentPhoto] = []
     try:
         with transaction.atomic():
             center = CenterSettings.load()
@@ -119,7 +121,8 @@ def take_in(
                 fault=equipment.fault,
             )
             for photo in photos:
-                EquipmentPhoto.objects.create(order=order, image=photo)
+                saved.append(EquipmentPhoto(order=order, image=photo))
+                saved[-1].save()  # the file is written first, its row then committed with all
             write_event(
                 order,
                 action="take_in",
@@ -130,10 +133,15 @@ def take_in(
                 to_status=Status.RECEIVED,
             )
             paperwork.issue_intake_order(order=order, issued_by=actor.user, now=now)
-    except IntegrityError:
-        # Two submissions with one key raced; the other one made the order.
-        if intake_key is None:
+    except BaseException as error:
+        # Nothing was kept: neither are the photos already written.
+        delete_unless_held(
+            [photo.image.name for photo in saved if photo.image._committed],
+            lambda names: set(EquipmentPhoto.objects.filter(
+                order_id=saved[0].order_id, image__in=names).values_list("image", flat=True)))
+        if not isinstance(error, IntegrityError) or intake_key is None:
             raise
+        # Two submissions with one key raced; the other one made the order.
         return _repeated_intake(Order.objects.get(intake_key=intake_key), actor)
     return IntakeResult(order, code, False)
 

@@ -198,5 +198,7 @@ def test_the_worker_forgets_counts_of_ended_windows_and_keeps_the_current_ones(
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_003_630.0)
     client.get(order_url(order))  # this address's count starts again in the new window
     call_command("worker", "--once")
-    assert list(RateCount.objects.values_list("hits", flat=True)) == [1]
+    # The minute windows' counts (the worker keeps a day's count of its own orphan sweep).
+    assert list(RateCount.objects.filter(key__contains=":60:").values_list("hits", flat=True)
+                ) == [1]
     assert [client.get(order_url(order)).status_code for _ in range(2)] == [200, 429]
