@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from repaircenter.core.calendar import center_date
-from repaircenter.documents.codes import qr_svg
 from repaircenter.documents.issuing import issue_document
 from repaircenter.documents.models import Document, DocumentKind
 
-from .credentials import portal_url
+from .credentials import portal_url_hint
 from .dues import ZERO, amount_due
 from .models import Estimate, EstimateLine, EstimateStatus, Order, StressTest
 from .states import STATES
@@ -41,11 +40,12 @@ def issue_intake_order(*, order: Order, issued_by=None, now=None) -> Document:
     """The center's copy of the intake order: everything the customer signed, without the
     pickup code (that exists only on the customer's paper)."""
     order = _order_with_everything(order)
-    link = portal_url(order.portal_token)
+    # A stored copy holds no working link: only the first characters of its token.
+    link = portal_url_hint(order.portal_token_prefix)
     return issue_document(
         kind=DocumentKind.INTAKE_ORDER,
         title=_("Intake order %(number)s (center's copy)") % {"number": order.display_number},
-        context={"order": order, "link": link, "link_qr": qr_svg(link), "copy": "center"},
+        context={"order": order, "link": link, "link_qr": "", "copy": "center"},
         orders=[order], issued_by=issued_by, now=now,
     )
 

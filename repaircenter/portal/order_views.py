@@ -57,7 +57,7 @@ def order_view(load=selectors.order_for_link, *, scope="order-page",
 
 
 def page_url(order: Order, anchor: str = "") -> str:
-    return reverse("portal:order", args=[order.portal_token]) + (f"#{anchor}" if anchor else "")
+    return reverse("portal:order", args=[order.link_token]) + (f"#{anchor}" if anchor else "")
 
 
 def chat_form() -> ChatMessageForm:
@@ -74,7 +74,7 @@ def order_page(request, page: selectors.CustomerPage):
 
 def order_page_with_error(request, order: Order, error: str):
     """The page again with what was wrong with the chat message (sent without JavaScript)."""
-    page = selectors.customer_page(order.portal_token)
+    page = selectors.customer_page(order.link_token)
     context = {**page.as_context(), "chat_error": error,
                "chat_form": ChatMessageForm(request.POST)}
     return render_public(request, "portal/order.html", context, status=400)
@@ -103,7 +103,7 @@ def _evidence(request) -> dict:
 
 def _problem(request, order: Order, kind: str, **extra):
     """A decision that was not taken, and why, in words for the customer; nothing changed."""
-    current = selectors.order_page(order.portal_token) or order
+    current = selectors.order_page(order.link_token) or order
     return render_public(request, "portal/decision_problem.html", {
         "order": current, "kind": kind, "estimate": current.current_estimate,
         "decision_days_left": selectors.days_left(current.decision_due), **extra,

@@ -20,7 +20,7 @@ from repaircenter.consult.services import CONSULT_ROLES
 from repaircenter.notifications.models import Message
 from repaircenter.notifications.selectors import message_counts
 from repaircenter.orders import repair, workflow
-from repaircenter.orders.credentials import portal_url
+from repaircenter.orders.credentials import portal_url_hint
 from repaircenter.orders.documents import COLLECTION_NOTICES, agreed_lines
 from repaircenter.orders.dues import amount_due, paid_total
 from repaircenter.orders.estimates import WRITERS, can_write_estimate
@@ -74,7 +74,7 @@ class OrderPage:
     can_write_estimate: bool
     can_record_findings: bool
     actions: list[Transition]
-    link: str
+    link_hint: str
     can_manage_link: bool
     stored: bool
     can_store: bool
@@ -122,7 +122,7 @@ def staff_order_page(number: int, actor: workflow.Actor) -> OrderPage:
         can_write_estimate=can_write_estimate(order, actor),
         can_record_findings=bool(roles & WRITERS) and STATES[order.status].bench,
         actions=workflow.allowed_transitions(order, actor),
-        link=portal_url(order.portal_token),
+        link_hint=portal_url_hint(order.portal_token_prefix),
         can_manage_link=bool(roles & workflow.LINK_ROLES),
         stored=order.status in STORED_STATES,
         can_store=bool(roles & workflow.STORAGE_ROLES),

@@ -1,11 +1,13 @@
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,7 +19,7 @@ from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
 from repaircenter.orders import workflow
-from repaircenter.orders.credentials import format_pickup_code, portal_url
+from repaircenter.orders.credentials import format_pickup_code, portal_url, portal_url_hint
 from repaircenter.orders.models import EquipmentPhoto, EventChannel, Order, OrderEvent
 from repaircenter.orders.selectors import (
     QUEUE_PAGE_SIZE,
@@ -124,12 +126,14 @@ def customer_lookup(request):
 
 def _render_intake_order(request, order: Order, pickup_code: str | None, repeated: bool = False):
     order = order_page(order.number)
-    link = portal_url(order.portal_token)
+    # The customer's copy carries the whole link; the center's copy only its first characters.
+    link = portal_url(order.link_token) if pickup_code and order.link_token else None
     context = {
         "order": order,
         "center": CenterSettings.load(),
         "link": link,
-        "link_qr": qr_svg(link),
+        "link_qr": qr_svg(link) if link else None,
+        "link_hint": portal_url_hint(order.portal_token_prefix),
         "pickup_code": format_pickup_code(pickup_code) if pickup_code else None,
         "pickup_barcode": barcode_svg(pickup_code) if pickup_code else None,
         "repeated": repeated,
@@ -159,8 +163,9 @@ def intake_order(request, number: int):
 @role_required(*ANY_STAFF)
 def label(request, number: int):
     order = get_object_or_404(Order.objects.select_related("customer"), number=number)
-    link = portal_url(order.portal_token)
-    return render(request, "staff/label.html", {"order": order, "link_qr": qr_svg(link)})
+    # The label on the equipment leads staff to the order's page, not to the customer's link.
+    url = f"{settings.SITE_URL}{reverse('staff:order', args=[order.number])}"
+    return render(request, "staff/label.html", {"order": order, "link_qr": qr_svg(url)})
 
 
 @require_GET
@@ -309,11 +314,16 @@ def order_action(request, number: int, action: str):
 @require_POST
 @role_required(*ANY_STAFF)
 def replace_link(request, number: int):
-    order = get_object_or_404(Order, number=number)
+    order = get_object_or_404(Order.objects.select_related("customer", "equipment"),
+                              number=number)
     try:
-        workflow.replace_portal_link(order=order, actor=Actor.staff(request.user))
+        token = workflow.replace_portal_link(order=order, actor=Actor.staff(request.user))
     except WorkflowError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("The old link no longer works. The new one is shown below."))
-    return redirect("staff:order", number=number)
+        return redirect("staff:order", number=number)
+    # The one moment the new link is shown whole; the page is not kept by the browser.
+    link = portal_url(token)
+    response = render(request, "staff/link_made.html",
+                      {"order": order, "link": link, "link_qr": qr_svg(link)})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -61,7 +61,7 @@ def test_center_copy_has_no_pickup_code(client, receptionist, make_order):
     assert code not in content
     assert f"{code[:5]}-{code[5:]}" not in content
     assert barcode_svg(code) not in content
-    assert content.count("<svg") == 1  # the QR of the link, no barcode
+    assert content.count("<svg") == 0  # neither the link's QR nor the barcode
     assert order.display_number in content
     assert "Alice Brown" in content
 
@@ -80,16 +80,18 @@ def test_center_copy_prints_the_terms_from_the_center_settings(client, reception
     assert "Fixit Camden" in page
 
 
-def test_center_copy_carries_the_link_and_its_qr_code(client, technician, make_order):
+def test_center_copy_shows_only_the_start_of_the_link(client, technician, make_order):
+    """The link is whole on the customer's copy only; the center's shows its first characters."""
     order = make_order()
     client.force_login(technician)
 
     response = client.get(url("intake_order", order))
 
-    link = f"{SITE}/o/{order.portal_token}/"
+    link = f"{SITE}/o/{order.link_token}/"
     content = response.content.decode()
-    assert link in content
-    assert qr_svg(link) in content
+    assert link not in content and order.link_token not in content
+    assert qr_svg(link) not in content
+    assert f"{SITE}/o/{order.link_token[:6]}…/" in content
     assert "no-store" in response["Cache-Control"]
 
 
@@ -124,8 +126,8 @@ def test_reprint_shows_both_copies_with_a_new_code(client, request, make_order, 
     new_code = shown_pickup_code(response)
     assert normalize_pickup_code(new_code) != old_code
     assert barcode_svg(normalize_pickup_code(new_code)) in content
-    link = f"{SITE}/o/{order.portal_token}/"
-    assert content.count(qr_svg(link)) == 2  # one on each copy
+    link = f"{SITE}/o/{order.link_token}/"
+    assert content.count(qr_svg(link)) == 1  # on the customer's copy only
 
     order.refresh_from_db()
     assert pickup_code_matches(new_code, order.pickup_code_digest)
@@ -212,6 +214,8 @@ def test_label_shows_number_surname_and_qr(client, technician, make_order):
     content = response.content.decode()
     assert order.display_number in content
     assert 'class="label-name">Brown<' in content
-    assert qr_svg(f"{SITE}/o/{order.portal_token}/") in content
+    # The label leads staff to the order's page; the customer's link is not on the equipment.
+    assert qr_svg(f"{SITE}/staff/orders/{order.number}/") in content
+    assert order.link_token not in content
     assert content.count("<svg") == 1
     assert order._pickup_code not in content

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def download(client, order, document):
-    return client.get(f"/o/{order.portal_token}/documents/{document.pk}/")
+    return client.get(f"/o/{order.link_token}/documents/{document.pk}/")
 
 
 def pdf_bytes(response) -> bytes:
@@ -34,7 +34,7 @@ def test_the_issued_documents_are_listed_and_download_as_the_pdf_issued(client, 
     text = visible_text(page)
     for document in documents:
         assert f"{document.get_kind_display()} {document.display_number}" in text
-        assert f'/o/{order.portal_token}/documents/{document.pk}/' in page.content.decode()
+        assert f'/o/{order.link_token}/documents/{document.pk}/' in page.content.decode()
 
     for document in documents:
         response = download(client, order, document)
@@ -70,7 +70,7 @@ def test_a_disposal_act_is_neither_listed_nor_downloadable(client, make_order):
 def test_an_unknown_document_or_link_is_not_found(client, make_order):
     order = make_order(Status.RECEIVED)
     document = order.documents.get()
-    assert client.get(f"/o/{order.portal_token}/documents/999999/").status_code == 404
+    assert client.get(f"/o/{order.link_token}/documents/999999/").status_code == 404
     assert client.get(f"/o/{secrets.token_urlsafe(24)}/documents/{document.pk}/").status_code \
         == 404
-    assert client.post(f"/o/{order.portal_token}/documents/{document.pk}/").status_code == 405
+    assert client.post(f"/o/{order.link_token}/documents/{document.pk}/").status_code == 405
