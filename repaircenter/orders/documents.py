@@ -13,18 +13,25 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from repaircenter.core.calendar import center_date
-from repaircenter.documents.issuing import issue_document
+from repaircenter.documents.codes import barcode_svg
+from repaircenter.documents.issuing import issue_document, render_pdf
 from repaircenter.documents.models import Document, DocumentKind
 
-from .credentials import portal_url_hint
+from .credentials import (
+    format_pickup_code,
+    normalize_pickup_code,
+    pickup_code_matches,
+    portal_url_hint,
+)
 from .dues import ZERO, amount_due
 from .models import Estimate, EstimateLine, EstimateStatus, Order, StressTest
-from .states import STATES
+from .states import CLOSED_STATES, STATES
 
 
 def _order_with_everything(order: Order) -> Order:
@@ -191,3 +198,41 @@ def issue_disposal_act(*, act, order_ids: list[int], issued_by=None, now=None) -
         context={"act": act, "orders": orders, "order": None},
         orders=orders, issued_by=issued_by, now=now,
     )
+
+
+# The customer's copy of the intake order, with the pickup code, may be had as a PDF this long
+# after the code was made (at intake or at a reprint); later, a reprint makes a new code.
+CUSTOMER_COPY_FRESH = datetime.timedelta(minutes=30)
+
+
+class CopyNotAvailable(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def customer_copy_pdf(*, order: Order, pickup_code: str, context: dict,
+                      now: datetime.datetime | None = None) -> bytes:
+    """The customer's copy of the intake order, with its pickup code, as a PDF made now and
+    never stored: the code is a password, and a stored file holding it would undo its digest.
+    Only while the code is fresh: it must be the order's current code, made in the last
+    CUSTOMER_COPY_FRESH. `context` is what the printed page shows (the link, its QR code)."""
+    now = now or timezone.now()
+    if order.status in CLOSED_STATES:
+        raise CopyNotAvailable(_("This order is closed; its customer's copy cannot be made."))
+    if not pickup_code_matches(pickup_code, order.pickup_code_digest):
+        raise CopyNotAvailable(_(
+            "That pickup code is no longer the order's: the customer's copy was reprinted since. "
+            "Print the newest copy, or reprint it from the order page."))
+    made = (order.events.filter(action__in=("take_in", "pickup_code_reissued"))
+            .order_by("-at").values_list("at", flat=True).first())
+    if made is None or now - made > CUSTOMER_COPY_FRESH:
+        raise CopyNotAvailable(_(
+            "The pickup code is only kept on screen for %(minutes)d minutes after it is made. "
+            "Reprint the customer's copy from the order page to get a new one.")
+            % {"minutes": CUSTOMER_COPY_FRESH.total_seconds() // 60})
+    html = render_to_string("documents/intake_customer_copy.html", {
+        **context, "order": order, "pickup_code": format_pickup_code(pickup_code),
+        "pickup_barcode": barcode_svg(normalize_pickup_code(pickup_code)), "made_at": now,
+    })
+    return render_pdf(html)

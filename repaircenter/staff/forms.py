@@ -278,3 +278,9 @@ class UnlockForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Whom you checked, and how (required)"), max_length=1000
     )
+
+
+class CustomerCopyForm(forms.Form):
+    """The pickup code the print page just showed, sent back for its PDF (never stored)."""
+
+    pickup_code = forms.CharField(max_length=40)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("queues/<slug:slug>/", views.queue, name="queue"),
     path("orders/<int:number>/", views.order_detail, name="order"),
     path("orders/<int:number>/intake-order/", views.intake_order, name="intake_order"),
+    path("orders/<int:number>/intake-order/customer-copy.pdf", views.customer_copy_pdf,
+         name="customer_copy_pdf"),
     path("orders/<int:number>/label/", views.label, name="label"),
     path("orders/<int:number>/photos/<int:pk>/", views.photo, name="photo"),
     path("orders/<int:number>/events/<int:event_id>/signature/", views.signature,

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
+from repaircenter.orders import documents as paperwork
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import format_pickup_code, portal_url, portal_url_hint
 from repaircenter.orders.models import EquipmentPhoto, EventChannel, Order, OrderEvent
@@ -41,7 +42,7 @@ from repaircenter.orders.transitions import (
 )
 from repaircenter.orders.workflow import Actor, WorkflowError
 
-from .forms import IntakeForm, SearchForm, TransitionForm
+from .forms import CustomerCopyForm, IntakeForm, SearchForm, TransitionForm
 from .selectors import home_page, staff_order_page
 
 ANY_STAFF = tuple(STAFF_ROLES)
@@ -124,21 +125,54 @@ def customer_lookup(request):
     )
 
 
-def _render_intake_order(request, order: Order, pickup_code: str | None, repeated: bool = False):
-    order = order_page(order.number)
-    # The customer's copy carries the whole link; the center's copy only its first characters.
-    link = portal_url(order.link_token) if pickup_code and order.link_token else None
-    context = {
-        "order": order,
+def _intake_copy_context(order: Order, with_link: bool) -> dict:
+    """What both copies show; the customer's copy carries the whole link, the center's copy
+    only its first characters."""
+    link = portal_url(order.link_token) if with_link and order.link_token else None
+    return {
         "center": CenterSettings.load(),
         "link": link,
         "link_qr": qr_svg(link) if link else None,
         "link_hint": portal_url_hint(order.portal_token_prefix),
+    }
+
+
+def _render_intake_order(request, order: Order, pickup_code: str | None, repeated: bool = False):
+    order = order_page(order.number)
+    context = {
+        **_intake_copy_context(order, with_link=bool(pickup_code)),
+        "order": order,
         "pickup_code": format_pickup_code(pickup_code) if pickup_code else None,
         "pickup_barcode": barcode_svg(pickup_code) if pickup_code else None,
+        "pickup_code_raw": pickup_code,
         "repeated": repeated,
     }
     response = render(request, "staff/intake_order.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_POST
+@role_required(*INTAKE)
+def customer_copy_pdf(request, number: int):
+    """The customer's copy with the pickup code as a PDF, made now and never stored, while the
+    code just shown on the print page is fresh."""
+    order = get_object_or_404(Order, number=number)
+    form = CustomerCopyForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("The pickup code is missing."))
+    order = order_page(order.number)
+    try:
+        pdf = paperwork.customer_copy_pdf(
+            order=order, pickup_code=form.cleaned_data["pickup_code"],
+            context=_intake_copy_context(order, with_link=True))
+    except paperwork.CopyNotAvailable as error:
+        messages.error(request, error.message)
+        return redirect("staff:order", number=number)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{order.display_number}-intake-order-customers-copy.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 
