@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -30,7 +31,7 @@ from .credentials import (
     portal_url_hint,
 )
 from .dues import ZERO, amount_due
-from .models import Estimate, EstimateLine, EstimateStatus, Order, StressTest
+from .models import Estimate, EstimateLine, EstimateStatus, Order, Status, StressTest
 from .states import CLOSED_STATES, STATES
 
 
@@ -95,6 +96,36 @@ def issue_receipt(*, payment, issued_by=None, now=None) -> Document:
 # lists, and the staff's disposal list shows beside each order.
 COLLECTION_NOTICES = (*(s.notice for s in STATES.values() if s.stored and s.notice),
                       "storage_reminder")
+# The notice of the state "due for disposal": the warning that the equipment will be disposed of.
+DISPOSAL_WARNING = STATES[Status.DISPOSAL_DUE].notice
+
+
+def disposal_warning_told(messages) -> str:
+    """What became of the disposal warning, in one sentence for the list and the act, from the
+    order's messages (any events; only the warning's are read): delivered, sent without word
+    of delivery, not sent yet, failed, or never written. Never more than happened."""
+    warnings = [m for m in messages if m.event == DISPOSAL_WARNING]
+
+    def when(moment) -> str:
+        return date_format(timezone.localtime(moment), "j M Y") if moment else ""
+
+    for status in ("delivered", "sent"):
+        done = [m for m in warnings if m.status == status]
+        if done:
+            m = done[0]
+            if status == "delivered":
+                return _("Disposal warning delivered on %(date)s (%(channel)s).") % {
+                    "date": when(m.delivered_at), "channel": m.get_channel_display()}
+            return _("Disposal warning sent on %(date)s (%(channel)s); no word that it "
+                     "arrived.") % {"date": when(m.sent_at), "channel": m.get_channel_display()}
+    waiting = [m for m in warnings if m.status in ("pending", "queued", "sending")]
+    if waiting:
+        return _("Disposal warning written on %(date)s and not sent yet: the customer has not "
+                 "been warned.") % {"date": when(waiting[0].created_at)}
+    if warnings:
+        return _("Disposal warning failed (%(channel)s): the customer has not been warned.") % {
+            "channel": ", ".join(sorted({str(m.get_channel_display()) for m in warnings}))}
+    return _("No disposal warning on record: the customer has not been warned.")
 
 
 @dataclass(frozen=True)
@@ -183,13 +214,16 @@ def issue_disposal_act(*, act, order_ids: list[int], issued_by=None, now=None) -
         .select_related("customer", "equipment", "equipment__kind")
         .prefetch_related(Prefetch(
             "messages",
-            queryset=message.objects.filter(
-                event__in=COLLECTION_NOTICES, status="delivered"
-            ).order_by("delivered_at", "pk"),
-            to_attr="delivered_notices",
+            queryset=message.objects.filter(event__in=COLLECTION_NOTICES).order_by("pk"),
+            to_attr="notices",
         ))
         .order_by("number")
     )
+    for order in orders:
+        order.delivered_notices = sorted(
+            (m for m in order.notices if m.status == "delivered"),
+            key=lambda m: (m.delivered_at, m.pk))
+        order.warning_told = disposal_warning_told(order.notices)
     return issue_document(
         kind=DocumentKind.DISPOSAL_ACT,
         title=ngettext("Disposal act: %(count)s item, %(method)s",

@@ -21,7 +21,7 @@ from repaircenter.notifications.models import Message
 from repaircenter.notifications.selectors import message_counts
 from repaircenter.orders import repair, workflow
 from repaircenter.orders.credentials import portal_url_hint
-from repaircenter.orders.documents import COLLECTION_NOTICES, agreed_lines
+from repaircenter.orders.documents import COLLECTION_NOTICES, agreed_lines, disposal_warning_told
 from repaircenter.orders.dues import amount_due, paid_total
 from repaircenter.orders.estimates import WRITERS, can_write_estimate
 from repaircenter.orders.models import DisposalMethod, Estimate, EstimateLine, Order, Status
@@ -144,10 +144,13 @@ def _notices() -> Prefetch:
 def disposal_list() -> list[Order]:
     """Orders due for disposal, the longest over first, with what the customer was told and
     whether a notice reached them (`reached`): two queries."""
-    return list(
+    orders = list(
         listed_orders()
         .filter(status=Status.DISPOSAL_DUE)
         .annotate(reached=workflow.customer_reached())
         .prefetch_related(_notices())
         .order_by("storage_due", "pk")
     )
+    for order in orders:
+        order.warning_told = disposal_warning_told(order.notices)
+    return orders
