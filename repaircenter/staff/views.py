@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.core.models import CenterSettings
-from repaircenter.customers.lookup import find_customer_by_phone
+from repaircenter.customers.lookup import find_customer_by_phone, normalize_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
 from repaircenter.orders import documents as paperwork
 from repaircenter.orders import workflow
@@ -42,7 +42,8 @@ from repaircenter.orders.transitions import (
 )
 from repaircenter.orders.workflow import Actor, WorkflowError
 
-from .forms import CustomerCopyForm, IntakeForm, SearchForm, TransitionForm
+from . import intake_photos
+from .forms import PHONE_NOT_REACHABLE, CustomerCopyForm, IntakeForm, SearchForm, TransitionForm
 from .selectors import home_page, staff_order_page
 
 ANY_STAFF = tuple(STAFF_ROLES)
@@ -67,16 +68,36 @@ def intake(request):
         form = IntakeForm(initial={"intake_key": uuid.uuid4()})
         return render(request, "staff/intake.html", {"form": form})
     form = IntakeForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, "staff/intake.html", {"form": form}, status=400)
-    data = form.cleaned_data
+    key = _intake_key(request.POST.get("intake_key", ""))
+    kept = intake_photos.kept(key, request.POST.getlist("kept_photos"))
+    valid = form.is_valid()
+    if valid and len(kept) + len(form.cleaned_data["photos"]) > settings.PHOTO_MAX_COUNT:
+        form.add_error("photos", _("At most %(count)d photos per order, with those kept.")
+                       % {"count": settings.PHOTO_MAX_COUNT})
+        valid = False
+    if not valid:
+        # The photos read without fault are kept for the next submission.
+        if key is not None and "photos" not in form.errors:
+            kept += intake_photos.stage(key, form.cleaned_data.get("photos", []))
+        return render(request, "staff/intake.html", {"form": form, "kept_photos": kept},
+                      status=400)
+    data = {**form.cleaned_data,
+            "photos": [*intake_photos.load(key, kept), *form.cleaned_data["photos"]]}
     try:
         result = _take_in(request, data)
     except WorkflowError as error:
         messages.error(request, error.message)
         return redirect("staff:intake")
+    intake_photos.discard(key, kept)
     # The response carries the only readable copy of the pickup code; it is not kept.
     return _render_intake_order(request, result.order, result.pickup_code, repeated=result.repeated)
+
+
+def _intake_key(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def _take_in(request, data) -> workflow.IntakeResult:
@@ -108,7 +129,10 @@ def _take_in(request, data) -> workflow.IntakeResult:
 def customer_lookup(request):
     """While the receptionist types the phone: the customer already on file, if any."""
     phone = request.GET.get("phone", "")
-    customer = find_customer_by_phone(phone) if len(phone) >= 6 else None
+    # The same check as the intake form's: a number it would refuse is said so now.
+    typed = len(phone) >= 6
+    customer = find_customer_by_phone(phone) if typed else None
+    not_reachable = typed and customer is None and normalize_phone(phone) is None
     channel_fields = []
     if customer is not None:
         # The form's three channel selects, set to the customer's stored order of preference.
@@ -121,7 +145,8 @@ def customer_lookup(request):
     return render(
         request,
         "staff/_customer_match.html",
-        {"customer": customer, "channel_fields": channel_fields},
+        {"customer": customer, "channel_fields": channel_fields, "typed": typed,
+         "not_reachable": PHONE_NOT_REACHABLE if not_reachable else None},
     )
 
 
