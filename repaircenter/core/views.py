@@ -1,5 +1,6 @@
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -23,3 +24,9 @@ def livez(request):
     """200 with no work at all (no database, no template): the process is up. For liveness
     probes, and the floor a load test compares pages with."""
     return HttpResponse(b"ok\n", content_type="text/plain")
+
+
+@require_GET
+def favicon(request):
+    """The icon of the staff pages, for browsers that ask /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
