@@ -7,6 +7,8 @@ from repaircenter.notifications import views as notification_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("livez", core_views.livez, name="livez"),
+    # Browsers ask for /favicon.ico where a page names no icon (a PDF, a JSON answer).
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("repaircenter.accounts.urls")),
     path("staff/", include("repaircenter.staff.urls")),
     path("staff/messages/", include("repaircenter.notifications.urls")),

@@ -1,8 +1,9 @@
 import sys
 
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -44,3 +45,9 @@ def server_error(request):
         # No request context: its processors would ask the database again.
         response = HttpResponse(render_to_string("core/unavailable.html"), status=503)
     return outage.answered(request, response, error)
+
+
+@require_GET
+def favicon(request):
+    """The icon of the staff pages, for browsers that ask /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -8,9 +8,11 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import linebreaks, urlize
@@ -65,6 +67,15 @@ def _estimate_total(order: Order):
     return None
 
 
+def customer_link(order: Order) -> str:
+    """The order's link; for a link made before tokens were derived, which the server can no
+    longer write, the public look-up page, where the customer can ask for it by text."""
+    token = order.link_token
+    if token:
+        return portal_url(token)
+    return f"{settings.SITE_URL}{reverse('portal:lookup')}"
+
+
 def order_context(order: Order, *, estimate_total=None, advice=None) -> dict:
     """Everything a template may show: the order's center's contacts and the order's safe
     fields."""
@@ -77,7 +88,7 @@ def order_context(order: Order, *, estimate_total=None, advice=None) -> dict:
         "order": {
             "number": order.display_number,
             "equipment": str(order.equipment).strip(),
-            "link": portal_url(order.portal_token),
+            "link": customer_link(order),
             "status": order.get_status_display(),
             "received": _date(order.received_at, center),
             "diagnosis_due": _date(order.diagnosis_due, center),

@@ -13,18 +13,25 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from repaircenter.documents.codes import qr_svg
-from repaircenter.documents.issuing import issue_document
+from repaircenter.documents.codes import barcode_svg
+from repaircenter.documents.issuing import issue_document, render_pdf
 from repaircenter.documents.models import Document, DocumentKind
 
-from .credentials import portal_url
+from .credentials import (
+    format_pickup_code,
+    normalize_pickup_code,
+    pickup_code_matches,
+    portal_url_hint,
+)
 from .dues import ZERO, amount_due
-from .models import Estimate, EstimateLine, EstimateStatus, Order, StressTest
-from .states import STATES
+from .models import Estimate, EstimateLine, EstimateStatus, Order, Status, StressTest
+from .states import CLOSED_STATES, STATES
 
 
 def _order_with_everything(order: Order) -> Order:
@@ -40,11 +47,12 @@ def issue_intake_order(*, order: Order, issued_by=None, now=None) -> Document:
     """The center's copy of the intake order: everything the customer signed, without the
     pickup code (that exists only on the customer's paper)."""
     order = _order_with_everything(order)
-    link = portal_url(order.portal_token)
+    # A stored copy holds no working link: only the first characters of its token.
+    link = portal_url_hint(order.portal_token_prefix)
     return issue_document(
         kind=DocumentKind.INTAKE_ORDER,
         title=_("Intake order %(number)s (center's copy)") % {"number": order.display_number},
-        context={"order": order, "center": order.center, "link": link, "link_qr": qr_svg(link),
+        context={"order": order, "center": order.center, "link": link, "link_qr": "",
                  "copy": "center"},
         orders=[order], issued_by=issued_by, now=now,
     )
@@ -89,6 +97,36 @@ def issue_receipt(*, payment, issued_by=None, now=None) -> Document:
 # lists, and the staff's disposal list shows beside each order.
 COLLECTION_NOTICES = (*(s.notice for s in STATES.values() if s.stored and s.notice),
                       "storage_reminder")
+# The notice of the state "due for disposal": the warning that the equipment will be disposed of.
+DISPOSAL_WARNING = STATES[Status.DISPOSAL_DUE].notice
+
+
+def disposal_warning_told(messages) -> str:
+    """What became of the disposal warning, in one sentence for the list and the act, from the
+    order's messages (any events; only the warning's are read): delivered, sent without word
+    of delivery, not sent yet, failed, or never written. Never more than happened."""
+    warnings = [m for m in messages if m.event == DISPOSAL_WARNING]
+
+    def when(moment) -> str:
+        return date_format(timezone.localtime(moment), "j M Y") if moment else ""
+
+    for status in ("delivered", "sent"):
+        done = [m for m in warnings if m.status == status]
+        if done:
+            m = done[0]
+            if status == "delivered":
+                return _("Disposal warning delivered on %(date)s (%(channel)s).") % {
+                    "date": when(m.delivered_at), "channel": m.get_channel_display()}
+            return _("Disposal warning sent on %(date)s (%(channel)s); no word that it "
+                     "arrived.") % {"date": when(m.sent_at), "channel": m.get_channel_display()}
+    waiting = [m for m in warnings if m.status in ("pending", "queued", "sending")]
+    if waiting:
+        return _("Disposal warning written on %(date)s and not sent yet: the customer has not "
+                 "been warned.") % {"date": when(waiting[0].created_at)}
+    if warnings:
+        return _("Disposal warning failed (%(channel)s): the customer has not been warned.") % {
+            "channel": ", ".join(sorted({str(m.get_channel_display()) for m in warnings}))}
+    return _("No disposal warning on record: the customer has not been warned.")
 
 
 @dataclass(frozen=True)
@@ -177,13 +215,16 @@ def issue_disposal_act(*, act, order_ids: list[int], issued_by=None, now=None) -
         .select_related("customer", "equipment", "equipment__kind")
         .prefetch_related(Prefetch(
             "messages",
-            queryset=message.objects.filter(
-                event__in=COLLECTION_NOTICES, status="delivered"
-            ).order_by("delivered_at", "pk"),
-            to_attr="delivered_notices",
+            queryset=message.objects.filter(event__in=COLLECTION_NOTICES).order_by("pk"),
+            to_attr="notices",
         ))
         .order_by("number")
     )
+    for order in orders:
+        order.delivered_notices = sorted(
+            (m for m in order.notices if m.status == "delivered"),
+            key=lambda m: (m.delivered_at, m.pk))
+        order.warning_told = disposal_warning_told(order.notices)
     return issue_document(
         kind=DocumentKind.DISPOSAL_ACT,
         title=ngettext("Disposal act: %(count)s item, %(method)s",
@@ -192,3 +233,41 @@ def issue_disposal_act(*, act, order_ids: list[int], issued_by=None, now=None) -
         context={"act": act, "orders": orders, "order": None},
         orders=orders, issued_by=issued_by, now=now,
     )
+
+
+# The customer's copy of the intake order, with the pickup code, may be had as a PDF this long
+# after the code was made (at intake or at a reprint); later, a reprint makes a new code.
+CUSTOMER_COPY_FRESH = datetime.timedelta(minutes=30)
+
+
+class CopyNotAvailable(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def customer_copy_pdf(*, order: Order, pickup_code: str, context: dict,
+                      now: datetime.datetime | None = None) -> bytes:
+    """The customer's copy of the intake order, with its pickup code, as a PDF made now and
+    never stored: the code is a password, and a stored file holding it would undo its digest.
+    Only while the code is fresh: it must be the order's current code, made in the last
+    CUSTOMER_COPY_FRESH. `context` is what the printed page shows (the link, its QR code)."""
+    now = now or timezone.now()
+    if order.status in CLOSED_STATES:
+        raise CopyNotAvailable(_("This order is closed; its customer's copy cannot be made."))
+    if not pickup_code_matches(pickup_code, order.pickup_code_digest):
+        raise CopyNotAvailable(_(
+            "That pickup code is no longer the order's: the customer's copy was reprinted since. "
+            "Print the newest copy, or reprint it from the order page."))
+    made = (order.events.filter(action__in=("take_in", "pickup_code_reissued"))
+            .order_by("-at").values_list("at", flat=True).first())
+    if made is None or now - made > CUSTOMER_COPY_FRESH:
+        raise CopyNotAvailable(_(
+            "The pickup code is only kept on screen for %(minutes)d minutes after it is made. "
+            "Reprint the customer's copy from the order page to get a new one.")
+            % {"minutes": CUSTOMER_COPY_FRESH.total_seconds() // 60})
+    html = render_to_string("documents/intake_customer_copy.html", {
+        **context, "order": order, "pickup_code": format_pickup_code(pickup_code),
+        "pickup_barcode": barcode_svg(normalize_pickup_code(pickup_code)), "made_at": now,
+    })
+    return render_pdf(html)

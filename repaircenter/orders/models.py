@@ -12,6 +12,7 @@ from repaircenter.centers.models import Center
 from repaircenter.customers.channels import CHANNELS
 from repaircenter.customers.models import Customer
 
+from .credentials import portal_token
 from .events import EVENT_LABELS
 from .states import (  # noqa: F401 — the model's choices; the rest for those who import them here
     READY_STATES,
@@ -174,8 +175,14 @@ class Order(models.Model):
         DisposalAct, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
 
-    # The customer's link: a random token of 192 bits; replacing it revokes the old link.
-    portal_token = models.CharField(max_length=64, unique=True)
+    # The customer's link (credentials.py): never its token, which is an HMAC of the nonce
+    # under the server's key; a keyed digest of the token finds the order when the link is
+    # opened, and its first characters let staff recognise it. Replacing the link revokes the
+    # old one. A link made before tokens were derived has no nonce: it still opens the order,
+    # but the server cannot write it again (link_token is None).
+    portal_nonce = models.CharField(max_length=32, blank=True)
+    portal_token_digest = models.CharField(max_length=64, unique=True)
+    portal_token_prefix = models.CharField(max_length=8, blank=True)
     # Only a keyed digest of the pickup code printed on the customer's copy is kept.
     pickup_code_digest = models.CharField(max_length=64, blank=True)
     # Wrong pickup codes typed since the last success or unlock; at the limit issuance locks.
@@ -207,6 +214,19 @@ class Order(models.Model):
     @property
     def display_number(self) -> str:
         return format_order_number(self.number_prefix, self.center_number)
+
+    @property
+    def link_token(self) -> str | None:
+        """The token of the customer's link: the one it was opened with, or rebuilt from the
+        nonce; None for a link made before tokens were derived (the server cannot write it)."""
+        opened = self.__dict__.get("_link_token")
+        if opened:
+            return opened
+        return portal_token(self.portal_nonce) if self.portal_nonce else None
+
+    @link_token.setter
+    def link_token(self, token: str) -> None:
+        self.__dict__["_link_token"] = token
 
     @property
     def status_label(self) -> str:

@@ -146,3 +146,16 @@ class RefusalForm(forms.Form):
         help_text=gettext_lazy("It helps us improve: too expensive, not worth it, bought a new "
                                "one…"),
     )
+
+
+class DocumentUnlockForm(forms.Form):
+    """The last four digits of the phone on the order: the documents behind the link show the
+    customer's name, phone and serial numbers in full, so the link alone does not open them."""
+
+    digits = forms.RegexField(
+        regex=r"^\s*\d{4}\s*$", label=gettext_lazy("Last four digits of your phone number"),
+        error_messages={"invalid": gettext_lazy("Type the last four digits, for example 0101."),
+                        "required": gettext_lazy("Type the last four digits, for example 0101.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                      "maxlength": 4, "pattern": "[0-9]{4}"}),
+    )

@@ -7,16 +7,18 @@ goes through the same workflow functions as the staff's, with the channel "order
 browser's address and user agent as evidence.
 """
 
+import hmac
 import uuid
 from functools import wraps
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from repaircenter.consult.forms import ChatMessageForm
-from repaircenter.core.ratelimit import client_address, rate_limit
+from repaircenter.core.ratelimit import client_address, hit, rate_limit, too_many_requests
 from repaircenter.documents.issuing import open_pdf
 from repaircenter.orders import workflow
 from repaircenter.orders.models import EstimateKind, EventChannel, Order
@@ -24,7 +26,7 @@ from repaircenter.orders.workflow import Actor, DecisionPeriodOver, EstimateRepl
 
 from . import selectors
 from .csrf import order_page_csrf
-from .forms import DecisionForm, RefusalForm
+from .forms import DecisionForm, DocumentUnlockForm, RefusalForm
 from .views import TOO_MANY, limited, render_public
 
 USER_AGENT_MAX = 400
@@ -57,7 +59,7 @@ def order_view(load=selectors.order_for_link, *, scope="order-page",
 
 
 def page_url(order: Order, anchor: str = "") -> str:
-    return reverse("portal:order", args=[order.portal_token]) + (f"#{anchor}" if anchor else "")
+    return reverse("portal:order", args=[order.link_token]) + (f"#{anchor}" if anchor else "")
 
 
 def chat_form() -> ChatMessageForm:
@@ -74,24 +76,85 @@ def order_page(request, page: selectors.CustomerPage):
 
 def order_page_with_error(request, order: Order, error: str):
     """The page again with what was wrong with the chat message (sent without JavaScript)."""
-    page = selectors.customer_page(order.portal_token)
+    page = selectors.customer_page(order.link_token)
     context = {**page.as_context(), "chat_error": error,
                "chat_form": ChatMessageForm(request.POST)}
     return render_public(request, "portal/order.html", context, status=400)
 
 
-@require_GET
+# The documents behind the link show the customer's name, phone, serial and IMEI in full (they
+# are the papers the customer signed and keeps): the link alone does not open them. The browser
+# is asked once a day for the last four digits of the phone on the order, and remembers the
+# answer in a signed cookie bound to this link (replacing the link forgets it).
+DOCUMENTS_COOKIE_SALT = "repaircenter.portal-documents"
+DOCUMENTS_UNLOCKED_FOR = 24 * 3600  # seconds
+DOCUMENT_TRIES_PER_HOUR = 10  # per address
+DOCUMENT_TRIES_PER_DAY = 30  # per order, whoever tries
+
+
+def _documents_cookie(order: Order) -> str:
+    return f"rc_documents_{order.pk}"
+
+
+def _documents_unlocked(request, order: Order) -> bool:
+    value = request.get_signed_cookie(_documents_cookie(order), default=None,
+                                      salt=DOCUMENTS_COOKIE_SALT, max_age=DOCUMENTS_UNLOCKED_FOR)
+    return value is not None and value == order.portal_token_digest[:16]
+
+
+def _phone_ends_with(order: Order, digits: str) -> bool:
+    phone = "".join(ch for ch in str(order.customer.phone) if ch.isdigit())
+    return len(phone) >= 4 and hmac.compare_digest(phone[-4:], digits.strip())
+
+
+@order_page_csrf
+@require_http_methods(["GET", "POST"])
 @order_view()
 def document(request, order: Order, pk: int):
-    """One of the order's documents as the PDF issued; anything else is the link's 404 page."""
+    """One of the order's documents as the PDF issued, once the browser has given the last four
+    digits of the phone on the order; anything else is the link's 404 page."""
     issued = selectors.document_of(order, pk)
     if issued is None:
         return render_public(request, "portal/link_not_found.html", status=404)
+    if request.method == "POST":
+        return _unlock_documents(request, order, issued)
+    if not _documents_unlocked(request, order):
+        return _ask_for_digits(request, order, issued, DocumentUnlockForm())
     try:
         handle = open_pdf(issued)
     except FileNotFoundError:
         return render_public(request, "portal/link_not_found.html", status=404)
-    return FileResponse(handle, content_type="application/pdf", filename=issued.filename)
+    response = FileResponse(handle, content_type="application/pdf", filename=issued.filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _ask_for_digits(request, order: Order, issued, form, status: int = 200):
+    return render_public(request, "portal/document_unlock.html",
+                         {"order": order, "document": issued, "form": form}, status=status)
+
+
+def _unlock_documents(request, order: Order, issued):
+    refused = limited(request, "document-digits", DOCUMENT_TRIES_PER_HOUR, 3600)
+    if refused:
+        return refused
+    if not hit("document-digits-order", str(order.pk), limit=DOCUMENT_TRIES_PER_DAY,
+               per=24 * 3600):
+        return too_many_requests(request, 24 * 3600, TOO_MANY)
+    form = DocumentUnlockForm(request.POST)
+    if not form.is_valid():
+        return _ask_for_digits(request, order, issued, form, status=400)
+    if not _phone_ends_with(order, form.cleaned_data["digits"]):
+        form.add_error("digits", _("These are not the last four digits of the phone number on "
+                                   "the order. Check them, or call us."))
+        return _ask_for_digits(request, order, issued, form, status=400)
+    response = HttpResponseRedirect(
+        reverse("portal:document", args=[order.link_token, issued.pk]))
+    response.set_signed_cookie(
+        _documents_cookie(order), order.portal_token_digest[:16], salt=DOCUMENTS_COOKIE_SALT,
+        max_age=DOCUMENTS_UNLOCKED_FOR, path=reverse("portal:order", args=[order.link_token]),
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+    return response
 
 
 def _evidence(request) -> dict:
@@ -103,7 +166,7 @@ def _evidence(request) -> dict:
 
 def _problem(request, order: Order, kind: str, **extra):
     """A decision that was not taken, and why, in words for the customer; nothing changed."""
-    current = selectors.order_page(order.portal_token) or order
+    current = selectors.order_page(order.link_token) or order
     return render_public(request, "portal/decision_problem.html", {
         "order": current, "kind": kind, "estimate": current.current_estimate,
         "center": current.center,

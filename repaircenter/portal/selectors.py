@@ -18,6 +18,7 @@ from repaircenter.consult import services as consult
 from repaircenter.consult.models import AdviceRequest, ChatMessage
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
+from repaircenter.orders.credentials import portal_token_digest
 from repaircenter.orders.dues import amount_due, balance_due, paid_total
 from repaircenter.orders.models import (
     Estimate,
@@ -32,7 +33,7 @@ from repaircenter.orders.transitions import DECISIONS, LAPSES, TRANSITIONS
 from . import timeline
 from .masking import initials
 
-# A link token as new_portal_token() makes them (192 bits: 32 characters); anything else is
+# A link token as credentials.portal_token() makes them (192 bits: 32 characters); anything else is
 # answered 404 without asking the database. At least 22 characters: 128 bits.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 
@@ -54,7 +55,7 @@ def customer_documents():
 def _by_token(token: str):
     if not TOKEN.match(token or ""):
         return None
-    return Order.objects.filter(portal_token=token)
+    return Order.objects.filter(portal_token_digest=portal_token_digest(token))
 
 
 def order_for_link(token: str) -> Order | None:
@@ -62,7 +63,9 @@ def order_for_link(token: str) -> Order | None:
     orders = _by_token(token)
     if orders is None:
         return None
-    return orders.select_related("center", "customer", "equipment", "equipment__kind").first()
+    return _opened(
+        orders.select_related("center", "customer", "equipment", "equipment__kind").first(),
+        token)
 
 
 def order_page(token: str) -> Order | None:
@@ -71,7 +74,7 @@ def order_page(token: str) -> Order | None:
     orders = _by_token(token)
     if orders is None:
         return None
-    return (
+    return _opened((
         orders.select_related("center", "customer", "equipment", "equipment__kind",
                               "chat_thread")
         .prefetch_related(
@@ -89,7 +92,14 @@ def order_page(token: str) -> Order | None:
             Prefetch("documents", queryset=customer_documents().order_by("issued_at", "pk")),
         )
         .first()
-    )
+    ), token)
+
+
+def _opened(order: Order | None, token: str) -> Order | None:
+    """The order, knowing the token it was opened with (the pages behind it link to it)."""
+    if order is not None:
+        order.link_token = token
+    return order
 
 
 def document_of(order: Order, pk: int) -> Document | None:
@@ -204,7 +214,7 @@ def customer_page(token: str) -> CustomerPage | None:
         chat_messages=tuple(chat_history(order)),
         chat_state=state,
         passed_on=passed_on,
-        chat_poll_url=reverse("portal:order_chat_poll", args=[order.portal_token]),
-        chat_send_url=reverse("portal:order_chat_send", args=[order.portal_token]),
+        chat_poll_url=reverse("portal:order_chat_poll", args=[order.link_token]),
+        chat_send_url=reverse("portal:order_chat_send", args=[order.link_token]),
         poll_seconds=settings.CHAT_POLL_SECONDS,
     )

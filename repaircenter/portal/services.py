@@ -10,6 +10,7 @@ from repaircenter.customers.models import Channel
 from repaircenter.notifications.channels import enabled
 from repaircenter.notifications.models import Event, Message
 from repaircenter.notifications.outbox import queue_customer_message
+from repaircenter.orders import workflow
 from repaircenter.orders.models import Order
 
 
@@ -42,4 +43,7 @@ def resend_link(*, number: tuple[str | None, int], phone: str) -> Message | None
         channel = Channel.EMAIL
     else:
         return None
+    # A link from before tokens were derived cannot be written: a new one is sent (the old
+    # link stops working, as when staff replace it).
+    workflow.renew_unwritable_link(order=order)
     return queue_customer_message(order=order, event=Event.LINK_RESENT, channel=channel)

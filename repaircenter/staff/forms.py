@@ -40,6 +40,10 @@ class MultiplePhotoField(forms.FileField):
 
 
 CHANNEL_CHOICES = [("", "—"), *Channel.choices]
+# The intake form and the look-up while the phone is typed say the same of a number they refuse.
+PHONE_NOT_REACHABLE = gettext_lazy(
+    "This is not a phone number we can reach. Type it with its area code, or with + and the "
+    "country code.")
 
 
 class IntakeForm(forms.Form):
@@ -91,10 +95,7 @@ class IntakeForm(forms.Form):
     def clean_phone(self):
         e164 = normalize_phone(self.cleaned_data["phone"])
         if e164 is None:
-            raise forms.ValidationError(
-                _("This is not a phone number we can reach. Type it with its area code, "
-                  "or with + and the country code.")
-            )
+            raise forms.ValidationError(str(PHONE_NOT_REACHABLE))
         return e164
 
     def clean_serial_number(self):
@@ -278,3 +279,9 @@ class UnlockForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Whom you checked, and how (required)"), max_length=1000
     )
+
+
+class CustomerCopyForm(forms.Form):
+    """The pickup code the print page just showed, sent back for its PDF (never stored)."""
+
+    pickup_code = forms.CharField(max_length=40)

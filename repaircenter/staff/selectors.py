@@ -20,8 +20,8 @@ from repaircenter.consult.services import CONSULT_ROLES
 from repaircenter.notifications.models import Message
 from repaircenter.notifications.selectors import message_counts
 from repaircenter.orders import repair, workflow
-from repaircenter.orders.credentials import portal_url
-from repaircenter.orders.documents import COLLECTION_NOTICES, agreed_lines
+from repaircenter.orders.credentials import portal_url_hint
+from repaircenter.orders.documents import COLLECTION_NOTICES, agreed_lines, disposal_warning_told
 from repaircenter.orders.dues import amount_due, paid_total
 from repaircenter.orders.estimates import WRITERS, can_write_estimate
 from repaircenter.orders.models import DisposalMethod, Estimate, EstimateLine, Order, Status
@@ -75,7 +75,7 @@ class OrderPage:
     can_write_estimate: bool
     can_record_findings: bool
     actions: list[Transition]
-    link: str
+    link_hint: str
     can_manage_link: bool
     stored: bool
     can_store: bool
@@ -123,7 +123,7 @@ def staff_order_page(number: int, actor: workflow.Actor) -> OrderPage:
         can_write_estimate=can_write_estimate(order, actor),
         can_record_findings=bool(roles & WRITERS) and STATES[order.status].bench,
         actions=workflow.allowed_transitions(order, actor),
-        link=portal_url(order.portal_token),
+        link_hint=portal_url_hint(order.portal_token_prefix),
         can_manage_link=bool(roles & workflow.LINK_ROLES),
         stored=order.status in STORED_STATES,
         can_store=bool(roles & workflow.STORAGE_ROLES),
@@ -145,11 +145,14 @@ def _notices() -> Prefetch:
 def disposal_list(place: Workplace | None = None) -> list[Order]:
     """Orders due for disposal, the longest over first, with what the customer was told and
     whether a notice reached them (`reached`): two queries."""
-    orders = listed_orders() if place is None else place.listed(listed_orders())
-    return list(
-        orders
+    listed = listed_orders() if place is None else place.listed(listed_orders())
+    orders = list(
+        listed
         .filter(status=Status.DISPOSAL_DUE)
         .annotate(reached=workflow.customer_reached())
         .prefetch_related(_notices())
         .order_by("storage_due", "pk")
     )
+    for order in orders:
+        order.warning_told = disposal_warning_told(order.notices)
+    return orders

@@ -1,10 +1,11 @@
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.core.models import CenterSettings
-from repaircenter.customers.lookup import find_customer_by_phone
+from repaircenter.customers.lookup import find_customer_by_phone, normalize_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
+from repaircenter.orders import documents as paperwork
 from repaircenter.orders import workflow
-from repaircenter.orders.credentials import format_pickup_code, portal_url
+from repaircenter.orders.credentials import format_pickup_code, portal_url, portal_url_hint
 from repaircenter.orders.models import EquipmentPhoto, EventChannel, Order, OrderEvent
 from repaircenter.orders.selectors import (
     QUEUE_PAGE_SIZE,
@@ -42,7 +44,8 @@ from repaircenter.orders.transitions import (
 from repaircenter.orders.workflow import Actor, WorkflowError
 from repaircenter.orders.workplace import NotYourCenter, workplace
 
-from .forms import IntakeForm, SearchForm, TransitionForm
+from . import intake_photos
+from .forms import PHONE_NOT_REACHABLE, CustomerCopyForm, IntakeForm, SearchForm, TransitionForm
 from .middleware import CHOSEN_CENTER
 from .selectors import home_page, staff_order_page
 
@@ -91,16 +94,36 @@ def intake(request):
         form = IntakeForm(initial={"intake_key": uuid.uuid4()})
         return render(request, "staff/intake.html", {"form": form})
     form = IntakeForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, "staff/intake.html", {"form": form}, status=400)
-    data = form.cleaned_data
+    key = _intake_key(request.POST.get("intake_key", ""))
+    kept = intake_photos.kept(key, request.POST.getlist("kept_photos"))
+    valid = form.is_valid()
+    if valid and len(kept) + len(form.cleaned_data["photos"]) > settings.PHOTO_MAX_COUNT:
+        form.add_error("photos", _("At most %(count)d photos per order, with those kept.")
+                       % {"count": settings.PHOTO_MAX_COUNT})
+        valid = False
+    if not valid:
+        # The photos read without fault are kept for the next submission.
+        if key is not None and "photos" not in form.errors:
+            kept += intake_photos.stage(key, form.cleaned_data.get("photos", []))
+        return render(request, "staff/intake.html", {"form": form, "kept_photos": kept},
+                      status=400)
+    data = {**form.cleaned_data,
+            "photos": [*intake_photos.load(key, kept), *form.cleaned_data["photos"]]}
     try:
         result = _take_in(request, data)
     except WorkflowError as error:
         messages.error(request, error.message)
         return redirect("staff:intake")
+    intake_photos.discard(key, kept)
     # The response carries the only readable copy of the pickup code; it is not kept.
     return _render_intake_order(request, result.order, result.pickup_code, repeated=result.repeated)
+
+
+def _intake_key(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def _take_in(request, data) -> workflow.IntakeResult:
@@ -133,7 +156,10 @@ def _take_in(request, data) -> workflow.IntakeResult:
 def customer_lookup(request):
     """While the receptionist types the phone: the customer already on file, if any."""
     phone = request.GET.get("phone", "")
-    customer = find_customer_by_phone(phone) if len(phone) >= 6 else None
+    # The same check as the intake form's: a number it would refuse is said so now.
+    typed = len(phone) >= 6
+    customer = find_customer_by_phone(phone) if typed else None
+    not_reachable = typed and customer is None and normalize_phone(phone) is None
     channel_fields = []
     if customer is not None:
         # The form's three channel selects, set to the customer's stored order of preference.
@@ -146,24 +172,60 @@ def customer_lookup(request):
     return render(
         request,
         "staff/_customer_match.html",
-        {"customer": customer, "channel_fields": channel_fields},
+        {"customer": customer, "channel_fields": channel_fields, "typed": typed,
+         "not_reachable": PHONE_NOT_REACHABLE if not_reachable else None},
     )
+
+
+def _intake_copy_context(order: Order, with_link: bool) -> dict:
+    """What both copies show; the customer's copy carries the whole link, the center's copy
+    only its first characters."""
+    link = portal_url(order.link_token) if with_link and order.link_token else None
+    return {
+        "center": order.center,
+        "chain": CenterSettings.load(),
+        "link": link,
+        "link_qr": qr_svg(link) if link else None,
+        "link_hint": portal_url_hint(order.portal_token_prefix),
+    }
 
 
 def _render_intake_order(request, order: Order, pickup_code: str | None, repeated: bool = False):
     order = order_page(order.number)
-    link = portal_url(order.portal_token)
     context = {
+        **_intake_copy_context(order, with_link=bool(pickup_code)),
         "order": order,
-        "center": order.center,
-        "chain": CenterSettings.load(),
-        "link": link,
-        "link_qr": qr_svg(link),
         "pickup_code": format_pickup_code(pickup_code) if pickup_code else None,
         "pickup_barcode": barcode_svg(pickup_code) if pickup_code else None,
+        "pickup_code_raw": pickup_code,
         "repeated": repeated,
     }
     response = render(request, "staff/intake_order.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_POST
+@role_required(*INTAKE)
+def customer_copy_pdf(request, number: int):
+    """The customer's copy with the pickup code as a PDF, made now and never stored, while the
+    code just shown on the print page is fresh."""
+    order = get_object_or_404(Order, number=number)
+    form = CustomerCopyForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("The pickup code is missing."))
+    order = order_page(order.number)
+    try:
+        pdf = paperwork.customer_copy_pdf(
+            order=order, pickup_code=form.cleaned_data["pickup_code"],
+            context=_intake_copy_context(order, with_link=True))
+    except paperwork.CopyNotAvailable as error:
+        messages.error(request, error.message)
+        return redirect("staff:order", number=number)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{order.display_number}-intake-order-customers-copy.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 
@@ -188,8 +250,9 @@ def intake_order(request, number: int):
 @role_required(*ANY_STAFF)
 def label(request, number: int):
     order = get_object_or_404(Order.objects.select_related("customer"), number=number)
-    link = portal_url(order.portal_token)
-    return render(request, "staff/label.html", {"order": order, "link_qr": qr_svg(link)})
+    # The label on the equipment leads staff to the order's page, not to the customer's link.
+    url = f"{settings.SITE_URL}{reverse('staff:order', args=[order.number])}"
+    return render(request, "staff/label.html", {"order": order, "link_qr": qr_svg(url)})
 
 
 @require_GET
@@ -339,11 +402,16 @@ def order_action(request, number: int, action: str):
 @require_POST
 @role_required(*ANY_STAFF)
 def replace_link(request, number: int):
-    order = get_object_or_404(Order, number=number)
+    order = get_object_or_404(Order.objects.select_related("customer", "equipment"),
+                              number=number)
     try:
-        workflow.replace_portal_link(order=order, actor=Actor.staff(request.user))
+        token = workflow.replace_portal_link(order=order, actor=Actor.staff(request.user))
     except WorkflowError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("The old link no longer works. The new one is shown below."))
-    return redirect("staff:order", number=number)
+        return redirect("staff:order", number=number)
+    # The one moment the new link is shown whole; the page is not kept by the browser.
+    link = portal_url(token)
+    response = render(request, "staff/link_made.html",
+                      {"order": order, "link": link, "link_qr": qr_svg(link)})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -128,9 +128,12 @@ class Replicator:
             special = (model, f.name)
             if special in NUMBERS:
                 expr = f"{column} + c.k"
-            elif special == (Order, "portal_token"):
-                expr = (f"{random_hex} || substr({random_hex}, 1, 16)" if pg
-                        else "lower(hex(randomblob(24)))")
+            elif special == (Order, "portal_token_digest"):
+                # A copy's link opens nothing: a random digest, and no nonce to rebuild it from.
+                expr = (f"{random_hex} || {random_hex}" if pg
+                        else "lower(hex(randomblob(32)))")
+            elif special == (Order, "portal_nonce"):
+                expr = "''"
             elif special in ((Message, "key"), (Payment, "idempotency_key")):
                 expr = random_uuid
             elif special == (Customer, "phone"):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from repaircenter.core.calendar import add_working_days, center_date, months_later
 from repaircenter.documents.models import DocumentKind
 from repaircenter.notifications.models import DeliveryRecord, Message
-from repaircenter.orders.credentials import new_pickup_code, pickup_code_digest
+from repaircenter.orders.credentials import new_pickup_code, new_portal_link, pickup_code_digest
 from repaircenter.orders.models import (
     Equipment,
     Estimate,
@@ -59,7 +58,7 @@ def order_rows(g: Generator, batch: Batch, number: int, state: str, p: dict,
         "decided_at": None, "unrepaired_reason": "", "ready_at": None,
         "customer_reached_at": None, "storage_due": None, "storage_location": "",
         "issued_at": None, "disposed_at": None, "disposal_act_id": None,
-        "portal_token": secrets.token_urlsafe(24),
+        **new_portal_link(),
         "pickup_code_digest": pickup_code_digest(code), "pickup_failures": 0,
         "intake_key": None,
     }

@@ -18,6 +18,7 @@ from repaircenter.devtools.benchdata import copying
 from repaircenter.documents.models import Document, Sequence
 from repaircenter.notifications.models import Message
 from repaircenter.orders import selectors
+from repaircenter.orders.credentials import portal_token_digest
 from repaircenter.orders.models import Estimate, Order, Status
 from repaircenter.orders.sweep import run_sweep
 from repaircenter.portal.selectors import TOKEN
@@ -46,8 +47,9 @@ def test_numbers_links_and_codes_are_those_of_real_orders(generated):
     assert numbers == list(range(1, ORDERS + 1))
     received = list(Order.objects.order_by("number").values_list("received_at", flat=True))
     assert received == sorted(received)  # numbers grow with the intake
-    tokens = list(Order.objects.values_list("portal_token", flat=True))
+    tokens = [order.link_token for order in Order.objects.all()]
     assert len(set(tokens)) == ORDERS and all(TOKEN.match(t) for t in tokens)
+    assert all(Order.objects.get(portal_token_digest=portal_token_digest(t)) for t in tokens)
     assert not Order.objects.filter(pickup_code_digest="").exists()
     assert Sequence.objects.get(name="order").last == ORDERS
     # Several orders per customer on average, and customers can be found by phone.
@@ -101,7 +103,7 @@ def test_every_state_renders_on_the_staff_and_customer_pages(generated, client):
     for state in Status.values:
         for order in Order.objects.filter(status=state)[:2]:
             assert client.get(f"/staff/orders/{order.number}/").status_code == 200
-            assert Client().get(f"/o/{order.portal_token}/").status_code == 200
+            assert Client().get(f"/o/{order.link_token}/").status_code == 200
     for slug in selectors.QUEUES:
         assert client.get(f"/staff/queues/{slug}/").status_code == 200
 
@@ -127,7 +129,7 @@ def test_copies_of_a_template_are_orders_of_their_own(monkeypatch, settings):
     written = benchdata.generate(60, log=lambda text: None)
     assert written["orders.Order"] == 60
     assert sorted(Order.objects.values_list("number", flat=True)) == list(range(1, 61))
-    assert Order.objects.values("portal_token").distinct().count() == 60
+    assert Order.objects.values("portal_token_digest").distinct().count() == 60
     assert Customer.objects.values("phone").distinct().count() == Customer.objects.count()
     assert Message.objects.values("key").distinct().count() == Message.objects.count()
     copy = Order.objects.select_related("customer").get(number=60)

@@ -108,7 +108,7 @@ def test_the_order_received_email_reaches_the_server_as_sent(smtp_server, recept
     assert plain_part.get_content_charset() == "utf-8"
     plain = plain_part.get_payload(decode=True).decode("utf-8")  # strict: raises if not UTF-8
     assert "Hello Zoë Brontë," in plain
-    link = portal_url(order.portal_token)
+    link = portal_url(order.link_token)
     assert link in plain.split()
     assert order.display_number in plain
     assert plain.replace("\r\n", "\n").strip() == message.body  # SMTP carries CRLF lines
@@ -147,7 +147,7 @@ def test_the_html_part_has_the_link_as_an_anchor(smtp_server, receptionist, zoe)
     delivery.run_round()
     _plain, html = parts(smtp_server.parsed())
     seen = HtmlSeen(html)
-    link = portal_url(order.portal_token)
+    link = portal_url(order.link_token)
     assert seen.hrefs == [link]
     assert seen.tags.count("p") > 3  # the paragraphs are elements, not text
     assert "<p>" not in seen.text and "<a" not in seen.text
@@ -202,7 +202,7 @@ def test_a_refused_address_fails_at_once_and_the_sms_takes_over(smtp_server, rec
     assert fallback.recipient == ZOE_PHONE
     assert fallback.subject == ""
     assert order.display_number in fallback.body
-    assert portal_url(order.portal_token) in fallback.body
+    assert portal_url(order.link_token) in fallback.body
     # It went out in the same round (the console SMS channel in tests).
     assert fallback.status == "delivered"
     # The failed email stays failed: the next round does not pick it up again.

@@ -197,7 +197,7 @@ def test_the_phone_script_has_no_link(event, realistic):
     script = rendered(event, "phone", context).body
     assert order.display_number in script
     assert context["order"]["link"] not in script
-    assert order.portal_token not in script
+    assert order.link_token not in script
     assert "http" not in script and "/o/" not in script
 
 
@@ -212,7 +212,7 @@ def test_the_phone_script_has_no_link(event, realistic):
 def test_sms_and_email_carry_the_link_to_the_order_page(event, channel, realistic):
     order, context = realistic(event)
     text = rendered(event, channel, context).body
-    link = f"{SITE_URL}/o/{order.portal_token}/"
+    link = f"{SITE_URL}/o/{order.link_token}/"
     assert context["order"]["link"] == link
     # On a word of its own, so that phones and mail clients make it clickable whole.
     assert link in text.split()
@@ -252,7 +252,7 @@ def test_the_context_holds_only_plain_strings_never_model_objects(make_order, cu
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "name", ["order.customer.phone", "order.portal_token", "customer.email", "order.pk",
+    "name", ["order.customer.phone", "order.link_token", "customer.email", "order.pk",
              "center.pk", "order.customer"],
 )
 @pytest.mark.parametrize("where", ["subject", "body"])
@@ -274,11 +274,11 @@ def test_a_name_the_context_does_not_offer_is_reported_by_name(name, where, make
 @pytest.mark.django_db
 def test_several_unknown_names_are_listed_once_each_in_order():
     problems = rendering.check(
-        "{{ customer.email }}", "{{ order.portal_token }} {{ customer.email }} {{ zz }}",
+        "{{ customer.email }}", "{{ order.link_token }} {{ customer.email }} {{ zz }}",
         rendering.sample_context(),
     )
     assert problems == [
-        "Unknown names: customer.email, order.portal_token, zz. "
+        "Unknown names: customer.email, order.link_token, zz. "
         "See the list of names below the text."
     ]
 
@@ -341,7 +341,7 @@ def test_a_managers_edit_changes_the_next_message_and_deleting_it_restores_the_d
     edited = Message.objects.get(order=first, event="order_received")
     assert edited.channel == "sms"
     assert edited.body == (
-        f"Hi Alice Brown, order {first.display_number} is in: {SITE_URL}/o/{first.portal_token}/"
+        f"Hi Alice Brown, order {first.display_number} is in: {SITE_URL}/o/{first.link_token}/"
     )
     assert edited.template == row
 

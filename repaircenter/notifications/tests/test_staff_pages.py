@@ -971,7 +971,7 @@ def test_preview_renders_the_saved_text_on_the_order_asked_for_or_the_newest(
             f"Repair Center: we have your Phone Samsung Galaxy S23, order "
             f"{expected.display_number}."
         )
-        assert expected.portal_token in shown["preview"].body
+        assert expected.link_token in shown["preview"].body
         assert shown["segments"].count == 1 and shown["segments"].encoding == "GSM-7"
 
     sms.body = "{{ order.number }} " + "x" * 180
@@ -991,7 +991,7 @@ def test_preview_renders_the_saved_text_on_the_order_asked_for_or_the_newest(
         ("Order {{ order.number }} {% if order.link %}", "Text: Unclosed tag"),
         ("Order {{ order.number|shout }}", "Text: Invalid filter: 'shout'"),
         ("Call {{ order.customer.phone }} now", "Unknown names: order.customer.phone."),
-        ("Your link: {{ order.portal_token }}", "Unknown names: order.portal_token."),
+        ("Your link: {{ order.link_token }}", "Unknown names: order.link_token."),
         ("{% include 'base.html' %}", "Text: base.html"),
         ("{% load static %}{% static 'x' %}", "Text: 'static' is not a registered tag library"),
     ],
@@ -1009,7 +1009,7 @@ def test_the_template_form_refuses_syntax_errors_and_unknown_names(body, problem
     [
         ("Order {{ order.number }} {% if order.link %}", "Unclosed tag"),
         ("Call {{ order.customer.phone }} now", "Unknown names: order.customer.phone."),
-        ("Your link: {{ order.portal_token }}", "Unknown names: order.portal_token."),
+        ("Your link: {{ order.link_token }}", "Unknown names: order.link_token."),
     ],
 )
 def test_saving_a_broken_template_is_refused_on_the_page(body, problem, admin_manager, client):
@@ -1032,7 +1032,7 @@ def test_saving_a_broken_template_leaves_the_stored_text(admin_manager, client):
     stored = sms.body
     client.raise_request_exception = False
     as_user(client, admin_manager)
-    for body in ("{{ order.portal_token }}", "{% if %}", "{{ order.customer.phone }}"):
+    for body in ("{{ order.link_token }}", "{% if %}", "{{ order.customer.phone }}"):
         response = client.post(change_url(sms), {"subject": "", "body": body, "_save": "Save"})
         assert response.status_code != 302, body
         assert template("order_received", "sms").body == stored
@@ -1054,7 +1054,7 @@ def test_a_saved_edit_is_the_text_of_the_next_message(admin_manager, make_order,
     assert message.template == sms
     assert message.body == (
         f"Repair Center: order {order.display_number} is in. Details: "
-        f"{portal_url(order.portal_token)}"
+        f"{portal_url(order.link_token)}"
     )
 
 
@@ -1064,7 +1064,7 @@ def test_an_email_subject_is_checked_and_saved_too(admin_manager, make_order, cl
     client.raise_request_exception = False
     as_user(client, admin_manager)
 
-    bad = client.post(change_url(email), {"subject": "{{ order.portal_token }}",
+    bad = client.post(change_url(email), {"subject": "{{ order.link_token }}",
                                            "body": email.body, "_save": "Save"})
     assert bad.status_code != 302
     email.refresh_from_db()

@@ -1,6 +1,7 @@
 """The manager's disposal list (/staff/disposal/), its confirmation and the disposal act."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from django.urls import reverse
 from repaircenter.accounts.roles import Role
 from repaircenter.conftest import flashes, pay_balance
 from repaircenter.notifications import delivery
+from repaircenter.notifications.models import Message
 from repaircenter.orders import workflow
 from repaircenter.orders.models import DisposalAct, Order, Status
 from repaircenter.orders.workflow import Actor
@@ -159,3 +161,52 @@ def test_a_repeated_submission_disposes_once(boss, make_order):
 def test_get_is_not_allowed_on_confirm_and_unknown_acts_are_404(boss):
     assert boss.get(CONFIRM).status_code == 405
     assert boss.get(reverse("staff:disposal_act", args=[42])).status_code == 404
+
+
+# --- saying exactly what became of the disposal warning -----------------------------------------
+
+
+def warning_row(content: str, order) -> str:
+    return content.split(f">{order.display_number}</a>")[1].split("</tr>")[0]
+
+
+def test_a_warning_still_queued_is_not_called_a_warning_given(boss, make_order):
+    """The warning written when the order fell due and not yet sent: the list and the act say
+    the customer has not been warned; none of them says the customer was warned."""
+    queued, delivered = make_order(Status.DISPOSAL_DUE), make_order(Status.DISPOSAL_DUE)
+    delivery.run_round()  # the console channel delivers every message queued so far
+    Message.objects.filter(order=queued, event="disposal_warning").update(
+        status="queued", sent_at=None, delivered_at=None)
+
+    content = boss.get(LIST).content.decode()
+    assert "the customer was warned" not in content
+    assert ("not sent yet: the customer has not been warned"
+            in html.unescape(warning_row(content, queued)))
+    assert "Disposal warning delivered on" in warning_row(content, delivered)
+
+    response = boss.post(CONFIRM, {"orders": [queued.number, delivered.number],
+                                   "method": "recycled"}, follow=True)
+    act = html.unescape(response.content.decode())
+    assert "the customer was warned" not in act
+    queued_part = act.split(queued.display_number)[1].split(delivered.display_number)[0]
+    assert "not sent yet: the customer has not been warned" in queued_part
+    assert "Disposal warning delivered on" in act.split(delivered.display_number)[1]
+
+
+@pytest.mark.parametrize(("status", "said"), [
+    ("sent", "no word that it arrived"),
+    ("failed", "Disposal warning failed"),
+])
+def test_a_warning_sent_or_failed_is_told_as_such(boss, make_order, status, said):
+    order = make_order(Status.DISPOSAL_DUE)
+    delivery.run_round()
+    Message.objects.filter(order=order, event="disposal_warning").update(
+        status=status, delivered_at=None)
+    assert said in html.unescape(warning_row(boss.get(LIST).content.decode(), order))
+
+
+def test_no_warning_on_record_is_told(boss, make_order):
+    order = make_order(Status.DISPOSAL_DUE)
+    Message.objects.filter(order=order, event="disposal_warning").delete()
+    assert "No disposal warning on record" in html.unescape(
+        warning_row(boss.get(LIST).content.decode(), order))

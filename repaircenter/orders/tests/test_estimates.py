@@ -1077,7 +1077,7 @@ def test_one_estimate_ready_message_per_send_on_the_first_channel_with_an_addres
         )
         assert f"{total} {settings.CURRENCY}" in message.body
         # A call's script has no link to read out; written messages carry it.
-        assert (portal_url(order.portal_token) in message.body) == (channel != "phone")
+        assert (portal_url(order.link_token) in message.body) == (channel != "phone")
         assert order.display_number in message.body
         assert message.status == "queued"
         if channel == "email":

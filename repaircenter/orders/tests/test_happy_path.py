@@ -102,7 +102,7 @@ def test_the_happy_path(client, receptionist, technician, cashier, phone_kind):
     run = {"procedure": "Charge from 5 % to 100 % on the bench charger",
            "duration_minutes": "120", "measurements": "Port 34 °C"}
     post(client, test_url, {**run, "version": order.version, "result": "failed",
-                            "note": "Stops charging at 40 %"})
+                            "note": "Stops charging at 40 %"}, expect="warning")
     order.refresh_from_db()
     assert order.status == Status.REPAIRING
     assert LineDone.objects.filter(line__in=lines).count() == 2  # the lines stay done

@@ -1,5 +1,6 @@
 """The intake form: POST /staff/intake/ makes the customer, the order and its pickup code."""
 
+import datetime
 import html
 import io
 import re
@@ -12,6 +13,7 @@ from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import ExifTags, Image
 
 from repaircenter.customers.models import Customer
@@ -26,6 +28,7 @@ from repaircenter.orders.models import (
     Status,
 )
 from repaircenter.orders.workflow import Actor
+from repaircenter.staff import intake_photos
 
 pytestmark = pytest.mark.django_db
 
@@ -444,6 +447,7 @@ def test_text_file_named_like_a_photo_is_refused(staff_client):
     assert response.status_code == 400
     assert "photo.jpg is not an image" in field_block(response, "photos")
     assert "choose them again" in text(response)
+    assert 'name="kept_photos"' not in response.content.decode()
     assert_nothing_created()
 
 
@@ -581,7 +585,7 @@ def test_lookup_finds_a_returning_customer_typed_any_way(staff_client, customer,
     assert "new one will be created" not in page
 
 
-@pytest.mark.parametrize("typed", ["020 7946 0999", "07700 900123", "hello", "0207"])
+@pytest.mark.parametrize("typed", ["020 7946 0999", "+44 20 7946 0998"])
 def test_lookup_of_an_unknown_phone_says_a_new_customer_is_made(staff_client, customer, typed):
     response = staff_client.get(LOOKUP_URL, {"phone": typed})
     assert response.status_code == 200
@@ -589,6 +593,32 @@ def test_lookup_of_an_unknown_phone_says_a_new_customer_is_made(staff_client, cu
     assert "a new one will be created" in page
     assert "Returning customer" not in page
     assert "Alice Brown" not in page
+
+
+@pytest.mark.parametrize("typed", ["0207", "hello"])
+def test_lookup_says_nothing_before_the_number_is_typed(staff_client, customer, typed):
+    page = text(staff_client.get(LOOKUP_URL, {"phone": typed}))
+    assert "new one will be created" not in page and "not a phone number" not in page
+
+
+@pytest.mark.parametrize("typed", [
+    "020 7946 0999", "07700 900123", "+1 212 555 0123", "123456", "12345678", "hello world",
+    "020 7946 09", "+44 20 7946 0101 99",
+])
+def test_lookup_and_intake_judge_a_phone_alike(staff_client, typed):
+    """The look-up never promises a new customer for a number the submit then refuses, and
+    says of a refused number what the form will say."""
+    looked_up = text(staff_client.get(LOOKUP_URL, {"phone": typed}))
+    submitted = staff_client.post(INTAKE_URL, form_data(phone=typed))
+    refused = "not a phone number we can reach" in field_block(submitted, "phone") \
+        if submitted.status_code == 400 else False
+    message = ("This is not a phone number we can reach. Type it with its area code, or with "
+               "+ and the country code.")
+    if refused:
+        assert message in looked_up and "new one will be created" not in looked_up
+    else:
+        assert submitted.status_code == 200
+        assert "new one will be created" in looked_up and message not in looked_up
 
 
 def test_lookup_is_refused_to_a_technician(client, technician, customer):
@@ -602,3 +632,75 @@ def test_lookup_needs_a_login(client, customer):
     response = client.get(LOOKUP_URL, {"phone": "020 7946 0101"})
     assert response.status_code == 302
     assert b"Alice" not in response.content
+
+
+# --- photos kept when the form comes back with an error ---------------------------------------
+
+
+KEPT = re.compile(r'name="kept_photos" value="([0-9a-f]{32}\.jpg)"')
+
+
+def staged_files() -> list[Path]:
+    return [p for p in stored_files() if "intake-staging" in p.parts]
+
+
+def test_photos_are_kept_when_the_form_comes_back_with_an_error(staff_client):
+    data = form_data(phone="12345")
+    first = staff_client.post(INTAKE_URL, {**data, "photos": [image_file("a.png"),
+                                                              image_file("b.png")]})
+    assert first.status_code == 400
+    kept = KEPT.findall(first.content.decode())
+    assert len(kept) == 2
+    assert "The 2 photos you chose are kept too." in text(first)
+    assert "choose them again" not in text(first)
+    assert Order.objects.count() == 0 and len(staged_files()) == 2
+
+    # Corrected and sent again, with one more photo: three saved with the order.
+    second = staff_client.post(INTAKE_URL, {**data, "phone": "020 7946 0101",
+                                            "kept_photos": kept, "photos": [image_file("c.png")]})
+    assert second.status_code == 200
+    order = Order.objects.get()
+    assert order.photos.count() == 3
+    assert staged_files() == []
+
+
+def test_an_unticked_kept_photo_is_left_out(staff_client):
+    data = form_data(name="")
+    first = staff_client.post(INTAKE_URL, {**data, "photos": [image_file("a.png"),
+                                                              image_file("b.png")]})
+    kept = KEPT.findall(first.content.decode())
+    staff_client.post(INTAKE_URL, {**data, "name": "Alice Brown", "kept_photos": kept[:1]})
+    assert Order.objects.get().photos.count() == 1
+
+
+def test_kept_photos_of_another_form_or_made_up_names_are_ignored(staff_client):
+    first = staff_client.post(INTAKE_URL, {**form_data(name=""), "photos": [image_file()]})
+    theirs = KEPT.findall(first.content.decode())
+    mine = form_data()
+    response = staff_client.post(INTAKE_URL, {
+        **mine, "kept_photos": [*theirs, "../../secret.jpg", "0" * 32 + ".jpg"]})
+    assert response.status_code == 200
+    assert Order.objects.get().photos.count() == 0
+
+
+def test_kept_photos_count_towards_the_limit(staff_client, settings):
+    settings.PHOTO_MAX_COUNT = 2
+    data = form_data(name="")
+    first = staff_client.post(INTAKE_URL, {**data, "photos": [image_file("a.png"),
+                                                              image_file("b.png")]})
+    kept = KEPT.findall(first.content.decode())
+    second = staff_client.post(INTAKE_URL, {**data, "name": "Alice Brown", "kept_photos": kept,
+                                            "photos": [image_file("c.png")]})
+    assert second.status_code == 400
+    assert "At most 2 photos per order, with those kept." in field_block(second, "photos")
+    assert Order.objects.count() == 0
+    assert sorted(KEPT.findall(second.content.decode())) == sorted(kept)
+
+
+def test_photos_kept_for_an_abandoned_form_are_deleted_later(staff_client):
+    staff_client.post(INTAKE_URL, {**form_data(name=""), "photos": [image_file()]})
+    [old] = staged_files()
+    assert intake_photos.forget_abandoned(timezone.now() + datetime.timedelta(hours=23)) == 0
+    assert intake_photos.forget_abandoned(
+        timezone.now() + datetime.timedelta(days=1, minutes=1)) == 1
+    assert staged_files() == [] and not old.exists()

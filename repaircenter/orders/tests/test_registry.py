@@ -121,7 +121,7 @@ def test_every_transition_leads_to_its_step_on_the_customers_page(make_order):
 
     for target in sorted({t.target for t in TRANSITIONS.values()}):
         order = make_order(target)
-        steps = customer_page(order.portal_token).steps
+        steps = customer_page(order.link_token).steps
         step = STATES[target].step
         drawn = [s.state for s in steps if s.name == step]
         expected = "done" if STATES[target].closed else "current"

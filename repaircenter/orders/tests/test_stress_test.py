@@ -92,8 +92,9 @@ def test_a_failed_test_goes_back_to_repair_with_the_failure_on_record(
     client.force_login(technician)
     page = submit(client, order, "failed", note="Shut down after 40 min at 92 °C",
                   measurements="CPU 92 °C")
+    # Shown as a warning, not in the green of success.
     assert flashes(page)[0] == (
-        "success", "Stress test failed: the order is back in repair, with the failure on record."
+        "warning", "Stress test failed: the order is back in repair, with the failure on record."
     )
     order.refresh_from_db()
     assert order.status == Status.REPAIRING

@@ -374,7 +374,7 @@ def copies(order: Order, count: int, **changes) -> list[Order]:
     start = Order.objects.order_by("-number").values_list("number", flat=True).first()
     made = Order.objects.bulk_create([
         Order(**{**fields, "number": start + i + 1, "center_number": start + i + 1,
-                 "portal_token": f"copy-{start + i}",
+                 "portal_token_digest": f"copy-{start + i}",
                  "intake_key": None, **changes})
         for i in range(count)
     ])

@@ -448,10 +448,10 @@ class WorkflowMachine(RuleBasedStateMachine):
             model.side.append(("pickup_code_reissued", model.state, model.state))
             model.reprints += 1
         else:
-            old = order.portal_token
+            old = order.link_token
             token = act(order=order, actor=self.actor(who))
             assert token != old
-            assert self.order().portal_token == token
+            assert self.order().link_token == token
             model.side.append(("link_replaced", model.state, model.state))
 
     @rule()

@@ -40,6 +40,7 @@ from repaircenter.orders.credentials import (
     PICKUP_ALPHABET,
     format_pickup_code,
     pickup_code_matches,
+    portal_token_digest,
 )
 from repaircenter.orders.models import (
     READY_STATES,
@@ -920,20 +921,21 @@ def test_only_the_counter_reprints_the_copy_or_replaces_the_link(role, make_orde
         workflow.replace_portal_link(order=order, actor=actor)
     assert snapshot(order) == before
     after = Order.objects.get(pk=order.pk)
-    assert (after.pickup_code_digest, after.portal_token) == (
-        stored.pickup_code_digest, stored.portal_token
+    assert (after.pickup_code_digest, after.portal_token_digest, after.link_token) == (
+        stored.pickup_code_digest, stored.portal_token_digest, stored.link_token
     )
 
 
 @pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.MANAGER])
 def test_replacing_the_link_revokes_the_old_token(role, make_order, users_by_role):
     order = make_order(Status.AWAITING_DECISION)
-    old = order.portal_token
+    old = order.link_token
     before = snapshot(order)
     token = workflow.replace_portal_link(order=order, actor=Actor.staff(users_by_role[role]))
     assert token != old and len(token) >= 32  # 192 bits, URL-safe
-    assert Order.objects.get(pk=order.pk).portal_token == token
-    assert not Order.objects.filter(portal_token=old).exists()
+    assert Order.objects.get(pk=order.pk).link_token == token
+    assert not Order.objects.filter(portal_token_digest=portal_token_digest(old)).exists()
+    assert Order.objects.filter(portal_token_digest=portal_token_digest(token)).count() == 1
     event = order.events.latest("pk")
     assert (event.action, event.from_status, event.to_status) == (
         "link_replaced", Status.AWAITING_DECISION, Status.AWAITING_DECISION

@@ -59,6 +59,7 @@ from .intake import (
     EquipmentDetails,
     IntakeResult,
     reissue_pickup_code,
+    renew_unwritable_link,
     replace_portal_link,
     take_in,
 )
@@ -85,7 +86,8 @@ __all__ = [
     "decision_open", "declare_not_repairable", "disposal_refusals", "finish_works",
     "is_allowed", "issuance_locked", "issue", "lapse_decision", "lapse_decisions",
     "lines_not_done", "mark_disposal_due", "mark_disposals_due", "reissue_pickup_code",
-    "record_event", "record_findings", "record_test", "refuse", "replace_portal_link",
+    "record_event", "renew_unwritable_link", "record_findings", "record_test", "refuse",
+    "replace_portal_link",
     "send_estimate", "set_storage_location", "start_diagnosis", "start_repair",
     "start_storage_clock", "take_in", "unlock_issuance",
 ]

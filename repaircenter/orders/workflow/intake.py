@@ -22,7 +22,7 @@ from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.numbering import next_number
 
 from .. import documents as paperwork
-from ..credentials import new_pickup_code, new_portal_token, pickup_code_digest
+from ..credentials import new_pickup_code, new_portal_link, pickup_code_digest, portal_token
 from ..models import Equipment, EquipmentKind, EquipmentPhoto, EventChannel, Order, Status
 from ..states import CLOSED_STATES
 from .base import ZERO, Actor, NotAllowed, WrongState, actor_channel, write_event
@@ -117,7 +117,7 @@ def take_in(
                 diagnosis_due=center.working_days_after(center.local_date(now),
                                                         chain.diagnostics_target_days),
                 diagnostics_fee=kind.diagnostics_fee if chain.charge_diagnostics else ZERO,
-                portal_token=new_portal_token(),
+                **new_portal_link(),
                 pickup_code_digest=pickup_code_digest(code),
                 intake_key=intake_key,
             )
@@ -173,17 +173,34 @@ LINK_ROLES = frozenset({R, M})
 
 @transaction.atomic
 def replace_portal_link(*, order: Order, actor: Actor) -> str:
-    """Revoke the customer's link and give the order a new one; the old one answers 404."""
+    """Revoke the customer's link and give the order a new one; the old one answers 404.
+    Returns the new link's token: the one moment staff see it whole."""
     if not actor.roles & LINK_ROLES:
         raise NotAllowed(_("Your role does not allow replacing the customer's link."))
-    token = new_portal_token()
-    Order.objects.filter(pk=order.pk).update(portal_token=token)
+    return _new_link(order, actor)
+
+
+@transaction.atomic
+def renew_unwritable_link(*, order: Order) -> str | None:
+    """A link made before tokens were derived (kept as a digest only) cannot be written into a
+    message: when the customer asks for their link, the system gives the order a new one, as
+    staff would replace it. None when the order's link can be written (nothing changes)."""
+    if order.link_token is not None:
+        return None
+    return _new_link(order, Actor.system())
+
+
+def _new_link(order: Order, actor: Actor) -> str:
+    link = new_portal_link()
+    Order.objects.filter(pk=order.pk).update(**link)
     write_event(
-        order, action="link_replaced", actor=actor, channel=EventChannel.STAFF,
+        order, action="link_replaced", actor=actor, channel=actor_channel(actor),
         at=timezone.now(), from_status=order.status, to_status=order.status,
     )
-    order.portal_token = token
-    return token
+    for field, value in link.items():
+        setattr(order, field, value)
+    order.__dict__.pop("_link_token", None)
+    return portal_token(link["portal_nonce"])
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@ from django.urls import reverse
 
 
 def order_url(order, name: str = "order") -> str:
-    return reverse(f"portal:{name}", args=[order.portal_token])
+    return reverse(f"portal:{name}", args=[order.link_token])
 
 
 def visible_text(response) -> str:

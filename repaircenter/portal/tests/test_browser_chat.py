@@ -89,7 +89,7 @@ def test_a_customer_asks_on_the_order_page_and_the_consultant_sees_the_order(
     desk.goto(reverse("consult:inbox"))
 
     customer = new_page(PHONE)
-    customer.goto(reverse("portal:order", args=[order.portal_token]) + "#chat")
+    customer.goto(reverse("portal:order", args=[order.link_token]) + "#chat")
     mark_page(customer)
     chat = customer.locator("#chat")
     chat.get_by_label("Your message").fill("Is the 45 GBP with the part included?")

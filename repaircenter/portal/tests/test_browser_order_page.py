@@ -58,7 +58,7 @@ def test_the_customer_approves_on_a_phone_from_the_estimate_message(
     )
     text = Message.objects.get(order=order, event="estimate_ready").body
     link = re.search(r"https?://\S+/o/[\w-]+/", text).group(0)
-    assert link == f"{live_server.url}/o/{order.portal_token}/"
+    assert link == f"{live_server.url}/o/{order.link_token}/"
 
     phone = new_page(PHONE)
     complaints = watch_console(phone)
@@ -80,7 +80,7 @@ def test_the_customer_approves_on_a_phone_from_the_estimate_message(
     phone.screenshot(path=shots / "portal-phone-approve-confirm.png", full_page=True)
     phone.get_by_role("button", name="Yes, approve for 63.50 GBP").click()
 
-    expect(phone).to_have_url(re.compile(rf"/o/{order.portal_token}/#next$"))
+    expect(phone).to_have_url(re.compile(rf"/o/{order.link_token}/#next$"))
     expect(phone.locator(".status-line")).to_have_text("Approved, the repair starts soon")
     expect(phone.locator("#next")).to_contain_text("You approved on this page on")
     expect(phone.locator("#agreed")).to_contain_text("63.50 GBP")
@@ -113,7 +113,7 @@ def test_the_page_in_every_state_on_a_phone_and_a_desktop(
         page = new_page(size)
         complaints = watch_console(page)
         for status, order in orders.items():
-            page.goto(reverse("portal:order", args=[order.portal_token]))
+            page.goto(reverse("portal:order", args=[order.link_token]))
             expect(page.locator("#next")).to_be_visible()
             expect(page.locator("#progress li")).not_to_have_count(0)
             width = page.evaluate("document.documentElement.scrollWidth")

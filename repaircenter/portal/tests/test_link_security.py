@@ -35,7 +35,7 @@ def not_found_page(client, token: str):
 
 def test_unknown_revoked_and_malformed_links_get_the_same_page(client, make_order, receptionist):
     order = make_order(Status.AWAITING_DECISION)
-    revoked = order.portal_token
+    revoked = order.link_token
     workflow.replace_portal_link(order=order, actor=Actor.staff(receptionist))
 
     pages = [
@@ -57,7 +57,7 @@ def test_unknown_revoked_and_malformed_links_get_the_same_page(client, make_orde
 
 def test_a_revoked_link_acts_on_nothing(client, make_order, receptionist):
     order = make_order(Status.AWAITING_DECISION)
-    old = order.portal_token
+    old = order.link_token
     workflow.replace_portal_link(order=order, actor=Actor.staff(receptionist))
     before = snapshot(order)
     estimate = workflow.current_estimate(order)
@@ -74,7 +74,7 @@ def test_the_link_of_one_order_never_shows_another(client, make_order):
     first, second = make_order(Status.AWAITING_DECISION), make_order(Status.RECEIVED)
     page = client.get(order_url(first)).content.decode()
     assert first.display_number in page and second.display_number not in page
-    assert second.portal_token not in page
+    assert second.link_token not in page
 
 
 # --- headers on every answer under /o/ --------------------------------------------------------
@@ -100,7 +100,7 @@ def test_the_policy_is_strict():
 
 def test_every_answer_under_o_carries_the_headers(client, make_order, settings, one_window):
     order = make_order(Status.AWAITING_DECISION)
-    token = order.portal_token
+    token = order.link_token
     strict = Client(enforce_csrf_checks=True)
     answers = {
         "page": client.get(f"/o/{token}/"),

@@ -9,8 +9,8 @@ from repaircenter.core import ratelimit
 from repaircenter.customers.models import Customer
 from repaircenter.notifications import delivery
 from repaircenter.notifications.models import Message
-from repaircenter.orders.credentials import portal_url
-from repaircenter.orders.models import Status
+from repaircenter.orders.credentials import portal_token_digest, portal_url
+from repaircenter.orders.models import Order, Status
 
 from .conftest import visible_text
 
@@ -49,7 +49,7 @@ def test_a_match_sends_the_link_by_text_to_the_phone_on_the_order(
     [message] = resent(order)
     assert (message.channel, message.recipient, message.status) == ("sms", "+442079460101",
                                                                       "queued")
-    assert portal_url(order.portal_token) in message.body
+    assert portal_url(order.link_token) in message.body
     assert order.display_number in message.body
 
 
@@ -70,7 +70,7 @@ def test_the_answer_is_the_same_whether_it_matched_or_not_and_never_shows_the_li
     assert len(texts) == 1
     assert "If the order number and the phone number match one of our orders" in texts.pop()
     for page in pages:
-        assert order.portal_token not in page.content.decode()
+        assert order.link_token not in page.content.decode()
     assert len(resent(order)) == 1
     assert not Message.objects.filter(customer=other).exists()
 
@@ -139,3 +139,23 @@ def test_the_look_up_page_explains_itself(client, db):
     text = visible_text(client.get(FIND))
     assert "Type the order number from your paper intake order" in text
     assert "we never show it on this page" in text
+
+
+def test_an_order_whose_link_cannot_be_written_again_is_sent_a_new_one(client, order):
+    """A link made before tokens were derived is kept only as a digest: asking for it sends a
+    new link (the server cannot write the old one), which opens the order; the old one not."""
+    old = "o" * 32
+    Order.objects.filter(pk=order.pk).update(
+        portal_nonce="", portal_token_digest=portal_token_digest(old),
+        portal_token_prefix=old[:6])
+    assert client.get(f"/o/{old}/").status_code == 200
+
+    ask(client, order.number, "020 7946 0101")
+
+    order.refresh_from_db()
+    assert order.link_token and order.link_token != old
+    [message] = resent(order)
+    assert portal_url(order.link_token) in message.body
+    assert order.events.filter(action="link_replaced", actor=None).count() == 1
+    assert client.get(f"/o/{old}/").status_code == 404
+    assert client.get(f"/o/{order.link_token}/").status_code == 200

@@ -205,7 +205,7 @@ def test_a_decision_on_this_page_is_still_said_after_a_supplement_lapsed(
 def test_the_page_object_of_a_supplement_awaiting_a_decision(make_order, technician):
     order = make_order(Status.REPAIRING)
     supplement = send_new_estimate(order, technician, lines=(("Battery", "1", "39.00"),))
-    page = selectors.customer_page(order.portal_token)
+    page = selectors.customer_page(order.link_token)
     assert (page.order.pk, page.estimate.pk) == (order.pk, supplement.pk)
     assert page.is_supplement and page.decision_open and not page.can_withdraw
     assert [e.kind for e in page.agreed] == ["main"]
@@ -217,11 +217,11 @@ def test_the_page_object_of_a_supplement_awaiting_a_decision(make_order, technic
 
 def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist):
     order = make_order(Status.RECEIVED)
-    old = order.portal_token
+    old = order.link_token
     workflow.replace_portal_link(order=order, actor=Actor.staff(receptionist))
     assert selectors.customer_page(old) is None
     assert selectors.customer_page("x" * 32) is None and selectors.customer_page("") is None
-    assert selectors.customer_page(order.portal_token).order.pk == order.pk
+    assert selectors.customer_page(order.link_token).order.pk == order.pk
 
 
 # --- the query count --------------------------------------------------------------------------

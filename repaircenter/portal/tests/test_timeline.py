@@ -44,7 +44,7 @@ EXPECTED = {
 
 
 def steps_of(order: Order) -> list[timeline.Step]:
-    page = selectors.order_page(order.portal_token)
+    page = selectors.order_page(order.link_token)
     return timeline.steps(page, ready_by=timeline.expected_ready(page))
 
 
@@ -99,7 +99,7 @@ def test_the_repair_is_expected_after_the_repair_time_in_working_days(make_order
     next_working_day = add_working_days(decided, 1)
     Holiday.objects.create(date=next_working_day, name="Bank holiday")
     workflow.approve(order=order, actor=Actor.customer(), channel="", evidence={"ip": "x"})
-    page = selectors.order_page(order.portal_token)
+    page = selectors.order_page(order.link_token)
     ready_by = timeline.expected_ready(page)
     assert ready_by == add_working_days(decided, 2, {next_working_day})  # repair_days=2
     repair = steps_of(order)[3]
