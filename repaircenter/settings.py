@@ -268,6 +268,9 @@ ORPHAN_GRACE = env_int("REPAIRCENTER_ORPHAN_GRACE_MINUTES", 60) * 60
 ORPHAN_SWEEP_INTERVAL = env_int("REPAIRCENTER_ORPHAN_SWEEP_HOURS", 24) * 3600
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Days a transfer between centers may take before the lists flag it as overdue.
+TRANSFER_DAYS = env_int("REPAIRCENTER_TRANSFER_DAYS", 3)
+
 # Photos at intake: at most this many, each at most this large before re-encoding.
 PHOTO_MAX_COUNT = env_int("REPAIRCENTER_PHOTO_MAX_COUNT", 8)
 PHOTO_MAX_BYTES = env_int("REPAIRCENTER_PHOTO_MAX_MB", 12) * 1024 * 1024

@@ -43,6 +43,8 @@ RECORD_LABELS = {
     "pickup_code_wrong": _("Wrong pickup code typed"),
     "issuance_locked": _("Issuance locked after too many wrong pickup codes"),
     "issuance_unlocked": _("Issuance unlocked by a manager"),
+    "transfer_sent": _("Sent to another center"),
+    "transfer_received": _("Received from another center"),
 }
 
 # How the history names each event; every action the workflow writes has a line here.

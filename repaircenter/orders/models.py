@@ -551,3 +551,40 @@ class StressTest(models.Model):
         if self.pk is not None:
             raise ValidationError("Stress test records are never changed.")
         super().save(*args, **kwargs)
+
+
+class Transfer(models.Model):
+    """The equipment sent from one center to another (a workshop, and back), and received
+    there. At most one transfer of an order is under way; the equipment is where the last one
+    arrived, or at its own center."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="transfers")
+    from_center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("from"))
+    to_center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("to"))
+    # The number on the seal of the bag or on the carrier's waybill.
+    seal = models.CharField(_("seal or waybill number"), max_length=50)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+")
+    sent_at = models.DateTimeField(_("sent"))
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            # Two people sending the same equipment at once: one transfer.
+            models.UniqueConstraint(fields=["order"], condition=models.Q(received_at=None),
+                                    name="one_transfer_under_way"),
+        ]
+        indexes = [models.Index(fields=["to_center", "received_at"], name="transfer_arriving"),
+                   models.Index(fields=["from_center", "received_at"], name="transfer_leaving")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_center_id} → {self.to_center_id}"
+
+    @property
+    def under_way(self) -> bool:
+        return self.received_at is None

@@ -20,6 +20,7 @@ from .models import (
     OrderEvent,
     StressTest,
     TestProcedure,
+    Transfer,
 )
 from .states import QUEUES, STORED_STATES, Queue
 from .workplace import Workplace
@@ -62,6 +63,8 @@ def order_page(number: int) -> Order:
             Prefetch("estimates__lines",
                      queryset=EstimateLine.objects.select_related("done__done_by")),
             Prefetch("stress_tests", queryset=StressTest.objects.select_related("run_by")),
+            Prefetch("transfers", queryset=Transfer.objects.select_related(
+                "from_center", "to_center", "sent_by", "received_by")),
             "documents",
             *ORDER_DETAIL,
         ),
@@ -206,3 +209,18 @@ def procedures_for(order: Order) -> QuerySet[TestProcedure]:
     return TestProcedure.objects.filter(
         Q(equipment_kind=order.equipment.kind_id) | Q(equipment_kind__isnull=True), active=True
     )
+
+
+def transfers_under_way(place: Workplace | None = None) -> list[Transfer]:
+    """The equipment on its way, to or from the center chosen (all of it for no one's place),
+    the longest on the road first."""
+    transfers = (Transfer.objects.filter(received_at=None)
+                 .select_related("order__customer", "order__equipment__kind", "from_center",
+                                 "to_center", "sent_by")
+                 .order_by("sent_at", "pk"))
+    if place is not None and place.center is not None:
+        transfers = transfers.filter(Q(from_center=place.center) | Q(to_center=place.center))
+    elif place is not None and place.allowed is not None:
+        transfers = transfers.filter(Q(from_center__in=place.allowed)
+                                     | Q(to_center__in=place.allowed))
+    return list(transfers)

@@ -26,6 +26,8 @@ class Workplace:
     # What the header offers, in order; `may_choose_all` adds "all centers".
     choices: tuple[Center, ...]
     may_choose_all: bool
+    # Every active center of the chain (where equipment may be sent).
+    chain: tuple[Center, ...] = ()
 
     @property
     def chosen(self) -> str:
@@ -69,7 +71,7 @@ def workplace(user, chosen: str | None = None, *, roles: frozenset[str] | None =
     if chosen == ALL_CENTERS:
         if not may_choose_all:
             raise NotYourCenter
-        return Workplace(None, allowed, tuple(choices), may_choose_all)
+        return Workplace(None, allowed, tuple(choices), may_choose_all, tuple(centers))
     if chosen:
         center = next((c for c in choices if str(c.pk) == str(chosen)), None)
         if center is None:
@@ -78,5 +80,5 @@ def workplace(user, chosen: str | None = None, *, roles: frozenset[str] | None =
         center = next(iter(mine or choices), None)
         if center is None and not may_choose_all:
             # Someone in no center sees nothing rather than everything.
-            return Workplace(None, frozenset(), (), False)
-    return Workplace(center, allowed, tuple(choices), may_choose_all)
+            return Workplace(None, frozenset(), (), False, tuple(centers))
+    return Workplace(center, allowed, tuple(choices), may_choose_all, tuple(centers))

@@ -27,6 +27,7 @@ from repaircenter.orders.models import (
     Order,
     OrderEvent,
     Status,
+    Transfer,
 )
 from repaircenter.orders.transitions import DECISIONS, LAPSES, TRANSITIONS
 
@@ -90,6 +91,7 @@ def order_page(token: str) -> Order | None:
             ),
             "payments",
             Prefetch("documents", queryset=customer_documents().order_by("issued_at", "pk")),
+            Prefetch("transfers", queryset=Transfer.objects.select_related("to_center")),
         )
         .first()
     ), token)
@@ -143,6 +145,9 @@ class CustomerPage:
 
     order: Order
     center: Center  # the order's: the page shows where to collect and when it is open
+    # Where the equipment is when not at its center: on its way (a transfer), or elsewhere.
+    travelling: Transfer | None
+    elsewhere: Center | None
     initials: str
     # The decision awaited: on the estimate (or a supplement), by when, and whether it is open.
     estimate: Estimate | None
@@ -189,9 +194,12 @@ def customer_page(token: str) -> CustomerPage | None:
     documents = tuple(order.documents.all())
     state, passed_on = consult.chat_state(getattr(order, "chat_thread", None),
                                           online=consult.consultants_online())
+    here, travelling = workflow.where_is(order)
     return CustomerPage(
         order=order,
         center=order.center,
+        travelling=travelling,
+        elsewhere=here if here is not None and here.pk != order.center_id else None,
         initials=initials(order.customer.name),
         estimate=estimate,
         is_supplement=bool(estimate and estimate.kind == EstimateKind.SUPPLEMENT),

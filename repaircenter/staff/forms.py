@@ -285,3 +285,24 @@ class CustomerCopyForm(forms.Form):
     """The pickup code the print page just showed, sent back for its PDF (never stored)."""
 
     pickup_code = forms.CharField(max_length=40)
+
+
+class TransferForm(forms.Form):
+    """Where the equipment goes and under which seal or waybill number."""
+
+    to_center = forms.TypedChoiceField(
+        label=gettext_lazy("Send to"), coerce=int,
+        error_messages={"required": gettext_lazy("Choose the center it goes to."),
+                        "invalid_choice": gettext_lazy("Choose the center it goes to.")})
+    seal = forms.CharField(
+        label=gettext_lazy("Seal or waybill number"), max_length=50,
+        error_messages={"required": gettext_lazy(
+            "Type the number of the seal or the waybill it travels under.")})
+
+    def __init__(self, *args, centers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.centers = {c.pk: c for c in centers}
+        self.fields["to_center"].choices = [(c.pk, c.name) for c in centers]
+
+    def clean_to_center(self):
+        return self.centers[self.cleaned_data["to_center"]]

@@ -26,7 +26,14 @@ from repaircenter.orders.dues import amount_due, paid_total
 from repaircenter.orders.estimates import WRITERS, can_write_estimate
 from repaircenter.orders.models import DisposalMethod, Estimate, EstimateLine, Order, Status
 from repaircenter.orders.selectors import listed_orders, order_page, procedures_for, queue_counts
-from repaircenter.orders.states import QUEUES, STATES, STORED_STATES, Queue, is_payable
+from repaircenter.orders.states import (
+    CLOSED_STATES,
+    QUEUES,
+    STATES,
+    STORED_STATES,
+    Queue,
+    is_payable,
+)
 from repaircenter.orders.transitions import Transition
 from repaircenter.orders.workplace import Workplace
 
@@ -80,6 +87,13 @@ class OrderPage:
     stored: bool
     can_store: bool
     can_chat: bool
+    # Where the equipment is (None while on its way), the transfer under way, and where it may
+    # be sent (empty in a chain of one center).
+    location: object
+    transfer: object
+    transfer_targets: tuple
+    can_transfer: bool
+    transfer_overdue: bool
     now: datetime.datetime
     today: datetime.date
     decision_channels: list = field(default_factory=lambda: DECISION_CHANNEL_CHOICES)
@@ -97,8 +111,10 @@ def _is_done(line: EstimateLine) -> bool:
         return False
 
 
-def staff_order_page(number: int, actor: workflow.Actor) -> OrderPage:
+def staff_order_page(number: int, actor: workflow.Actor,
+                     place: Workplace | None = None) -> OrderPage:
     order = order_page(number)
+    location, transfer = workflow.where_is(order)
     roles = actor.roles
     lines = agreed_lines(order)
     due, paid = amount_due(order), paid_total(order)
@@ -128,6 +144,12 @@ def staff_order_page(number: int, actor: workflow.Actor) -> OrderPage:
         stored=order.status in STORED_STATES,
         can_store=bool(roles & workflow.STORAGE_ROLES),
         can_chat=bool(roles & CONSULT_ROLES),
+        location=location,
+        transfer=transfer,
+        transfer_targets=tuple(c for c in (place.chain if place else ())
+                               if location is None or c.pk != location.pk),
+        can_transfer=bool(roles & workflow.TRANSFER_ROLES) and order.status not in CLOSED_STATES,
+        transfer_overdue=bool(transfer and workflow.is_overdue(transfer)),
         now=timezone.now(),
         today=timezone.localdate(),
     )

@@ -6,7 +6,7 @@ from repaircenter.billing import views as billing_views
 from repaircenter.documents import views as document_views
 from repaircenter.orders.models import Order
 
-from . import estimate_views, repair_views, storage_views, views
+from . import estimate_views, repair_views, storage_views, transfer_views, views
 
 
 class OrderNumber:
@@ -52,6 +52,10 @@ urlpatterns = [
          name="signature"),
     path("orders/<order:number>/do/<slug:action>/", views.order_action, name="order_action"),
     path("orders/<order:number>/link/", views.replace_link, name="replace_link"),
+    path("orders/<order:number>/transfer/", transfer_views.send, name="send_transfer"),
+    path("orders/<order:number>/transfer/<int:pk>/receive/", transfer_views.receive,
+         name="receive_transfer"),
+    path("transfers/", transfer_views.under_way, name="transfers"),
     path("orders/<order:number>/storage-location/", storage_views.set_storage_location,
          name="storage_location"),
     path("storage/", storage_views.storage, name="storage"),

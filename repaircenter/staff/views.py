@@ -326,7 +326,7 @@ def queue(request, slug: str):
 @role_required(*ANY_STAFF)
 def order_detail(request, number: int):
     return render(request, "staff/order.html",
-                  vars(staff_order_page(number, Actor.staff(request.user))))
+                  vars(staff_order_page(number, Actor.staff(request.user), request.workplace)))
 
 
 def _decision_evidence(order: Order, data: dict) -> dict:

@@ -331,9 +331,10 @@ def test_only_a_manager_is_offered_issue_without_the_original(
 # session, user, the user's groups (roles), the order with its customer, equipment, kind,
 # technician and receiver, its events with their actors, its photos, its estimates with who
 # sent them, their lines with who marked them done, its messages, its stress tests with who ran
-# them, its payments with who took them and their receipts, its documents.
+# them, its payments with who took them and their receipts, its transfers between centers, its
+# documents.
 # + 1: the centers the person works in (the header, orders/workplace.py)
-ORDER_PAGE_QUERIES = 13 + 1
+ORDER_PAGE_QUERIES = 14 + 1
 
 
 def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(

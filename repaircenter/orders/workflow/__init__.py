@@ -73,11 +73,20 @@ from .issuance import (
 from .many import lapse_decisions, mark_disposals_due
 from .repair import TestRun, finish_works, lines_not_done, record_test, start_repair
 from .storage import STORAGE_ROLES, set_storage_location, start_storage_clock
+from .transfers import (
+    TRANSFER_ROLES,
+    is_away,
+    is_overdue,
+    receive_transfer,
+    send_transfer,
+    where_is,
+)
 
 __all__ = [
     "CLOSED_STATES", "CUSTOMER", "DECISION_MONTHS", "INTAKE_ROLES", "LINK_ROLES",
     "PICKUP_CODE_MAX_FAILURES", "STAFF_DECISION_CHANNELS", "STAFF_KINDS", "STORAGE_MONTHS",
-    "STORAGE_ROLES", "STORED_STATES", "SYSTEM", "TRANSITIONS", "Actor", "Conflict",
+    "STORAGE_ROLES", "STORED_STATES", "SYSTEM", "TRANSFER_ROLES", "TRANSITIONS", "Actor",
+    "Conflict",
     "CustomerDetails", "DecisionPeriodOver", "EquipmentDetails", "EstimateReplaced",
     "IntakeResult", "LostOriginal", "MissingInput", "NotAllowed", "Refused", "TestRun",
     "Transition",
@@ -87,7 +96,8 @@ __all__ = [
     "is_allowed", "issuance_locked", "issue", "lapse_decision", "lapse_decisions",
     "lines_not_done", "mark_disposal_due", "mark_disposals_due", "reissue_pickup_code",
     "record_event", "renew_unwritable_link", "record_findings", "record_test", "refuse",
-    "replace_portal_link",
+    "replace_portal_link", "is_away", "is_overdue", "receive_transfer", "send_transfer",
+    "where_is",
     "send_estimate", "set_storage_location", "start_diagnosis", "start_repair",
     "start_storage_clock", "take_in", "unlock_issuance",
 ]

@@ -33,6 +33,7 @@ from .base import (
     record_event,
     require_unchanged_state,
 )
+from .transfers import where_is
 
 PICKUP_CODE_MAX_FAILURES = 5
 
@@ -95,6 +96,16 @@ def _issue(order, actor, pickup_code, lost_original, expected_version, note) -> 
     check(transition, order, actor)
     locked = lock_order(order)
     require_unchanged_state(transition, order)
+    here, moving = where_is(locked)
+    if moving is not None or here.pk != locked.center_id:
+        # The customer collects at the center that took the equipment in.
+        raise Refused(
+            _("The equipment of order %(number)s is not back at %(center)s yet (%(where)s): "
+              "receive it here first.")
+            % {"number": order.display_number, "center": locked.center.name,
+               "where": (_("on its way to %(to)s") % {"to": moving.to_center.name}) if moving
+               else (_("at %(at)s") % {"at": here.name})}
+        )
     if locked.pickup_failures >= PICKUP_CODE_MAX_FAILURES:
         raise Refused(
             _("Issuance of order %(number)s is locked after %(count)d wrong pickup codes. A "

@@ -62,3 +62,23 @@ def test_a_receptionist_sees_their_center_and_a_manager_all(chain, new_page, sho
     boss.get_by_role("button", name="Switch").click()
     expect(boss.get_by_role("link", name="W-000001")).to_be_visible()
     expect(boss.get_by_text("R-000001")).to_have_count(0)
+
+
+def test_sending_equipment_to_the_workshop_and_receiving_it(chain, manager, new_page, shots):
+    east, west = chain
+    west.workshop_only = True
+    west.save()
+    order = east.orders.get()
+    boss = new_page()
+    log_in(boss, "maria")
+    boss.goto(reverse("staff:order", args=[order.number]))
+    boss.get_by_label("Send to").select_option(label="West Road (workshop)")
+    boss.get_by_label("Seal or waybill number").fill("SEAL 0042")
+    boss.get_by_role("button", name="Send", exact=True).click()
+    expect(boss.get_by_text("On its way from East Street to West Road")).to_be_visible()
+    boss.screenshot(path=shots / "transfer-on-its-way.png", full_page=True)
+    boss.get_by_role("link", name="All equipment on its way").click()
+    expect(boss.get_by_role("cell", name="SEAL 0042")).to_be_visible()
+    boss.screenshot(path=shots / "transfers-list.png", full_page=True)
+    boss.get_by_role("button", name="Received").click()
+    expect(boss.get_by_text("Nothing is on its way.")).to_be_visible()
