@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('centers', '0004_staff_of_the_first_center'),
-        ('orders', '0015_merge_centers_and_link_digest'),
+        ('orders', '0015_order_center_number_required'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

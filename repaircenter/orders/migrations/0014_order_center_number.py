@@ -20,7 +20,7 @@ def number_at_first_center(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("documents", "0004_document_pdf_lease"),
-        ("orders", "0012_order_center_required"),
+        ("orders", "0013_order_center_required"),
     ]
 
     operations = [

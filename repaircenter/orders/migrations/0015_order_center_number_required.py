@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0013_order_center_number")]
+    dependencies = [("orders", "0014_order_center_number")]
 
     operations = [
         migrations.AlterField(

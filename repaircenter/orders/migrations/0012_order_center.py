@@ -14,7 +14,7 @@ def to_first_center(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("centers", "0002_first_center"),
-        ("orders", "0010_channels_from_the_registry"),
+        ("orders", "0011_portal_link_digest"),
     ]
 
     operations = [

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0011_order_center")]
+    dependencies = [("orders", "0012_order_center")]
 
     operations = [
         migrations.AlterField(
