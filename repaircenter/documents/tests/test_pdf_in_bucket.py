@@ -39,8 +39,8 @@ def test_the_worker_writes_the_pdf_to_the_bucket_and_every_view_serves_it(
     assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == stored.sha256
     assert not (settings.MEDIA_ROOT / stored.file.name).exists()  # nothing in the data folder
 
-    # The customer's link, no login.
-    response = client.get(reverse("portal:document", args=[order.portal_token, document.pk]))
+    # The customer's link, no login (once the phone's last four digits are given).
+    response = customer_download(client, order, document)
     assert response.status_code == 200 and body(response) == pdf
     # Staff, logged in.
     staff_url = reverse("staff:document_pdf", args=[order.number, document.pk])
@@ -49,6 +49,13 @@ def test_the_worker_writes_the_pdf_to_the_bucket_and_every_view_serves_it(
     response = client.get(staff_url)
     assert response.status_code == 200 and body(response) == pdf
     assert response["Cache-Control"] == "private, no-store"
+
+
+def customer_download(client, order, document):
+    """The customer's download: the last four digits of their phone first, then the PDF."""
+    url = reverse("portal:document", args=[order.link_token, document.pk])
+    client.post(url, {"digits": str(order.customer.phone)[-4:]})
+    return client.get(url)
 
 
 def test_the_objects_are_private_and_any_url_is_signed_and_short_lived(s3_bucket, intake):
@@ -72,7 +79,7 @@ def test_a_pdf_that_is_not_the_one_issued_is_not_served(s3_bucket, intake, clien
     stored = Document.objects.get(pk=document.pk)
     s3_bucket.put(stored.file.name, b"%PDF-1.7 something else entirely")
 
-    response = client.get(reverse("portal:document", args=[order.portal_token, document.pk]))
+    response = customer_download(client, order, document)
     assert response.status_code == 404
     client.force_login(receptionist)
     assert client.get(reverse("staff:document_pdf", args=[order.number, document.pk])
