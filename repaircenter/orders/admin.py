@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import EquipmentKind, PriceListEntry, TestProcedure
+from .models import CenterPrice, EquipmentKind, PriceListEntry, TestProcedure
 
 
 @admin.register(EquipmentKind)
@@ -11,6 +11,13 @@ class EquipmentKindAdmin(admin.ModelAdmin):
 
 @admin.register(PriceListEntry)
 class PriceListEntryAdmin(admin.ModelAdmin):
+    """The chain's price list; a center that charges otherwise for an entry has its own line."""
+
+    class CenterPriceInline(admin.TabularInline):
+        model = CenterPrice
+        extra = 0
+
+    inlines = [CenterPriceInline]
     list_display = ["description", "line_kind", "equipment_kind", "unit_price", "active"]
     list_editable = ["unit_price", "active"]
     list_filter = ["equipment_kind", "line_kind", "active"]

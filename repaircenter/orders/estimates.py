@@ -8,12 +8,14 @@ first touches the estimate row with `status=draft` in its filter, so an edit rac
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
 
 from .models import (
+    CenterPrice,
     Estimate,
     EstimateKind,
     EstimateLine,
@@ -169,10 +171,12 @@ def add_line(
 
 
 def price_list_for(order: Order):
-    """The price-list entries offered for this order's kind of equipment, and for every kind."""
+    """The price-list entries offered for this order's kind of equipment, and for every kind,
+    each with its `price` at the order's center (the center's own, else the chain's)."""
+    own = CenterPrice.objects.filter(entry=OuterRef("pk"), center=order.center_id)
     return PriceListEntry.objects.filter(
         Q(equipment_kind=order.equipment.kind_id) | Q(equipment_kind__isnull=True), active=True
-    )
+    ).annotate(price=Coalesce(Subquery(own.values("unit_price")[:1]), "unit_price"))
 
 
 def add_from_price_list(*, estimate: Estimate, actor: Actor, entry_id: int) -> EstimateLine:
@@ -181,7 +185,7 @@ def add_from_price_list(*, estimate: Estimate, actor: Actor, entry_id: int) -> E
         raise Refused(_("That price-list entry is not offered for this equipment."))
     return add_line(
         estimate=estimate, actor=actor, line_kind=entry.line_kind,
-        description=entry.description, quantity=Decimal("1"), unit_price=entry.unit_price,
+        description=entry.description, quantity=Decimal("1"), unit_price=entry.price,
         entry=entry,
     )
 

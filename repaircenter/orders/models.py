@@ -382,6 +382,26 @@ class PriceListEntry(models.Model):
         return self.description
 
 
+class CenterPrice(models.Model):
+    """A center's own price for a price-list entry (the chain's price elsewhere)."""
+
+    entry = models.ForeignKey(PriceListEntry, on_delete=models.CASCADE,
+                              related_name="center_prices")
+    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="prices",
+                               verbose_name=_("center"))
+    unit_price = models.DecimalField(
+        _("price at this center"), validators=[MinValueValidator(Decimal("0")),
+                                               MaxValueValidator(MAX_UNIT_PRICE)], **MONEY,
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "center"],
+                                               name="one_price_per_center")]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.center} {self.unit_price}"
+
+
 class EstimateKind(models.TextChoices):
     MAIN = "main", _("Estimate")
     SUPPLEMENT = "supplement", _("Supplementary estimate")
