@@ -28,6 +28,7 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from repaircenter.billing.models import Payment
+from repaircenter.centers.models import Center
 from repaircenter.core.calendar import center_timezone
 from repaircenter.notifications.models import Message, MessageStatus
 from repaircenter.orders.models import Order, OrderEvent, Status
@@ -40,6 +41,14 @@ ZERO = Decimal("0.00")
 class Period:
     first: datetime.date
     last: datetime.date
+    # The centers the figures are of (the one the manager chose); None: the whole chain.
+    centers: frozenset[int] | None = None
+
+    def of(self, order: str = "") -> Q:
+        """Rows of the chosen centers' orders; `order` is the path to the order ("order__")."""
+        if self.centers is None:
+            return Q()
+        return Q(**{f"{order}center__in": self.centers})
 
     @property
     def start(self) -> datetime.datetime:
@@ -137,10 +146,10 @@ def turnaround(period: Period) -> Turnaround:
     """Received to ready, for the orders that became ready in the period; received to issued,
     for those issued in it."""
     return Turnaround(
-        to_ready=spread(Order.objects.filter(period.within("ready_at")), "ready_at",
-                        "received_at"),
-        to_issued=spread(Order.objects.filter(period.within("issued_at")), "issued_at",
-                         "received_at"),
+        to_ready=spread(Order.objects.filter(period.within("ready_at"), period.of()),
+                        "ready_at", "received_at"),
+        to_issued=spread(Order.objects.filter(period.within("issued_at"), period.of()),
+                         "issued_at", "received_at"),
     )
 
 
@@ -167,7 +176,8 @@ def diagnostics(period: Period) -> Diagnostics:
     """Diagnostics finished in the period, and how many by the day they were due (the center's
     target in working days, fixed on each order at intake)."""
     figures = (
-        OrderEvent.objects.filter(period.within("at"), from_status=Status.DIAGNOSING,
+        OrderEvent.objects.filter(period.within("at"), period.of("order__"),
+                                  from_status=Status.DIAGNOSING,
                                   action__in=DIAGNOSTICS_DONE)
         .annotate(day=TruncDate("at", tzinfo=center_timezone()))
         .aggregate(done=Count("pk"), on_time=Count("pk", filter=Q(
@@ -195,7 +205,7 @@ def approvals(period: Period) -> Approvals:
     """Estimates decided in the period (not supplements): approved, refused, or no decision
     in time."""
     figures = OrderEvent.objects.filter(
-        period.within("at"), from_status=Status.AWAITING_DECISION,
+        period.within("at"), period.of("order__"), from_status=Status.AWAITING_DECISION,
         action__in=("approve", "refuse", "lapse_decision"),
     ).aggregate(
         approved=Count("pk", filter=Q(action="approve")),
@@ -217,7 +227,7 @@ def diagnostics_fees(period: Period) -> list[FeeLine]:
     """Equipment returned unrepaired in the period, by kind: how many, on how many the
     diagnostics fee was charged, and the fees (fixed on each order at intake)."""
     rows = (
-        Order.objects.filter(period.within("ready_at"))
+        Order.objects.filter(period.within("ready_at"), period.of())
         .exclude(unrepaired_reason="")
         .values("equipment__kind__name")
         .annotate(returned=Count("pk"), charged=Count("pk", filter=Q(diagnostics_fee__gt=0)),
@@ -237,11 +247,12 @@ class StorageLine:
     oldest: datetime.datetime | None  # ready since
 
 
-def in_storage() -> list[StorageLine]:
-    """Equipment on the shelves now, by state, and since when the oldest has waited."""
+def in_storage(period: Period) -> list[StorageLine]:
+    """Equipment on the shelves now (of the period's centers), by state, and since when the
+    oldest has waited."""
     rows = {
         row["status"]: row
-        for row in Order.objects.filter(status__in=STORED_STATES)
+        for row in Order.objects.filter(period.of(), status__in=STORED_STATES)
         .values("status").annotate(count=Count("pk"), oldest=Min("ready_at")).order_by()
     }
     return [StorageLine(status, rows.get(status, {}).get("count", 0),
@@ -258,7 +269,7 @@ class DisposalLine:
 def disposals(period: Period) -> list[DisposalLine]:
     """Disposals confirmed in the period, by method."""
     rows = (
-        Order.objects.filter(period.within("disposed_at"), status=Status.DISPOSED)
+        Order.objects.filter(period.within("disposed_at"), period.of(), status=Status.DISPOSED)
         .values("disposal_act__method")
         .annotate(acts=Count("disposal_act", distinct=True), orders=Count("pk"))
         .order_by("disposal_act__method")
@@ -280,7 +291,8 @@ def messages(period: Period) -> list[ChannelLine]:
     """Messages written in the period, by channel, and where each stands now."""
     S = MessageStatus
     rows = (
-        Message.objects.filter(period.within("created_at")).exclude(channel="")
+        Message.objects.filter(period.within("created_at"), period.of("order__"))
+        .exclude(channel="")
         .values("channel")
         .annotate(
             written=Count("pk"),
@@ -312,7 +324,7 @@ def revenue(period: Period, by: str) -> list[RevenueLine]:
     the center's time zone. A week or month cut by the period counts only its days inside."""
     trunc = {"week": TruncWeek, "month": TruncMonth}[by]
     rows = (
-        Payment.objects.filter(period.within("taken_at"))
+        Payment.objects.filter(period.within("taken_at"), period.of("order__"))
         .annotate(start=trunc("taken_at", tzinfo=center_timezone()))
         .values("start")
         .annotate(
@@ -339,3 +351,54 @@ def _share(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class CenterLine:
+    center: str
+    received: int
+    approved: int
+    decided: int
+    net: Decimal
+    stored: int
+    disposed: int
+
+    @property
+    def approval_rate(self) -> Decimal | None:
+        return _share(self.approved, self.decided)
+
+
+def by_center(period: Period) -> list[CenterLine]:
+    """The centers side by side: orders taken in, estimates decided and approved, payments less
+    refunds, equipment in storage now, disposals: one GROUP BY each, whatever the chain's size."""
+    def count(rows, key="center"):
+        return {r[key]: r for r in rows}
+
+    received = count(Order.objects.filter(period.within("received_at"), period.of())
+                     .values("center").annotate(n=Count("pk")).order_by())
+    decided = count(OrderEvent.objects.filter(
+        period.within("at"), period.of("order__"), from_status=Status.AWAITING_DECISION,
+        action__in=("approve", "refuse", "lapse_decision"),
+    ).values("order__center").annotate(
+        n=Count("pk"), approved=Count("pk", filter=Q(action="approve"))).order_by(),
+        "order__center")
+    paid = count(Payment.objects.filter(period.within("taken_at"), period.of("order__"))
+                 .values("order__center").annotate(net=Sum("amount")).order_by(),
+                 "order__center")
+    stored = count(Order.objects.filter(period.of(), status__in=STORED_STATES)
+                   .values("center").annotate(n=Count("pk")).order_by())
+    disposed = count(Order.objects.filter(period.within("disposed_at"), period.of(),
+                                          status=Status.DISPOSED)
+                     .values("center").annotate(n=Count("pk")).order_by())
+    centers = Center.objects.order_by("name")
+    if period.centers is not None:
+        centers = centers.filter(pk__in=period.centers)
+    return [
+        CenterLine(
+            center.name, received.get(center.pk, {}).get("n", 0),
+            decided.get(center.pk, {}).get("approved", 0), decided.get(center.pk, {}).get("n", 0),
+            paid.get(center.pk, {}).get("net") or ZERO, stored.get(center.pk, {}).get("n", 0),
+            disposed.get(center.pk, {}).get("n", 0),
+        )
+        for center in centers
+    ]

@@ -166,7 +166,7 @@ def diagnostics_fees(period: Period) -> Report:
 
 
 def storage(period: Period) -> Report:
-    lines = figures.in_storage()
+    lines = figures.in_storage(period)
     labels = dict(Status.choices)
     short = {Status.READY_REPAIRED: _("Ready, repaired"),
              Status.READY_UNREPAIRED: _("Ready, unrepaired"),
@@ -227,7 +227,27 @@ def messages(period: Period) -> Report:
     )
 
 
+def centers(period: Period) -> Report:
+    lines = figures.by_center(period)
+    rows = tuple(
+        (line.center, str(line.received), str(line.decided), _percent(line.approval_rate),
+         _money(line.net), str(line.stored), str(line.disposed)) for line in lines
+    )
+    chart = charts.bars(
+        _("Payments less refunds by center (%(currency)s)") % {"currency": settings.CURRENCY},
+        [(line.center, float(max(line.net, 0)), _money(line.net)) for line in lines],
+    )
+    return Report(
+        "centers", _("Centers side by side"),
+        (_("Center"), _("Taken in"), _("Estimates decided"), _("Approved (%)"),
+         _("Payments less refunds (%(currency)s)") % {"currency": settings.CURRENCY},
+         _("In storage now"), _("Disposed of")), rows, chart,
+        _("Each center's orders in the period; storage as it stands now."),
+    )
+
+
 REPORTS = {
+    "centers": centers,
     "turnaround": turnaround,
     "diagnostics": diagnostics,
     "approvals": approvals,

@@ -16,6 +16,7 @@ from .reports import REPORTS, all_reports
 
 
 def _period(request) -> tuple[PeriodForm, Period | None]:
+    """The period asked for, of the center chosen in the header (all: the whole chain)."""
     today = timezone.localdate()
     if "first" in request.GET or "last" in request.GET:
         form = PeriodForm(request.GET)
@@ -24,7 +25,9 @@ def _period(request) -> tuple[PeriodForm, Period | None]:
         form = PeriodForm({"first": first.isoformat(), "last": last.isoformat()})
     if not form.is_valid():
         return form, None
-    return form, Period(form.cleaned_data["first"], form.cleaned_data["last"])
+    center = request.workplace.center
+    return form, Period(form.cleaned_data["first"], form.cleaned_data["last"],
+                        frozenset({center.pk}) if center else None)
 
 
 def _shortcuts(today: datetime.date) -> list[tuple[str, datetime.date, datetime.date]]:
@@ -47,6 +50,7 @@ def index(request):
     return render(
         request, "reports/index.html",
         {"form": form, "period": period, "reports": all_reports(period) if period else [],
+         "center": request.workplace.center,
          "shortcuts": _shortcuts(timezone.localdate())},
         status=200 if period else 400,
     )
