@@ -25,5 +25,6 @@ def test_every_workflow_action_has_a_label_in_the_history():
                                   "pickup_code_reissued", "findings_recorded", "work_done",
                                   "work_undone", "payment", "refund", "pickup_code_wrong",
                                   "issuance_locked", "issuance_unlocked",
-                                  "storage_location_set"}
+                                  "storage_location_set", "transfer_sent",
+                                  "transfer_received"}
     assert actions == set(EVENT_LABELS)
