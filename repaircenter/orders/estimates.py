@@ -8,13 +8,14 @@ first touches the estimate row with `status=draft` in its filter, so an edit rac
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import DecimalField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
 
 from .models import (
+    MONEY,
     CenterPrice,
     Estimate,
     EstimateKind,
@@ -176,7 +177,10 @@ def price_list_for(order: Order):
     own = CenterPrice.objects.filter(entry=OuterRef("pk"), center=order.center_id)
     return PriceListEntry.objects.filter(
         Q(equipment_kind=order.equipment.kind_id) | Q(equipment_kind__isnull=True), active=True
-    ).annotate(price=Coalesce(Subquery(own.values("unit_price")[:1]), "unit_price"))
+    ).annotate(price=Coalesce(
+        Subquery(own.values("unit_price")[:1]), "unit_price",
+        # Money; SQLite hands back a float of the COALESCE, rounded to cents where it is used.
+        output_field=DecimalField(**MONEY)))
 
 
 def add_from_price_list(*, estimate: Estimate, actor: Actor, entry_id: int) -> EstimateLine:
@@ -185,7 +189,8 @@ def add_from_price_list(*, estimate: Estimate, actor: Actor, entry_id: int) -> E
         raise Refused(_("That price-list entry is not offered for this equipment."))
     return add_line(
         estimate=estimate, actor=actor, line_kind=entry.line_kind,
-        description=entry.description, quantity=Decimal("1"), unit_price=entry.price,
+        description=entry.description, quantity=Decimal("1"),
+        unit_price=entry.price.quantize(Decimal("0.01")),
         entry=entry,
     )
 
