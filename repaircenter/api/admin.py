@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from repaircenter.accounts.roles import Role
+from repaircenter.centers.models import Center
 
 from .models import ApiToken
 from .tokens import create_token, revoke_tokens
@@ -13,6 +14,13 @@ class ApiTokenForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         label=_("roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple,
         help_text=_("The token may do what staff with these roles may do."),
+    )
+    centers = forms.ModelMultipleChoiceField(
+        label=_("centers"), queryset=Center.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple, required=False,
+        help_text=_("The centers whose orders it sees and where it takes equipment in (the "
+                    "first). A manager's token sees every center; in a chain of one center "
+                    "every token works there."),
     )
 
     class Meta:
@@ -44,10 +52,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return ", ".join(str(labels.get(role, role)) for role in token.roles)
 
     def get_fields(self, request, obj=None):
-        return ["name", "roles"] if obj is None else ["name", *self.readonly_fields]
+        return ["name", "roles", "centers"] if obj is None else [
+            "name", *self.readonly_fields, "center_list"]
+
+    @admin.display(description=_("centers"))
+    def center_list(self, token):
+        return ", ".join(c.name for c in token.user.centers.all()) or "—"
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else ["name", *self.readonly_fields]
+        return [] if obj is None else ["name", *self.readonly_fields, "center_list"]
 
     def has_module_permission(self, request):
         return _is_manager(request)
@@ -69,7 +82,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             return
         token, text = create_token(name=form.cleaned_data["name"],
-                                   roles=form.cleaned_data["roles"], created_by=request.user)
+                                   roles=form.cleaned_data["roles"], created_by=request.user,
+                                   centers=form.cleaned_data["centers"])
         obj.pk = token.pk
         messages.warning(
             request,

@@ -15,8 +15,10 @@ from .models import ApiToken, new_token, token_digest
 
 
 @transaction.atomic
-def create_token(*, name: str, roles: list[str], created_by: User | None) -> tuple[ApiToken, str]:
-    """A new token with `roles`; returns it and the token text, which is never shown again.
+def create_token(*, name: str, roles: list[str], created_by: User | None,
+                 centers=()) -> tuple[ApiToken, str]:
+    """A new token with `roles`, working in `centers`; returns it and the token text, which is
+    never shown again.
 
     The token gets an account of its own that cannot log in, so that the order history says
     which system made each change."""
@@ -35,6 +37,7 @@ def create_token(*, name: str, roles: list[str], created_by: User | None) -> tup
         name=name, roles=sorted(roles), digest=token_digest(text), hint=text[:10],
         user=account, created_by=created_by,
     )
+    account.centers.set(centers)
     return token, text
 
 

@@ -210,7 +210,7 @@ def customer_page(token: str) -> CustomerPage | None:
         can_withdraw=can_withdraw(order),
         refusable=order.status in TRANSITIONS["refuse"].sources,
         agreed=tuple(e for e in order.estimates.all() if e.status == EstimateStatus.APPROVED),
-        steps=tuple(timeline.steps(order, ready_by=ready_by)),
+        steps=tuple(timeline.steps(order, ready_by=ready_by, travelling=travelling)),
         ready_by=ready_by,
         charged=amount_due(order),
         paid=paid_total(order),

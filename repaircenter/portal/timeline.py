@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from repaircenter.orders.models import EstimateStatus, Order, PendingSupplement, UnrepairedReason
+from repaircenter.orders.models import (
+    EstimateStatus,
+    Order,
+    PendingSupplement,
+    Transfer,
+    UnrepairedReason,
+)
 from repaircenter.orders.states import STATES, STEPS
 from repaircenter.orders.transitions import APPROVALS, DECISIONS, LAPSES, TRANSITIONS
 
@@ -99,7 +105,22 @@ def expected_ready(order: Order) -> datetime.date | None:
                                      latest.repair_days)
 
 
-def steps(order: Order, *, ready_by: datetime.date | None) -> list[Step]:
+def steps(order: Order, *, ready_by: datetime.date | None,
+          travelling: Transfer | None = None) -> list[Step]:
+    """The customer's steps; equipment on its way between centers (`travelling`) is a step of
+    its own, after the one the order is on."""
+    result = _steps(order, ready_by)
+    if travelling is not None:
+        current = [i for i, step in enumerate(result) if step.state == CURRENT]
+        done = [i for i, step in enumerate(result) if step.state == DONE]
+        after = (current or done or [0])[-1] + 1
+        result.insert(after, Step(
+            _("On its way to %(center)s") % {"center": travelling.to_center.name}, CURRENT,
+            at=travelling.sent_at, name="transfer"))
+    return result
+
+
+def _steps(order: Order, ready_by: datetime.date | None) -> list[Step]:
     on = current_step(order)
     now, closed = STEPS.index(on), STATES[order.status].closed
 

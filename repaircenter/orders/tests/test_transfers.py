@@ -198,6 +198,9 @@ def test_the_customer_sees_that_the_equipment_travels(client, make_order, techni
     url = f"/o/{order.link_token}/"
     page = client.get(url).content.decode()
     assert "on its way to Workshop" in page
+    progress = page[page.index('id="progress"'):page.index('id="equipment"')]
+    assert '<li class="step-current">\n      <strong>On its way to Workshop</strong>' in progress
     receive(order, technician, out)
     page = client.get(url).content.decode()
     assert "is at Workshop for now" in page
+    assert "On its way to" not in page

@@ -151,9 +151,7 @@ def test_in_a_chain_of_one_everyone_works_there(db, customer, manager):
 
 def api_client(roles, centers, manager):
     token, text = create_token(name=f"system {'-'.join(roles)}", roles=list(roles),
-                               created_by=manager)
-    for center in centers:
-        center.staff.add(token.user)
+                               created_by=manager, centers=centers)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {text}")
     return client
@@ -174,3 +172,25 @@ def test_a_token_sees_the_orders_of_its_centers_only(east, west, orders, manager
     boss = api_client([Role.MANAGER], [], manager)
     assert len(boss.get("/api/v1/orders/").json()["results"]) == 4
     assert boss.get(f"/api/v1/orders/{orders['West1'].number}/").status_code == 200
+
+
+def test_the_manager_gives_a_token_its_centers_in_the_admin(client, manager, east, west, orders):
+    from django.urls import reverse
+
+    from repaircenter.api.models import ApiToken
+
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    response = client.post(reverse("admin:api_apitoken_add"),
+                           {"name": "West till", "roles": [Role.RECEPTIONIST],
+                            "centers": [west.pk]}, follow=True)
+    assert response.status_code == 200
+    token = ApiToken.objects.get(name="West till")
+    assert list(token.user.centers.all()) == [west]
+    text = next(word for m in response.context["messages"] for word in str(m).split()
+                if word.startswith("rc_")).rstrip(".")
+    listed = client.get("/api/v1/orders/", HTTP_AUTHORIZATION=f"Bearer {text}").json()
+    assert sorted(o["display_number"] for o in listed["results"]) == ["W-000001", "W-000002"]
+    assert "West" in client.get(reverse("admin:api_apitoken_change",
+                                        args=[token.pk])).content.decode()
