@@ -29,7 +29,7 @@ SEARCH_LIMIT = 50
 QUEUE_PAGE_SIZE = 100
 
 
-def _at(place: Workplace | None, orders: QuerySet[Order]) -> QuerySet[Order]:
+def at_place(place: Workplace | None, orders: QuerySet[Order]) -> QuerySet[Order]:
     """The orders of the center a person chose (all of them for no one's place: the worker,
     the benchmark)."""
     return orders if place is None else place.listed(orders)
@@ -87,13 +87,29 @@ def estimate_editor(number: int) -> Order:
 ORDER_NUMBER = re.compile(r"^\s*([A-Z]{1,4})?\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
 
 
+def printed_number(text: str) -> tuple[str | None, int] | None:
+    """The center's prefix (None if not typed) and the center's count of a number as printed
+    or typed from the paper; None if `text` is no such number."""
+    match = ORDER_NUMBER.match(text or "")
+    if match is None:
+        return None
+    prefix = match.group(1)
+    return (prefix.upper() if prefix else None), int(match.group(2))
+
+
+def printed_as(prefix: str | None, count: int) -> QuerySet[Order]:
+    """The orders printed with that number: of any center when no prefix was typed."""
+    orders = Order.objects.filter(center_number=count)
+    return orders if prefix is None else orders.filter(number_prefix=prefix)
+
+
 def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
     """Orders matching an order number, a phone number however typed, a serial number or IMEI,
     or part of the customer's name; newest first, in one query."""
     conditions = search_conditions(text)
     if conditions is None:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
-    return list(_at(place, listed_orders()).filter(conditions)
+    return list(at_place(place, listed_orders()).filter(conditions)
                 .order_by("-received_at")[:SEARCH_LIMIT])
 
 
@@ -108,13 +124,9 @@ def search_conditions(text: str) -> Q | None:
     if not text:
         return None
     matches: list[QuerySet] = []
-    number = ORDER_NUMBER.match(text)
+    number = printed_number(text)
     if number:
-        prefix, count = number.group(1), int(number.group(2))
-        printed = Order.objects.filter(center_number=count)
-        if prefix:
-            printed = printed.filter(number_prefix=prefix.upper())
-        matches.append(printed.values("pk"))
+        matches.append(printed_as(*number).values("pk"))
     phone = normalize_phone(text)
     if phone:
         matches.append(Order.objects.filter(customer__phone=phone).values("pk"))
@@ -141,7 +153,7 @@ def queue_orders(queue: Queue) -> QuerySet[Order]:
 def queue_order_ids(queue: Queue, place: Workplace | None = None) -> QuerySet:
     """The ids of the queue's orders in the queue's order, for the paginator: read from the
     queue's covering index (status, deadline, …, id) alone, without touching the orders."""
-    return (_at(place, Order.objects.filter(status__in=queue.statuses))
+    return (at_place(place, Order.objects.filter(status__in=queue.statuses))
             .order_by(*queue.ordering, "pk").values_list("pk", flat=True))
 
 
@@ -164,7 +176,7 @@ def queue_counts(place: Workplace | None = None) -> dict[str, int]:
     aggregates["stored"] = Count("pk", filter=Q(status__in=STORED_STATES))
     aggregates["unshelved"] = Count("pk", filter=Q(status__in=STORED_STATES, storage_location=""))
     in_queues = {status for queue in QUEUES.values() for status in queue.statuses}
-    return _at(place, Order.objects.filter(status__in=in_queues)).aggregate(**aggregates)
+    return at_place(place, Order.objects.filter(status__in=in_queues)).aggregate(**aggregates)
 
 
 # --- storage and disposal -----------------------------------------------------------------------
@@ -194,7 +206,7 @@ def storage_shelves(place: Workplace | None = None) -> list[tuple[str, list[Orde
     """Equipment waiting for collection, by storage location (orders without one first, to be
     put away), each shelf's orders by storage deadline: one query."""
     orders = (
-        _at(place, listed_orders())
+        at_place(place, listed_orders())
         .filter(status__in=STORED_STATES)
         .order_by("storage_location", F("storage_due").asc(nulls_last=True), "ready_at", "pk")
     )

@@ -1,7 +1,6 @@
 """The forms of the public site. Each one that a stranger can post carries a honeypot: a field
 people never see (hidden by the style sheet, skipped by the keyboard) that scripts fill in."""
 
-import re
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -11,9 +10,8 @@ from repaircenter.consult.models import QUESTION_MAX
 from repaircenter.customers.channels import CHANNELS, EMAIL, PHONE, advice_answer_choices
 from repaircenter.customers.lookup import normalize_phone
 from repaircenter.orders.photos import clean_photo
+from repaircenter.orders.selectors import printed_number
 
-# As printed, R-000123, with or without the center's prefix and the zeros.
-ORDER_NUMBER = re.compile(r"^\s*([A-Z]{1,4})?\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
 # What to ask for when the chosen channel's address field is empty.
 ADDRESS_MISSING = {
     PHONE: gettext_lazy("Give the mobile number the text should go to."),
@@ -59,13 +57,12 @@ class LookupForm(HoneypotForm):
 
     def clean_number(self) -> tuple[str | None, int]:
         """The center's prefix (None if not typed) and the center's count."""
-        match = ORDER_NUMBER.match(self.cleaned_data["number"])
-        if not match:
+        number = printed_number(self.cleaned_data["number"])
+        if number is None:
             raise forms.ValidationError(
                 _("Type the order number as printed on your intake order, e.g. R-000123.")
             )
-        prefix = match.group(1)
-        return (prefix.upper() if prefix else None), int(match.group(2))
+        return number
 
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"])

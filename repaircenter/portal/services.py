@@ -11,7 +11,7 @@ from repaircenter.notifications.channels import enabled
 from repaircenter.notifications.models import Event, Message
 from repaircenter.notifications.outbox import queue_customer_message
 from repaircenter.orders import workflow
-from repaircenter.orders.models import Order
+from repaircenter.orders.selectors import printed_as
 
 
 @transaction.atomic
@@ -20,12 +20,10 @@ def resend_link(*, number: tuple[str | None, int], phone: str) -> Message | None
     the center's prefix, or None, and its count) and `phone` (E.164) name an order; at most
     LINK_RESENDS_PER_DAY times a day for an order, whoever asks. None when nothing was sent;
     the caller tells the asker the same either way."""
-    prefix, count = number
-    printed = {"center_number": count, **({"number_prefix": prefix} if prefix else {})}
     order = (
-        Order.objects.select_for_update(of=("self",))  # the order row only
+        printed_as(*number).select_for_update(of=("self",))  # the order row only
         .select_related("center", "customer", "equipment", "equipment__kind")
-        .filter(**printed, customer__phone=phone)
+        .filter(customer__phone=phone)
         .order_by("-received_at")
         .first()
     )

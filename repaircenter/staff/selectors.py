@@ -25,7 +25,13 @@ from repaircenter.orders.documents import COLLECTION_NOTICES, agreed_lines, disp
 from repaircenter.orders.dues import amount_due, paid_total
 from repaircenter.orders.estimates import WRITERS, can_write_estimate
 from repaircenter.orders.models import DisposalMethod, Estimate, EstimateLine, Order, Status
-from repaircenter.orders.selectors import listed_orders, order_page, procedures_for, queue_counts
+from repaircenter.orders.selectors import (
+    at_place,
+    listed_orders,
+    order_page,
+    procedures_for,
+    queue_counts,
+)
 from repaircenter.orders.states import (
     CLOSED_STATES,
     QUEUES,
@@ -167,9 +173,8 @@ def _notices() -> Prefetch:
 def disposal_list(place: Workplace | None = None) -> list[Order]:
     """Orders due for disposal, the longest over first, with what the customer was told and
     whether a notice reached them (`reached`): two queries."""
-    listed = listed_orders() if place is None else place.listed(listed_orders())
     orders = list(
-        listed
+        at_place(place, listed_orders())
         .filter(status=Status.DISPOSAL_DUE)
         .annotate(reached=workflow.customer_reached())
         .prefetch_related(_notices())

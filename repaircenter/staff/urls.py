@@ -1,10 +1,8 @@
-import re
-
 from django.urls import path, register_converter
 
 from repaircenter.billing import views as billing_views
 from repaircenter.documents import views as document_views
-from repaircenter.orders.models import Order
+from repaircenter.orders.selectors import printed_as, printed_number
 
 from . import estimate_views, repair_views, storage_views, transfer_views, views
 
@@ -19,10 +17,7 @@ class OrderNumber:
     def to_python(self, value: str) -> int:
         if value.isdigit():
             return int(value)
-        printed = re.fullmatch(r"([A-Za-z]{1,4})-?([0-9]+)", value)
-        number = (Order.objects.filter(number_prefix=printed.group(1).upper(),
-                                       center_number=int(printed.group(2)))
-                  .values_list("number", flat=True).first())
+        number = printed_as(*printed_number(value)).values_list("number", flat=True).first()
         if number is None:
             raise ValueError(value)  # no match: the URL is not found
         return number
