@@ -11,9 +11,11 @@ START, END = "<!-- results: written by bench/run.py -->", "<!-- /results -->"
 TARGETS = {  # case prefix: (what the target says, the largest ratio to raw allowed)
     "B0": ("reference, no target", None),
     "B1": ("≤ 6× raw", 6), "B2": ("≤ 5× raw", 5), "B3": ("≤ 5× raw", 5), "B4": ("≤ 6× raw", 6),
-    "B5": ("≤ 1.5× raw", 1.5),
+    "B5": ("≤ 1.5× raw", 1.5), "B7": ("≤ 6× raw", 6),
 }
 GROWTH_LIMIT = 1.5
+# A center's lists read that center's rows alone: the chain's size must not show (issue 14).
+GROWTH_LIMITS = {"B7": 1.3}
 
 
 def _ms(figure: dict) -> str:
@@ -86,8 +88,9 @@ def tables(everything: dict) -> str:
                 continue
             ok = all(ratio <= limit for ratio in ratios)
             if not name.startswith("B5") and growth is not None:
-                target += f", growth ≤ {GROWTH_LIMIT}"
-                ok = ok and growth <= GROWTH_LIMIT
+                limit = GROWTH_LIMITS.get(name[:2], GROWTH_LIMIT)
+                target += f", growth ≤ {limit}"
+                ok = ok and growth <= limit
             row += [target, _verdict(ok)]
             out.append("| " + " | ".join(row) + " |")
         loads = [(label, r["load"]) for label, r in entries if r.get("load")]

@@ -10,6 +10,9 @@ Fill each database first with `python -m repaircenter bench-data --orders N`. Ca
   B2  the staff order page of the order with the longest history
   B3  the customer's order page (/o/<token>/) of the same order
   B4  each staff queue page (first page: the count and 100 rows)
+  B7  in a chain (bench-data --centers N): the flagship center's queues and its search by phone
+      and name, as its staff see them (the center chosen in the header), next to the same raw
+      queries limited to that center
   B5  the deadline sweep a month ahead, rolled back each time, against one raw UPDATE of the same
       orders; and its statement count
   B6  bench/worker_sms.py (the worker sending SMS against a bare loop), once per database kind
@@ -173,6 +176,18 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
               f"{figures['raw']['median_ms']:7.2f} ms  x{figures['ratio']:.1f}", flush=True)
 
     page(staff, "/staff/")()  # the first request stores the idle clock in the session
+    from repaircenter.centers.models import Center
+
+    centers = list(Center.objects.order_by("pk"))
+    results["centers"] = len(centers)
+
+    def choose(center: str) -> None:
+        response = staff.post("/staff/center/", {"center": center})
+        if response.status_code != 302:
+            raise SystemExit(f"choosing center {center}: {response.status_code}")
+
+    if len(centers) > 1:
+        choose("all")  # B1-B4: the whole chain, as a manager who chose "all centers"
 
     # B0, a reference: what any logged-in staff page costs before its own work (session, user,
     # roles, base template), next to the smallest query there is.
@@ -252,6 +267,46 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
 
         case(f"B4 queue: {slug}", page(staff, f"/staff/queues/{slug}/"), queue_raw,
              rows=raw.rows(count_sql, statuses)[0][0])
+
+    # B7: the flagship center's own lists: what its staff meet all day.
+    if len(centers) > 1:
+        flagship = centers[0]
+        choose(str(flagship.pk))
+        for slug in QUEUE_SLUGS:
+            queue = selectors.QUEUES[slug]
+            marks = ", ".join(["%s"] * len(queue.statuses))
+            ordering = ", ".join(f"o.{column}" for column in queue.ordering)
+            where = f"o.center_id = %s AND o.status IN ({marks})"
+            count_sql = f"SELECT count(*) FROM orders_order o WHERE {where}"  # noqa: S608
+            rows_sql = (f"{ORDER_ROW} WHERE o.id IN (SELECT o.id FROM orders_order o "  # noqa: S608
+                        f"WHERE {where} ORDER BY {ordering}, o.id LIMIT 100) "
+                        f"ORDER BY {ordering}, o.id")
+            params = [flagship.pk, *queue.statuses]
+
+            def center_queue_raw(count_sql=count_sql, rows_sql=rows_sql, params=params):
+                raw.rows(count_sql, params)
+                raw.rows(rows_sql, params)
+
+            case(f"B7 center queue: {slug}", page(staff, f"/staff/queues/{slug}/"),
+                 center_queue_raw, rows=raw.rows(count_sql, params)[0][0])
+        at_flagship = Order.objects.filter(center=flagship).select_related("customer")
+        regular = (at_flagship.filter(number__gte=middle).order_by("number").first()
+                   or at_flagship.first())
+        center_searches = [
+            ("B7 center search: phone", regular.customer.phone.as_national,
+             "c.phone = %s", [str(regular.customer.phone)]),
+        ]
+        key = name_search_key(regular.customer.name)
+        if raw.postgres:
+            center_searches.append(("B7 center search: name", regular.customer.name,
+                                    "c.name_key LIKE %s", [f"%{key}%"]))
+        for label, typed, condition, params in center_searches:
+            sql = raw_search(f"o.center_id = %s AND {condition}")
+            params = [flagship.pk, *params]
+            case(label, page(staff, "/staff/search/", {"q": typed}),
+                 lambda sql=sql, params=params: raw.rows(sql, params),
+                 rows=len(raw.rows(sql, params)), typed=typed)
+        choose("all")
 
     # B5: the sweep a month ahead, rolled back, against one UPDATE of the same orders.
     ahead = timezone.now() + datetime.timedelta(days=30)

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from repaircenter.core import calendar
 from repaircenter.core.models import Holiday
 
+# What a manager chooses to see every center's orders at once (orders/workplace.py).
+ALL_CENTERS = "all"
 # Printed in front of the order's number (R-000016): capitals, short enough for a label.
 PREFIX_PATTERN = r"^[A-Z]{1,4}$"
 # An alphanumeric SMS sender: at most 11 letters, digits or spaces (what networks accept).

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, QuerySet
 
 from repaircenter.accounts.roles import Role
-from repaircenter.centers.models import Center
-
-ALL_CENTERS = "all"
+from repaircenter.centers.models import ALL_CENTERS, Center
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,10 @@
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
+from repaircenter.accounts.forms import CHOSEN_CENTER
 from repaircenter.orders.models import Order
 from repaircenter.orders.workplace import NotYourCenter, workplace
 
-# The session's key of the center chosen in the header (a center's id or "all").
-CHOSEN_CENTER = "center"
 # The namespaces of the staff's pages that take an order's number.
 ORDER_PAGES = frozenset({"staff", "notifications"})
 

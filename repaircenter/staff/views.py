@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from repaircenter.accounts.forms import remember_center
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES, Role
 from repaircenter.core.models import CenterSettings
@@ -46,7 +47,6 @@ from repaircenter.orders.workplace import NotYourCenter, workplace
 
 from . import intake_photos
 from .forms import PHONE_NOT_REACHABLE, CustomerCopyForm, IntakeForm, SearchForm, TransitionForm
-from .middleware import CHOSEN_CENTER
 from .selectors import home_page, staff_order_page
 
 ANY_STAFF = tuple(STAFF_ROLES)
@@ -69,12 +69,13 @@ def choose_center(request):
         workplace(request.user, chosen)
     except NotYourCenter:
         raise PermissionDenied from None
-    request.session[CHOSEN_CENTER] = chosen
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         back = reverse("staff:home")
-    return redirect(back)
+    response = redirect(back)
+    remember_center(request, response, chosen)
+    return response
 
 
 # --- intake -----------------------------------------------------------------------------------

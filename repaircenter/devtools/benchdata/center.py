@@ -1,6 +1,6 @@
-"""The center the benchmark's orders are taken in: the kinds of equipment with their price
-list and stress-test procedures (the demo's), the staff who act on the orders, and one stored
-PDF per kind of document."""
+"""The centers the benchmark's orders are taken in: the chain's centers, the kinds of equipment
+with their price list and stress-test procedures (the demo's), the staff who act on the orders,
+and one stored PDF per kind of document."""
 
 import hashlib
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 
 from repaircenter.accounts.models import User
 from repaircenter.accounts.roles import Role
+from repaircenter.centers.models import Center
 from repaircenter.devtools.demo import PRICE_LIST, PROCEDURES, WARRANTY_MONTHS
 from repaircenter.documents.models import DocumentKind
 from repaircenter.orders.models import EquipmentKind, PriceListEntry, TestProcedure
@@ -54,7 +55,24 @@ def equipment_kinds() -> dict[str, EquipmentKind]:
     return kinds
 
 
-def staff_users() -> Staff:
+def chain_centers(count: int) -> list[Center]:
+    """The first center and `count - 1` more (Bench 02, prefix BAB, …), in the first's time
+    zone and with its hours, so that every center's deadlines fall as the template's do."""
+    first = Center.default()
+    centers = [first]
+    for index in range(1, count):
+        prefix = "B" + chr(ord("A") + index // 26) + chr(ord("A") + index % 26)
+        center, _made = Center.objects.get_or_create(
+            number_prefix=prefix,
+            defaults={"name": f"Bench {index + 1:02d}", "time_zone": first.time_zone,
+                      "hours": first.hours, "address": f"{index + 1} High Street",
+                      "phone": first.phone, "shelves": first.shelves},
+        )
+        centers.append(center)
+    return centers
+
+
+def staff_users(centers: list[Center]) -> Staff:
     groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in Role])}
 
     def user(username: str, first: str, last: str, role: str) -> int:
@@ -66,6 +84,8 @@ def staff_users() -> Staff:
         made.set_unusable_password()
         made.save()
         made.groups.add(groups[role])
+        for center in centers:  # everyone may work anywhere; the benchmark chooses one
+            center.staff.add(made)
         return made.pk
 
     return Staff(

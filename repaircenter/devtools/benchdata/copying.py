@@ -70,7 +70,8 @@ class Replicator:
             # Numbers interleave the copies, so that they still grow with the intake date:
             # template order n becomes (n - 1) * k + 1 and its copies follow it. A detour
             # above every number in use keeps the unique indexes happy during the UPDATE.
-            # (Every order is the one center's, so its count at the center is its number.)
+            # A center's count does the same: the centers take the template's orders in turn,
+            # so the copies of its n-th order are its next k orders, and it stays gapless.
             for model, column in NUMBERS:
                 table, number = q(model._meta.db_table), q(column)
                 first, last = self.ranges[model]

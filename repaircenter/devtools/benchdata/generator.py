@@ -17,7 +17,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from repaircenter.billing.models import Payment
-from repaircenter.centers.models import Center
 from repaircenter.consult.models import ChatMessage, ChatThread
 from repaircenter.core.models import CenterSettings, parse_reminder_days
 from repaircenter.customers.models import Customer, name_search_key
@@ -30,7 +29,7 @@ from repaircenter.orders.models import (
     TestProcedure,
 )
 
-from .center import equipment_kinds, staff_users, stored_pdfs
+from .center import chain_centers, equipment_kinds, staff_users, stored_pdfs
 from .copying import Replicator, copies_for
 from .messages import NotifyRows
 from .order_rows import order_rows
@@ -54,9 +53,13 @@ class Generator:
     """One run: set the center up, plan every order's path, write the orders chunk by chunk
     (order_rows.py), copy them as a template when there are many (copying.py), finish."""
 
-    def __init__(self, orders: int, *, seed: int = 1, now: datetime.datetime | None = None,
+    def __init__(self, orders: int, *, centers: int = 1, seed: int = 1,
+                 now: datetime.datetime | None = None,
                  log: Callable[[str], None] = lambda text: None) -> None:
+        if centers < 1:
+            raise ValueError("a chain has at least one center")
         self.total = orders
+        self.center_count = centers
         self.copies = copies_for(orders)
         self.count = orders // self.copies
         self.rng = random.Random(seed)  # noqa: S311 — made-up data, repeatable by seed
@@ -78,7 +81,8 @@ class Generator:
             raise ValueError("the database already has orders; bench-data fills an empty one")
         center = CenterSettings.load()
         self.center = center
-        self.shop = Center.default()  # every order's center (one center for now)
+        self.shops = chain_centers(self.center_count)
+        self.center_numbers: dict[int, int] = defaultdict(int)  # the last number per center
         self.kinds = equipment_kinds()
         self.kind_names = list(KIND_WEIGHTS)
         self.kind_weights = [KIND_WEIGHTS[k] for k in self.kind_names]
@@ -88,7 +92,7 @@ class Generator:
         self.procedures = defaultdict(list)
         for procedure in TestProcedure.objects.all():
             self.procedures[procedure.equipment_kind_id].append(procedure)
-        self.staff = staff_users()
+        self.staff = staff_users(self.shops)
         self.surnames = [a + b for a in SURNAME_STARTS for b in SURNAME_ENDS]
         self.pdfs = stored_pdfs()
         self.reminder_days = {
@@ -97,6 +101,15 @@ class Generator:
         }
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def center_taking(self, number: int):
+        """The center that takes order `number` in: the first (the chain's flagship) every
+        other order, the rest in turn, so that a big center's queues are full at any size and
+        the small ones' are not. Each numbers its own orders from 1."""
+        shops = self.shops
+        if len(shops) == 1 or number % 2:
+            return shops[0]
+        return shops[1 + (number // 2 - 1) % (len(shops) - 1)]
 
     def uuid(self) -> uuid.UUID:
         self.uuid_counter += 1
@@ -216,8 +229,11 @@ class Generator:
                 raise AssertionError(f"rows that refer to nothing: {broken}")
         with transaction.atomic():
             Sequence.objects.update_or_create(name="order", defaults={"last": orders})
-            Sequence.objects.update_or_create(name=f"order:{self.shop.pk}",
-                                              defaults={"last": orders})
+            last_numbers = (Order.objects.values_list("center").order_by("center")
+                            .annotate(last=Max("center_number")))
+            for center_id, last in last_numbers:
+                Sequence.objects.update_or_create(name=f"order:{center_id}",
+                                                  defaults={"last": last})
             for kind, last in Document.objects.values_list("kind").annotate(last=Max("number")):
                 Sequence.objects.update_or_create(name=f"document:{kind}",
                                                   defaults={"last": last})
@@ -316,9 +332,10 @@ class Generator:
                                               "method": "recycled"}
 
 
-def generate(orders: int, *, seed: int = 1, log: Callable[[str], None] = print,
+def generate(orders: int, *, centers: int = 1, seed: int = 1,
+             log: Callable[[str], None] = print,
              now: datetime.datetime | None = None) -> dict[str, int]:
-    """Fill the database (which has no orders yet) with `orders` orders; returns rows written
-    per model."""
-    return Generator(orders, seed=seed, log=log, now=now).run()
+    """Fill the database (which has no orders yet) with `orders` orders taken in at `centers`
+    centers in turn; returns rows written per model."""
+    return Generator(orders, centers=centers, seed=seed, log=log, now=now).run()
 

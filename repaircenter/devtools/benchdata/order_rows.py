@@ -44,9 +44,11 @@ def order_rows(g: Generator, batch: Batch, number: int, state: str, p: dict,
         g.heavy_numbers.append(number)
     code = new_pickup_code()
     g.paid = Decimal("0.00")
+    shop = g.center_taking(number)
+    g.center_numbers[shop.pk] += 1
     order = {
-        "id": order_id, "number": number, "center_id": g.shop.pk, "customer_id": customer_id,
-        "number_prefix": g.shop.number_prefix, "center_number": number,
+        "id": order_id, "number": number, "center_id": shop.pk, "customer_id": customer_id,
+        "number_prefix": shop.number_prefix, "center_number": g.center_numbers[shop.pk],
         "status": state,
         "version": 1, "received_at": received, "received_by_id": reception,
         "diagnosis_due": add_working_days(center_date(received),

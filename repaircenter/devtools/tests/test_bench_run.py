@@ -24,7 +24,7 @@ def test_every_case_is_measured_against_its_raw_query(tmp_path):
                        capture_output=True, text=True)
 
     run("-m", "repaircenter", "migrate", "-v", "0")
-    run("-m", "repaircenter", "bench-data", "--orders", "60")
+    run("-m", "repaircenter", "bench-data", "--orders", "60", "--centers", "3")
     figures, table = tmp_path / "results.json", tmp_path / "BENCHMARKS.md"
     run(str(ROOT / "bench" / "run.py"), "--target", f"SQLite tiny=sqlite:///{database}",
         "--repetitions", "2", "--sweep-repetitions", "1", "--load-seconds", "0",
@@ -37,6 +37,12 @@ def test_every_case_is_measured_against_its_raw_query(tmp_path):
             "B3 customer's order page", "B5 deadline sweep"} <= names
     assert {f"B4 queue: {slug}" for slug in ("to-diagnose", "awaiting-decision", "in-repair",
                                               "ready", "disposal")} <= names
+    # A chain: the flagship's own queues and search, next to the raw queries of its rows.
+    assert {f"B7 center queue: {slug}" for slug in ("to-diagnose", "ready")} <= names
+    assert "B7 center search: phone" in names
+    assert results["centers"] == 3
+    assert (results["cases"]["B7 center queue: ready"]["rows"]
+            < results["cases"]["B4 queue: ready"]["rows"])
     for name, case in results["cases"].items():
         assert case["django"]["median_ms"] > 0 and case["raw"]["median_ms"] > 0, name
         assert case["queries"] >= 1, name
@@ -45,6 +51,7 @@ def test_every_case_is_measured_against_its_raw_query(tmp_path):
     assert results["load_targets"]["static"] == "/livez"
     text = table.read_text()
     assert "| B2 staff order page |" in text and "SQLite tiny" in text
+    assert "| B7 center queue: ready |" in text and "growth ≤ 1.3" not in text  # one size
     assert "| B0 floor: empty staff search page |" in text and "reference, no target | — |" in text
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from repaircenter.accounts.models import User
+from repaircenter.centers.models import Center
 from repaircenter.conftest import take_in
 from repaircenter.core.calendar import months_later
 from repaircenter.customers.models import Customer
@@ -159,3 +160,29 @@ def test_sqlite_copies_its_names_into_the_trigram_table(generated):
         cursor.execute("SELECT count(*) FROM customers_customer_name_trigrams")
         assert cursor.fetchone()[0] == Customer.objects.count()
     assert re.match(r"^\+44771\d{7}$", str(Customer.objects.first().phone))
+
+
+def test_a_chain_of_centers_shares_the_orders_each_numbering_its_own(monkeypatch, settings):
+    monkeypatch.setattr(copying, "DIRECT_MAX", 20)
+    monkeypatch.setattr(copying, "TEMPLATE", 20)
+    benchdata.generate(60, centers=3, log=lambda text: None)
+    centers = list(Center.objects.order_by("pk"))
+    assert len(centers) == 3 and len({c.number_prefix for c in centers}) == 3
+    # The flagship takes half the orders, the others share the rest.
+    for center, count in zip(centers, (30, 15, 15), strict=True):
+        mine = Order.objects.filter(center=center).order_by("number")
+        numbers = list(mine.values_list("center_number", flat=True))
+        assert numbers == list(range(1, count + 1)), center  # gapless, growing with the intake
+        assert set(mine.values_list("number_prefix", flat=True)) == {center.number_prefix}
+        assert Sequence.objects.get(name=f"order:{center.pk}").last == count
+        assert center.staff.filter(username="bench-manager").exists()
+    # The next order a center takes in follows its own count.
+    receptionist = User.objects.get(username="bench-reception1")
+    customer = Customer.objects.order_by("pk").first()
+    made = take_in(receptionist, customer, serial="AFTERCHAIN1", center=centers[2]).order
+    assert (made.center_number, made.number) == (16, 61)
+
+
+def test_the_command_wants_a_sensible_number_of_centers(db):
+    with pytest.raises(CommandError, match="--centers"):
+        call_command("bench-data", orders=5, centers=0)

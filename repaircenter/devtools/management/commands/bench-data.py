@@ -15,13 +15,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, required=True, help="how many orders")
+        parser.add_argument("--centers", type=int, default=1,
+                            help="centers of the chain taking the orders in turn (default 1)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
 
-    def handle(self, *args, orders, seed, **options):
+    def handle(self, *args, orders, centers, seed, **options):
         if orders < 1:
             raise CommandError("--orders must be at least 1")
+        if not 1 <= centers <= 26 * 26:
+            raise CommandError("--centers must be between 1 and 676")
         try:
-            written = generate(orders, seed=seed, log=self.stdout.write)
+            written = generate(orders, centers=centers, seed=seed, log=self.stdout.write)
         except ValueError as error:
             raise CommandError(str(error)) from error
         for label, count in sorted(written.items()):
