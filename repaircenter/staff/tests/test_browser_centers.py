@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from repaircenter.accounts.roles import Role
 from repaircenter.centers.models import Center
-from repaircenter.conftest import log_in, make_user, take_in
+from repaircenter.conftest import PASSWORD, log_in, make_user, take_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -82,3 +82,19 @@ def test_sending_equipment_to_the_workshop_and_receiving_it(chain, manager, new_
     boss.screenshot(path=shots / "transfers-list.png", full_page=True)
     boss.get_by_role("button", name="Received").click()
     expect(boss.get_by_text("Nothing is on its way.")).to_be_visible()
+
+
+def test_a_manager_chooses_the_center_at_login(chain, new_page, shots):
+    east, west = chain
+    make_user("boss", Role.MANAGER)
+    page = new_page()
+    page.goto(reverse("login"))
+    page.get_by_label("User name").fill("boss")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Working at").select_option(label="West Road")
+    page.screenshot(path=shots / "login-center.png")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("form.nav-center select")).to_have_value(str(west.pk))
+    page.goto(reverse("staff:queue", args=["to-diagnose"]))
+    expect(page.get_by_role("link", name="W-000001")).to_be_visible()
+    expect(page.get_by_role("link", name="R-000001")).to_have_count(0)
