@@ -204,6 +204,18 @@ class Order(models.Model):
             models.Index(fields=["status", "decided_at", "id"], name="order_queue_repair"),
             models.Index(fields=["status", "ready_at", "id"], name="order_queue_ready"),
             models.Index(fields=["status", "storage_due", "id"], name="order_queue_storage"),
+            # The same per center: a center's queue reads its own rows alone, however large
+            # the chain (bench/run.py B7).
+            models.Index(fields=["center", "status", "diagnosis_due", "received_at", "id"],
+                         name="center_queue_diagnose"),
+            models.Index(fields=["center", "status", "decision_due", "id"],
+                         name="center_queue_decision"),
+            models.Index(fields=["center", "status", "decided_at", "id"],
+                         name="center_queue_repair"),
+            models.Index(fields=["center", "status", "ready_at", "id"],
+                         name="center_queue_ready"),
+            models.Index(fields=["center", "status", "storage_due", "id"],
+                         name="center_queue_storage"),
             # A number typed into the search, whichever center printed it.
             models.Index(fields=["center_number"], name="order_center_number"),
         ]

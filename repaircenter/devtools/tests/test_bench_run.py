@@ -61,3 +61,27 @@ def test_help_explains_the_options():
     for option in ("--target", "--repetitions", "--sweep-repetitions", "--load-seconds",
                    "--sms", "--results", "--markdown"):
         assert option in shown
+
+
+def test_the_table_judges_a_centers_growth_only_on_pages_alike():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from report import tables
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+
+    def case(ms, rows):
+        return {"django": {"median_ms": ms, "p95_ms": ms}, "raw": {"median_ms": 1, "p95_ms": 1},
+                "ratio": ms, "queries": 5, "rows": rows}
+
+    def target(orders, ready_ms, disposal_ms, disposal_rows):
+        return {"orders": orders, "cases": {
+            "B7 center queue: ready": case(ready_ms, 150 * orders // 10_000),
+            "B7 center queue: disposal": case(disposal_ms, disposal_rows)}}
+
+    text = tables({"targets": {"PG 10k": target(10_000, 40, 20, 12),
+                               "PG 1M": target(1_000_000, 56, 45, 1500)}})
+    ready = next(line for line in text.splitlines() if "center queue: ready" in line)
+    disposal = next(line for line in text.splitlines() if "center queue: disposal" in line)
+    assert "| 1.40 |" in ready and "growth ≤ 1.3 | **missed** |" in ready
+    assert "2.25 (12 vs 100 rows shown)" in disposal and disposal.endswith("| — |")
