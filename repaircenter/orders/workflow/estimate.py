@@ -147,6 +147,9 @@ def repair_under_warranty(
         status=EstimateStatus.APPROVED, sent_at=now, sent_by=actor.user, decided_at=now,
     ):
         raise Conflict(_("This estimate was already sent; open the order again."))
+    estimate = Estimate.objects.get(pk=estimate.pk)
+    if estimate.repair_days is None:
+        raise Refused(_("Give the expected repair time in working days."))
     lines = list(estimate.lines.all())
     covered = [line for line in lines if line.covers_id is not None]
     charged = [line for line in lines if line.covers_id is None]
