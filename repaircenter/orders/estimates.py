@@ -208,6 +208,8 @@ def update_line(
 ) -> EstimateLine:
     _require_writer(actor)
     _hold_draft(line.estimate)
+    if line.covers_id is not None and unit_price:
+        raise Refused(_("A line repaired under warranty costs the customer nothing."))
     line.description, line.quantity, line.unit_price = description, quantity, unit_price
     line.full_clean()
     line.save(update_fields=["description", "quantity", "unit_price"])

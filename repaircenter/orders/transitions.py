@@ -52,6 +52,8 @@ class Transition:
     api: str = ""
     # It ends the repair or the equipment's stay: the button asks "are you sure?" first.
     confirm: bool = False
+    # Only for a warranty claim (Order.warranty_of).
+    claim_only: bool = False
 
     @property
     def manual(self) -> bool:
@@ -106,7 +108,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("repair_under_warranty", _("Repair under warranty"),
            _("Repair under warranty: covered lines, free of charge"), [S.DIAGNOSING],
            S.REPAIRING, [T, M], "repair_under_warranty", needs=("estimate",),
-           api="estimates/<int:estimate_number>/repair-under-warranty"),
+           api="estimates/<int:estimate_number>/repair-under-warranty", claim_only=True),
         _t("declare_not_repairable", _("Not repairable"), _("Found not repairable"),
            [S.DIAGNOSING], S.READY_UNREPAIRED, [T, M], "declare_not_repairable",
            needs=("note",), api="not-repairable", confirm=True),

@@ -14,10 +14,10 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Prefetch
+from django.db.models import F
 from django.utils.translation import gettext as _
 
-from .models import Estimate, EstimateLine, EstimateStatus, Order, Status
+from .models import EstimateLine, EstimateStatus, Order, Status
 
 
 def warranty_end(start: datetime.date, months: int) -> datetime.date | None:
@@ -80,29 +80,28 @@ class PastOrder:
         return self.repaired and bool(self.running)
 
 
-def _history_orders():
-    approved = Estimate.objects.filter(status=EstimateStatus.APPROVED).prefetch_related(
-        Prefetch("lines", queryset=EstimateLine.objects.select_related("done")))
-    return (Order.objects.select_related("customer", "center", "equipment__kind",
-                                         "warranty_of")
-            .prefetch_related(Prefetch("estimates", queryset=approved)))
-
-
 def history(device_ids, *, today: datetime.date, exclude: int | None = None) -> list[PastOrder]:
-    """The orders of these devices, newest first, each with what was done and which warranties
-    still run on `today`. Three queries however many orders."""
+    """The orders of these devices, newest first, each with what was done (its agreed lines)
+    and which warranties still run on `today`. Two queries however many orders and lines."""
     if not device_ids:
         return []
-    orders = _history_orders().filter(equipment__device__in=list(device_ids)).order_by("-number")
-    if exclude is not None:
-        orders = orders.exclude(pk=exclude)
+    orders = (Order.objects.select_related("customer", "center", "equipment", "warranty_of")
+              .filter(equipment__device__in=list(device_ids)).exclude(pk=exclude)
+              .order_by("-number"))
+    lines = (EstimateLine.objects.filter(estimate__order__equipment__device__in=list(device_ids),
+                                         estimate__status=EstimateStatus.APPROVED)
+             .exclude(estimate__order=exclude).annotate(order_id=F("estimate__order_id"))
+             .order_by("estimate__number", "position", "pk"))
+    by_order: dict[int, list[EstimateLine]] = {}
+    for line in lines:
+        by_order.setdefault(line.order_id, []).append(line)
     past = []
     for order in orders:
-        lines = approved_lines(order)
-        running = [line for line in lines if line.warranty_until and line.warranty_until >= today
+        done = by_order.get(order.pk, [])
+        running = [line for line in done if line.warranty_until and line.warranty_until >= today
                    and order.status == Status.ISSUED]
-        until = max((line.warranty_until for line in lines if line.warranty_until), default=None)
-        past.append(PastOrder(order, lines, running, until))
+        until = max((line.warranty_until for line in done if line.warranty_until), default=None)
+        past.append(PastOrder(order, done, running, until))
     return past
 
 
@@ -158,3 +157,44 @@ def coverable_lines(claim: Order) -> list[EstimateLine]:
     return [line for line in EstimateLine.objects.filter(
         estimate__order_id=claim.warranty_of_id, estimate__status=EstimateStatus.APPROVED)
         if line.warranty_until and line.warranty_until >= today]
+
+
+# --- what staff see ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnownDevice:
+    device: object  # customers.Device
+    past: list[PastOrder]
+
+
+def device_panel(*, serial_number: str, imei: str, today: datetime.date) -> list[KnownDevice]:
+    """At intake: the devices a typed or scanned serial number or IMEI matches, each with its
+    earlier orders, what was done, and which warranties still run. Three queries."""
+    from repaircenter.customers.devices import matching_devices
+
+    devices = matching_devices(serial_number=serial_number, imei=imei)
+    past = history([d.pk for d in devices], today=today)
+    return [KnownDevice(d, [p for p in past if p.order.equipment.device_id == d.pk])
+            for d in devices]
+
+
+@dataclass(frozen=True)
+class ClaimStart:
+    """A warranty claim about to be taken in: the earlier order and its running lines, or the
+    reason it cannot be claimed (`refused`, with the end date where the period is over)."""
+
+    original: Order
+    running: list[EstimateLine]
+    refused: str = ""
+
+
+def claim_start(number: int, today: datetime.date) -> ClaimStart | None:
+    original = (Order.objects.select_related("customer", "equipment__kind", "equipment__device")
+                .filter(number=number).first())
+    if original is None:
+        return None
+    try:
+        return ClaimStart(original, check_claim(original, today))
+    except ClaimRefused as refused:
+        return ClaimStart(original, [], refused.message)

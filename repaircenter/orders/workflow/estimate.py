@@ -134,11 +134,10 @@ def repair_under_warranty(
     """A warranty claim's covered lines are agreed without the customer's decision: the draft
     becomes the approved estimate, at no charge, and the repair starts. Charged lines in the
     draft are moved to a supplementary draft, sent to the customer as usual."""
-    transition = TRANSITIONS["repair_under_warranty"]
-    check(transition, order, actor)
     if order.warranty_of_id is None:
         raise Refused(_("Order %(number)s is not a warranty claim.")
                       % {"number": order.display_number})
+    check(TRANSITIONS["repair_under_warranty"], order, actor)
     if estimate.order_id != order.pk:
         raise Refused(_("This estimate belongs to another order."))
     now = timezone.now()
