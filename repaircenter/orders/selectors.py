@@ -66,6 +66,7 @@ def order_page(number: int) -> Order:
             Prefetch("transfers", queryset=Transfer.objects.select_related(
                 "from_center", "to_center", "sent_by", "received_by")),
             "documents",
+            Prefetch("warranty_claims", queryset=Order.objects.order_by("number")),
             *ORDER_DETAIL,
         ),
         number=number,
