@@ -457,13 +457,10 @@ class IntakeSerializer(serializers.Serializer):
 
 
 class DeviceLookupSerializer(serializers.Serializer):
+    """Neither given: no device."""
+
     serial_number = serializers.CharField(max_length=64, **TEXT)
     imei = serializers.CharField(max_length=20, **TEXT)
-
-    def validate(self, data):
-        if not data["serial_number"].strip() and not data["imei"].strip():
-            raise serializers.ValidationError(_("Give a serial number or an IMEI."))
-        return data
 
 
 class IntakeResultSerializer(serializers.Serializer):
