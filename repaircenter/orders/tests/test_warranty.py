@@ -274,7 +274,7 @@ def test_a_covered_claim_costs_nothing_needs_no_decision_and_keeps_the_end_date(
 
 @pytest.mark.django_db
 def test_uncovered_lines_become_an_ordinary_supplement_with_its_own_period(
-    make_order, receptionist, customer, technician
+    make_order, receptionist, customer, technician, manager
 ):
     issued = make_order(Status.ISSUED)
     original = EstimateLine.objects.get(estimate__order=issued)
@@ -292,6 +292,23 @@ def test_uncovered_lines_become_an_ordinary_supplement_with_its_own_period(
     workflow.approve(order=order, actor=Actor.staff(receptionist), channel=EventChannel.PHONE,
                      evidence={"said": "yes"})
     assert stored_balance_due(order) == Decimal("25.00")
+    # Issued a year after the first repair: the covered line keeps the first end date, the new
+    # part its own period from this issuance.
+    import time_machine
+
+    from repaircenter.conftest import pay_balance
+
+    EstimateLine.objects.filter(estimate__order=issued).update(warranty_until=D(2027, 1, 20))
+    with time_machine.travel(datetime.datetime(2026, 12, 31, 12, tzinfo=datetime.UTC)):
+        mark_all_done(order, technician)
+        workflow.finish_works(order=order, actor=tech)
+        workflow.record_test(order=order, actor=tech, passed=True, note="ok")
+        pay_balance(order, manager)
+        workflow.issue(order=order, actor=Actor.staff(receptionist),
+                       pickup_code=order._pickup_code)
+    lines = {ln.description: ln for ln in EstimateLine.objects.filter(estimate__order=order)}
+    assert lines["Replace the charging port"].warranty_until == D(2027, 1, 20)  # no restart
+    assert lines["New speaker"].warranty_until == D(2027, 3, 30)  # 31 Dec + 3 months - 1 day
 
 
 @pytest.mark.django_db
