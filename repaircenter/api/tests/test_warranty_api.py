@@ -99,3 +99,26 @@ def test_a_claim_on_an_order_not_issued_is_refused_with_the_reason(api):
         "warranty_of": 999999,
     }, format="json")
     assert response.status_code == 404
+
+
+def test_a_serial_of_several_devices_asks_which_through_the_api(api):
+    from repaircenter.customers.models import Device
+
+    Device.objects.create(serial_number="R5CW31ABCDE", brand="Samsung")
+    lenovo = Device.objects.create(serial_number="R5CW31ABCDE", brand="Lenovo")
+    listed = api.get("/api/v1/devices/", {"serial_number": "R5CW31ABCDE"}).json()
+    assert [d["brand"] for d in listed] == ["Samsung", "Lenovo"]
+    from repaircenter.orders.models import EquipmentKind
+
+    kind = EquipmentKind.objects.get_or_create(name="Phone")[0]
+    body = {"customer": {"phone": "+442079460101", "name": "Alice Brown"},
+            "equipment": {"kind": kind.pk, "brand": "Lenovo", "serial_number": "R5CW31ABCDE",
+                          "condition": "ok", "fault": "no power"}}
+    response = api.post("/api/v1/orders/", body, format="json")
+    assert response.status_code in (409, 422)
+    assert "Choose which one" in error(response)["message"]
+    assert not Order.objects.exists()
+    body["equipment"]["device"] = lenovo.pk
+    response = api.post("/api/v1/orders/", body, format="json")
+    assert response.status_code == 201
+    assert Order.objects.get().equipment.device == lenovo
