@@ -368,3 +368,16 @@ def test_a_claim_within_the_period_lists_the_running_lines(make_order):
     issued = make_order(Status.ISSUED)
     today = issued.center.local_date(issued.issued_at)
     assert [ln.description for ln in check_claim(issued, today)] == ["Replace the charging port"]
+
+
+@pytest.mark.django_db
+def test_only_a_claim_offers_the_repair_under_warranty(make_order, receptionist, customer,
+                                                      technician):
+    issued = make_order(Status.ISSUED)
+    plain = make_order(Status.DIAGNOSING)
+    tech = Actor.staff(technician)
+    assert "repair_under_warranty" not in {t.name for t in workflow.allowed_transitions(plain,
+                                                                                        tech)}
+    claim = _claim(issued, receptionist, customer, technician)
+    assert "repair_under_warranty" in {t.name for t in workflow.allowed_transitions(claim, tech)}
+    assert not workflow.is_allowed("repair_under_warranty", claim, Actor.staff(receptionist))
