@@ -255,14 +255,14 @@ def _returns(slug: str, title: str, heading: str, lines: list[figures.ReturnLine
         [(line.name, float(line.rate or 0), f"{_percent(line.rate) or '—'} %") for line in lines],
         colour="bad",
     ) if lines else None
-    return Report(slug, title, (heading, counted, _("Returned under warranty"),
-                                _("Return rate (%)")), rows, chart, note)
+    return Report(slug, title, (heading, counted, _("Came back"), _("Rate (%)")), rows, chart,
+                  note)
 
 
 def returns_by_kind(period: Period) -> Report:
     return _returns(
         "warranty-kinds", _("Warranty returns by kind of equipment"), _("Kind of equipment"),
-        figures.returns_by(period, "equipment__kind__name"), _("Repaired and issued"),
+        figures.returns_by(period, "equipment__kind__name"), _("Repaired"),
         _("Orders repaired and handed over in the period, and how many came back with a "
           "warranty claim since."))
 
@@ -270,7 +270,7 @@ def returns_by_kind(period: Period) -> Report:
 def returns_by_technician(period: Period) -> Report:
     return _returns(
         "warranty-technicians", _("Warranty returns by technician"), _("Technician"),
-        figures.returns_by(period, "technician__username"), _("Repaired and issued"),
+        figures.returns_by(period, "technician__username"), _("Repaired"),
         _("Orders repaired and handed over in the period, by the technician who took them, and "
           "how many came back with a warranty claim since."))
 
