@@ -215,7 +215,7 @@ class LineSerializer(serializers.ModelSerializer):
     class Meta:
         model = EstimateLine
         fields = ["id", "position", "line_kind", "description", "quantity", "unit_price",
-                  "total", "done", "done_at"]
+                  "total", "done", "done_at", "warranty_months", "warranty_until", "covers"]
 
     @staticmethod
     def _done(line):
@@ -308,7 +308,62 @@ class BalanceSerializer(serializers.Serializer):
     currency = serializers.CharField(read_only=True)
 
 
+class OrderLinkSerializer(serializers.ModelSerializer):
+    display_number = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["number", "display_number"]
+
+
+class DeviceLineSerializer(serializers.ModelSerializer):
+    under_warranty = serializers.BooleanField(read_only=True, help_text=gettext_lazy(
+        "Repaired free of charge under the warranty of an earlier order's line."))
+
+    class Meta:
+        model = EstimateLine
+        fields = ["id", "line_kind", "description", "quantity", "warranty_months",
+                  "warranty_until", "under_warranty"]
+
+
+class PastOrderSerializer(serializers.Serializer):
+    number = serializers.IntegerField(source="order.number")
+    display_number = serializers.CharField(source="order.display_number")
+    status = serializers.CharField(source="order.status")
+    received_at = serializers.DateTimeField(source="order.received_at")
+    issued_at = serializers.DateTimeField(source="order.issued_at", allow_null=True)
+    unrepaired_reason = serializers.CharField(source="order.unrepaired_reason")
+    warranty_of = serializers.SerializerMethodField()
+    lines = DeviceLineSerializer(many=True, help_text=gettext_lazy("What was done."))
+    warranty_until = serializers.DateField(source="until", allow_null=True, help_text=(
+        gettext_lazy("The last day of the longest warranty of its lines.")))
+    under_warranty = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "A line's warranty still runs today: a claim can be taken in on this order."))
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_warranty_of(self, past):
+        return past.order.warranty_of.number if past.order.warranty_of_id else None
+
+    def get_under_warranty(self, past) -> bool:
+        return past.claimable
+
+
+class DeviceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="device.pk")
+    serial_number = serializers.CharField(source="device.serial_number")
+    imei = serializers.CharField(source="device.imei")
+    brand = serializers.CharField(source="device.brand")
+    model = serializers.CharField(source="device.model")
+    orders = PastOrderSerializer(source="past", many=True)
+
+
 class OrderDetailSerializer(OrderSummarySerializer):
+    warranty_of = OrderLinkSerializer(read_only=True, allow_null=True, help_text=gettext_lazy(
+        "A warranty claim: the earlier order it is linked to."))
+    warranty_claims = OrderLinkSerializer(many=True, read_only=True, help_text=gettext_lazy(
+        "The warranty claims taken in on this order."))
+    device_history = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "The device's other orders (by serial number or IMEI), newest first."))
     estimates = EstimateSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
     messages = MessageSerializer(many=True, read_only=True)
@@ -321,7 +376,19 @@ class OrderDetailSerializer(OrderSummarySerializer):
         fields = [*OrderSummarySerializer.Meta.fields, "findings", "pending_supplement",
                   "unrepaired_reason", "decided_at", "ready_at", "customer_reached_at",
                   "storage_location", "issued_at", "disposed_at", "estimates", "events",
-                  "messages", "documents", "payments", "stress_tests", "balance"]
+                  "messages", "documents", "payments", "stress_tests", "balance",
+                  "warranty_of", "warranty_claims", "device_history"]
+
+    @extend_schema_field(PastOrderSerializer(many=True))
+    def get_device_history(self, order):
+        from django.utils import timezone
+
+        from repaircenter.orders.warranty import history
+
+        device = order.equipment.device_id
+        past = history([device] if device else [], exclude=order.pk,
+                       today=order.center.local_date(timezone.now()))
+        return PastOrderSerializer(past, many=True).data
 
     @extend_schema_field(DocumentSerializer(many=True))
     def get_documents(self, order):
@@ -365,6 +432,9 @@ class IntakeEquipmentSerializer(serializers.Serializer):
     condition = serializers.CharField(max_length=5000)
     accessories = serializers.CharField(max_length=5000, **TEXT)
     fault = serializers.CharField(max_length=5000)
+    device = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
+                                      help_text=gettext_lazy(
+        "The device's id, when its serial number or IMEI matches several (GET /api/v1/devices/)."))
 
     def validate_serial_number(self, value):
         return "".join(value.split()).upper()
@@ -381,6 +451,16 @@ class IntakeEquipmentSerializer(serializers.Serializer):
 class IntakeSerializer(serializers.Serializer):
     customer = IntakeCustomerSerializer()
     equipment = IntakeEquipmentSerializer()
+    warranty_of = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                           default=None, help_text=gettext_lazy(
+        "A warranty claim: the number of the earlier order whose warranty is claimed."))
+
+
+class DeviceLookupSerializer(serializers.Serializer):
+    """Neither given: no device."""
+
+    serial_number = serializers.CharField(max_length=64, **TEXT)
+    imei = serializers.CharField(max_length=20, **TEXT)
 
 
 class IntakeResultSerializer(serializers.Serializer):

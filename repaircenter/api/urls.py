@@ -11,6 +11,7 @@ v1 = [
     path("equipment-kinds/", views.EquipmentKindList.as_view(), name="equipment_kinds"),
     path("customers/", views.CustomerList.as_view(), name="customers"),
     path("customers/<int:pk>/", views.CustomerDetail.as_view(), name="customer"),
+    path("devices/", views.DeviceList.as_view(), name="devices"),
     path("orders/", views.OrderList.as_view(), name="orders"),
     path("orders/<int:number>/", views.OrderDetail.as_view(), name="order"),
     path("orders/<int:number>/estimates/", views.EstimateCreate.as_view(), name="estimates"),

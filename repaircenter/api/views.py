@@ -36,6 +36,7 @@ from repaircenter.orders import estimates, repair, workflow
 from repaircenter.orders.dues import stored_balance_due, stored_paid_total
 from repaircenter.orders.models import EquipmentKind, Estimate, Order
 from repaircenter.orders.selectors import order_page, search_conditions
+from repaircenter.orders.warranty import device_panel
 
 from . import idempotency
 from . import serializers as s
@@ -204,11 +205,44 @@ class OrderList(generics.ListAPIView):
                 kind_id=thing["kind"].pk, brand=thing["brand"], model=thing["model"],
                 serial_number=thing["serial_number"], imei=thing["imei"],
                 condition=thing["condition"], accessories=thing["accessories"],
-                fault=thing["fault"],
+                fault=thing["fault"], device_id=thing.get("device"),
             ),
+            warranty_of=_claimed(intake.validated_data.get("warranty_of")),
         )
         return Response({"order": order_detail(result.order.number),
                          "pickup_code": result.pickup_code}, status=201)
+
+
+def _claimed(number: int | None) -> Order | None:
+    if number is None:
+        return None
+    original = Order.objects.filter(number=min(number, MAX_NUMBER)).first()
+    if original is None:
+        raise ApiError(404, "not_found", _("There is no order %(number)d to claim the warranty "
+                                           "of.") % {"number": number})
+    return original
+
+
+# --- devices ------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["orders"], summary="A device's history, by serial number or IMEI",
+               parameters=[s.DeviceLookupSerializer],
+               responses={200: s.DeviceSerializer(many=True)})
+class DeviceList(APIView):
+    """The devices a serial number or IMEI matches (several: the intake's `device` chooses),
+    each with its orders, what was done, and which warranties still run."""
+
+    roles = {"GET": ANY_STAFF}
+
+    def get(self, request):
+        lookup = s.DeviceLookupSerializer(data=request.query_params)
+        lookup.is_valid(raise_exception=True)
+        center = token_workplace(request).center
+        today = center.local_date(timezone.now()) if center else timezone.localdate()
+        known = device_panel(serial_number=lookup.validated_data["serial_number"],
+                             imei=lookup.validated_data["imei"], today=today)
+        return Response(s.DeviceSerializer(known, many=True).data)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

@@ -52,3 +52,26 @@ class Customer(models.Model):
     def masked_phone(self) -> str:
         number = str(self.phone)
         return number[:3] + "•" * max(len(number) - 6, 0) + number[-3:]
+
+
+class Device(models.Model):
+    """One piece of equipment, known across orders and customers (a phone changes hands) by
+    its serial number or IMEI, each stored normalised (customers/devices.py)."""
+
+    serial_number = models.CharField(_("serial number"), max_length=64, blank=True,
+                                     db_index=True)
+    imei = models.CharField(_("IMEI"), max_length=15, blank=True, db_index=True)
+    brand = models.CharField(_("brand"), max_length=100, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        name = f"{self.brand} {self.model}".strip()
+        return f"{name} ({self.identifier})" if name else self.identifier
+
+    @property
+    def identifier(self) -> str:
+        return " / ".join(part for part in (self.serial_number, self.imei) if part)

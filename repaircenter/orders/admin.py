@@ -18,8 +18,9 @@ class PriceListEntryAdmin(admin.ModelAdmin):
         extra = 0
 
     inlines = [CenterPriceInline]
-    list_display = ["description", "line_kind", "equipment_kind", "unit_price", "active"]
-    list_editable = ["unit_price", "active"]
+    list_display = ["description", "line_kind", "equipment_kind", "unit_price",
+                    "warranty_months", "active"]
+    list_editable = ["unit_price", "warranty_months", "active"]
     list_filter = ["equipment_kind", "line_kind", "active"]
     search_fields = ["description"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from dateutil.relativedelta import relativedelta
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -32,13 +31,15 @@ from .credentials import (
 from .dues import ZERO, amount_due
 from .models import Estimate, EstimateLine, EstimateStatus, Order, Status, StressTest
 from .states import CLOSED_STATES, STATES
+from .warranty import line_months, warranty_end
 
 
 def _order_with_everything(order: Order) -> Order:
     return (
         Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
-                                     "received_by", "technician")
-        .prefetch_related("estimates__lines__done__done_by", "payments", "stress_tests__run_by")
+                                     "received_by", "technician", "warranty_of")
+        .prefetch_related("estimates__lines__done__done_by", "estimates__lines__covers",
+                          "payments", "stress_tests__run_by")
         .get(pk=order.pk)
     )
 
@@ -172,10 +173,16 @@ def issue_completion_certificate(*, order: Order, issued_by=None, now=None) -> D
 
 
 def warranty_lines(order: Order, start: datetime.date) -> list[WarrantyLine]:
-    months = order.equipment.kind.warranty_months
-    # The last day covered: three months from 5 March run to 4 June.
-    until = start + relativedelta(months=months) - datetime.timedelta(days=1)
-    return [WarrantyLine(line, months, until) for line in agreed_lines(order)]
+    """Each agreed line with its period and last day: as fixed at issuance (orders/warranty.py),
+    else counted from `start`. A line repaired under an earlier warranty keeps that end date."""
+    kind_months = order.equipment.kind.warranty_months
+    lines = []
+    for line in agreed_lines(order):
+        months = line_months(line, kind_months)
+        until = line.warranty_until or warranty_end(start, months)
+        if until is not None:  # a line with no warranty is not on the card
+            lines.append(WarrantyLine(line, months, until))
+    return lines
 
 
 def issue_warranty_card(*, order: Order, issued_by=None, now=None) -> Document:

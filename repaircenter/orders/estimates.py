@@ -25,7 +25,7 @@ from .models import (
     PriceListEntry,
     Status,
 )
-from .workflow import Actor, NotAllowed, Refused, WrongState
+from .workflow import Actor, NotAllowed, Refused, WrongState, actor_channel
 
 WRITERS = frozenset({Role.TECHNICIAN, Role.MANAGER})
 
@@ -115,6 +115,7 @@ def start_draft(*, order: Order, actor: Actor) -> Estimate:
                 estimate=draft, position=line.position, line_kind=line.line_kind,
                 description=line.description, quantity=line.quantity,
                 unit_price=line.unit_price, price_list_entry_id=line.price_list_entry_id,
+                warranty_months=line.warranty_months, covers_id=line.covers_id,
             )
             for line in previous.lines.all()
         )
@@ -158,13 +159,18 @@ def add_line(
     quantity: Decimal,
     unit_price: Decimal,
     entry: PriceListEntry | None = None,
+    warranty_months: int | None = None,
 ) -> EstimateLine:
+    """A line of the draft; its warranty is `warranty_months`, else the price-list entry's,
+    else (None) the kind of equipment's."""
     _require_writer(actor)
     _hold_draft(estimate)
+    if warranty_months is None and entry is not None:
+        warranty_months = entry.warranty_months
     line = EstimateLine(
         estimate=estimate, position=_next_position(estimate), line_kind=line_kind,
         description=description, quantity=quantity, unit_price=unit_price,
-        price_list_entry=entry,
+        price_list_entry=entry, warranty_months=warranty_months,
     )
     line.full_clean()
     line.save()
@@ -202,10 +208,56 @@ def update_line(
 ) -> EstimateLine:
     _require_writer(actor)
     _hold_draft(line.estimate)
+    if line.covers_id is not None and unit_price:
+        raise Refused(_("A line repaired under warranty costs the customer nothing."))
     line.description, line.quantity, line.unit_price = description, quantity, unit_price
     line.full_clean()
     line.save(update_fields=["description", "quantity", "unit_price"])
     return line
+
+
+@transaction.atomic
+def assess_warranty(*, estimate: Estimate, actor: Actor, covered: list[int],
+                    not_covered: list[int], note: str = "") -> list[EstimateLine]:
+    """On a warranty claim, the technician's verdict on each line of the claimed order still
+    under warranty: a covered one joins the draft free of charge, marked as repaired under
+    that line's warranty (its end date kept); a line not covered is only recorded, and what
+    it needs is written as ordinary, charged lines. Returns the lines added."""
+    from .warranty import coverable_lines
+    from .workflow import record_event
+
+    _require_writer(actor)
+    _hold_draft(estimate)
+    order = estimate.order
+    if order.warranty_of_id is None:
+        raise Refused(_("This order is not a warranty claim."))
+    offered = {line.pk: line for line in coverable_lines(order)}
+    chosen = [*covered, *not_covered]
+    if not chosen:
+        raise Refused(_("Mark each line of the earlier order as covered or not covered."))
+    if len(set(chosen)) != len(chosen) or not set(chosen) <= set(offered):
+        raise Refused(_("Only the earlier order's lines still under warranty can be covered, "
+                        "each once."))
+    already = set(estimate.lines.exclude(covers=None).values_list("covers_id", flat=True))
+    if already & set(covered):
+        raise Refused(_("That line is already covered in this estimate."))
+    added = []
+    for pk in covered:
+        original = offered[pk]
+        added.append(EstimateLine.objects.create(
+            estimate=estimate, position=_next_position(estimate), line_kind=original.line_kind,
+            description=original.description, quantity=original.quantity,
+            unit_price=Decimal("0.00"), price_list_entry_id=original.price_list_entry_id,
+            warranty_months=original.warranty_months, covers=original,
+        ))
+    record_event(
+        order, action="warranty_assessed", actor=actor, channel=actor_channel(actor),
+        note=note.strip(),
+        evidence={"covered": [offered[pk].description for pk in covered],
+                  "not_covered": [offered[pk].description for pk in not_covered],
+                  "claim_on": order.warranty_of.display_number},
+    )
+    return added
 
 
 @transaction.atomic

@@ -45,6 +45,7 @@ RECORD_LABELS = {
     "issuance_unlocked": _("Issuance unlocked by a manager"),
     "transfer_sent": _("Sent to another center"),
     "transfer_received": _("Received from another center"),
+    "warranty_assessed": _("Warranty claim assessed, line by line"),
 }
 
 # How the history names each event; every action the workflow writes has a line here.

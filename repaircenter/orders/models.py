@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from repaircenter.centers.models import Center
 from repaircenter.customers.channels import CHANNELS
-from repaircenter.customers.models import Customer
+from repaircenter.customers.models import Customer, Device
 
 from .credentials import portal_token
 from .events import EVENT_LABELS
@@ -175,6 +175,11 @@ class Order(models.Model):
     disposal_act = models.ForeignKey(
         DisposalAct, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
+    # A warranty claim: the earlier order whose warranty the customer claims (orders/warranty.py).
+    warranty_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="warranty_claims",
+        verbose_name=_("warranty claim on"),
+    )
 
     # The customer's link (credentials.py): never its token, which is an HMAC of the nonce
     # under the server's key; a keyed digest of the token finds the order when the link is
@@ -275,6 +280,10 @@ class Equipment(models.Model):
     condition = models.TextField(_("visible condition and damage"))
     accessories = models.TextField(_("accessories handed over"), blank=True)
     fault = models.TextField(_("fault as the customer describes it"))
+    # The device this is, across orders and customers (customers/devices.py); none without a
+    # serial number or IMEI.
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="equipment", verbose_name=_("device"))
 
     def __str__(self) -> str:
         return f"{self.kind} {self.brand} {self.model}".strip()
@@ -382,6 +391,10 @@ class PriceListEntry(models.Model):
                                 MaxValueValidator(MAX_UNIT_PRICE)], **MONEY,
     )
     active = models.BooleanField(_("offered"), default=True)
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty (months)"), null=True, blank=True, validators=[MaxValueValidator(120)],
+        help_text=_("Empty: the warranty of the kind of equipment. 0: no warranty."),
+    )
 
     class Meta:
         ordering = ["line_kind", "description"]
@@ -498,12 +511,28 @@ class EstimateLine(models.Model):
     )
     price_list_entry = models.ForeignKey(PriceListEntry, on_delete=models.SET_NULL, null=True,
                                          blank=True, related_name="+")
+    # The line's warranty in months from issuance; empty: the kind of equipment's.
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty (months)"), null=True, blank=True, validators=[MaxValueValidator(120)],
+    )
+    # The last day the line is guaranteed, fixed at issuance (orders/warranty.py).
+    warranty_until = models.DateField(_("warranty until"), null=True, blank=True)
+    # On a warranty claim: the earlier order's line this one repairs free of charge. It keeps
+    # that line's end date (a repair under warranty does not restart it).
+    covers = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="warranty_repairs",
+                               verbose_name=_("under the warranty of"))
 
     class Meta:
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def under_warranty(self) -> bool:
+        """Repaired free of charge under an earlier order's warranty: "warranty" on papers."""
+        return self.covers_id is not None
 
     @property
     def total(self) -> Decimal:

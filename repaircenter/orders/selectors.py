@@ -55,7 +55,7 @@ def order_page(number: int) -> Order:
     """The order with everything its staff page shows, in a fixed number of queries."""
     return get_object_or_404(
         listed_orders()
-        .select_related("received_by", "disposal_act", "chat_thread")
+        .select_related("received_by", "disposal_act", "chat_thread", "warranty_of")
         .prefetch_related(
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
             "photos",
@@ -66,6 +66,7 @@ def order_page(number: int) -> Order:
             Prefetch("transfers", queryset=Transfer.objects.select_related(
                 "from_center", "to_center", "sent_by", "received_by")),
             "documents",
+            Prefetch("warranty_claims", queryset=Order.objects.order_by("number")),
             *ORDER_DETAIL,
         ),
         number=number,
@@ -75,7 +76,7 @@ def order_page(number: int) -> Order:
 def estimate_editor(number: int) -> Order:
     """The order with its estimates and their lines, for the editor and the decision slip."""
     return get_object_or_404(
-        listed_orders().prefetch_related(
+        listed_orders().select_related("warranty_of").prefetch_related(
             Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
             "estimates__lines",
         ),

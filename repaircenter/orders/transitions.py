@@ -52,6 +52,8 @@ class Transition:
     api: str = ""
     # It ends the repair or the equipment's stay: the button asks "are you sure?" first.
     confirm: bool = False
+    # Only for a warranty claim (Order.warranty_of).
+    claim_only: bool = False
 
     @property
     def manual(self) -> bool:
@@ -101,6 +103,12 @@ TRANSITIONS: dict[str, Transition] = {
         _t("send_supplement", _("Send a supplementary estimate"),
            _("Supplementary estimate sent to the customer"), [S.REPAIRING],
            S.AWAITING_DECISION, [T, M], "send_estimate", needs=("estimate",), api=SEND),
+        # A warranty claim whose draft holds only covered lines: repaired free of charge, no
+        # decision asked of the customer (orders/warranty.py).
+        _t("repair_under_warranty", _("Repair under warranty"),
+           _("Repair under warranty: covered lines, free of charge"), [S.DIAGNOSING],
+           S.REPAIRING, [T, M], "repair_under_warranty", needs=("estimate",),
+           api="estimates/<int:estimate_number>/repair-under-warranty", claim_only=True),
         _t("declare_not_repairable", _("Not repairable"), _("Found not repairable"),
            [S.DIAGNOSING], S.READY_UNREPAIRED, [T, M], "declare_not_repairable",
            needs=("note",), api="not-repairable", confirm=True),

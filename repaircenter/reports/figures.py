@@ -402,3 +402,53 @@ def by_center(period: Period) -> list[CenterLine]:
         )
         for center in centers
     ]
+
+
+# --- warranty returns -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    name: str
+    issued: int  # repaired and handed over in the period (lines fitted, for parts and works)
+    returned: int  # of those, brought back under warranty (lines: covered by a claim)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _share(self.returned, self.issued)
+
+
+def _repaired_in(period: Period) -> QuerySet:
+    return Order.objects.filter(period.within("issued_at"), period.of(), status=Status.ISSUED,
+                                unrepaired_reason="")
+
+
+def returns_by(period: Period, field: str) -> list[ReturnLine]:
+    """Orders repaired and handed over in the period, grouped by `field` (the kind of
+    equipment's name, the technician's username), and how many of them came back with a
+    warranty claim (taken in at any time since): one GROUP BY."""
+    rows = (
+        _repaired_in(period).values(field)
+        .annotate(issued=Count("pk", distinct=True),
+                  returned=Count("pk", filter=Q(warranty_claims__isnull=False), distinct=True))
+        .order_by(field)
+    )
+    return [ReturnLine(row[field] or "—", row["issued"], row["returned"]) for row in rows]
+
+
+def returns_by_line(period: Period) -> list[ReturnLine]:
+    """The agreed works and parts of the orders repaired and handed over in the period, by
+    description and kind: how many were fitted, and how many of them a warranty claim covered
+    (repaired again free of charge): one GROUP BY."""
+    from repaircenter.orders.models import EstimateLine, EstimateStatus
+
+    rows = (
+        EstimateLine.objects.filter(estimate__status=EstimateStatus.APPROVED,
+                                    estimate__order__in=_repaired_in(period))
+        .values("description", "line_kind")
+        .annotate(fitted=Count("pk", distinct=True),
+                  covered=Count("pk", filter=Q(warranty_repairs__isnull=False), distinct=True))
+        .order_by("line_kind", "description")
+    )
+    return [ReturnLine(f"{row['description']} ({row['line_kind']})", row["fitted"],
+                       row["covered"]) for row in rows]

@@ -246,6 +246,51 @@ def centers(period: Period) -> Report:
     )
 
 
+def _returns(slug: str, title: str, heading: str, lines: list[figures.ReturnLine],
+             counted: str, note: str) -> Report:
+    rows = tuple((line.name, str(line.issued), str(line.returned), _percent(line.rate))
+                 for line in lines)
+    chart = charts.bars(
+        _("Return rate under warranty (%)"),
+        [(line.name, float(line.rate or 0), f"{_percent(line.rate) or '—'} %") for line in lines],
+        colour="bad",
+    ) if lines else None
+    return Report(slug, title, (heading, counted, _("Came back"), _("Rate (%)")), rows, chart,
+                  note)
+
+
+def returns_by_kind(period: Period) -> Report:
+    return _returns(
+        "warranty-kinds", _("Warranty returns by kind of equipment"), _("Kind of equipment"),
+        figures.returns_by(period, "equipment__kind__name"), _("Repaired"),
+        _("Orders repaired and handed over in the period, and how many came back with a "
+          "warranty claim since."))
+
+
+def returns_by_technician(period: Period) -> Report:
+    return _returns(
+        "warranty-technicians", _("Warranty returns by technician"), _("Technician"),
+        figures.returns_by(period, "technician__username"), _("Repaired"),
+        _("Orders repaired and handed over in the period, by the technician who took them, and "
+          "how many came back with a warranty claim since."))
+
+
+def returns_by_line(period: Period) -> Report:
+    return _returns(
+        "warranty-lines", _("Warranty returns by work and part"), _("Work or part"),
+        figures.returns_by_line(period), _("Fitted"),
+        _("The works and parts of the orders repaired and handed over in the period, and how "
+          "many a warranty claim covered since (repaired again free of charge)."))
+
+
+# The warranty page (reports/warranty/): returns and their rate.
+WARRANTY_REPORTS = {
+    "warranty-kinds": returns_by_kind,
+    "warranty-lines": returns_by_line,
+    "warranty-technicians": returns_by_technician,
+}
+
+
 REPORTS = {
     "centers": centers,
     "turnaround": turnaround,

@@ -12,7 +12,7 @@ from repaircenter.accounts.roles import Role
 
 from .figures import Period
 from .forms import PeriodForm, default_period
-from .reports import REPORTS, all_reports
+from .reports import REPORTS, WARRANTY_REPORTS, all_reports
 
 
 def _period(request) -> tuple[PeriodForm, Period | None]:
@@ -56,6 +56,21 @@ def index(request):
     )
 
 
+@require_GET
+@role_required(Role.MANAGER)
+def warranty(request):
+    """Warranty returns per kind of equipment, per work and part, per technician, with the
+    return rate: one GROUP BY each."""
+    form, period = _period(request)
+    return render(
+        request, "reports/index.html",
+        {"form": form, "period": period, "center": request.workplace.center,
+         "reports": [build(period) for build in WARRANTY_REPORTS.values()] if period else [],
+         "shortcuts": _shortcuts(timezone.localdate()), "page": "warranty"},
+        status=200 if period else 400,
+    )
+
+
 # A cell that a spreadsheet would run as a formula starts with one of these.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -73,7 +88,7 @@ def _cell(text: str) -> str:
 @role_required(Role.MANAGER)
 def csv_download(request, slug: str):
     """One report as a CSV file: the same columns and rows as the page."""
-    build = REPORTS.get(slug)
+    build = REPORTS.get(slug) or WARRANTY_REPORTS.get(slug)
     if build is None:
         raise Http404
     form, period = _period(request)

@@ -12,6 +12,7 @@ from repaircenter.accounts.roles import STAFF_ROLES
 from repaircenter.orders import estimates, workflow
 from repaircenter.orders.models import Estimate, EstimateLine, Order
 from repaircenter.orders.selectors import estimate_editor
+from repaircenter.orders.warranty import coverable_lines
 from repaircenter.orders.workflow import Actor, WorkflowError
 
 from .forms import EstimateDetailsForm, EstimateLineForm
@@ -37,6 +38,8 @@ def _editor(request, order: Order, *, details_form=None, line_form=None, status=
         "line_form": line_form or EstimateLineForm(),
         "price_list": estimates.price_list_for(order),
         "can_start": estimates.can_write_estimate(order, Actor.staff(request.user)),
+        "coverable": coverable_lines(order) if order.warranty_of_id and draft else [],
+        "covered_ids": {line.covers_id for line in draft.lines.all()} - {None} if draft else set(),
     }
     return render(request, "staff/estimate_editor.html", context, status=status)
 
@@ -174,6 +177,44 @@ def estimate_send(request, number: int, estimate_id: int):
         return redirect("staff:estimate", number=number)
     messages.success(request, _("Estimate %(number)s sent to the customer.")
                      % {"number": draft.display_number})
+    return redirect("staff:order", number=number)
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_warranty(request, number: int, estimate_id: int):
+    """The technician's verdict on a warranty claim: each line of the earlier order covered
+    or not covered."""
+    draft = _draft(number, estimate_id)
+    verdicts = {key.removeprefix("line_"): value for key, value in request.POST.items()
+                if key.startswith("line_")}
+    if not all(key.isdigit() and value in ("covered", "not_covered")
+               for key, value in verdicts.items()):
+        return HttpResponseBadRequest(_("The form was incomplete; reload the page and retry."))
+    return _act(
+        request, number, estimates.assess_warranty, _("Warranty verdict recorded."),
+        estimate=draft, note=request.POST.get("note", "")[:2000],
+        covered=[int(k) for k, v in verdicts.items() if v == "covered"],
+        not_covered=[int(k) for k, v in verdicts.items() if v == "not_covered"],
+    )
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_repair_under_warranty(request, number: int, estimate_id: int):
+    draft = _draft(number, estimate_id)
+    try:
+        version = int(request.POST["version"])
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest(_("The form was incomplete; reload the page and retry."))
+    try:
+        workflow.repair_under_warranty(order=draft.order, actor=Actor.staff(request.user),
+                                       estimate=draft, expected_version=version)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("staff:estimate", number=number)
+    messages.success(request, _("Repair under warranty started; the customer pays nothing for "
+                                "the covered lines."))
     return redirect("staff:order", number=number)
 
 

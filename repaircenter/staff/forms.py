@@ -87,6 +87,10 @@ class IntakeForm(forms.Form):
     )
     photos = MultiplePhotoField(label=gettext_lazy("Photos"), required=False)
     intake_key = forms.UUIDField(widget=forms.HiddenInput)
+    # A warranty claim on this earlier order (its number), and the device chosen where the
+    # serial number matches several (staff/_intake_device.html).
+    warranty_of = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    device = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -41,6 +41,7 @@ from repaircenter.orders.states import (
     is_payable,
 )
 from repaircenter.orders.transitions import Transition
+from repaircenter.orders.warranty import PastOrder, history
 from repaircenter.orders.workplace import Workplace
 
 from .forms import DECISION_CHANNEL_CHOICES
@@ -102,6 +103,11 @@ class OrderPage:
     transfer_overdue: bool
     now: datetime.datetime
     today: datetime.date
+    # The device's other orders (customers/devices.py), newest first; and whether this order's
+    # own warranty still runs, so that a claim on it can be taken in.
+    device_history: list[PastOrder]
+    warranty_running: bool
+    can_take_in: bool
     decision_channels: list = field(default_factory=lambda: DECISION_CHANNEL_CHOICES)
     payment_methods: list = field(default_factory=lambda: PaymentMethod.choices)
     disposal_methods: list = field(default_factory=lambda: DisposalMethod.choices)
@@ -158,6 +164,12 @@ def staff_order_page(number: int, actor: workflow.Actor,
         transfer_overdue=bool(transfer and workflow.is_overdue(transfer)),
         now=timezone.now(),
         today=timezone.localdate(),
+        device_history=history([order.equipment.device_id] if order.equipment.device_id else [],
+                               today=order.center.local_date(timezone.now()), exclude=order.pk),
+        warranty_running=order.status == Status.ISSUED and not order.unrepaired_reason and any(
+            line.warranty_until and line.warranty_until >= order.center.local_date(timezone.now())
+            for line in lines),
+        can_take_in=bool(roles & workflow.INTAKE_ROLES),
     )
 
 

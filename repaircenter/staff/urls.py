@@ -4,7 +4,7 @@ from repaircenter.billing import views as billing_views
 from repaircenter.documents import views as document_views
 from repaircenter.orders.selectors import printed_as, printed_number
 
-from . import estimate_views, repair_views, storage_views, transfer_views, views
+from . import estimate_views, repair_views, storage_views, transfer_views, views, warranty_views
 
 
 class OrderNumber:
@@ -35,6 +35,7 @@ urlpatterns = [
     path("center/", views.choose_center, name="choose_center"),
     path("intake/", views.intake, name="intake"),
     path("intake/customer/", views.customer_lookup, name="customer_lookup"),
+    path("intake/device/", warranty_views.device_history, name="device_history"),
     path("search/", views.search, name="search"),
     path("queues/<slug:slug>/", views.queue, name="queue"),
     path("orders/<order:number>/", views.order_detail, name="order"),
@@ -77,6 +78,10 @@ urlpatterns = [
          estimate_views.estimate_discard, name="estimate_discard"),
     path("orders/<order:number>/estimate/<int:estimate_id>/send/", estimate_views.estimate_send,
          name="estimate_send"),
+    path("orders/<order:number>/estimate/<int:estimate_id>/warranty/",
+         estimate_views.estimate_warranty, name="estimate_warranty"),
+    path("orders/<order:number>/estimate/<int:estimate_id>/repair-under-warranty/",
+         estimate_views.estimate_repair_under_warranty, name="estimate_repair_under_warranty"),
     path("orders/<order:number>/lines/<int:line_id>/done/", repair_views.line_done,
          name="line_done"),
     path("orders/<order:number>/lines/<int:line_id>/undo/", repair_views.line_undo,

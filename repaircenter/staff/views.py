@@ -48,6 +48,7 @@ from repaircenter.orders.workplace import NotYourCenter, workplace
 from . import intake_photos
 from .forms import PHONE_NOT_REACHABLE, CustomerCopyForm, IntakeForm, SearchForm, TransitionForm
 from .selectors import home_page, staff_order_page
+from .warranty_views import claim_for_intake
 
 ANY_STAFF = tuple(STAFF_ROLES)
 INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
@@ -92,8 +93,9 @@ def intake(request):
                                   "the page; a workshop takes nothing in."))
         return redirect("staff:home")
     if request.method == "GET":
-        form = IntakeForm(initial={"intake_key": uuid.uuid4()})
-        return render(request, "staff/intake.html", {"form": form})
+        claim, initial = claim_for_intake(request)
+        form = IntakeForm(initial={**initial, "intake_key": uuid.uuid4()})
+        return render(request, "staff/intake.html", {"form": form, "claim": claim})
     form = IntakeForm(request.POST, request.FILES)
     key = _intake_key(request.POST.get("intake_key", ""))
     kept = intake_photos.kept(key, request.POST.getlist("kept_photos"))
@@ -112,6 +114,12 @@ def intake(request):
             "photos": [*intake_photos.load(key, kept), *form.cleaned_data["photos"]]}
     try:
         result = _take_in(request, data)
+    except workflow.SeveralDevicesMatch as several:
+        form.add_error(None, several.message)
+        if key is not None:
+            kept += intake_photos.stage(key, form.cleaned_data.get("photos", []))
+        return render(request, "staff/intake.html", {"form": form, "kept_photos": kept},
+                      status=400)
     except WorkflowError as error:
         messages.error(request, error.message)
         return redirect("staff:intake")
@@ -145,10 +153,13 @@ def _take_in(request, data) -> workflow.IntakeResult:
             condition=data["condition"],
             accessories=data["accessories"],
             fault=data["fault"],
+            device_id=data.get("device"),
         ),
         photos=data["photos"],
         intake_key=data["intake_key"],
         center=request.workplace.center,
+        warranty_of=get_object_or_404(Order, number=data["warranty_of"])
+        if data.get("warranty_of") else None,
     )
 
 

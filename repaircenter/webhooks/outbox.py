@@ -80,8 +80,12 @@ def _money(amount: Decimal | str) -> str:
 def _order(order: Order | None, status: str | None = None) -> dict | None:
     if order is None:
         return None
-    return {"id": order.pk, "number": order.display_number,
-            "status": status or order.status}
+    data = {"id": order.pk, "number": order.display_number, "status": status or order.status}
+    if order.warranty_of_id is not None:
+        # A warranty claim: the earlier order it is linked to.
+        original = order.warranty_of
+        data["warranty_of"] = {"id": original.pk, "number": original.display_number}
+    return data
 
 
 def _envelope(delivery_id, event: str, occurred_at, *, order=None, status=None,

@@ -102,6 +102,8 @@ LINES = st.lists(
 
 def applies(name: str, state: str, pending: str) -> bool:
     t = TRANSITIONS[name]
+    if t.claim_only:  # the walks' orders are no warranty claims (see test_warranty.py)
+        return False
     return state in t.sources and (t.pending is None or state != AD or pending in t.pending)
 
 
@@ -376,7 +378,8 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     # --- rules -----------------------------------------------------------------------------
 
-    @rule(name=st.sampled_from(list(TRANSITIONS)), who=st.sampled_from(ACTORS), data=st.data())
+    @rule(name=st.sampled_from([n for n, t in TRANSITIONS.items() if not t.claim_only]),
+          who=st.sampled_from(ACTORS), data=st.data())
     def any_transition_by_anyone(self, name, who, data):
         self.attempt(name, who, data)
 

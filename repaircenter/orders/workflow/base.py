@@ -114,6 +114,8 @@ class DecisionPeriodOver(Refused):
 
 def _applies(transition: Transition, order: Order) -> bool:
     """The order is in a source state, waiting for the kind of decision the transition takes."""
+    if transition.claim_only and getattr(order, "warranty_of_id", None) is None:
+        return False
     return order.status in transition.sources and (
         transition.pending is None
         or order.status != Status.AWAITING_DECISION

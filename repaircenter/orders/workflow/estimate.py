@@ -123,6 +123,64 @@ def send_estimate(
 
 
 @transaction.atomic
+def repair_under_warranty(
+    *,
+    order: Order,
+    actor: Actor,
+    estimate: Estimate,
+    expected_version: int | None = None,
+    note: str = "",
+) -> Order:
+    """A warranty claim's covered lines are agreed without the customer's decision: the draft
+    becomes the approved estimate, at no charge, and the repair starts. Charged lines in the
+    draft are moved to a supplementary draft, sent to the customer as usual."""
+    if order.warranty_of_id is None:
+        raise Refused(_("Order %(number)s is not a warranty claim.")
+                      % {"number": order.display_number})
+    check(TRANSITIONS["repair_under_warranty"], order, actor)
+    if estimate.order_id != order.pk:
+        raise Refused(_("This estimate belongs to another order."))
+    now = timezone.now()
+    if not Estimate.objects.filter(pk=estimate.pk, status=EstimateStatus.DRAFT,
+                                   kind=EstimateKind.MAIN).update(
+        status=EstimateStatus.APPROVED, sent_at=now, sent_by=actor.user, decided_at=now,
+    ):
+        raise Conflict(_("This estimate was already sent; open the order again."))
+    estimate = Estimate.objects.get(pk=estimate.pk)
+    if estimate.repair_days is None:
+        raise Refused(_("Give the expected repair time in working days."))
+    lines = list(estimate.lines.all())
+    covered = [line for line in lines if line.covers_id is not None]
+    charged = [line for line in lines if line.covers_id is None]
+    if not covered:
+        raise Refused(_("No line is covered by the warranty: send the estimate to the customer "
+                        "instead."))
+    if any(line.unit_price for line in covered):
+        raise Refused(_("A line repaired under warranty costs the customer nothing."))
+    supplement = None
+    if charged:
+        supplement = Estimate.objects.create(
+            order=order, number=estimate.number + 1, kind=EstimateKind.SUPPLEMENT,
+            created_by=actor.user, repair_days=estimate.repair_days,
+            recommendation=estimate.recommendation, internal_notes=estimate.internal_notes,
+        )
+        estimate.lines.model.objects.filter(pk__in=[line.pk for line in charged]).update(
+            estimate=supplement)
+    change_state(
+        "repair_under_warranty", order=order, actor=actor, channel=actor_channel(actor),
+        expected_version=expected_version, note=note, now=now,
+        evidence={"estimate": estimate.display_number,
+                  "claim_on": order.warranty_of.display_number,
+                  "covered": [line.description for line in covered],
+                  "supplement": supplement.display_number if supplement else ""},
+        changes={"decided_at": now},
+    )
+    estimate.status = EstimateStatus.APPROVED
+    paperwork.issue_estimate(estimate=estimate, issued_by=actor.user, now=now)
+    return order
+
+
+@transaction.atomic
 def declare_not_repairable(
     *, order: Order, actor: Actor, note: str, expected_version: int | None = None
 ) -> Order:

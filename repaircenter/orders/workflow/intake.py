@@ -18,6 +18,7 @@ from repaircenter.accounts.roles import Role
 from repaircenter.centers.models import Center
 from repaircenter.core.files import delete_unless_held
 from repaircenter.core.models import CenterSettings
+from repaircenter.customers.devices import SeveralDevices, device_for_intake
 from repaircenter.customers.services import save_customer_for_intake
 from repaircenter.documents.numbering import next_number
 
@@ -25,7 +26,8 @@ from .. import documents as paperwork
 from ..credentials import new_pickup_code, new_portal_link, pickup_code_digest, portal_token
 from ..models import Equipment, EquipmentKind, EquipmentPhoto, EventChannel, Order, Status
 from ..states import CLOSED_STATES
-from .base import ZERO, Actor, NotAllowed, WrongState, actor_channel, write_event
+from ..warranty import ClaimRefused, check_claim
+from .base import ZERO, Actor, NotAllowed, Refused, WrongState, actor_channel, write_event
 
 R, M = Role.RECEPTIONIST, Role.MANAGER
 
@@ -40,6 +42,8 @@ class EquipmentDetails:
     condition: str
     accessories: str
     fault: str
+    # The device chosen when its serial number or IMEI matches several (customers/devices.py).
+    device_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ def take_in(
     intake_key: uuid.UUID | None = None,
     now: datetime.datetime | None = None,
     center: Center | None = None,
+    warranty_of: Order | None = None,
 ) -> IntakeResult:
     """Create the order in `received` at `center` (by default the first that takes equipment
     in), with its equipment, photos, link and pickup code, and
@@ -85,6 +90,11 @@ def take_in(
     The same `intake_key` twice (a double-clicked submit) makes one order: the repeat gets the
     order already made, with a new pickup code that replaces the first (only the page the
     browser shows last is printed).
+
+    The equipment is linked to its device (found by serial number or IMEI, or new); a serial
+    matching several devices is refused (SeveralDevicesMatch) unless `equipment.device_id`
+    chooses one. With `warranty_of`, the order is a warranty claim on that earlier order:
+    refused (Refused) unless it was issued repaired and a line's warranty still runs.
     """
     if not actor.roles & INTAKE_ROLES:
         raise NotAllowed(_("Your role does not allow taking in equipment."))
@@ -100,6 +110,7 @@ def take_in(
             chain = CenterSettings.load()
             center = center or Center.default()
             kind = EquipmentKind.objects.get(pk=equipment.kind_id)
+            device = _device(equipment, warranty_of, center.local_date(now))
             order = Order.objects.create(
                 number=next_number("order"),
                 center=center,
@@ -120,8 +131,10 @@ def take_in(
                 **new_portal_link(),
                 pickup_code_digest=pickup_code_digest(code),
                 intake_key=intake_key,
+                warranty_of=warranty_of,
             )
             Equipment.objects.create(
+                device=device,
                 order=order,
                 kind_id=equipment.kind_id,
                 brand=equipment.brand,
@@ -143,6 +156,7 @@ def take_in(
                 at=now,
                 from_status="",
                 to_status=Status.RECEIVED,
+                evidence={"warranty_of": warranty_of.display_number} if warranty_of else None,
             )
             paperwork.issue_intake_order(order=order, issued_by=actor.user, now=now)
     except BaseException as error:
@@ -156,6 +170,35 @@ def take_in(
         # Two submissions with one key raced; the other one made the order.
         return _repeated_intake(Order.objects.get(intake_key=intake_key), actor)
     return IntakeResult(order, code, False)
+
+
+class SeveralDevicesMatch(Refused):
+    """The serial number or IMEI matches several devices; `devices` are those to choose from."""
+
+    def __init__(self, message: str, devices: list):
+        super().__init__(message)
+        self.devices = devices
+
+
+def _device(equipment: EquipmentDetails, warranty_of: Order | None, today: datetime.date):
+    if warranty_of is not None:
+        original = Order.objects.select_related("equipment__device").get(pk=warranty_of.pk)
+        try:
+            check_claim(original, today)
+        except ClaimRefused as refused:
+            raise Refused(refused.message) from None
+        if original.equipment.device_id is not None and equipment.device_id is None:
+            # The claim is on this device: the same one, whatever its label says now.
+            return original.equipment.device
+    try:
+        return device_for_intake(
+            serial_number=equipment.serial_number, imei=equipment.imei, brand=equipment.brand,
+            model=equipment.model, device_id=equipment.device_id)
+    except SeveralDevices as several:
+        raise SeveralDevicesMatch(
+            _("This serial number or IMEI belongs to %(count)d devices on record. Choose which "
+              "one this is.") % {"count": len(several.devices)},
+            several.devices) from None
 
 
 def _repeated_intake(order: Order, actor: Actor) -> IntakeResult:

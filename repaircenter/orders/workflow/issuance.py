@@ -22,6 +22,7 @@ from ..credentials import pickup_code_matches
 from ..dues import stored_balance_due
 from ..models import EventChannel, Order
 from ..transitions import TRANSITIONS
+from ..warranty import fix_warranty
 from .base import (
     Actor,
     NotAllowed,
@@ -150,6 +151,8 @@ def _issue(order, actor, pickup_code, lost_original, expected_version, note) -> 
         expected_version=expected_version, note=note, evidence=evidence, now=now,
         changes={"issued_at": now, "pickup_failures": 0},
     )
+    if not locked.unrepaired_reason:
+        fix_warranty(locked, locked.center.local_date(now))
     paperwork.issue_handover_documents(order=order, issued_by=actor.user, now=now)
     return order
 

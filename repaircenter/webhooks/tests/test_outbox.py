@@ -300,3 +300,16 @@ def test_the_worker_makes_the_sweeps_payloads_from_the_history(make_order):
         assert data["actor"] == {"kind": "system", "id": None}
     actions = sorted(d.payload["data"]["action"] for d in batch)
     assert actions == ["lapse_decision"] * 3 + ["mark_disposal_due"] * 3
+
+
+def test_a_warranty_claims_deliveries_carry_the_order_it_claims_on(make_order, receptionist,
+                                                                   customer):
+    from repaircenter.conftest import take_in
+
+    issued = make_order(Status.ISSUED)
+    endpoint = subscribe("https://example.com/hook", EventType.ORDER_CREATED)
+    claim = take_in(receptionist, customer, warranty_of=issued).order
+    [delivery] = Delivery.objects.filter(endpoint=endpoint)
+    assert delivery.payload["order"]["number"] == claim.display_number
+    assert delivery.payload["order"]["warranty_of"] == {"id": issued.pk,
+                                                        "number": issued.display_number}
