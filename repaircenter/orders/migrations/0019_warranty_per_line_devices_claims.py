@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0003_warranty_devices'),
-        ('orders', '0017_center_prices'),
+        ('orders', '0018_center_queue_indexes'),
     ]
 
     operations = [
