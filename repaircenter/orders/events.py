@@ -45,6 +45,8 @@ RECORD_LABELS = {
     "issuance_unlocked": _("Issuance unlocked by a manager"),
     "transfer_sent": _("Sent to another center"),
     "transfer_received": _("Received from another center"),
+    "passcode_viewed": _("Device passcode viewed"),
+    "passcode_erased": _("Device passcode erased as the order closed"),
 }
 
 # How the history names each event; every action the workflow writes has a line here.

@@ -608,3 +608,15 @@ class Transfer(models.Model):
     @property
     def under_way(self) -> bool:
         return self.received_at is None
+
+
+# What intake records to settle disputes: checklist, signature, passcode (intake_records.py).
+from .intake_records import (  # noqa: E402, F401
+    ChecklistItem,
+    ConditionCheck,
+    ConditionPhoto,
+    ConditionResult,
+    DevicePasscode,
+    IntakeSignature,
+    PasscodeKind,
+)

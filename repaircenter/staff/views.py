@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from repaircenter.accounts.permissions import role_required
@@ -46,6 +47,13 @@ from repaircenter.orders.workplace import NotYourCenter, workplace
 
 from . import intake_photos
 from .forms import PHONE_NOT_REACHABLE, CustomerCopyForm, IntakeForm, SearchForm, TransitionForm
+from .intake_records import (
+    PATTERN_POINTS,
+    RESULTS,
+    IntakeRecordsForm,
+    checklists,
+    condition_answers,
+)
 from .middleware import CHOSEN_CENTER
 from .selectors import home_page, staff_order_page
 
@@ -81,6 +89,7 @@ def choose_center(request):
 
 
 @never_cache
+@sensitive_post_parameters("passcode")
 @require_http_methods(["GET", "POST"])
 @role_required(*INTAKE)
 def intake(request):
@@ -92,11 +101,16 @@ def intake(request):
         return redirect("staff:home")
     if request.method == "GET":
         form = IntakeForm(initial={"intake_key": uuid.uuid4()})
-        return render(request, "staff/intake.html", {"form": form})
+        return render(request, "staff/intake.html",
+                      {"form": form, **_records_context(IntakeRecordsForm(), None, [])})
     form = IntakeForm(request.POST, request.FILES)
+    records = IntakeRecordsForm(request.POST)
     key = _intake_key(request.POST.get("intake_key", ""))
     kept = intake_photos.kept(key, request.POST.getlist("kept_photos"))
     valid = form.is_valid()
+    answers, condition_errors = condition_answers(
+        request.POST, request.FILES, form.cleaned_data.get("kind"))
+    valid = records.is_valid() and valid and not condition_errors
     if valid and len(kept) + len(form.cleaned_data["photos"]) > settings.PHOTO_MAX_COUNT:
         form.add_error("photos", _("At most %(count)d photos per order, with those kept.")
                        % {"count": settings.PHOTO_MAX_COUNT})
@@ -105,15 +119,23 @@ def intake(request):
         # The photos read without fault are kept for the next submission.
         if key is not None and "photos" not in form.errors:
             kept += intake_photos.stage(key, form.cleaned_data.get("photos", []))
-        return render(request, "staff/intake.html", {"form": form, "kept_photos": kept},
+        return render(request, "staff/intake.html",
+                      {"form": form, "kept_photos": kept,
+                       **_records_context(records, request.POST, condition_errors)},
                       status=400)
     data = {**form.cleaned_data,
-            "photos": [*intake_photos.load(key, kept), *form.cleaned_data["photos"]]}
+            "photos": [*intake_photos.load(key, kept), *form.cleaned_data["photos"]],
+            "condition_checks": answers, "signature": records.cleaned_data["signature_data"],
+            "passcode": records.passcode_given()}
     try:
         result = _take_in(request, data)
     except WorkflowError as error:
         messages.error(request, error.message)
         return redirect("staff:intake")
+    except ValidationError as error:  # the workflow's own check of the records
+        return render(request, "staff/intake.html",
+                      {"form": form, "kept_photos": kept,
+                       **_records_context(records, request.POST, error.messages)}, status=400)
     intake_photos.discard(key, kept)
     # The response carries the only readable copy of the pickup code; it is not kept.
     return _render_intake_order(request, result.order, result.pickup_code, repeated=result.repeated)
@@ -148,7 +170,15 @@ def _take_in(request, data) -> workflow.IntakeResult:
         photos=data["photos"],
         intake_key=data["intake_key"],
         center=request.workplace.center,
+        condition=data["condition_checks"],
+        signature=data["signature"],
+        passcode=data["passcode"],
     )
+
+
+def _records_context(records: IntakeRecordsForm, sent, condition_errors: list[str]) -> dict:
+    return {"records": records, "checklists": checklists(sent), "check_results": RESULTS,
+            "condition_errors": condition_errors, "pattern_points": PATTERN_POINTS}
 
 
 @require_GET

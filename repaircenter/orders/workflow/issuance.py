@@ -33,6 +33,7 @@ from .base import (
     record_event,
     require_unchanged_state,
 )
+from .records import erase_passcodes
 from .transfers import where_is
 
 PICKUP_CODE_MAX_FAILURES = 5
@@ -150,6 +151,7 @@ def _issue(order, actor, pickup_code, lost_original, expected_version, note) -> 
         expected_version=expected_version, note=note, evidence=evidence, now=now,
         changes={"issued_at": now, "pickup_failures": 0},
     )
+    erase_passcodes(order_ids=[order.pk], actor=actor, now=now)
     paperwork.issue_handover_documents(order=order, issued_by=actor.user, now=now)
     return order
 
