@@ -77,7 +77,7 @@ class EquipmentKindList(generics.ListAPIView):
     roles = {"GET": ANY_STAFF}
     serializer_class = s.EquipmentKindSerializer
     pagination_class = None
-    queryset = EquipmentKind.objects.filter(active=True)
+    queryset = EquipmentKind.objects.filter(active=True).prefetch_related("checklist_items")
 
 
 # --- customers ----------------------------------------------------------------------------------
@@ -206,6 +206,12 @@ class OrderList(generics.ListAPIView):
                 condition=thing["condition"], accessories=thing["accessories"],
                 fault=thing["fault"],
             ),
+            condition=[workflow.ConditionAnswer(item_id=a["item"], result=a["result"],
+                                                note=a["note"])
+                       for a in intake.validated_data["condition"]],
+            signature=intake.validated_data["signature"],
+            passcode=(workflow.Passcode(**given)
+                      if (given := intake.validated_data["passcode"]) else None),
         )
         return Response({"order": order_detail(result.order.number),
                          "pickup_code": result.pickup_code}, status=201)

@@ -37,8 +37,9 @@ from .states import CLOSED_STATES, STATES
 def _order_with_everything(order: Order) -> Order:
     return (
         Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
-                                     "received_by", "technician")
-        .prefetch_related("estimates__lines__done__done_by", "payments", "stress_tests__run_by")
+                                     "received_by", "technician", "intake_signature")
+        .prefetch_related("estimates__lines__done__done_by", "payments", "stress_tests__run_by",
+                          "condition_checks")
         .get(pk=order.pk)
     )
 

@@ -8,6 +8,9 @@ one piece; passcodes.py encrypts and checks the passcode, workflow/intake.py wri
 
 from __future__ import annotations
 
+import base64
+
+from django.core.files.storage import default_storage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +95,15 @@ class IntakeSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.signed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def data_url(self) -> str:
+        """The PNG inline, for the printed intake order (its stored copy holds the image)."""
+        try:
+            with default_storage.open(self.image, "rb") as handle:
+                return "data:image/png;base64," + base64.b64encode(handle.read()).decode()
+        except FileNotFoundError:
+            return ""
 
 
 class PasscodeKind(models.TextChoices):

@@ -4,7 +4,7 @@ page objects are in staff/selectors.py.)"""
 
 import re
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from repaircenter.customers.lookup import customers_named, normalize_phone
 from repaircenter.customers.models import name_search_key
 
 from .models import (
+    DevicePasscode,
     DisposalAct,
     Equipment,
     Estimate,
@@ -55,10 +56,12 @@ def order_page(number: int) -> Order:
     """The order with everything its staff page shows, in a fixed number of queries."""
     return get_object_or_404(
         listed_orders()
-        .select_related("received_by", "disposal_act", "chat_thread")
+        .select_related("received_by", "disposal_act", "chat_thread", "intake_signature")
+        .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))))
         .prefetch_related(
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
             "photos",
+            "condition_checks__photos",
             Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
             Prefetch("estimates__lines",
                      queryset=EstimateLine.objects.select_related("done__done_by")),

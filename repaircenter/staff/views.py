@@ -23,7 +23,16 @@ from repaircenter.documents.codes import barcode_svg, qr_svg
 from repaircenter.orders import documents as paperwork
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import format_pickup_code, portal_url, portal_url_hint
-from repaircenter.orders.models import EquipmentPhoto, EventChannel, Order, OrderEvent
+from repaircenter.orders.models import (
+    ConditionPhoto,
+    EquipmentPhoto,
+    EventChannel,
+    IntakeSignature,
+    Order,
+    OrderEvent,
+    PasscodeKind,
+)
+from repaircenter.orders.passcodes import pattern_rows
 from repaircenter.orders.selectors import (
     QUEUE_PAGE_SIZE,
     order_page,
@@ -312,6 +321,57 @@ def signature(request, number: int, event_id: int):
         raise Http404 from None
     response = FileResponse(handle, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def condition_photo(request, number: int, pk: int):
+    """A photo of one checklist item taken at intake."""
+    photo = get_object_or_404(ConditionPhoto, pk=pk, check_item__order__number=number)
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def intake_signature(request, number: int):
+    """The signature the customer drew on the pad at intake."""
+    signed = get_object_or_404(IntakeSignature, order__number=number)
+    try:
+        handle = default_storage.open(signed.image, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@never_cache
+@require_POST
+@role_required(*workflow.PASSCODE_ROLES)
+def passcode(request, number: int):
+    """Show the device's passcode once, on a page the browser does not keep; the viewing is
+    recorded as an event of the order."""
+    order = get_object_or_404(
+        request.workplace.visible(Order.objects.select_related("equipment__kind")),
+        number=number)
+    try:
+        kind, text = workflow.show_passcode(order=order, actor=Actor.staff(request.user))
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("staff:order", number=number)
+    response = render(request, "staff/passcode.html", {
+        "order": order, "kind": kind,
+        "passcode": text if kind != PasscodeKind.PATTERN else "",
+        "pattern": pattern_rows(text) if kind == PasscodeKind.PATTERN else None,
+    })
+    response["Cache-Control"] = "no-store"
     return response
 
 

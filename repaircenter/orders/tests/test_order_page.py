@@ -334,7 +334,8 @@ def test_only_a_manager_is_offered_issue_without_the_original(
 # them, its payments with who took them and their receipts, its transfers between centers, its
 # documents.
 # + 1: the centers the person works in (the header, orders/workplace.py)
-ORDER_PAGE_QUERIES = 14 + 1
+# + 1: its condition checklist at intake (and, when there is one, its photos: + 1 more)
+ORDER_PAGE_QUERIES = 14 + 1 + 1
 
 
 def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(
