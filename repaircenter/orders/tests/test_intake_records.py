@@ -4,6 +4,7 @@ the pad, the device passcode (staff pages; the API's in api/tests/test_intake_re
 import base64
 import html
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -257,3 +258,52 @@ def test_a_passcode_is_stored_only_as_ciphertext(staff_client, checklist, kind, 
     assert decrypt(kept.ciphertext) == stored
     assert Order.objects.get().events.get().evidence["passcode"] == kind
     assert stored not in response.content.decode()
+
+
+def test_a_disposal_erases_the_passcodes_of_the_orders_it_disposes_of(make_order, manager):
+    from django.utils import timezone
+
+    from repaircenter.orders import passcodes, workflow
+    from repaircenter.orders.models import Status
+
+    kept, disposed = make_order(Status.DISPOSAL_DUE), make_order(Status.DISPOSAL_DUE)
+    for order in (kept, disposed):  # as intake would have saved them
+        DevicePasscode.objects.create(order=order, kind="pin",
+                                      ciphertext=passcodes.encrypt("2468"),
+                                      saved_at=timezone.now())
+    workflow.confirm_disposals(numbers=[disposed.number], actor=workflow.Actor.staff(manager),
+                               method="recycled", note="To the recycler")
+    assert list(DevicePasscode.objects.values_list("order", flat=True)) == [kept.pk]
+    erased = OrderEvent.objects.get(action="passcode_erased")
+    assert (erased.order, erased.actor, erased.evidence) == (disposed, manager, {"kind": "pin"})
+    assert erased.from_status == erased.to_status == Status.DISPOSED
+
+
+def test_a_passcode_under_another_key_is_said_unreadable(make_order, technician, settings):
+    from django.utils import timezone
+
+    from repaircenter.orders import passcodes, workflow
+
+    order = make_order()
+    DevicePasscode.objects.create(order=order, kind="pin", ciphertext=passcodes.encrypt("2468"),
+                                  saved_at=timezone.now())
+    settings.PASSCODE_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+    with pytest.raises(workflow.Refused, match="another key"):
+        workflow.show_passcode(order=order, actor=workflow.Actor.staff(technician))
+    assert not OrderEvent.objects.filter(action="passcode_viewed").exists()
+
+
+def test_the_pattern_is_shown_as_numbered_points(client, make_order, manager):
+    from django.utils import timezone
+
+    from repaircenter.orders import passcodes
+
+    order = make_order()
+    DevicePasscode.objects.create(order=order, kind="pattern",
+                                  ciphertext=passcodes.encrypt("15963"), saved_at=timezone.now())
+    client.force_login(manager)
+    page = client.post(reverse("staff:passcode", args=[order.number]))
+    assert page.status_code == 200 and page["Cache-Control"].startswith("no-store")
+    rows = [re.findall(r"<td>(?:<strong>(\d)</strong>|·)</td>", row)
+            for row in re.findall(r"<tr>(.*?)</tr>", page.content.decode())]
+    assert rows == [["1", "", "5"], ["", "2", "4"], ["", "", "3"]]
