@@ -171,6 +171,9 @@ class Order(models.Model):
     )
     issued_at = models.DateTimeField(null=True, blank=True)
     disposed_at = models.DateTimeField(null=True, blank=True)
+    # When the state it is in should have been left, for a state whose target is computed as
+    # the order enters it (states.Target.due; set by workflow.change_state).
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
     disposal_act = models.ForeignKey(
         DisposalAct, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
@@ -204,6 +207,8 @@ class Order(models.Model):
             models.Index(fields=["status", "decided_at", "id"], name="order_queue_repair"),
             models.Index(fields=["status", "ready_at", "id"], name="order_queue_ready"),
             models.Index(fields=["status", "storage_due", "id"], name="order_queue_storage"),
+            # The computed targets (states.Target.due): the overdue of the repair queue.
+            models.Index(fields=["status", "due_at", "id"], name="order_queue_due"),
             # A number typed into the search, whichever center printed it.
             models.Index(fields=["center_number"], name="order_center_number"),
         ]

@@ -2,9 +2,23 @@
 about it, search, the queues, storage. A fixed number of queries each. (The staff pages' own
 page objects are in staff/selectors.py.)"""
 
+import datetime
 import re
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -23,7 +37,7 @@ from .models import (
     TestProcedure,
     Transfer,
 )
-from .states import QUEUES, STORED_STATES, Queue
+from .states import QUEUES, STATES, STORED_STATES, Queue
 from .workplace import Workplace
 
 SEARCH_LIMIT = 50
@@ -148,23 +162,69 @@ def search_conditions(text: str) -> Q | None:
     return Q(pk__in=ids)
 
 
+def overdue(statuses, now: datetime.datetime | None = None) -> Q:
+    """The orders in `statuses` past their state's target (states.Target), as a filter."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    condition = Q(pk__in=[])
+    for status in statuses:
+        target = STATES[status].target
+        if target is None:
+            continue
+        if target.due is not None:
+            past = Q(due_at__lt=now)
+        elif isinstance(Order._meta.get_field(target.field), DateTimeField):
+            past = Q(**{f"{target.field}__lt": now - datetime.timedelta(days=target.grace_days)})
+        else:
+            past = Q(**{f"{target.field}__lt": today - datetime.timedelta(days=target.grace_days)})
+        if target.until:
+            past &= Q(**{f"{target.until}__isnull": True})
+        condition |= Q(status=status) & past
+    return condition
+
+
+def is_overdue(order: Order, now: datetime.datetime | None = None) -> bool:
+    """The order is past its state's target: `overdue` for one order already read."""
+    target = STATES[order.status].target
+    if target is None or (target.until and getattr(order, target.until)):
+        return False
+    moment = order.due_at if target.due else getattr(order, target.field)
+    if moment is None:
+        return False
+    now = now or timezone.now()
+    grace = datetime.timedelta(days=target.grace_days)
+    if isinstance(moment, datetime.datetime):
+        return moment + grace < now
+    return moment + grace < timezone.localdate(now)
+
+
+def with_overdue(orders: QuerySet[Order], statuses, now=None) -> QuerySet[Order]:
+    """`orders` annotated `late`: 0 when past their state's target, else 1 (to sort by)."""
+    return orders.annotate(late=Case(When(overdue(statuses, now), then=Value(0)),
+                                     default=Value(1), output_field=IntegerField()))
+
+
 def queue_orders(queue: Queue) -> QuerySet[Order]:
-    """The queue's orders, oldest deadline first (overdue diagnostics lead their queue)."""
-    return listed_orders().filter(status__in=queue.statuses).order_by(*queue.ordering, "pk")
+    """The queue's orders, the overdue first, then by deadline."""
+    return (with_overdue(listed_orders().filter(status__in=queue.statuses), queue.statuses)
+            .order_by("late", *queue.ordering, "pk"))
 
 
 def queue_order_ids(queue: Queue, place: Workplace | None = None) -> QuerySet:
-    """The ids of the queue's orders in the queue's order, for the paginator: read from the
-    queue's covering index (status, deadline, …, id) alone, without touching the orders."""
-    return (at_place(place, Order.objects.filter(status__in=queue.statuses))
-            .order_by(*queue.ordering, "pk").values_list("pk", flat=True))
+    """The ids of the queue's orders in the queue's order (the overdue first), for the
+    paginator: read from the queue's index (status, deadline, …, id) and the due columns."""
+    return (with_overdue(at_place(place, Order.objects.filter(status__in=queue.statuses)),
+                         queue.statuses)
+            .order_by("late", *queue.ordering, "pk").values_list("pk", flat=True))
 
 
 def queue_page(queue: Queue, ids: QuerySet) -> list[Order]:
     """The orders of one page of `queue_order_ids` (a sliced queryset), in one query: the page's
     ids are a subquery, so only those rows are read. Sorting the whole queue's rows instead, to
-    keep 100, read tens of thousands of them at a million orders."""
-    return list(listed_orders().filter(pk__in=ids).order_by(*queue.ordering, "pk"))
+    keep 100, read tens of thousands of them at a million orders. Each is marked `late` (0:
+    overdue)."""
+    return list(with_overdue(listed_orders().filter(pk__in=ids), queue.statuses)
+                .order_by("late", *queue.ordering, "pk"))
 
 
 def queue_counts(place: Workplace | None = None) -> dict[str, int]:
@@ -176,6 +236,9 @@ def queue_counts(place: Workplace | None = None) -> dict[str, int]:
     aggregates["overdue"] = Count(
         "pk", filter=Q(status__in=QUEUES["to-diagnose"].statuses, diagnosis_due__lt=today)
     )
+    now = timezone.now()
+    for slug, queue in QUEUES.items():
+        aggregates[f"{slug}:overdue"] = Count("pk", filter=overdue(queue.statuses, now))
     aggregates["stored"] = Count("pk", filter=Q(status__in=STORED_STATES))
     aggregates["unshelved"] = Count("pk", filter=Q(status__in=STORED_STATES, storage_location=""))
     in_queues = {status for queue in QUEUES.values() for status in queue.statuses}
