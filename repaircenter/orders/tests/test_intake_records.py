@@ -307,3 +307,56 @@ def test_the_pattern_is_shown_as_numbered_points(client, make_order, manager):
     rows = [re.findall(r"<td>(?:<strong>(\d)</strong>|·)</td>", row)
             for row in re.findall(r"<tr>(.*?)</tr>", page.content.decode())]
     assert rows == [["1", "", "5"], ["", "2", "4"], ["", "", "3"]]
+
+
+# --- where the record is shown ----------------------------------------------------------------
+
+
+def test_the_staff_order_page_shows_the_checklist_photos_and_signature(
+        staff_client, client, checklist, technician, django_assert_max_num_queries):
+    from repaircenter.orders.tests.test_order_page import ORDER_PAGE_QUERIES
+
+    staff_client.post(INTAKE_URL, {
+        **form_data(), **answers(checklist), "signature_data": pad_drawing(),
+        f"check_{checklist['housing'].pk}_photos": image_file("dent.png")})
+    order = Order.objects.get()
+    client.force_login(technician)
+    client.get(reverse("staff:home"))
+    # + 1: the checklist's photos
+    with django_assert_max_num_queries(ORDER_PAGE_QUERIES + 1):
+        page = client.get(reverse("staff:order", args=[order.number]))
+    text = page_text(page)
+    assert 'data-check="Housing"' in text and "Dent on the left edge" in text
+    photo = ConditionPhoto.objects.get()
+    photo_url = reverse("staff:condition_photo", args=[order.number, photo.pk])
+    signature_url = reverse("staff:intake_signature", args=[order.number])
+    assert photo_url in text and signature_url in text
+    assert "Show the device passcode" not in text  # none was given
+    shown = client.get(photo_url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    signed = client.get(signature_url)
+    assert signed.status_code == 200 and signed["Content-Type"] == "image/png"
+    # Another order's photo is not reached through this order's address.
+    assert client.get(reverse("staff:condition_photo", args=[order.number + 1, photo.pk])
+                      ).status_code == 404
+
+
+def test_the_signature_and_photos_are_for_staff_only(client, staff_client, checklist):
+    staff_client.post(INTAKE_URL, {**form_data(), **answers(checklist),
+                                   "signature_data": pad_drawing()})
+    order = Order.objects.get()
+    client.logout()
+    response = client.get(reverse("staff:intake_signature", args=[order.number]))
+    assert response.status_code == 302  # to the login
+
+
+def test_the_customers_page_shows_the_condition_they_signed(staff_client, client, checklist):
+    staff_client.post(INTAKE_URL, {**form_data(), **answers(checklist),
+                                   "signature_data": pad_drawing()})
+    order = Order.objects.get()
+    client.logout()
+    page = client.get(reverse("portal:order", args=[order.link_token]))
+    text = page_text(page)
+    assert "Condition when you handed it in" in text
+    assert 'data-check="Housing"' in text and "Dent on the left edge" in text
+    assert "You signed the intake order on the tablet on" in text
