@@ -228,14 +228,11 @@ def queue_page(queue: Queue, ids: QuerySet) -> list[Order]:
 
 
 def queue_counts(place: Workplace | None = None) -> dict[str, int]:
-    """How many orders each queue holds, and how many diagnostics are overdue: one query."""
-    today = timezone.localdate()
+    """How many orders each queue holds, and how many of them are overdue ("<slug>:overdue"):
+    one query."""
     aggregates = {
         slug: Count("pk", filter=Q(status__in=queue.statuses)) for slug, queue in QUEUES.items()
     }
-    aggregates["overdue"] = Count(
-        "pk", filter=Q(status__in=QUEUES["to-diagnose"].statuses, diagnosis_due__lt=today)
-    )
     now = timezone.now()
     for slug, queue in QUEUES.items():
         aggregates[f"{slug}:overdue"] = Count("pk", filter=overdue(queue.statuses, now))
