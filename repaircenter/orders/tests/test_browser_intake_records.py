@@ -107,3 +107,30 @@ def test_intake_on_a_tablet_with_checklist_pattern_and_signature(receptionist, s
     assert len(images.strip().splitlines()) >= 3  # header, rule, and at least the signature
     subprocess.run(["pdftoppm", "-png", "-r", "60", shots / "intake-order-stored.pdf",
                     shots / "intake-order-stored"], check=True)
+
+
+def test_a_technician_shows_the_pattern_from_the_order_page(receptionist, technician, shots,
+                                                            new_page):
+    from django.utils import timezone
+
+    from repaircenter.conftest import take_in
+    from repaircenter.customers.models import Customer
+    from repaircenter.orders.models import OrderEvent
+
+    customer = Customer.objects.create(phone="+442079460888", name="Omar Haddad")
+    order = take_in(receptionist, customer).order
+    from repaircenter.orders.passcodes import encrypt
+
+    DevicePasscode.objects.create(order=order, kind="pattern", ciphertext=encrypt("74123"),
+                                  saved_at=timezone.now())
+    page = new_page(TABLET)
+    log_in(page, technician.username)
+    page.goto(f"/staff/orders/{order.number}/")
+    record = page.locator("#intake-record")
+    expect(record).to_contain_text("Signed on the printed intake order")
+    page.screenshot(path=shots / "order-page-intake-record.png", full_page=True)
+    record.get_by_role("button", name="Show the device passcode").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Device passcode for")
+    expect(page.locator("table.pattern-shown strong")).to_have_count(5)
+    page.screenshot(path=shots / "passcode-pattern.png", full_page=True)
+    assert OrderEvent.objects.filter(order=order, action="passcode_viewed").count() == 1
