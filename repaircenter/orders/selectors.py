@@ -212,9 +212,12 @@ def queue_orders(queue: Queue) -> QuerySet[Order]:
 
 def queue_order_ids(queue: Queue, place: Workplace | None = None) -> QuerySet:
     """The ids of the queue's orders in the queue's order (the overdue first), for the
-    paginator: read from the queue's index (status, deadline, …, id) and the due columns."""
-    return (with_overdue(at_place(place, Order.objects.filter(status__in=queue.statuses)),
-                         queue.statuses)
+    paginator: read from the queue's covering index (status, deadline, …, id) alone when its
+    deadline is its states' target; else the overdue are sorted first."""
+    orders = at_place(place, Order.objects.filter(status__in=queue.statuses))
+    if queue.sorted_by_target:
+        return orders.order_by(*queue.ordering, "pk").values_list("pk", flat=True)
+    return (with_overdue(orders, queue.statuses)
             .order_by("late", *queue.ordering, "pk").values_list("pk", flat=True))
 
 

@@ -36,6 +36,15 @@ class Queue:
     def statuses(self) -> tuple[str, ...]:
         return tuple(state.value for state in STATES.values() if state.queue == self.slug)
 
+    @property
+    def sorted_by_target(self) -> bool:
+        """Its ordering already lists the overdue first: every state's target is the stored
+        moment it sorts by, earliest first (the queues need not sort on `late` then, and read
+        their index alone)."""
+        targets = [STATES[status].target for status in self.statuses]
+        return all(t is not None and t.field == self.ordering[0] and not t.until
+                   for t in targets)
+
 
 # The customer's timeline, in the order the customer lives it (portal/timeline.py draws it).
 STEPS = ("received", "diagnostics", "decision", "repair", "test", "ready", "storage_ended",

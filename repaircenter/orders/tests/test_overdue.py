@@ -155,3 +155,8 @@ def test_the_queues_keep_to_the_center_chosen(staff, make_order, technician):
     technician.centers.set([other])
     staff.force_login(technician)
     assert home_overdue(staff.get(reverse("staff:home")))["in-repair"] == 0
+
+
+def test_queues_sorted_by_their_target_need_no_extra_sort():
+    assert {slug for slug, q in QUEUES.items() if q.sorted_by_target} == {
+        "to-diagnose", "awaiting-decision", "disposal"}
