@@ -2,8 +2,51 @@
 
 import django.db.models.deletion
 import repaircenter.orders.intake_records
+import datetime
+import zoneinfo
+
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+from repaircenter.core.calendar import add_working_days
+
+# As states.py declares them when this was written: the repair in the estimate's working days
+# from the approval (5 when it gives none), the stress test in one working day.
+REPAIR_DEFAULT_DAYS = 5
+STRESS_TEST_DAYS = 1
+
+
+def backfill_due_at(apps, schema_editor):
+    """The orders already in repair or under test get the due moment their state's target would
+    have stored as they entered it, so the queues flag them from the first day too."""
+    Order = apps.get_model("orders", "Order")
+    OrderEvent = apps.get_model("orders", "OrderEvent")
+    Estimate = apps.get_model("orders", "Estimate")
+    Holiday = apps.get_model("core", "Holiday")
+    CenterHoliday = apps.get_model("centers", "CenterHoliday")
+    waiting = Order.objects.filter(status__in=["approved", "repairing", "testing"],
+                                   due_at__isnull=True).select_related("center")
+    for order in waiting.iterator():
+        zone = zoneinfo.ZoneInfo(order.center.time_zone)
+        if order.status == "testing":
+            entered = (OrderEvent.objects.filter(order=order, to_status="testing")
+                       .order_by("-at").values_list("at", flat=True).first()) or timezone.now()
+            days = STRESS_TEST_DAYS
+        else:
+            entered = order.decided_at or order.received_at
+            given = [d for d in Estimate.objects.filter(
+                order=order, status__in=["sent", "approved"]).values_list("repair_days",
+                                                                          flat=True) if d]
+            days = max(given, default=REPAIR_DEFAULT_DAYS)
+        start = timezone.localdate(entered, zone)
+        closed = set(Holiday.objects.filter(date__gt=start).values_list("date", flat=True))
+        closed |= set(CenterHoliday.objects.filter(center=order.center, date__gt=start)
+                      .values_list("date", flat=True))
+        day = add_working_days(start, days, closed)
+        due = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(),
+                                        tzinfo=zone)
+        Order.objects.filter(pk=order.pk).update(due_at=due)
 
 
 class Migration(migrations.Migration):
@@ -11,6 +54,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('centers', '0004_staff_of_the_first_center'),
         ('customers', '0002_name_trigram_index'),
+        ('core', '0002_holidays_diagnostics_fee'),
         ('orders', '0017_center_prices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -105,4 +149,5 @@ class Migration(migrations.Migration):
             model_name='checklistitem',
             constraint=models.UniqueConstraint(fields=('kind', 'label'), name='checklist_item_once_per_kind'),
         ),
+        migrations.RunPython(backfill_due_at, migrations.RunPython.noop),
     ]

@@ -160,3 +160,19 @@ def test_the_queues_keep_to_the_center_chosen(staff, make_order, technician):
 def test_queues_sorted_by_their_target_need_no_extra_sort():
     assert {slug for slug, q in QUEUES.items() if q.sorted_by_target} == {
         "to-diagnose", "awaiting-decision", "disposal"}
+
+
+def test_the_migration_gives_orders_already_in_repair_their_due_moment(make_order):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "repaircenter.orders.migrations.0018_intake_records_and_due_at")
+    approved, testing = make_order(Status.APPROVED), make_order(Status.TESTING)
+    received = make_order(Status.RECEIVED)
+    expected = {o.pk: o.due_at for o in (approved, testing)}
+    Order.objects.update(due_at=None)  # as they were before the migration
+    migration.backfill_due_at(apps, None)
+    assert {o.pk: o.due_at for o in Order.objects.filter(pk__in=expected)} == expected
+    assert Order.objects.get(pk=received.pk).due_at is None
