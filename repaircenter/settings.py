@@ -4,6 +4,7 @@ Everything a deployment changes comes from environment variables, with defaults 
 laptop: SQLite in REPAIRCENTER_DATA (./data), a secret key generated once into that folder.
 """
 
+import base64
 import os
 import secrets
 import tempfile
@@ -54,6 +55,24 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _passcode_key() -> str:
+    """The Fernet key that encrypts device passcodes (orders/passcodes.py): from the
+    environment, else one generated once and kept in the data folder, beside the secret key
+    and never in the database, so a copy of the database alone reads no passcode."""
+    key = env_str("REPAIRCENTER_PASSCODE_KEY")
+    if key:
+        return key
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = DATA_DIR / "passcode_key"
+    if not key_file.exists():
+        key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+PASSCODE_KEY = _passcode_key()
 DEBUG = env_bool("REPAIRCENTER_DEBUG", False)
 ALLOWED_HOSTS = env_list("REPAIRCENTER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("REPAIRCENTER_CSRF_TRUSTED_ORIGINS")

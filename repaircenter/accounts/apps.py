@@ -5,6 +5,7 @@ from django.db.models.signals import post_migrate
 MANAGER_PERMISSIONS = [
     ("core", "centersettings", ("view", "change")),
     ("orders", "equipmentkind", ("view", "add", "change")),
+    ("orders", "checklistitem", ("view", "add", "change", "delete")),
     ("orders", "pricelistentry", ("view", "add", "change", "delete")),
     ("core", "holiday", ("view", "add", "change", "delete")),
     ("customers", "customer", ("view", "change")),

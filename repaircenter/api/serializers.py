@@ -25,6 +25,9 @@ from repaircenter.orders.dues import amount_due, paid_total
 from repaircenter.orders.models import (
     MAX_QUANTITY,
     MAX_UNIT_PRICE,
+    ChecklistItem,
+    ConditionCheck,
+    ConditionResult,
     DisposalMethod,
     Equipment,
     EquipmentKind,
@@ -33,6 +36,7 @@ from repaircenter.orders.models import (
     LineKind,
     Order,
     OrderEvent,
+    PasscodeKind,
     StressTest,
 )
 from repaircenter.orders.transitions import DECISIONS, TRANSITIONS
@@ -357,6 +361,14 @@ class DeviceSerializer(serializers.Serializer):
     orders = PastOrderSerializer(source="past", many=True)
 
 
+class ConditionCheckSerializer(serializers.ModelSerializer):
+    item = serializers.IntegerField(source="item_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ConditionCheck
+        fields = ["item", "label", "required", "result", "note"]
+
+
 class OrderDetailSerializer(OrderSummarySerializer):
     warranty_of = OrderLinkSerializer(read_only=True, allow_null=True, help_text=gettext_lazy(
         "A warranty claim: the earlier order it is linked to."))
@@ -364,6 +376,11 @@ class OrderDetailSerializer(OrderSummarySerializer):
         "The warranty claims taken in on this order."))
     device_history = serializers.SerializerMethodField(help_text=gettext_lazy(
         "The device's other orders (by serial number or IMEI), newest first."))
+    # The intake's record: the condition checklist answered, when the customer signed on the
+    # pad (null: on paper). The device passcode is never in an answer: only whether one is kept.
+    condition = ConditionCheckSerializer(source="condition_checks", many=True, read_only=True)
+    intake_signed_at = serializers.SerializerMethodField()
+    has_passcode = serializers.BooleanField(read_only=True, default=False)
     estimates = EstimateSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
     messages = MessageSerializer(many=True, read_only=True)
@@ -377,7 +394,8 @@ class OrderDetailSerializer(OrderSummarySerializer):
                   "unrepaired_reason", "decided_at", "ready_at", "customer_reached_at",
                   "storage_location", "issued_at", "disposed_at", "estimates", "events",
                   "messages", "documents", "payments", "stress_tests", "balance",
-                  "warranty_of", "warranty_claims", "device_history"]
+                  "warranty_of", "warranty_claims", "device_history",
+                  "condition", "intake_signed_at", "has_passcode"]
 
     @extend_schema_field(PastOrderSerializer(many=True))
     def get_device_history(self, order):
@@ -389,6 +407,13 @@ class OrderDetailSerializer(OrderSummarySerializer):
         past = history([device] if device else [], exclude=order.pk,
                        today=order.center.local_date(timezone.now()))
         return PastOrderSerializer(past, many=True).data
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_intake_signed_at(self, order):
+        try:
+            return serializers.DateTimeField().to_representation(order.intake_signature.signed_at)
+        except ObjectDoesNotExist:
+            return None
 
     @extend_schema_field(DocumentSerializer(many=True))
     def get_documents(self, order):
@@ -448,6 +473,22 @@ class IntakeEquipmentSerializer(serializers.Serializer):
         return digits
 
 
+class ConditionAnswerSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text=gettext_lazy(
+        "The id of an item of the kind's checklist (GET /api/v1/equipment-kinds/)."))
+    result = serializers.ChoiceField(choices=ConditionResult.choices)
+    note = serializers.CharField(max_length=500, **TEXT)
+
+
+class PasscodeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PasscodeKind.choices)
+    value = serializers.CharField(
+        max_length=128, write_only=True, trim_whitespace=False,
+        help_text=gettext_lazy("A PIN, a password, or a pattern as the points 1–9 of the 3×3 "
+                               "grid in the order drawn (at least 4, none twice). Stored "
+                               "encrypted; never returned."))
+
+
 class IntakeSerializer(serializers.Serializer):
     customer = IntakeCustomerSerializer()
     equipment = IntakeEquipmentSerializer()
@@ -461,6 +502,12 @@ class DeviceLookupSerializer(serializers.Serializer):
 
     serial_number = serializers.CharField(max_length=64, **TEXT)
     imei = serializers.CharField(max_length=20, **TEXT)
+    condition = ConditionAnswerSerializer(many=True, required=False, default=list)
+    signature = serializers.CharField(
+        max_length=800_000, **TEXT, help_text=gettext_lazy(
+            "The customer's signature drawn on a pad, as a PNG data: URL; empty when they "
+            "sign the printed intake order."))
+    passcode = PasscodeSerializer(required=False, allow_null=True, default=None)
 
 
 class IntakeResultSerializer(serializers.Serializer):
@@ -609,12 +656,26 @@ class DisposalSerializer(ChangeSerializer):
         "What was done with it, and by whom: it goes on the disposal act."))
 
 
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "label", "position", "required"]
+
+
 class EquipmentKindSerializer(serializers.ModelSerializer):
     diagnostics_fee = serializers.DecimalField(**MONEY, read_only=True)
+    checklist = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "The condition checklist asked at intake: answer each item in the intake's "
+        "`condition`; a `required` item must be `ok` or `damaged`."))
 
     class Meta:
         model = EquipmentKind
-        fields = ["id", "name", "active", "diagnostics_fee", "warranty_months"]
+        fields = ["id", "name", "active", "diagnostics_fee", "warranty_months", "checklist"]
+
+    @extend_schema_field(ChecklistItemSerializer(many=True))
+    def get_checklist(self, kind):
+        items = [i for i in kind.checklist_items.all() if i.active]
+        return ChecklistItemSerializer(items, many=True).data
 
 
 PdfType = OpenApiTypes.BINARY

@@ -78,7 +78,7 @@ class EquipmentKindList(generics.ListAPIView):
     roles = {"GET": ANY_STAFF}
     serializer_class = s.EquipmentKindSerializer
     pagination_class = None
-    queryset = EquipmentKind.objects.filter(active=True)
+    queryset = EquipmentKind.objects.filter(active=True).prefetch_related("checklist_items")
 
 
 # --- customers ----------------------------------------------------------------------------------
@@ -208,6 +208,12 @@ class OrderList(generics.ListAPIView):
                 fault=thing["fault"], device_id=thing.get("device"),
             ),
             warranty_of=_claimed(intake.validated_data.get("warranty_of")),
+            condition=[workflow.ConditionAnswer(item_id=a["item"], result=a["result"],
+                                                note=a["note"])
+                       for a in intake.validated_data["condition"]],
+            signature=intake.validated_data["signature"],
+            passcode=(workflow.Passcode(**given)
+                      if (given := intake.validated_data["passcode"]) else None),
         )
         return Response({"order": order_detail(result.order.number),
                          "pickup_code": result.pickup_code}, status=201)

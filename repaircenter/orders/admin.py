@@ -1,10 +1,20 @@
 from django.contrib import admin
 
-from .models import CenterPrice, EquipmentKind, PriceListEntry, TestProcedure
+from .models import CenterPrice, ChecklistItem, EquipmentKind, PriceListEntry, TestProcedure
+
+
+class ChecklistItemInline(admin.TabularInline):
+    """The condition checklist asked at intake for this kind: its items, their order, which
+    must be checked. (The device passcode has no admin: it is never shown there.)"""
+
+    model = ChecklistItem
+    extra = 1
+    fields = ["position", "label", "required", "active"]
 
 
 @admin.register(EquipmentKind)
 class EquipmentKindAdmin(admin.ModelAdmin):
+    inlines = [ChecklistItemInline]
     list_display = ["name", "diagnostics_fee", "warranty_months", "active", "position"]
     list_editable = ["diagnostics_fee", "warranty_months", "active", "position"]
 

@@ -37,9 +37,10 @@ from .warranty import line_months, warranty_end
 def _order_with_everything(order: Order) -> Order:
     return (
         Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
-                                     "received_by", "technician", "warranty_of")
+                                     "received_by", "technician", "warranty_of",
+                                     "intake_signature")
         .prefetch_related("estimates__lines__done__done_by", "estimates__lines__covers",
-                          "payments", "stress_tests__run_by")
+                          "payments", "stress_tests__run_by", "condition_checks")
         .get(pk=order.pk)
     )
 

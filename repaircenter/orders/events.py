@@ -46,6 +46,8 @@ RECORD_LABELS = {
     "transfer_sent": _("Sent to another center"),
     "transfer_received": _("Received from another center"),
     "warranty_assessed": _("Warranty claim assessed, line by line"),
+    "passcode_viewed": _("Device passcode viewed"),
+    "passcode_erased": _("Device passcode erased as the order closed"),
 }
 
 # How the history names each event; every action the workflow writes has a line here.

@@ -172,6 +172,9 @@ class Order(models.Model):
     )
     issued_at = models.DateTimeField(null=True, blank=True)
     disposed_at = models.DateTimeField(null=True, blank=True)
+    # When the state it is in should have been left, for a state whose target is computed as
+    # the order enters it (states.Target.due; set by workflow.change_state).
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
     disposal_act = models.ForeignKey(
         DisposalAct, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
@@ -218,6 +221,8 @@ class Order(models.Model):
                            condition=models.Q(status__in=queue.statuses),
                            name=f"center_queue_{slug.replace('-', '_')}"[:30])
               for slug, queue in QUEUES.items()),
+            # The computed targets (states.Target.due): the overdue of the repair queue.
+            models.Index(fields=["status", "due_at", "id"], name="order_queue_due"),
             # A number typed into the search, whichever center printed it.
             models.Index(fields=["center_number"], name="order_center_number"),
         ]
@@ -646,3 +651,15 @@ class Transfer(models.Model):
     @property
     def under_way(self) -> bool:
         return self.received_at is None
+
+
+# What intake records to settle disputes: checklist, signature, passcode (intake_records.py).
+from .intake_records import (  # noqa: E402, F401
+    ChecklistItem,
+    ConditionCheck,
+    ConditionPhoto,
+    ConditionResult,
+    DevicePasscode,
+    IntakeSignature,
+    PasscodeKind,
+)

@@ -2,9 +2,23 @@
 about it, search, the queues, storage. A fixed number of queries each. (The staff pages' own
 page objects are in staff/selectors.py.)"""
 
+import datetime
 import re
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -12,6 +26,7 @@ from repaircenter.customers.lookup import customers_named, normalize_phone
 from repaircenter.customers.models import name_search_key
 
 from .models import (
+    DevicePasscode,
     DisposalAct,
     Equipment,
     Estimate,
@@ -22,7 +37,7 @@ from .models import (
     TestProcedure,
     Transfer,
 )
-from .states import QUEUES, STORED_STATES, Queue
+from .states import QUEUES, STATES, STORED_STATES, Queue
 from .workplace import Workplace
 
 SEARCH_LIMIT = 50
@@ -55,10 +70,13 @@ def order_page(number: int) -> Order:
     """The order with everything its staff page shows, in a fixed number of queries."""
     return get_object_or_404(
         listed_orders()
-        .select_related("received_by", "disposal_act", "chat_thread", "warranty_of")
+        .select_related("received_by", "disposal_act", "chat_thread", "warranty_of",
+                        "intake_signature")
+        .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))))
         .prefetch_related(
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
             "photos",
+            "condition_checks__photos",
             Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
             Prefetch("estimates__lines",
                      queryset=EstimateLine.objects.select_related("done__done_by")),
@@ -146,34 +164,83 @@ def search_conditions(text: str) -> Q | None:
     return Q(pk__in=ids)
 
 
+def overdue(statuses, now: datetime.datetime | None = None) -> Q:
+    """The orders in `statuses` past their state's target (states.Target), as a filter."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    condition = Q(pk__in=[])
+    for status in statuses:
+        target = STATES[status].target
+        if target is None:
+            continue
+        if target.due is not None:
+            past = Q(due_at__lt=now)
+        elif isinstance(Order._meta.get_field(target.field), DateTimeField):
+            past = Q(**{f"{target.field}__lt": now - datetime.timedelta(days=target.grace_days)})
+        else:
+            past = Q(**{f"{target.field}__lt": today - datetime.timedelta(days=target.grace_days)})
+        if target.until:
+            past &= Q(**{f"{target.until}__isnull": True})
+        condition |= Q(status=status) & past
+    return condition
+
+
+def is_overdue(order: Order, now: datetime.datetime | None = None) -> bool:
+    """The order is past its state's target: `overdue` for one order already read."""
+    target = STATES[order.status].target
+    if target is None or (target.until and getattr(order, target.until)):
+        return False
+    moment = order.due_at if target.due else getattr(order, target.field)
+    if moment is None:
+        return False
+    now = now or timezone.now()
+    grace = datetime.timedelta(days=target.grace_days)
+    if isinstance(moment, datetime.datetime):
+        return moment + grace < now
+    return moment + grace < timezone.localdate(now)
+
+
+def with_overdue(orders: QuerySet[Order], statuses, now=None) -> QuerySet[Order]:
+    """`orders` annotated `late`: 0 when past their state's target, else 1 (to sort by)."""
+    return orders.annotate(late=Case(When(overdue(statuses, now), then=Value(0)),
+                                     default=Value(1), output_field=IntegerField()))
+
+
 def queue_orders(queue: Queue) -> QuerySet[Order]:
-    """The queue's orders, oldest deadline first (overdue diagnostics lead their queue)."""
-    return listed_orders().filter(status__in=queue.statuses).order_by(*queue.ordering, "pk")
+    """The queue's orders, the overdue first, then by deadline."""
+    return (with_overdue(listed_orders().filter(status__in=queue.statuses), queue.statuses)
+            .order_by("late", *queue.ordering, "pk"))
 
 
 def queue_order_ids(queue: Queue, place: Workplace | None = None) -> QuerySet:
-    """The ids of the queue's orders in the queue's order, for the paginator: read from the
-    queue's covering index (status, deadline, …, id) alone, without touching the orders."""
-    return (at_place(place, Order.objects.filter(status__in=queue.statuses))
-            .order_by(*queue.ordering, "pk").values_list("pk", flat=True))
+    """The ids of the queue's orders in the queue's order (the overdue first), for the
+    paginator: read from the queue's covering index (status, deadline, …, id) alone when its
+    deadline is its states' target; else the overdue are sorted first."""
+    orders = at_place(place, Order.objects.filter(status__in=queue.statuses))
+    if queue.sorted_by_target:
+        return orders.order_by(*queue.ordering, "pk").values_list("pk", flat=True)
+    return (with_overdue(orders, queue.statuses)
+            .order_by("late", *queue.ordering, "pk").values_list("pk", flat=True))
 
 
 def queue_page(queue: Queue, ids: QuerySet) -> list[Order]:
     """The orders of one page of `queue_order_ids` (a sliced queryset), in one query: the page's
     ids are a subquery, so only those rows are read. Sorting the whole queue's rows instead, to
-    keep 100, read tens of thousands of them at a million orders."""
-    return list(listed_orders().filter(pk__in=ids).order_by(*queue.ordering, "pk"))
+    keep 100, read tens of thousands of them at a million orders. Each is marked `late` (0:
+    overdue)."""
+    return list(with_overdue(listed_orders().filter(pk__in=ids), queue.statuses)
+                .order_by("late", *queue.ordering, "pk"))
 
 
 def queue_counts(place: Workplace | None = None) -> dict[str, int]:
-    """How many orders each queue holds, and how many diagnostics are overdue: one query."""
-    today = timezone.localdate()
+    """How many orders each queue holds, and how many of them are overdue ("<slug>:overdue"):
+    one query."""
     aggregates = {
         slug: Count("pk", filter=Q(status__in=queue.statuses)) for slug, queue in QUEUES.items()
     }
-    aggregates["overdue"] = Count(
-        "pk", filter=Q(status__in=QUEUES["to-diagnose"].statuses, diagnosis_due__lt=today)
-    )
+    now = timezone.now()
+    for slug, queue in QUEUES.items():
+        aggregates[f"{slug}:overdue"] = Count("pk", filter=overdue(queue.statuses, now))
     aggregates["stored"] = Count("pk", filter=Q(status__in=STORED_STATES))
     aggregates["unshelved"] = Count("pk", filter=Q(status__in=STORED_STATES, storage_location=""))
     in_queues = {status for queue in QUEUES.values() for status in queue.statuses}

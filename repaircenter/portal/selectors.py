@@ -77,8 +77,9 @@ def order_page(token: str) -> Order | None:
         return None
     return _opened((
         orders.select_related("center", "customer", "equipment", "equipment__kind",
-                              "chat_thread")
+                              "chat_thread", "intake_signature")
         .prefetch_related(
+            "condition_checks",
             Prefetch(
                 "estimates",
                 queryset=Estimate.objects.exclude(status=EstimateStatus.DRAFT)

@@ -27,6 +27,7 @@ from repaircenter.orders.estimates import WRITERS, can_write_estimate
 from repaircenter.orders.models import DisposalMethod, Estimate, EstimateLine, Order, Status
 from repaircenter.orders.selectors import (
     at_place,
+    is_overdue,
     listed_orders,
     order_page,
     procedures_for,
@@ -51,15 +52,19 @@ from .forms import DECISION_CHANNEL_CHOICES
 class HomePage:
     queues: list[Queue]
     counts: dict[str, int]
+    # Each queue's orders past their state's target (states.Target), by the queue's slug.
+    overdue: dict[str, int]
     # Only for those who make calls, and for consultants: None hides the panel.
     message_counts: dict[str, int] | None
     questions_waiting: int | None
 
 
 def home_page(user, place: Workplace) -> HomePage:
+    counts = queue_counts(place)
     return HomePage(
         queues=list(QUEUES.values()),
-        counts=queue_counts(place),
+        counts=counts,
+        overdue={slug: counts[f"{slug}:overdue"] for slug in QUEUES},
         message_counts=message_counts() if user.has_role(*CALLERS) else None,
         questions_waiting=waiting_count() if user.has_role(*CONSULT_ROLES) else None,
     )
@@ -114,6 +119,8 @@ class OrderPage:
     # A new key each time the page is drawn: one form, one payment.
     payment_key: uuid.UUID = field(default_factory=uuid.uuid4)
     refund_key: uuid.UUID = field(default_factory=uuid.uuid4)
+    # Past its state's target (states.Target).
+    overdue: bool = False
 
 
 def _is_done(line: EstimateLine) -> bool:
@@ -127,6 +134,7 @@ def staff_order_page(number: int, actor: workflow.Actor,
                      place: Workplace | None = None) -> OrderPage:
     order = order_page(number)
     location, transfer = workflow.where_is(order)
+    late = is_overdue(order)
     roles = actor.roles
     lines = agreed_lines(order)
     due, paid = amount_due(order), paid_total(order)
@@ -162,6 +170,7 @@ def staff_order_page(number: int, actor: workflow.Actor,
                                if location is None or c.pk != location.pk),
         can_transfer=bool(roles & workflow.TRANSFER_ROLES) and order.status not in CLOSED_STATES,
         transfer_overdue=bool(transfer and workflow.is_overdue(transfer)),
+        overdue=late,
         now=timezone.now(),
         today=timezone.localdate(),
         device_history=history([order.equipment.device_id] if order.equipment.device_id else [],

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from repaircenter.accounts.forms import remember_center
@@ -23,7 +24,16 @@ from repaircenter.documents.codes import barcode_svg, qr_svg
 from repaircenter.orders import documents as paperwork
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import format_pickup_code, portal_url, portal_url_hint
-from repaircenter.orders.models import EquipmentPhoto, EventChannel, Order, OrderEvent
+from repaircenter.orders.models import (
+    ConditionPhoto,
+    EquipmentPhoto,
+    EventChannel,
+    IntakeSignature,
+    Order,
+    OrderEvent,
+    PasscodeKind,
+)
+from repaircenter.orders.passcodes import pattern_rows
 from repaircenter.orders.selectors import (
     QUEUE_PAGE_SIZE,
     order_page,
@@ -47,6 +57,13 @@ from repaircenter.orders.workplace import NotYourCenter, workplace
 
 from . import intake_photos
 from .forms import PHONE_NOT_REACHABLE, CustomerCopyForm, IntakeForm, SearchForm, TransitionForm
+from .intake_records import (
+    PATTERN_POINTS,
+    RESULTS,
+    IntakeRecordsForm,
+    checklists,
+    condition_answers,
+)
 from .selectors import home_page, staff_order_page
 from .warranty_views import claim_for_intake
 
@@ -83,6 +100,7 @@ def choose_center(request):
 
 
 @never_cache
+@sensitive_post_parameters("passcode")
 @require_http_methods(["GET", "POST"])
 @role_required(*INTAKE)
 def intake(request):
@@ -95,11 +113,17 @@ def intake(request):
     if request.method == "GET":
         claim, initial = claim_for_intake(request)
         form = IntakeForm(initial={**initial, "intake_key": uuid.uuid4()})
-        return render(request, "staff/intake.html", {"form": form, "claim": claim})
+        return render(request, "staff/intake.html",
+                      {"form": form, "claim": claim,
+                       **_records_context(IntakeRecordsForm(), None, [])})
     form = IntakeForm(request.POST, request.FILES)
+    records = IntakeRecordsForm(request.POST)
     key = _intake_key(request.POST.get("intake_key", ""))
     kept = intake_photos.kept(key, request.POST.getlist("kept_photos"))
     valid = form.is_valid()
+    answers, condition_errors = condition_answers(
+        request.POST, request.FILES, form.cleaned_data.get("kind"))
+    valid = records.is_valid() and valid and not condition_errors
     if valid and len(kept) + len(form.cleaned_data["photos"]) > settings.PHOTO_MAX_COUNT:
         form.add_error("photos", _("At most %(count)d photos per order, with those kept.")
                        % {"count": settings.PHOTO_MAX_COUNT})
@@ -108,21 +132,30 @@ def intake(request):
         # The photos read without fault are kept for the next submission.
         if key is not None and "photos" not in form.errors:
             kept += intake_photos.stage(key, form.cleaned_data.get("photos", []))
-        return render(request, "staff/intake.html", {"form": form, "kept_photos": kept},
+        return render(request, "staff/intake.html",
+                      {"form": form, "kept_photos": kept,
+                       **_records_context(records, request.POST, condition_errors)},
                       status=400)
     data = {**form.cleaned_data,
-            "photos": [*intake_photos.load(key, kept), *form.cleaned_data["photos"]]}
+            "photos": [*intake_photos.load(key, kept), *form.cleaned_data["photos"]],
+            "condition_checks": answers, "signature": records.cleaned_data["signature_data"],
+            "passcode": records.passcode_given()}
     try:
         result = _take_in(request, data)
     except workflow.SeveralDevicesMatch as several:
         form.add_error(None, several.message)
         if key is not None:
             kept += intake_photos.stage(key, form.cleaned_data.get("photos", []))
-        return render(request, "staff/intake.html", {"form": form, "kept_photos": kept},
-                      status=400)
+        return render(request, "staff/intake.html",
+                      {"form": form, "kept_photos": kept,
+                       **_records_context(records, request.POST, [])}, status=400)
     except WorkflowError as error:
         messages.error(request, error.message)
         return redirect("staff:intake")
+    except ValidationError as error:  # the workflow's own check of the records
+        return render(request, "staff/intake.html",
+                      {"form": form, "kept_photos": kept,
+                       **_records_context(records, request.POST, error.messages)}, status=400)
     intake_photos.discard(key, kept)
     # The response carries the only readable copy of the pickup code; it is not kept.
     return _render_intake_order(request, result.order, result.pickup_code, repeated=result.repeated)
@@ -160,7 +193,15 @@ def _take_in(request, data) -> workflow.IntakeResult:
         center=request.workplace.center,
         warranty_of=get_object_or_404(Order, number=data["warranty_of"])
         if data.get("warranty_of") else None,
+        condition=data["condition_checks"],
+        signature=data["signature"],
+        passcode=data["passcode"],
     )
+
+
+def _records_context(records: IntakeRecordsForm, sent, condition_errors: list[str]) -> dict:
+    return {"records": records, "checklists": checklists(sent), "check_results": RESULTS,
+            "condition_errors": condition_errors, "pattern_points": PATTERN_POINTS}
 
 
 @require_GET
@@ -294,6 +335,57 @@ def signature(request, number: int, event_id: int):
         raise Http404 from None
     response = FileResponse(handle, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def condition_photo(request, number: int, pk: int):
+    """A photo of one checklist item taken at intake."""
+    photo = get_object_or_404(ConditionPhoto, pk=pk, check_item__order__number=number)
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@role_required(*ANY_STAFF)
+def intake_signature(request, number: int):
+    """The signature the customer drew on the pad at intake."""
+    signed = get_object_or_404(IntakeSignature, order__number=number)
+    try:
+        handle = default_storage.open(signed.image, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@never_cache
+@require_POST
+@role_required(*workflow.PASSCODE_ROLES)
+def passcode(request, number: int):
+    """Show the device's passcode once, on a page the browser does not keep; the viewing is
+    recorded as an event of the order."""
+    order = get_object_or_404(
+        request.workplace.visible(Order.objects.select_related("equipment__kind")),
+        number=number)
+    try:
+        kind, text = workflow.show_passcode(order=order, actor=Actor.staff(request.user))
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("staff:order", number=number)
+    response = render(request, "staff/passcode.html", {
+        "order": order, "kind": kind,
+        "passcode": text if kind != PasscodeKind.PATTERN else "",
+        "pattern": pattern_rows(text) if kind == PasscodeKind.PATTERN else None,
+    })
+    response["Cache-Control"] = "no-store"
     return response
 
 

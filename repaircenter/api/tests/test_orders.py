@@ -211,7 +211,8 @@ def test_the_detail_takes_the_same_queries_however_much_it_holds(api, lines,
     approve(api, number)
     just_used(api)
     # token, rate count, the token's centers, the order, then one query per kind of thing it
-    # holds (+ 3: the warranty claims on it, the device's other orders and their lines)
-    with django_assert_num_queries(14 + 3):
+    # holds (+ 3: the warranty claims on it, the device's other orders and their lines; + 1:
+    # its condition checklist at intake)
+    with django_assert_num_queries(14 + 3 + 1):
         response = api.get(f"/api/v1/orders/{number}/")
     assert len(response.json()["estimates"][0]["lines"]) == lines

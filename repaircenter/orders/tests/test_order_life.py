@@ -26,5 +26,6 @@ def test_every_workflow_action_has_a_label_in_the_history():
                                   "work_undone", "payment", "refund", "pickup_code_wrong",
                                   "issuance_locked", "issuance_unlocked",
                                   "storage_location_set", "transfer_sent",
-                                  "transfer_received", "warranty_assessed"}
+                                  "transfer_received", "warranty_assessed", "passcode_viewed",
+                                  "passcode_erased"}
     assert actions == set(EVENT_LABELS)

@@ -335,8 +335,9 @@ def test_only_a_manager_is_offered_issue_without_the_original(
 # documents.
 # + 1: the centers the person works in (the header, orders/workplace.py)
 # + 3: the warranty claims on it, the device's other orders and their agreed lines
-# (orders/warranty.py: history)
-ORDER_PAGE_QUERIES = 14 + 1 + 3
+# (orders/warranty.py: history); + 1: its condition checklist at intake (and, when there is
+# one, its photos: + 1 more)
+ORDER_PAGE_QUERIES = 14 + 1 + 3 + 1
 
 
 def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(

@@ -73,6 +73,15 @@ from .issuance import (
     unlock_issuance,
 )
 from .many import lapse_decisions, mark_disposals_due
+from .records import (
+    PASSCODE_ROLES,
+    ConditionAnswer,
+    Passcode,
+    check_condition,
+    checklist,
+    erase_passcodes,
+    show_passcode,
+)
 from .repair import TestRun, finish_works, lines_not_done, record_test, start_repair
 from .storage import STORAGE_ROLES, set_storage_location, start_storage_clock
 from .transfers import (
@@ -104,4 +113,6 @@ __all__ = [
     "where_is",
     "send_estimate", "set_storage_location", "start_diagnosis", "start_repair",
     "start_storage_clock", "take_in", "unlock_issuance",
+    "PASSCODE_ROLES", "ConditionAnswer", "Passcode", "check_condition", "checklist",
+    "erase_passcodes", "show_passcode",
 ]

@@ -11,6 +11,7 @@ nothing is written. Every event is announced (orders/events.py) to the apps that
 
 from __future__ import annotations
 
+import copy
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,7 @@ from repaircenter.accounts.roles import STAFF_ROLES
 
 from ..events import announce
 from ..models import ActorKind, EventChannel, Order, OrderEvent, Status
+from ..states import STATES
 from ..transitions import CUSTOMER, SYSTEM, TRANSITIONS, Transition
 
 ZERO = Decimal("0.00")
@@ -223,7 +225,7 @@ def change_state(
     transition = TRANSITIONS[name]
     check(transition, order, actor)
     now = now or timezone.now()
-    changes = changes or {}
+    changes = {**(changes or {}), **_due_at(transition.target, order, changes or {}, now)}
     version = order.version if expected_version is None else expected_version
     matching = Order.objects.filter(pk=order.pk, version=version, status__in=transition.sources)
     updated = matching.update(status=transition.target, version=F("version") + 1, **changes)
@@ -255,6 +257,18 @@ def change_state(
         to_status=transition.target, note=note, evidence=evidence,
     )
     return order
+
+
+def _due_at(target_state: str, order: Order, changes: dict[str, Any],
+            now: datetime.datetime) -> dict[str, Any]:
+    """The stored due moment of the state entered, when its target is computed on entry."""
+    target = STATES[target_state].target
+    if target is None or target.due is None:
+        return {}
+    entering = copy.copy(order)
+    for key, value in changes.items():
+        setattr(entering, key, value)
+    return {"due_at": target.due(entering, now)}
 
 
 def require_unchanged_state(transition: Transition, order: Order) -> None:

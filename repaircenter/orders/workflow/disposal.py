@@ -26,6 +26,7 @@ from ..models import (
 from ..transitions import TRANSITIONS
 from .base import Actor, Conflict, NotAllowed, Refused, actor_channel, change_state, check
 from .many import col, transition_many
+from .records import erase_passcodes
 
 
 @transaction.atomic
@@ -146,4 +147,5 @@ def confirm_disposals(
             _("One of the orders was changed by someone else a moment ago. Nothing was disposed "
               "of: look at the list again.")
         )
+    erase_passcodes(order_ids=changed, actor=actor, now=now)
     return act

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,6 +29,7 @@ from ..models import Equipment, EquipmentKind, EquipmentPhoto, EventChannel, Ord
 from ..states import CLOSED_STATES
 from ..warranty import ClaimRefused, check_claim
 from .base import ZERO, Actor, NotAllowed, Refused, WrongState, actor_channel, write_event
+from .records import ConditionAnswer, Passcode, check_records, save_records
 
 R, M = Role.RECEPTIONIST, Role.MANAGER
 
@@ -82,6 +84,9 @@ def take_in(
     now: datetime.datetime | None = None,
     center: Center | None = None,
     warranty_of: Order | None = None,
+    condition: Iterable[ConditionAnswer] | None = None,
+    signature: str = "",
+    passcode: Passcode | None = None,
 ) -> IntakeResult:
     """Create the order in `received` at `center` (by default the first that takes equipment
     in), with its equipment, photos, link and pickup code, and
@@ -95,6 +100,10 @@ def take_in(
     matching several devices is refused (SeveralDevicesMatch) unless `equipment.device_id`
     chooses one. With `warranty_of`, the order is a warranty claim on that earlier order:
     refused (Refused) unless it was issued repaired and a line's warranty still runs.
+    With it are saved the answers to the kind's condition checklist (`condition`; required
+    items must be answered), the customer's signature drawn on the pad (`signature`, a PNG
+    data: URL; empty when they sign the paper copy) and the device's passcode, encrypted.
+    Any of them wrong: ValidationError, and nothing is saved.
     """
     if not actor.roles & INTAKE_ROLES:
         raise NotAllowed(_("Your role does not allow taking in equipment."))
@@ -103,8 +112,11 @@ def take_in(
         existing = Order.objects.filter(intake_key=intake_key).first()
         if existing is not None:
             return _repeated_intake(existing, actor)
+    records = check_records(kind_id=equipment.kind_id, condition=condition,
+                            signature=signature, passcode=passcode)
     code = new_pickup_code()
     saved: list[EquipmentPhoto] = []
+    written: list[str] = []
     try:
         with transaction.atomic():
             chain = CenterSettings.load()
@@ -148,6 +160,9 @@ def take_in(
             for photo in photos:
                 saved.append(EquipmentPhoto(order=order, image=photo))
                 saved[-1].save()  # the file is written first, its row then committed with all
+            facts = save_records(order, records, now=now, written=written)
+            if warranty_of:
+                facts["warranty_of"] = warranty_of.display_number
             write_event(
                 order,
                 action="take_in",
@@ -156,7 +171,7 @@ def take_in(
                 at=now,
                 from_status="",
                 to_status=Status.RECEIVED,
-                evidence={"warranty_of": warranty_of.display_number} if warranty_of else None,
+                evidence=facts,
             )
             paperwork.issue_intake_order(order=order, issued_by=actor.user, now=now)
     except BaseException as error:
@@ -165,6 +180,8 @@ def take_in(
             [photo.image.name for photo in saved if photo.image._committed],
             lambda names: set(EquipmentPhoto.objects.filter(
                 order_id=saved[0].order_id, image__in=names).values_list("image", flat=True)))
+        for path in written:
+            default_storage.delete(path)
         if not isinstance(error, IntegrityError) or intake_key is None:
             raise
         # Two submissions with one key raced; the other one made the order.

@@ -34,6 +34,7 @@ from .base import (
     record_event,
     require_unchanged_state,
 )
+from .records import erase_passcodes
 from .transfers import where_is
 
 PICKUP_CODE_MAX_FAILURES = 5
@@ -153,6 +154,7 @@ def _issue(order, actor, pickup_code, lost_original, expected_version, note) -> 
     )
     if not locked.unrepaired_reason:
         fix_warranty(locked, locked.center.local_date(now))
+    erase_passcodes(order_ids=[order.pk], actor=actor, now=now)
     paperwork.issue_handover_documents(order=order, issued_by=actor.user, now=now)
     return order
 
