@@ -495,6 +495,12 @@ class IntakeSerializer(serializers.Serializer):
     warranty_of = serializers.IntegerField(min_value=1, required=False, allow_null=True,
                                            default=None, help_text=gettext_lazy(
         "A warranty claim: the number of the earlier order whose warranty is claimed."))
+    condition = ConditionAnswerSerializer(many=True, required=False, default=list)
+    signature = serializers.CharField(
+        max_length=800_000, **TEXT, help_text=gettext_lazy(
+            "The customer's signature drawn on a pad, as a PNG data: URL; empty when they "
+            "sign the printed intake order."))
+    passcode = PasscodeSerializer(required=False, allow_null=True, default=None)
 
 
 class DeviceLookupSerializer(serializers.Serializer):
@@ -502,12 +508,6 @@ class DeviceLookupSerializer(serializers.Serializer):
 
     serial_number = serializers.CharField(max_length=64, **TEXT)
     imei = serializers.CharField(max_length=20, **TEXT)
-    condition = ConditionAnswerSerializer(many=True, required=False, default=list)
-    signature = serializers.CharField(
-        max_length=800_000, **TEXT, help_text=gettext_lazy(
-            "The customer's signature drawn on a pad, as a PNG data: URL; empty when they "
-            "sign the printed intake order."))
-    passcode = PasscodeSerializer(required=False, allow_null=True, default=None)
 
 
 class IntakeResultSerializer(serializers.Serializer):

@@ -168,7 +168,7 @@ def test_the_migration_gives_orders_already_in_repair_their_due_moment(make_orde
     from django.apps import apps
 
     migration = importlib.import_module(
-        "repaircenter.orders.migrations.0018_intake_records_and_due_at")
+        "repaircenter.orders.migrations.0020_intake_records_and_due_at")
     approved, testing = make_order(Status.APPROVED), make_order(Status.TESTING)
     received = make_order(Status.RECEIVED)
     expected = {o.pk: o.due_at for o in (approved, testing)}
