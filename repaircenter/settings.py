@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "repaircenter.customers",
     "repaircenter.orders",
     "repaircenter.documents",
+    "repaircenter.stock",
     "repaircenter.billing",
     "repaircenter.notifications",
     "repaircenter.reports",
