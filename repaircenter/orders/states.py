@@ -61,6 +61,7 @@ QUEUES: dict[str, Queue] = {
     for queue in [
         Queue("to-diagnose", _("To diagnose"), ("diagnosis_due", "received_at")),
         Queue("awaiting-decision", _("Awaiting decision"), ("decision_due",)),
+        Queue("waiting-for-parts", _("Waiting for parts"), ("parts_due", "decided_at")),
         Queue("in-repair", _("In repair"), ("decided_at",)),
         Queue("ready", _("Ready for collection"), ("ready_at",)),
         Queue("disposal", _("Due for disposal"), ("storage_due",)),
@@ -83,6 +84,11 @@ STATES: dict[str, State] = {
               queue="awaiting-decision", deadline="decision_due", notice="estimate_ready"),
         State("approved", _("Approved"),
               _("Approved, the repair starts soon"), "repair", queue="in-repair", payable=True),
+        # Approved, but not every part is in stock at the order's center: its purchase order's
+        # expected date (`parts_due`) is the overdue target; receiving the parts moves it on.
+        State("waiting_for_parts", _("Waiting for parts"),
+              _("Approved, waiting for parts"), "repair", queue="waiting-for-parts",
+              deadline="parts_due", payable=True),
         State("repairing", _("Repairing"),
               _("Being repaired"), "repair", queue="in-repair", payable=True,
               bench=True),

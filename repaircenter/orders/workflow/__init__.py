@@ -71,6 +71,14 @@ from .issuance import (
     unlock_issuance,
 )
 from .many import lapse_decisions, mark_disposals_due
+from .parts import (
+    after_purchase_sent,
+    await_parts,
+    missing_parts,
+    parts_arrived,
+    parts_wanted,
+    receive_purchase_order,
+)
 from .repair import TestRun, finish_works, lines_not_done, record_test, start_repair
 from .storage import STORAGE_ROLES, set_storage_location, start_storage_clock
 from .transfers import (
@@ -83,6 +91,8 @@ from .transfers import (
 )
 
 __all__ = [
+    "after_purchase_sent", "await_parts", "missing_parts", "parts_arrived", "parts_wanted",
+    "receive_purchase_order",
     "CLOSED_STATES", "CUSTOMER", "DECISION_MONTHS", "INTAKE_ROLES", "LINK_ROLES",
     "PICKUP_CODE_MAX_FAILURES", "STAFF_DECISION_CHANNELS", "STAFF_KINDS", "STORAGE_MONTHS",
     "STORAGE_ROLES", "STORED_STATES", "SYSTEM", "TRANSFER_ROLES", "TRANSITIONS", "Actor",
