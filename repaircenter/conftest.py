@@ -226,8 +226,11 @@ def _walk_on(status: str, **people) -> Order:
     start, path = ways[status]
     order = order_in_state(start, **people)
     for transition in path:
-        actor = Actor.staff(people["manager"]) if transition.manual else Actor.system()
-        getattr(workflow, transition.function)(order=order, actor=actor)
+        change = getattr(workflow, transition.function)
+        if transition.manual:
+            change(order=order, actor=Actor.staff(people["manager"]))
+        else:  # the system's own: its function takes no actor
+            change(order=order)
     return order
 
 

@@ -209,3 +209,19 @@ def test_the_repair_cannot_finish_while_a_part_is_missing(
     assert order.status == Status.WAITING_FOR_PARTS
     with pytest.raises(workflow.WrongState):
         workflow.start_repair(order=order, actor=Actor.staff(technician))
+
+
+def test_the_customers_page_says_the_order_waits_for_parts_with_the_expected_date(
+    make_order, technician, receptionist, manager, screen, supplier
+):
+    from repaircenter.portal.selectors import customer_page
+
+    order = approve(with_part(make_order, technician, screen), receptionist)
+    po = purchasing.create(center_id=order.center_id, supplier=supplier, by=manager)
+    purchasing.set_line(purchase_order=po, part=screen, quantity=1)
+    purchasing.send(purchase_order=po, expected_on=datetime.date(2031, 3, 14))
+    workflow.after_purchase_sent(po)
+    order.refresh_from_db()
+    repair_step = next(s for s in customer_page(order.link_token).steps if s.name == "repair")
+    assert repair_step.state == "current"
+    assert "14 March 2031" in repair_step.note and "parts" in repair_step.note

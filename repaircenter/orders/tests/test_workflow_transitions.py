@@ -238,6 +238,8 @@ CALLS = {
         order=order, actor=actor, pickup_code=order._pickup_code
     ),
     "confirm_disposal": _confirm_disposal,
+    "await_parts": lambda order, actor: workflow.await_parts(order=order),
+    "parts_arrived": lambda order, actor: workflow.parts_arrived(order=order),
 }
 
 # Transitions only the system makes: their functions have no actor to pass.

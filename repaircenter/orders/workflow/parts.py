@@ -28,7 +28,8 @@ from repaircenter.stock.models import PurchaseOrder
 from repaircenter.stock.services import StockError
 
 from ..models import Estimate, EstimateLine, EstimateStatus, EventChannel, Order, Status
-from .base import Actor, NotAllowed, Refused, change_state
+from ..transitions import TRANSITIONS
+from .base import Actor, NotAllowed, Refused, change_state, check
 
 # Who receives deliveries and keeps the storeroom.
 STOREKEEPERS = frozenset({Role.MANAGER, Role.RECEPTIONIST, Role.TECHNICIAN})
@@ -94,8 +95,9 @@ def parts_expected(order: Order):
 
 
 @transaction.atomic
-def await_parts(*, order: Order, actor: Actor | None = None, note: str = "") -> Order:
+def await_parts(*, order: Order, note: str = "") -> Order:
     """The system's: an approved order whose parts are not all at its center waits for them."""
+    check(TRANSITIONS["await_parts"], order, Actor.system())
     missing = missing_parts(order)
     return change_state(
         "await_parts", order=order, actor=Actor.system(), channel=EventChannel.SYSTEM,
@@ -107,8 +109,9 @@ def await_parts(*, order: Order, actor: Actor | None = None, note: str = "") -> 
 
 
 @transaction.atomic
-def parts_arrived(*, order: Order, actor: Actor | None = None, note: str = "") -> Order:
+def parts_arrived(*, order: Order, note: str = "") -> Order:
     """The system's: every part of the order is reserved now; on to the technician's queue."""
+    check(TRANSITIONS["parts_arrived"], order, Actor.system())
     if missing_parts(order):
         raise Refused(_("Order %(number)s still misses parts.")
                       % {"number": order.display_number})
