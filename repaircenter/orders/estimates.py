@@ -170,6 +170,12 @@ def parts_for(order: Order, text: str, *, limit: int = 20):
     ).order_by("sku")[:limit]
 
 
+def available_at(center_id: int, part_ids) -> dict[int, int]:
+    """Units available (on hand less reserved) per part at the center."""
+    return dict(StockLevel.objects.filter(center_id=center_id, part_id__in=list(part_ids))
+                .annotate(a=F("on_hand") - F("reserved")).values_list("part_id", "a"))
+
+
 def add_part(*, estimate: Estimate, actor: Actor, part_id: int, quantity: Decimal = Decimal(1)
              ) -> EstimateLine:
     """A line for a catalogue part, at its selling price."""
