@@ -19,6 +19,27 @@ from django.utils.translation import gettext as _
 
 from .models import Movement, MovementKind, Part, StockLevel
 
+# Who hears that a part fell below its minimum at a center (webhooks registers in its ready()):
+# handler(level=StockLevel, at=datetime), inside the transaction of the change.
+_low_handlers: list = []
+
+
+def on_stock_low(handler) -> None:
+    if handler not in _low_handlers:
+        _low_handlers.append(handler)
+
+
+def _check_low(center_id: int, part_id: int, dropped: int) -> None:
+    """Announce the level if this change (`dropped` units less available) took it below its
+    part's minimum: once when it crosses, not at every change while it stays below."""
+    if not _low_handlers or dropped <= 0:
+        return
+    level = StockLevel.objects.select_related("part", "center").get(
+        center_id=center_id, part_id=part_id)
+    if level.available < level.part.minimum <= level.available + dropped:
+        for handler in _low_handlers:
+            handler(level=level, at=timezone.now())
+
 
 class StockError(Exception):
     """A stock change refused; the message says why, for the person who asked."""
@@ -92,6 +113,7 @@ def reserve(*, center_id: int, part_id: int, quantity: int, order_ref: int | Non
         ):
             _move(center_id=center_id, part_id=part_id, kind=MovementKind.RESERVED,
                   reserved=wanted, order_ref=order_ref, line_ref=line_ref, by=by)
+            _check_low(center_id, part_id, wanted)
             return wanted
         if not partial:
             raise StockError(
@@ -164,6 +186,7 @@ def _take_out(kind, *, center_id, part_id, quantity, by, reason, purchase_order=
         )
     _move(center_id=center_id, part_id=part_id, kind=kind, on_hand=-quantity, by=by,
           reason=reason.strip(), purchase_order=purchase_order)
+    _check_low(center_id, part_id, quantity)
 
 
 @transaction.atomic
@@ -201,5 +224,6 @@ def count(*, center_id: int, part_id: int, counted, by, reason: str) -> int:
             if counted != on_hand:
                 _move(center_id=center_id, part_id=part_id, kind=MovementKind.COUNTED,
                       on_hand=counted - on_hand, by=by, reason=reason.strip())
+                _check_low(center_id, part_id, on_hand - counted)
             return counted - on_hand
     raise StockError(_("The stock changed while it was counted; count again."))
