@@ -225,3 +225,27 @@ def test_the_customers_page_says_the_order_waits_for_parts_with_the_expected_dat
     repair_step = next(s for s in customer_page(order.link_token).steps if s.name == "repair")
     assert repair_step.state == "current"
     assert "14 March 2031" in repair_step.note and "parts" in repair_step.note
+
+
+def test_the_sweep_returning_an_order_unrepaired_releases_its_parts(
+    make_order, technician, receptionist, screen
+):
+    from django.utils import timezone
+
+    from repaircenter.conftest import send_new_estimate
+    from repaircenter.orders.models import Order
+    from repaircenter.orders.sweep import run_sweep
+
+    order = with_part(make_order, technician, screen)
+    stock.receive(center_id=order.center_id, part_id=screen.pk, quantity=1)
+    order = approve(order, receptionist)
+    workflow.start_repair(order=order, actor=Actor.staff(technician))
+    send_new_estimate(order, technician, lines=(("Replace the battery", "1", "30.00"),),
+                      required_to_finish=True)
+    assert level(order, screen).reserved == 1
+    Order.objects.filter(pk=order.pk).update(
+        decision_due=timezone.now() - datetime.timedelta(days=1))
+    run_sweep()
+    order.refresh_from_db()
+    assert order.status == Status.READY_UNREPAIRED
+    assert level(order, screen).reserved == 0

@@ -81,6 +81,16 @@ def release_parts(order: Order, actor: Actor, reason: str) -> None:
         EstimateLine.objects.filter(pk=line.pk).update(reserved=0)
 
 
+def release_for_changed_orders(*, order_ids, action, at, to_status) -> None:
+    """A set-based change (the sweep) that returned orders unrepaired releases their parts."""
+    if to_status != Status.READY_UNREPAIRED:
+        return
+    holding = Order.objects.filter(pk__in=EstimateLine.objects.filter(
+        estimate__order_id__in=order_ids, reserved__gt=0).values("estimate__order_id"))
+    for order in holding:
+        release_parts(order, Actor.system(), _("No decision in time"))
+
+
 def parts_expected(order: Order):
     """The date the last missing part is expected (open purchase orders), or None."""
     missing = missing_parts(order)
