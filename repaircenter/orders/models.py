@@ -206,6 +206,8 @@ class Order(models.Model):
             models.Index(fields=["status", "decided_at", "id"], name="order_queue_repair"),
             models.Index(fields=["status", "ready_at", "id"], name="order_queue_ready"),
             models.Index(fields=["status", "storage_due", "id"], name="order_queue_storage"),
+            models.Index(fields=["status", "parts_due", "decided_at", "id"],
+                         name="order_queue_parts"),
             # A number typed into the search, whichever center printed it.
             models.Index(fields=["center_number"], name="order_center_number"),
         ]

@@ -201,3 +201,19 @@ def test_the_estimate_editor_finds_parts_shows_availability_and_adds_one(
     assert any("whole units" in text for level, text in flashes(response))
     assert draft.lines.count() == 1
     assert not Movement.objects.filter(kind="reserved").exists()
+
+
+def test_the_waiting_queue_flags_an_order_whose_parts_are_late(
+    client, technician, make_order, receptionist
+):
+    from repaircenter.orders.models import Order
+
+    order = waiting_order(make_order, technician, receptionist, make_part())
+    Order.objects.filter(pk=order.pk).update(
+        parts_due=datetime.date.today() - datetime.timedelta(days=1))
+    client.force_login(technician)
+    for url in (reverse("staff:queue", args=["waiting-for-parts"]),
+                reverse("staff:waiting_for_parts")):
+        page = client.get(url).content.decode()
+        assert order.display_number in page
+        assert "badge-overdue" in page and "overdue" in page
