@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from repaircenter.orders.models import EstimateLine, EstimateStatus, Order, Status
 from repaircenter.orders.selectors import listed_orders
+from repaircenter.orders.workflow.parts import SERVED_STATES
 from repaircenter.orders.workplace import Workplace
 from repaircenter.stock import purchasing
 from repaircenter.stock.models import PurchaseLine, PurchaseOrder, StockLevel
@@ -77,6 +78,22 @@ def waiting_for_parts(place: Workplace) -> list[WaitingOrder]:
 def purchase_orders(place: Workplace) -> list[PurchaseOrder]:
     return list(_centers(place, PurchaseOrder.objects.select_related("supplier", "center"))
                 .prefetch_related("lines")[:200])
+
+
+def orders_waiting_for(po: PurchaseOrder) -> dict[int, list[Order]]:
+    """Per part of the purchase order, the orders at its center still short of it, the oldest
+    approval first (whom a delivery serves first). One query."""
+    lines = EstimateLine.objects.filter(
+        estimate__order__center_id=po.center_id, estimate__order__status__in=SERVED_STATES,
+        estimate__status=EstimateStatus.APPROVED, used=0, reserved__lt=F("quantity"),
+        part_id__in=[line.part_id for line in po.lines.all()],
+    ).select_related("estimate__order").order_by("estimate__order__decided_at", "pk")
+    waiting: dict[int, list[Order]] = {}
+    for line in lines:
+        orders = waiting.setdefault(line.part_id, [])
+        if line.estimate.order not in orders:
+            orders.append(line.estimate.order)
+    return waiting
 
 
 def purchase_order(place: Workplace, pk: int) -> PurchaseOrder:

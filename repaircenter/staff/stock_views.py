@@ -21,7 +21,13 @@ from repaircenter.stock import services as stock
 from repaircenter.stock.models import Part, PurchaseStatus, Supplier
 from repaircenter.stock.services import StockError
 
-from .stock_selectors import purchase_order, purchase_orders, stock_levels, waiting_for_parts
+from .stock_selectors import (
+    orders_waiting_for,
+    purchase_order,
+    purchase_orders,
+    stock_levels,
+    waiting_for_parts,
+)
 
 STOREKEEPERS = tuple(PART_KEEPERS)
 MANAGERS = (Role.MANAGER,)
@@ -114,6 +120,9 @@ def _date(text: str) -> datetime.date | None:
 def purchase_order_page(request, pk: int):
     po = purchase_order(request.workplace, pk)
     if request.method == "GET":
+        waiting = orders_waiting_for(po)
+        for line in po.lines.all():
+            line.waiting_orders = waiting.get(line.part_id, [])
         return render(request, "staff/purchase_order.html", {
             "po": po, "may_order": Role.MANAGER in request.user.roles,
             "may_receive": po.status in purchasing.OPEN_PURCHASES,

@@ -103,6 +103,9 @@ def test_a_purchase_order_through_the_pages_serves_the_waiting_order(
     with django_assert_max_num_queries(10):
         page = client.get(reverse("staff:waiting_for_parts")).content.decode()
     assert po.display_number in page
+    with django_assert_max_num_queries(10):
+        page = client.get(url).content.decode()
+    assert order.display_number in page.split('class="waiting-orders"')[1]
     line = po.lines.get()
     response = client.post(url, {"action": "receive", f"received-{line.pk}": "1"}, follow=True)
     assert any(order.display_number in text for level, text in flashes(response)
