@@ -208,9 +208,12 @@ def use_parts(order: Order, actor: Actor) -> None:
                 _("“%(line)s”: type the serial number of each of the %(units)s units fitted "
                   "(undo the line and mark it done again with them).")
                 % {"line": line.description, "units": units(line)})
-        stock.use(center_id=order.center_id, part_id=line.part_id, quantity=units(line),
-                  order_ref=order.pk, line_ref=line.pk, by=actor.user, serials=serials,
-                  unit_cost=line.part.purchase_cost)
+        try:
+            stock.use(center_id=order.center_id, part_id=line.part_id, quantity=units(line),
+                      order_ref=order.pk, line_ref=line.pk, by=actor.user, serials=serials,
+                      unit_cost=line.part.purchase_cost)
+        except StockError as error:  # e.g. reserved at another center before a transfer
+            raise Refused(error.message) from None
         EstimateLine.objects.filter(pk=line.pk).update(
             reserved=0, used=units(line), unit_cost=line.part.purchase_cost)
 
