@@ -220,3 +220,12 @@ def test_the_waiting_queue_flags_an_order_whose_parts_are_late(
         page = client.get(url).content.decode()
         assert order.display_number in page
         assert "badge-overdue" in page and "overdue" in page
+
+
+def test_the_order_page_shows_how_many_units_of_each_part_are_reserved(
+    client, technician, make_order, receptionist
+):
+    order = waiting_order(make_order, technician, receptionist, make_part())
+    client.force_login(technician)
+    page = client.get(reverse("staff:order", args=[order.number])).content.decode()
+    assert "0 of 1 reserved" in page
