@@ -65,3 +65,23 @@ def test_receiving_through_the_api_serves_the_waiting_order(
     assert done.json()["orders_ready"] == [order.number]
     assert Order.objects.get(pk=order.pk).status == Status.APPROVED
     assert api.get(f"/api/v1/purchase-orders/{po.pk}/").json()["lines"][0]["received"] == 1
+
+
+def test_an_estimate_through_the_api_takes_catalogue_parts(api, screen, make_order):
+    order = make_order(Status.DIAGNOSING)
+    url = f"/api/v1/orders/{order.number}/estimates/"
+    line = {"line_kind": "part", "description": "Screen", "quantity": "1",
+            "unit_price": "90.00", "part": "SCR-S23"}
+    body = {"repair_days": 2, "recommendation": "", "lines": [line]}
+    wrong_kind = api.post(url, {**body, "lines": [{**line, "line_kind": "work"}]},
+                          format="json")
+    assert wrong_kind.status_code == 400 and "lines.0.part" in wrong_kind.json()["error"]["fields"]
+    unknown = api.post(url, {**body, "lines": [{**line, "part": "NOPE"}]}, format="json")
+    assert unknown.status_code == 400
+    half = api.post(url, {**body, "lines": [{**line, "quantity": "0.5"}]}, format="json")
+    assert half.status_code == 409 and "whole units" in half.json()["error"]["message"]
+    made = api.post(url, body, format="json")
+    assert made.status_code == 201, made.json()
+    from repaircenter.orders.models import EstimateLine
+
+    assert EstimateLine.objects.get(estimate__order=order).part_id == screen.pk
