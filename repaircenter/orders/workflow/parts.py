@@ -29,7 +29,7 @@ from repaircenter.stock.services import StockError
 
 from ..models import Estimate, EstimateLine, EstimateStatus, EventChannel, Order, Status
 from ..transitions import TRANSITIONS
-from .base import Actor, NotAllowed, Refused, change_state, check
+from .base import Actor, NotAllowed, Refused, change_state, check, lock_order
 
 # Who receives deliveries and keeps the storeroom.
 STOREKEEPERS = frozenset({Role.MANAGER, Role.RECEPTIONIST, Role.TECHNICIAN})
@@ -155,9 +155,13 @@ def serve_waiting(center_id: int, part_ids) -> list[Order]:
         touched.setdefault(order.pk, order)
     moved = []
     for order in touched.values():
-        if order.status == Status.WAITING_FOR_PARTS and not missing_parts(order):
+        # As stored now, held: another delivery serving it at once waits here (PostgreSQL).
+        order = lock_order(order)
+        if order.status != Status.WAITING_FOR_PARTS:
+            continue
+        if not missing_parts(order):
             moved.append(parts_arrived(order=order, note=_("Parts received")))
-        elif order.status == Status.WAITING_FOR_PARTS:
+        else:
             Order.objects.filter(pk=order.pk).update(parts_due=parts_expected(order))
     return moved
 
