@@ -210,13 +210,14 @@ def order_in_state(status: str, *, customer, receptionist, technician, manager,
 
 
 def _walk_on(status: str, **people) -> Order:
-    from repaircenter.orders.transitions import NOTE, TRANSITIONS
+    from repaircenter.orders.transitions import NOTE, SYSTEM, TRANSITIONS
 
     # Each state reached so far: the known state the way starts from, and the transitions.
     ways = {known: (known, []) for known in WALKED}
     while status not in ways:
         step = next(((source, t) for t in TRANSITIONS.values() for source in sorted(t.sources)
-                     if source in ways and t.target not in ways and t.manual
+                     if source in ways and t.target not in ways
+                     and (t.manual or t.roles == {SYSTEM})
                      and t.form == NOTE and "note" not in t.needs), None)
         assert step is not None, f"teach order_in_state the way to {status}"
         source, transition = step
@@ -225,7 +226,11 @@ def _walk_on(status: str, **people) -> Order:
     start, path = ways[status]
     order = order_in_state(start, **people)
     for transition in path:
-        getattr(workflow, transition.function)(order=order, actor=Actor.staff(people["manager"]))
+        change = getattr(workflow, transition.function)
+        if transition.manual:
+            change(order=order, actor=Actor.staff(people["manager"]))
+        else:  # the system's own: its function takes no actor
+            change(order=order)
     return order
 
 

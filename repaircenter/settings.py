@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "repaircenter.customers",
     "repaircenter.orders",
     "repaircenter.documents",
+    "repaircenter.stock",
     "repaircenter.billing",
     "repaircenter.notifications",
     "repaircenter.reports",

@@ -41,6 +41,7 @@ from repaircenter.orders.models import (
 )
 from repaircenter.orders.transitions import DECISIONS, TRANSITIONS
 from repaircenter.orders.workflow import STAFF_DECISION_CHANNELS
+from repaircenter.stock.models import Part
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_VERSION = 2**31 - 1
@@ -553,6 +554,17 @@ class LineInSerializer(serializers.Serializer):
     quantity = StrictDecimalField(max_digits=8, decimal_places=2,
                                   min_value=Decimal("0.01"), max_value=MAX_QUANTITY)
     unit_price = MoneyField(min_value=Decimal("0"), max_value=MAX_UNIT_PRICE)
+    part = serializers.SlugRelatedField(
+        slug_field="sku", queryset=Part.objects.filter(active=True), required=False,
+        allow_null=True, help_text=gettext_lazy(
+            "A part of the catalogue, by its code (a part line, whole units): reserved at "
+            "the order's center when the estimate is approved."))
+
+    def validate(self, data):
+        if data.get("part") is not None and data["line_kind"] != LineKind.PART:
+            raise serializers.ValidationError(
+                {"part": [_("A catalogue part goes on a part line (line_kind “part”).")]})
+        return data
 
 
 class EstimateInSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import stock_views, views
 from .docs import ApiDocs
 from .operations import OPERATION_VIEWS
 
@@ -20,6 +20,14 @@ v1 = [
     path("orders/<int:number>/payments/", views.PaymentCreate.as_view(), name="payments"),
     path("orders/<int:number>/documents/<int:pk>/", views.DocumentPdf.as_view(),
          name="document"),
+    path("parts/", stock_views.PartList.as_view(), name="parts"),
+    path("stock/", stock_views.LevelList.as_view(), name="stock"),
+    path("stock/movements/", stock_views.MovementList.as_view(), name="stock_movements"),
+    path("purchase-orders/", stock_views.PurchaseOrderList.as_view(), name="purchase_orders"),
+    path("purchase-orders/<int:pk>/", stock_views.PurchaseOrderDetail.as_view(),
+         name="purchase_order"),
+    path("purchase-orders/<int:pk>/receive/", stock_views.PurchaseOrderReceive.as_view(),
+         name="purchase_order_receive"),
     # The order's transitions, one operation per `api` path of the registry.
     *[path(f"orders/<int:number>/{operation_path}/", view.as_view(), name=view.operation.name)
       for operation_path, view in OPERATION_VIEWS.items()],

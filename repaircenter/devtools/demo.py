@@ -29,6 +29,9 @@ from repaircenter.orders.models import (
 )
 from repaircenter.orders.selectors import procedures_for
 from repaircenter.orders.workflow import Actor, EquipmentDetails
+from repaircenter.stock import purchasing
+from repaircenter.stock import services as stock
+from repaircenter.stock.models import Part, Supplier
 
 STAFF = [
     ("reception", "Rita", "Reyes", [Role.RECEPTIONIST]),
@@ -351,8 +354,43 @@ def load_demo_data() -> list[tuple[str, list[str], str]]:
         if dispose:
             workflow.confirm_disposal(order=order, actor=manager, method="recycled",
                                       note="Recycled through the licensed e-waste collector.")
+    _parts_and_stock(estimated, reception, users["manager"], now)
     _consultations(users["consult"], awaiting, now)
     return accounts
+
+
+def _parts_and_stock(estimated, reception: Actor, boss: User, now) -> None:
+    """A small catalogue, the stock of the center, and an order waiting for a screen that a
+    purchase order brings in three days."""
+    center = Center.default()
+    parts = {sku: Part.objects.create(sku=sku, name=name, fits=fits, purchase_cost=Decimal(cost),
+                                      selling_price=Decimal(price), minimum=minimum,
+                                      serial_tracked=tracked)
+             for sku, name, fits, cost, price, minimum, tracked in (
+                 ("SCR-S23", "Screen assembly Galaxy S23", "Phone, Samsung, Galaxy S23",
+                  "62.00", "129.00", 1, True),
+                 ("BAT-S23", "Battery Galaxy S23", "Phone, Samsung, Galaxy S23", "11.50",
+                  "39.00", 3, False),
+                 ("USBC-PORT", "USB-C charging port", "Phone, Samsung", "4.20", "18.50", 5,
+                  False),
+             )}
+    stock.receive(center_id=center.pk, part_id=parts["BAT-S23"].pk, quantity=2, by=boss)
+    stock.receive(center_id=center.pk, part_id=parts["USBC-PORT"].pk, quantity=12, by=boss)
+    order = estimated(15, 5)
+    actor = Actor.staff(boss)
+    draft = estimates.start_draft(order=order, actor=actor)
+    estimates.update_details(estimate=draft, actor=actor, repair_days=2,
+                             recommendation="The new screen makes it as good as new.",
+                             internal_notes="")
+    estimates.add_part(estimate=draft, actor=actor, part_id=parts["SCR-S23"].pk)
+    workflow.send_estimate(order=order, actor=actor, estimate=draft)
+    workflow.approve(order=order, actor=reception, channel=EventChannel.PHONE,
+                     evidence={"said": "Yes, replace the screen."})
+    supplier = Supplier.objects.create(name="Mobile Parts Ltd", email="orders@parts.example")
+    po = purchasing.create(center_id=center.pk, supplier=supplier, by=boss)
+    purchasing.set_line(purchase_order=po, part=parts["SCR-S23"], quantity=2)
+    workflow.after_purchase_sent(purchasing.send(
+        purchase_order=po, expected_on=(now + datetime.timedelta(days=3)).date()))
 
 
 def _consultations(consultant: User, awaiting: Order, now) -> None:

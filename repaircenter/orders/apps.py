@@ -28,6 +28,12 @@ class OrdersConfig(AppConfig):
         register_area("photos", _photos_held)
         register_area("signatures", _signatures_held)
 
+        # Orders the sweep returns unrepaired give back the parts reserved for them.
+        from .events import on_orders_changed
+        from .workflow.parts import release_for_changed_orders
+
+        on_orders_changed(release_for_changed_orders)
+
 
 def _order_id(folder: str) -> int | None:
     tail = folder.rsplit("/", 1)[-1]

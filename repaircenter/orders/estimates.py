@@ -8,11 +8,12 @@ first touches the estimate row with `status=draft` in its filter, so an edit rac
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, Max, OuterRef, Q, Subquery
+from django.db.models import DecimalField, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
+from repaircenter.stock.models import Part, StockLevel
 
 from .models import (
     MONEY,
@@ -21,6 +22,7 @@ from .models import (
     EstimateKind,
     EstimateLine,
     EstimateStatus,
+    LineKind,
     Order,
     PriceListEntry,
     Status,
@@ -116,6 +118,7 @@ def start_draft(*, order: Order, actor: Actor) -> Estimate:
                 description=line.description, quantity=line.quantity,
                 unit_price=line.unit_price, price_list_entry_id=line.price_list_entry_id,
                 warranty_months=line.warranty_months, covers_id=line.covers_id,
+                part_id=line.part_id,
             )
             for line in previous.lines.all()
         )
@@ -145,6 +148,48 @@ def update_details(
     return estimate
 
 
+def _whole_units_of_part(line: EstimateLine) -> None:
+    """A catalogue part is counted in whole units."""
+    if line.part_id and (line.quantity is None or line.quantity != int(line.quantity)
+                         or line.quantity < 1):
+        raise Refused(_("A part from the catalogue is counted in whole units (1, 2, 3…)."))
+
+
+def parts_for(order: Order, text: str, *, limit: int = 20):
+    """Catalogue parts matching `text` (code, name or the models they fit), each with its
+    `on_hand` and `available` units at the order's center."""
+    text = " ".join(text.split())[:100]
+    here = StockLevel.objects.filter(part=OuterRef("pk"), center=order.center_id)
+    found = Part.objects.filter(active=True)
+    for word in text.split():
+        found = found.filter(Q(sku__icontains=word) | Q(name__icontains=word)
+                             | Q(fits__icontains=word))
+    return found.annotate(
+        on_hand=Coalesce(Subquery(here.values("on_hand")[:1]), 0),
+        available=Coalesce(Subquery(here.annotate(
+            a=F("on_hand") - F("reserved")).values("a")[:1]), 0),
+    ).order_by("sku")[:limit]
+
+
+def available_at(center_id: int, part_ids) -> dict[int, int]:
+    """Units available (on hand less reserved) per part at the center."""
+    return dict(StockLevel.objects.filter(center_id=center_id, part_id__in=list(part_ids))
+                .annotate(a=F("on_hand") - F("reserved")).values_list("part_id", "a"))
+
+
+def add_part(*, estimate: Estimate, actor: Actor, part_id: int, quantity: Decimal = Decimal(1)
+             ) -> EstimateLine:
+    """A line for a catalogue part, at its selling price."""
+    part = Part.objects.filter(pk=part_id, active=True).first()
+    if part is None:
+        raise Refused(_("That part is not in the catalogue."))
+    return add_line(
+        estimate=estimate, actor=actor, line_kind=LineKind.PART,
+        description=f"{part.name} ({part.sku})"[:200], quantity=quantity,
+        unit_price=part.selling_price, part=part,
+    )
+
+
 def _next_position(estimate: Estimate) -> int:
     return (estimate.lines.aggregate(p=Max("position"))["p"] or 0) + 1
 
@@ -160,6 +205,7 @@ def add_line(
     unit_price: Decimal,
     entry: PriceListEntry | None = None,
     warranty_months: int | None = None,
+    part: Part | None = None,
 ) -> EstimateLine:
     """A line of the draft; its warranty is `warranty_months`, else the price-list entry's,
     else (None) the kind of equipment's."""
@@ -170,8 +216,9 @@ def add_line(
     line = EstimateLine(
         estimate=estimate, position=_next_position(estimate), line_kind=line_kind,
         description=description, quantity=quantity, unit_price=unit_price,
-        price_list_entry=entry, warranty_months=warranty_months,
+        price_list_entry=entry, warranty_months=warranty_months, part=part,
     )
+    _whole_units_of_part(line)
     line.full_clean()
     line.save()
     return line
@@ -211,6 +258,7 @@ def update_line(
     if line.covers_id is not None and unit_price:
         raise Refused(_("A line repaired under warranty costs the customer nothing."))
     line.description, line.quantity, line.unit_price = description, quantity, unit_price
+    _whole_units_of_part(line)
     line.full_clean()
     line.save(update_fields=["description", "quantity", "unit_price"])
     return line

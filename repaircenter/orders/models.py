@@ -159,6 +159,8 @@ class Order(models.Model):
         max_length=10, choices=PendingSupplement.choices, blank=True, default=""
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Waiting for parts: when the purchase orders bringing them are expected (its overdue date).
+    parts_due = models.DateField(_("parts expected"), null=True, blank=True)
     unrepaired_reason = models.CharField(
         max_length=20, choices=UnrepairedReason.choices, blank=True
     )
@@ -223,6 +225,8 @@ class Order(models.Model):
               for slug, queue in QUEUES.items()),
             # The computed targets (states.Target.due): the overdue of the repair queue.
             models.Index(fields=["status", "due_at", "id"], name="order_queue_due"),
+            models.Index(fields=["status", "parts_due", "decided_at", "id"],
+                         name="order_queue_parts"),
             # A number typed into the search, whichever center printed it.
             models.Index(fields=["center_number"], name="order_center_number"),
         ]
@@ -527,6 +531,13 @@ class EstimateLine(models.Model):
     covers = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="warranty_repairs",
                                verbose_name=_("under the warranty of"))
+    # A part of the catalogue (stock): reserved at the order's center once approved, used (at
+    # its cost then) when the works are finished. See workflow/parts.py.
+    part = models.ForeignKey("stock.Part", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", verbose_name=_("part"))
+    reserved = models.PositiveIntegerField(_("units reserved"), default=0)
+    used = models.PositiveIntegerField(_("units used"), default=0)
+    unit_cost = models.DecimalField(_("unit cost"), null=True, blank=True, **MONEY)
 
     class Meta:
         ordering = ["position", "pk"]

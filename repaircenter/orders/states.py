@@ -143,6 +143,7 @@ QUEUES: dict[str, Queue] = {
     for queue in [
         Queue("to-diagnose", _("To diagnose"), ("diagnosis_due", "received_at")),
         Queue("awaiting-decision", _("Awaiting decision"), ("decision_due",)),
+        Queue("waiting-for-parts", _("Waiting for parts"), ("parts_due", "decided_at")),
         Queue("in-repair", _("In repair"), ("decided_at",)),
         Queue("ready", _("Ready for collection"), ("ready_at",)),
         Queue("disposal", _("Due for disposal"), ("storage_due",)),
@@ -167,6 +168,12 @@ STATES: dict[str, State] = {
         State("approved", _("Approved"),
               _("Approved, the repair starts soon"), "repair", queue="in-repair", payable=True,
               target=REPAIR),
+        # Approved, but not every part is in stock at the order's center: its purchase order's
+        # expected date (`parts_due`) is the overdue target; receiving the parts moves it on.
+        State("waiting_for_parts", _("Waiting for parts"),
+              _("Approved, waiting for parts"), "repair", queue="waiting-for-parts",
+              deadline="parts_due", payable=True,
+              target=Target(field="parts_due", label=_("Parts expected"))),
         State("repairing", _("Repairing"),
               _("Being repaired"), "repair", queue="in-repair", payable=True,
               bench=True, target=REPAIR),

@@ -83,7 +83,8 @@ def _t(name, label, done, sources, target, roles, function, pending=None, **kwar
 
 S, P = Status, PendingSupplement
 R, T, M = Role.RECEPTIONIST, Role.TECHNICIAN, Role.MANAGER
-BEFORE_REPAIR = (S.RECEIVED, S.DIAGNOSING, S.AWAITING_DECISION, S.APPROVED)
+BEFORE_REPAIR = (S.RECEIVED, S.DIAGNOSING, S.AWAITING_DECISION, S.APPROVED,
+                 S.WAITING_FOR_PARTS)
 AD = [S.AWAITING_DECISION]
 MAIN = [P.NONE]
 SUPPLEMENT = [P.OPTIONAL, P.REQUIRED]
@@ -139,6 +140,11 @@ TRANSITIONS: dict[str, Transition] = {
            _("Decision period on the supplement ended (repair cannot finish)"),
            _("No decision on the supplementary estimate; returned"), AD, S.READY_UNREPAIRED,
            [SYSTEM], "lapse_decision", [P.REQUIRED]),
+        _t("await_parts", _("Waiting for parts"),
+           _("Approved, but parts are missing: waiting for them"), [S.APPROVED],
+           S.WAITING_FOR_PARTS, [SYSTEM], "await_parts"),
+        _t("parts_arrived", _("Parts arrived"), _("The missing parts arrived"),
+           [S.WAITING_FOR_PARTS], S.APPROVED, [SYSTEM], "parts_arrived"),
         _t("start_repair", _("Start the repair"), _("Repair started"), [S.APPROVED],
            S.REPAIRING, [T, M], "start_repair", api="start-repair"),
         _t("finish_works", _("Works done, to stress test"), _("Works finished"),

@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from repaircenter.orders.models import (
     EstimateStatus,
     Order,
     PendingSupplement,
+    Status,
     Transfer,
     UnrepairedReason,
 )
@@ -167,6 +169,10 @@ def _steps(order: Order, ready_by: datetime.date | None) -> list[Step]:
         result.append(Step(_("Stress test"), LATER, name="test"))
     elif repair_state == CURRENT:
         note = _("waiting for your decision on the extra work") if awaits_supplement(order) else ""
+        if order.status == Status.WAITING_FOR_PARTS:
+            note = (_("waiting for parts, expected by %(date)s")
+                    % {"date": formats.date_format(order.parts_due, "j F Y")}
+                    if order.parts_due else _("waiting for parts"))
         result.append(Step(_("Repair"), CURRENT, expected=ready_by, note=note, name="repair"))
         result.append(Step(_("Stress test"), LATER, name="test"))
     elif unrepaired:

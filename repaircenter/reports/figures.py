@@ -31,8 +31,16 @@ from repaircenter.billing.models import Payment
 from repaircenter.centers.models import Center
 from repaircenter.core.calendar import center_timezone
 from repaircenter.notifications.models import Message, MessageStatus
-from repaircenter.orders.models import Order, OrderEvent, Status
+from repaircenter.orders.models import (
+    EstimateLine,
+    EstimateStatus,
+    Order,
+    OrderEvent,
+    Status,
+    format_order_number,
+)
 from repaircenter.orders.states import STORED_STATES
+from repaircenter.stock.models import StockLevel
 
 ZERO = Decimal("0.00")
 
@@ -452,3 +460,76 @@ def returns_by_line(period: Period) -> list[ReturnLine]:
     )
     return [ReturnLine(f"{row['description']} ({row['line_kind']})", row["fitted"],
                        row["covered"]) for row in rows]
+# --- parts and margins ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarginLine:
+    """One repair whose works were finished in the period: what the customer agreed to pay for
+    its works and parts, and what its parts cost."""
+
+    order: str
+    center: str
+    kind: str
+    technician: str
+    revenue: Decimal
+    parts_cost: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.parts_cost
+
+
+def _cents(value) -> Decimal:
+    # SQLite sums decimals as floats: back to cents through their text.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def margins(period: Period) -> list[MarginLine]:
+    """The repairs finished in the period (their works finished), one query."""
+    finished = OrderEvent.objects.filter(
+        period.within("at"), period.of("order__"), action="finish_works").values("order_id")
+    rows = (
+        EstimateLine.objects.filter(estimate__status=EstimateStatus.APPROVED,
+                                    estimate__order_id__in=finished)
+        .values("estimate__order_id", "estimate__order__number_prefix",
+                "estimate__order__center_number", "estimate__order__center__name",
+                "estimate__order__equipment__kind__name",
+                "estimate__order__technician__username")
+        .annotate(revenue=Sum(F("quantity") * F("unit_price")),
+                  cost=Sum(F("used") * F("unit_cost")))
+        .order_by("estimate__order_id")
+    )
+    return [
+        MarginLine(
+            order=format_order_number(row["estimate__order__number_prefix"],
+                                      row["estimate__order__center_number"]),
+            center=row["estimate__order__center__name"],
+            kind=row["estimate__order__equipment__kind__name"] or "",
+            technician=row["estimate__order__technician__username"] or "",
+            revenue=_cents(row["revenue"]), parts_cost=_cents(row["cost"]),
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class StockValueLine:
+    center: str
+    units: int
+    value: Decimal
+    below_minimum: int
+
+
+def stock_value(period: Period) -> list[StockValueLine]:
+    """Now: the units on hand per center and their value at the catalogue's purchase cost, and
+    how many parts are below their minimum there. One query."""
+    levels = StockLevel.objects.all()
+    if period.centers is not None:
+        levels = levels.filter(center__in=period.centers)
+    rows = (levels.values("center__name")
+            .annotate(units=Sum("on_hand"), value=Sum(F("on_hand") * F("part__purchase_cost")),
+                      low=Count("pk", filter=Q(part__minimum__gt=F("on_hand") - F("reserved"))))
+            .order_by("center__name"))
+    return [StockValueLine(row["center__name"], row["units"] or 0, _cents(row["value"]),
+                           row["low"]) for row in rows]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from repaircenter.customers.models import Channel
 from repaircenter.orders.models import DisposalMethod, Status
@@ -289,6 +290,51 @@ WARRANTY_REPORTS = {
     "warranty-lines": returns_by_line,
     "warranty-technicians": returns_by_technician,
 }
+def _margin_report(slug: str, title, heading, key):
+    def build(period: Period) -> Report:
+        groups: dict[str, list] = {}
+        for line in figures.margins(period):
+            group = groups.setdefault(key(line) or "—", [0, Decimal("0.00"), Decimal("0.00")])
+            group[0] += 1
+            group[1] += line.revenue
+            group[2] += line.parts_cost
+        rows = tuple((name, str(n), _money(revenue), _money(cost), _money(revenue - cost))
+                     for name, (n, revenue, cost) in sorted(groups.items()))
+        chart = charts.bars(
+            _("Margin after parts (%(currency)s)") % {"currency": settings.CURRENCY},
+            [(row[0], float(max(Decimal(row[4]), 0)), row[4]) for row in rows])
+        return Report(
+            slug, str(title),
+            (str(heading), _("Repairs"), _("Agreed works and parts"), _("Parts cost"),
+             _("Margin")), rows, chart,
+            _("Repairs whose works were finished in the period: what the customer agreed to "
+              "pay, less the purchase cost of the parts fitted."),
+        )
+    return build
+
+
+margin_orders = _margin_report("margin-orders", _lazy("Margin per repair"), _lazy("Order"),
+                               lambda line: line.order)
+margin_kinds = _margin_report("margin-kinds", _lazy("Margin per kind of equipment"),
+                              _lazy("Kind"), lambda line: line.kind)
+margin_technicians = _margin_report("margin-technicians", _lazy("Margin per technician"),
+                                    _lazy("Technician"), lambda line: line.technician)
+margin_centers = _margin_report("margin-centers", _lazy("Margin per center"), _lazy("Center"),
+                                lambda line: line.center)
+
+
+def stock_value(period: Period) -> Report:
+    lines = figures.stock_value(period)
+    rows = tuple((line.center, str(line.units), _money(line.value), str(line.below_minimum))
+                 for line in lines)
+    chart = charts.bars(
+        _("Stock value by center (%(currency)s)") % {"currency": settings.CURRENCY},
+        [(line.center, float(line.value), _money(line.value)) for line in lines])
+    return Report(
+        "stock-value", _("Stock value"),
+        (_("Center"), _("Units on hand"), _("Value at purchase cost"), _("Parts below minimum")),
+        rows, chart, _("The stock as it is now, whatever the period."), now=True,
+    )
 
 
 REPORTS = {
@@ -302,6 +348,11 @@ REPORTS = {
     "storage": storage,
     "disposals": disposals,
     "messages": messages,
+    "margin-orders": margin_orders,
+    "margin-kinds": margin_kinds,
+    "margin-technicians": margin_technicians,
+    "margin-centers": margin_centers,
+    "stock-value": stock_value,
 }
 
 

@@ -1,5 +1,7 @@
 """The estimate editor, the findings form and the printed decision slip."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
@@ -30,9 +32,14 @@ def _editor(request, order: Order, *, details_form=None, line_form=None, status=
             "internal_notes": draft.internal_notes,
             "required_to_finish": draft.required_to_finish,
         })
+    part_query = " ".join(request.GET.get("part", "").split())[:100]
+    if draft is not None:
+        _availability_of_part_lines(order, draft)
     context = {
         "order": order,
         "draft": draft,
+        "part_query": part_query,
+        "parts_found": list(estimates.parts_for(order, part_query)) if part_query else [],
         "current": order.current_estimate,
         "details_form": details_form,
         "line_form": line_form or EstimateLineForm(),
@@ -42,6 +49,16 @@ def _editor(request, order: Order, *, details_form=None, line_form=None, status=
         "covered_ids": {line.covers_id for line in draft.lines.all()} - {None} if draft else set(),
     }
     return render(request, "staff/estimate_editor.html", context, status=status)
+
+
+def _availability_of_part_lines(order: Order, draft: Estimate) -> None:
+    """Each part line of the draft learns the units available at the order's center."""
+    lines = [line for line in draft.lines.all() if line.part_id]
+    if not lines:
+        return
+    available = estimates.available_at(order.center_id, {line.part_id for line in lines})
+    for line in lines:
+        line.available_here = available.get(line.part_id, 0)
 
 
 @require_GET
@@ -102,6 +119,21 @@ def estimate_add_line(request, number: int, estimate_id: int):
     return _act(
         request, number, estimates.add_line, _("Line added."),
         estimate=draft, **form.cleaned_data,
+    )
+
+
+@require_POST
+@role_required(*WRITERS)
+def estimate_add_part(request, number: int, estimate_id: int, part_id: int):
+    draft = _draft(number, estimate_id)
+    try:
+        quantity = Decimal(request.POST.get("quantity", "1").strip() or "1")
+    except InvalidOperation:
+        messages.error(request, _("The quantity must be a whole number of units."))
+        return redirect("staff:estimate", number=number)
+    return _act(
+        request, number, estimates.add_part, _("Part added from the catalogue."),
+        estimate=draft, part_id=part_id, quantity=quantity,
     )
 
 

@@ -4,7 +4,15 @@ from repaircenter.billing import views as billing_views
 from repaircenter.documents import views as document_views
 from repaircenter.orders.selectors import printed_as, printed_number
 
-from . import estimate_views, repair_views, storage_views, transfer_views, views, warranty_views
+from . import (
+    estimate_views,
+    repair_views,
+    stock_views,
+    storage_views,
+    transfer_views,
+    views,
+    warranty_views,
+)
 
 
 class OrderNumber:
@@ -60,6 +68,14 @@ urlpatterns = [
     path("orders/<order:number>/storage-location/", storage_views.set_storage_location,
          name="storage_location"),
     path("storage/", storage_views.storage, name="storage"),
+    path("stock/", stock_views.stock_page, name="stock"),
+    path("stock/adjust/", stock_views.stock_adjust, name="stock_adjust"),
+    path("stock/waiting/", stock_views.waiting, name="waiting_for_parts"),
+    path("stock/what-to-order/", stock_views.what_to_order, name="what_to_order"),
+    path("stock/purchase-orders/", stock_views.purchase_order_list, name="purchase_orders"),
+    path("stock/purchase-orders/<int:pk>/", stock_views.purchase_order_page,
+         name="purchase_order"),
+    path("stock/import/", stock_views.catalogue_import, name="catalogue_import"),
     path("disposal/", storage_views.disposal, name="disposal"),
     path("disposal/confirm/", storage_views.confirm_disposal, name="confirm_disposal"),
     path("disposal/acts/<order:number>/", storage_views.disposal_act_page, name="disposal_act"),
@@ -73,6 +89,8 @@ urlpatterns = [
          estimate_views.estimate_details, name="estimate_details"),
     path("orders/<order:number>/estimate/<int:estimate_id>/lines/",
          estimate_views.estimate_add_line, name="estimate_add_line"),
+    path("orders/<order:number>/estimate/<int:estimate_id>/parts/<int:part_id>/",
+         estimate_views.estimate_add_part, name="estimate_add_part"),
     path("orders/<order:number>/estimate/<int:estimate_id>/price-list/<int:entry_id>/",
          estimate_views.estimate_add_from_price_list, name="estimate_add_from_price_list"),
     path("orders/<order:number>/estimate/<int:estimate_id>/lines/<int:line_id>/",

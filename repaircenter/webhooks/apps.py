@@ -11,6 +11,7 @@ class WebhooksConfig(AppConfig):
         from repaircenter.core.worker import register_round
         from repaircenter.notifications.outbox import on_message_failed
         from repaircenter.orders import events
+        from repaircenter.stock.services import on_stock_low
 
         from . import delivery, outbox
 
@@ -18,4 +19,5 @@ class WebhooksConfig(AppConfig):
         events.on_order_event(outbox.queue_for_event)
         events.on_orders_changed(outbox.queue_for_changed_orders)
         on_message_failed(outbox.queue_for_message_failed)
+        on_stock_low(outbox.queue_for_stock_low)
         register_round("post webhooks", delivery.run_round, position=40)

@@ -22,6 +22,8 @@ class EventType(models.TextChoices):
     DECISION_RECORDED = "decision.recorded", _("Decision recorded")
     PAYMENT_RECORDED = "payment.recorded", _("Payment recorded")
     MESSAGE_FAILED = "message.failed", _("Message failed")
+    WAITING_FOR_PARTS = "order.waiting_for_parts", _("Order waiting for parts")
+    STOCK_LOW = "stock.low", _("Part below its minimum stock")
 
 
 # Sent by the admin's "send a test event" whatever the endpoint subscribes to.

@@ -27,6 +27,7 @@ from repaircenter.orders.models import (
     EstimateStatus,
     Order,
     OrderEvent,
+    Status,
 )
 from repaircenter.orders.transitions import APPROVALS, DECISIONS, ESTIMATE, TRANSITIONS
 
@@ -52,6 +53,8 @@ def types_for(action: str) -> tuple[str, ...]:
         types.append(E.DECISION_RECORDED)
     if action in PAYMENT_ACTIONS:
         types.append(E.PAYMENT_RECORDED)
+    if action in TRANSITIONS and TRANSITIONS[action].target == Status.WAITING_FOR_PARTS:
+        types.append(E.WAITING_FOR_PARTS)
     return tuple(types)
 
 
@@ -131,6 +134,8 @@ def event_data(event: OrderEvent, kind: str, extra: dict | None = None) -> dict[
         data.update(decision="approved" if event.action in APPROVALS else "refused",
                     estimate=evidence.get("estimate") or None, evidence=evidence,
                     note=event.note)
+    elif kind == E.WAITING_FOR_PARTS:
+        data.update(missing=evidence.get("missing", {}))
     elif kind == E.PAYMENT_RECORDED:
         data.update(kind=event.action, amount=_money(evidence.get("amount", "0")),
                     method=evidence.get("method", ""), receipt=evidence.get("receipt", ""))
@@ -241,6 +246,25 @@ def queue_for_message_failed(message, *, answer: str, at: datetime.datetime) -> 
             next_attempt_at=at,
             payload=_envelope(delivery_id, kind, at, order=order, data=data),
         ))
+    return Delivery.objects.bulk_create(deliveries)
+
+
+def queue_for_stock_low(*, level, at: datetime.datetime) -> list[Delivery]:
+    """`stock.low`: a part fell below its minimum at a center (stock.services announces it,
+    inside the transaction of the change)."""
+    wanted = _subscribers((E.STOCK_LOW,))
+    if not wanted:
+        return []
+    data = {"part": {"id": level.part_id, "sku": level.part.sku, "name": level.part.name,
+                     "minimum": level.part.minimum},
+            "center": {"id": level.center_id, "name": level.center.name},
+            "on_hand": level.on_hand, "reserved": level.reserved, "available": level.available}
+    deliveries = []
+    for endpoint_id, kind in wanted:
+        delivery_id = uuid.uuid4()
+        deliveries.append(Delivery(
+            id=delivery_id, endpoint_id=endpoint_id, event=kind, created_at=at,
+            next_attempt_at=at, payload=_envelope(delivery_id, kind, at, data=data)))
     return Delivery.objects.bulk_create(deliveries)
 
 

@@ -69,10 +69,12 @@ schemathesis.checks.load_all_checks()
 # Rules no JSON Schema can state: a phone number that reaches someone, an IMEI's check digit, an
 # amount within its range (amounts are decimal strings), a cursor this API gave, the evidence a
 # decision's channel needs (what was said on the phone, the email's text, the signed slip) and
-# the reason of a refusal, an equipment kind that exists. A 400 that names only these fields is
-# the right answer to data the schema allows; any other refusal of valid data is a failure.
+# the reason of a refusal, an equipment kind that exists, a catalogue part that exists. A 400
+# that names only these fields is the right answer to data the schema allows; any other
+# refusal of valid data is a failure.
 RULES_BEYOND_THE_SCHEMA = {"phone", "imei", "amount", "quantity", "unit_price", "cursor",
-                           "said", "email_text", "signed_slip", "note", "kind", "email"}
+                           "said", "email_text", "signed_slip", "note", "kind", "email",
+                           "part"}
 
 
 def positive_data_acceptance(ctx, response, case):

@@ -34,6 +34,8 @@ SPEC_ACTIONS = {
     Status.DIAGNOSING: {T: {"send_estimate", "declare_not_repairable"}, R: {"refuse"}},
     Status.AWAITING_DECISION: {T: {"revise_estimate"}, R: {"approve", "refuse"}},
     Status.APPROVED: {T: {"start_repair"}, R: {"refuse"}},
+    # Waiting for parts: the system moves it on when they arrive; the customer may still refuse.
+    Status.WAITING_FOR_PARTS: {R: {"refuse"}},
     Status.REPAIRING: {T: {"finish_works", "send_supplement"}},
     Status.TESTING: {T: {"pass_test", "fail_test"}},
     Status.READY_REPAIRED: {R: {"issue"}},

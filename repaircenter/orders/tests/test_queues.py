@@ -17,6 +17,7 @@ ORDER_LINK = re.compile(r'href="/staff/orders/(\d+)/"')
 EXPECTED_STATES = {
     "to-diagnose": {Status.RECEIVED, Status.DIAGNOSING},
     "awaiting-decision": {Status.AWAITING_DECISION},
+    "waiting-for-parts": {Status.WAITING_FOR_PARTS},
     "in-repair": {Status.APPROVED, Status.REPAIRING, Status.TESTING},
     "ready": {Status.READY_REPAIRED, Status.READY_UNREPAIRED},
     "disposal": {Status.DISPOSAL_DUE},
@@ -150,8 +151,8 @@ def test_home_counts_each_queue_and_the_overdue(staff, one_of_each, make_order):
     response = staff.get(reverse("staff:home"))
     assert response.status_code == 200
     assert home_counts(response) == {
-        "to-diagnose": 3, "awaiting-decision": 1, "in-repair": 3, "ready": 2, "disposal": 1,
-        "overdue": 2,
+        "to-diagnose": 3, "awaiting-decision": 1, "waiting-for-parts": 1, "in-repair": 3,
+        "ready": 2, "disposal": 1, "overdue": 2,
     }
 
 

@@ -246,6 +246,9 @@ class WorkflowMachine(RuleBasedStateMachine):
             past(order, "decision_due")
             workflow.lapse_decision(order=order)
             return EventChannel.SYSTEM, None
+        if name in ("await_parts", "parts_arrived"):  # the system's, on the parts (no actor)
+            getattr(workflow, name)(order=order)
+            return EventChannel.SYSTEM, None
         if name == "mark_disposal_due":
             past(order, "storage_due")
             workflow.mark_disposal_due(order=order)

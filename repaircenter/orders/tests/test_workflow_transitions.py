@@ -252,6 +252,8 @@ CALLS = {
     ),
     "confirm_disposal": _confirm_disposal,
     "repair_under_warranty": _repair_under_warranty,
+    "await_parts": lambda order, actor: workflow.await_parts(order=order),
+    "parts_arrived": lambda order, actor: workflow.parts_arrived(order=order),
 }
 
 # Transitions only the system makes: their functions have no actor to pass.

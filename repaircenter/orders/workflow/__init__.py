@@ -73,6 +73,14 @@ from .issuance import (
     unlock_issuance,
 )
 from .many import lapse_decisions, mark_disposals_due
+from .parts import (
+    after_purchase_sent,
+    await_parts,
+    missing_parts,
+    parts_arrived,
+    parts_wanted,
+    receive_purchase_order,
+)
 from .records import (
     PASSCODE_ROLES,
     ConditionAnswer,
@@ -94,6 +102,8 @@ from .transfers import (
 )
 
 __all__ = [
+    "after_purchase_sent", "await_parts", "missing_parts", "parts_arrived", "parts_wanted",
+    "receive_purchase_order",
     "CLOSED_STATES", "CUSTOMER", "DECISION_MONTHS", "INTAKE_ROLES", "LINK_ROLES",
     "PICKUP_CODE_MAX_FAILURES", "STAFF_DECISION_CHANNELS", "STAFF_KINDS", "STORAGE_MONTHS",
     "STORAGE_ROLES", "STORED_STATES", "SYSTEM", "TRANSFER_ROLES", "TRANSITIONS", "Actor",

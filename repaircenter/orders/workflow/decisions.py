@@ -21,6 +21,7 @@ from ..models import (
     UnrepairedReason,
 )
 from ..transitions import LAPSES, TRANSITIONS
+from . import parts
 from .base import (
     STAFF_KINDS,
     Actor,
@@ -150,10 +151,15 @@ def _decide(
             status=EstimateStatus.APPROVED if approved else EstimateStatus.REFUSED,
             decided_at=now,
         )
-    return change_state(
+    order = change_state(
         name, order=order, actor=actor, channel=channel, expected_version=expected_version,
         note=note, evidence=evidence, now=now, changes=changes,
     )
+    if approved:  # its parts reserved; missing ones: the order waits for them
+        return parts.after_approval(order, current, actor)
+    if order.status == Status.READY_UNREPAIRED:
+        parts.release_parts(order, actor, _("Repair refused"))
+    return order
 
 
 @transaction.atomic
@@ -209,8 +215,11 @@ def lapse_decision(*, order: Order, now: datetime.datetime | None = None) -> Ord
     if TRANSITIONS[name].target == Status.READY_UNREPAIRED:
         changes.update(unrepaired_reason=UnrepairedReason.DECISION_LAPSED, ready_at=now)
     order.estimates.filter(status=EstimateStatus.SENT).update(status=EstimateStatus.LAPSED)
-    return change_state(
+    order = change_state(
         name, order=order, actor=Actor.system(), channel=EventChannel.SYSTEM,
         expected_version=None, now=now, changes=changes,
     )
+    if order.status == Status.READY_UNREPAIRED:
+        parts.release_parts(order, Actor.system(), _("No decision in time"))
+    return order
 

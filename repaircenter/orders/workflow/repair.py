@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ..models import EstimateLine, EstimateStatus, Order, StressTest, TestProcedure
 from ..transitions import TRANSITIONS
+from . import parts
 from .base import (
     Actor,
     Refused,
@@ -56,6 +57,7 @@ def finish_works(
             _("Not every agreed line is done. Still to do: %(lines)s.")
             % {"lines": "; ".join(f"“{line.description}”" for line in missing)}
         )
+    parts.use_parts(order, actor)  # the reserved parts leave the stock, with their serials
     return change_state(
         "finish_works", order=order, actor=actor, channel=actor_channel(actor),
         expected_version=expected_version, note=note,

@@ -9,7 +9,7 @@ March 2027 in London (GMT all month but its last four days). The orders:
     C      phone   2 Mar 10:00       (refused while diagnosing)              5 Mar 10h
     D      phone   3 Mar 10:00       (refused while diagnosing)              9 Mar 10h  13 Mar 10h
     E      phone   25 Feb 12:00      (refused while diagnosing)              26 Feb 12h 2 Mar 12h
-    F      phone*  1 Mar 09:00       estimate 2 Mar (due 3)    approved 4 Mar
+    F      phone*  1 Mar 09:00       estimate 2 Mar (due 3)    approved 4 Mar, works done 10 Mar
     G      phone*  1 Mar 09:00       not repairable 3 Mar 09:00 (due 3)      3 Mar 09h
     H      phone*  1 Mar 09:00       estimate 5 Mar (due 3)    refused 8 Mar 8 Mar 09h
     L      phone   30 Aug 2026 10:00 estimate 5 Sep 2026       lapsed 5 Mar  5 Mar 10h
@@ -34,7 +34,7 @@ import pytest
 import time_machine
 
 from repaircenter.billing import services as billing
-from repaircenter.conftest import send_new_estimate
+from repaircenter.conftest import mark_all_done, send_new_estimate
 from repaircenter.customers.models import Customer
 from repaircenter.notifications import delivery, outbox
 from repaircenter.orders import workflow
@@ -161,10 +161,24 @@ def march(receptionist, technician, manager, customer, settings):
         order=data.fresh("F"), actor=data.reception, channel=EventChannel.PHONE,
         evidence={"said": "Yes"}))
     data.pay("F", at(2027, 3, 5, 12, 0), "20.00", "card")  # a prepayment for parts
+    # F's works are finished on 10 March (its margin: 45.00 of works, no parts).
+    data.at(at(2027, 3, 10, 9, 0), lambda: workflow.start_repair(order=data.fresh("F"),
+                                                                 actor=data.tech))
+    data.at(at(2027, 3, 10, 11, 0), lambda: mark_all_done(data.fresh("F"), data.tech.user))
+    data.at(at(2027, 3, 10, 12, 0), lambda: workflow.finish_works(order=data.fresh("F"),
+                                                                  actor=data.tech))
     data.at(at(2027, 3, 3, 9, 0), lambda: workflow.declare_not_repairable(
         order=data.fresh("G"), actor=data.tech, note="Board cracked"))
     data.send_estimate("H", at(2027, 3, 5, 16, 0))
     data.refuse("H", at(2027, 3, 8, 9, 0))
+
+    # The storeroom: three screens at 40.00 each (the stock value: 120.00).
+    from repaircenter.stock import services as stock
+    from repaircenter.stock.models import Part
+
+    screen = Part.objects.create(sku="SCR-1", name="Screen", purchase_cost=Decimal("40.00"),
+                                 selling_price=Decimal("90.00"))
+    stock.receive(center_id=data.fresh("F").center_id, part_id=screen.pk, quantity=3)
 
     run_sweep(now=at(2027, 3, 5, 10, 0))  # L lapses
     with time_machine.travel(at(2027, 3, 5, 10, 0), tick=False):
