@@ -39,7 +39,7 @@ def staff_urls(make_order) -> list[str]:
     samples = {
         "number": order.number, "slug": "to-diagnose", "action": "start_diagnosis",
         "pk": photo.pk, "event_id": order.events.first().pk, "estimate_id": 1, "line_id": 1,
-        "entry_id": 1,
+        "entry_id": 1, "part_id": 1,
     }
     urls = []
     for pattern in staff_patterns():

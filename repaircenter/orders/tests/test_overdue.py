@@ -141,7 +141,8 @@ def test_the_home_page_counts_the_overdue_of_each_queue(staff, make_order,
     with django_assert_max_num_queries(5):
         response = staff.get(reverse("staff:home"))
     assert home_overdue(response) == {"to-diagnose": 1, "awaiting-decision": 1,
-                                       "in-repair": 2, "ready": 0, "disposal": 0}
+                                       "in-repair": 2, "waiting-for-parts": 0, "ready": 0,
+                                       "disposal": 0}
 
 
 def test_the_queues_keep_to_the_center_chosen(staff, make_order, technician):
@@ -159,7 +160,7 @@ def test_the_queues_keep_to_the_center_chosen(staff, make_order, technician):
 
 def test_queues_sorted_by_their_target_need_no_extra_sort():
     assert {slug for slug, q in QUEUES.items() if q.sorted_by_target} == {
-        "to-diagnose", "awaiting-decision", "disposal"}
+        "to-diagnose", "awaiting-decision", "waiting-for-parts", "disposal"}
 
 
 def test_the_migration_gives_orders_already_in_repair_their_due_moment(make_order):
