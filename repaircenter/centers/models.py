@@ -63,6 +63,10 @@ class Center(models.Model):
                     "nothing in from customers."),
     )
     active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The language a new customer is offered at intake."),
+    )
     # Who works here; a manager may see every center (orders/workplace.py).
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="centers", blank=True,
                                    verbose_name=_("staff"))

@@ -1,5 +1,6 @@
 import unicodedata
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -30,6 +31,9 @@ class Customer(models.Model):
     email = models.EmailField(_("email"), blank=True)
     # The channels to use for notifications, most preferred first, e.g. ["sms", "email"].
     preferred_channels = models.JSONField(_("preferred channels"), default=list)
+    # Their order page, messages and documents are in it; asked at intake.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

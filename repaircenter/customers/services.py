@@ -4,7 +4,7 @@ from .models import Customer
 
 
 def save_customer_for_intake(
-    *, phone: str, name: str, email: str, preferred_channels: list[str]
+    *, phone: str, name: str, email: str, preferred_channels: list[str], language: str = ""
 ) -> Customer:
     """The customer with this phone (E.164), created if new, with the details given at intake.
 
@@ -12,6 +12,8 @@ def save_customer_for_intake(
     what comes back is their current name, email and channels.
     """
     fields = {"name": name, "email": email, "preferred_channels": preferred_channels}
+    if language:
+        fields["language"] = language
     try:
         with transaction.atomic():
             customer, _created = Customer.objects.update_or_create(phone=phone, defaults=fields)
@@ -51,7 +53,7 @@ def create_customer(
 def update_contacts(*, customer: Customer, **changes) -> Customer:
     """Change the customer's name, phone (E.164), email or preferred channels; PhoneTaken if
     the new phone is someone else's."""
-    allowed = {"name", "phone", "email", "preferred_channels"}
+    allowed = {"name", "phone", "email", "preferred_channels", "language"}
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"Not a contact detail: {sorted(unknown)}")

@@ -46,6 +46,9 @@ class MessageTemplate(models.Model):
 
     event = models.CharField(_("event"), max_length=40, choices=Event.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=channel_choices)
+    # A customer gets the text in their language, else the default language's (LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
     subject = models.CharField(
         _("subject"), max_length=200, blank=True, help_text=_("Email only.")
     )
@@ -54,9 +57,10 @@ class MessageTemplate(models.Model):
 
     class Meta:
         verbose_name = _("message template")
-        ordering = ["event", "channel"]
+        ordering = ["event", "channel", "language"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "channel"], name="one_template_per_event")
+            models.UniqueConstraint(fields=["event", "channel", "language"],
+                                    name="one_template_per_event_and_language")
         ]
 
     def __str__(self) -> str:

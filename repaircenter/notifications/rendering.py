@@ -26,7 +26,7 @@ from repaircenter.orders.credentials import portal_url
 from repaircenter.orders.dues import amount_due
 from repaircenter.orders.models import EstimateStatus, Order
 
-from .default_templates import DEFAULTS
+from .default_templates import builtin
 from .models import MessageTemplate
 
 # No loaders: {% include %} and {% extends %} find nothing. Text is not HTML: no escaping.
@@ -54,7 +54,7 @@ def _date(value, center) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value, center.zone)
-    return date_format(value, "j F Y")
+    return date_format(value, "DATE_FORMAT")
 
 
 def _estimate_total(order: Order):
@@ -120,12 +120,18 @@ def advice_context(advice) -> dict:
     return context
 
 
-def template_for(event: str, channel: str) -> tuple[MessageTemplate | None, str, str]:
-    """The manager's template, or the built-in text if the row is missing."""
-    template = MessageTemplate.objects.filter(event=event, channel=channel).first()
+def template_for(event: str, channel: str, language: str | None = None
+                 ) -> tuple[MessageTemplate | None, str, str]:
+    """The manager's template in `language` (the default language's when None), else the
+    default language's (a text not written in every language yet), else the built-in text in
+    `language` if the row is missing."""
+    language = language or settings.LANGUAGE_CODE
+    rows = {t.language: t for t in MessageTemplate.objects.filter(
+        event=event, channel=channel, language__in={language, settings.LANGUAGE_CODE})}
+    template = rows.get(language) or rows.get(settings.LANGUAGE_CODE)
     if template is not None:
         return template, template.subject, template.body
-    subject, body = DEFAULTS[(event, channel)]
+    subject, body = builtin(event, channel, language)
     return None, subject, body
 
 
@@ -187,12 +193,13 @@ def validate(subject: str, body: str, context: dict) -> None:
         raise ValidationError(problems)
 
 
-def email_html(message_body: str, *, center_name: str) -> str:
+def email_html(message_body: str, *, center_name: str, language: str = "") -> str:
     """The HTML part of an email: the same text, paragraphs kept, the link clickable."""
     # urlize escapes the text around the links it makes: the result is safe HTML as it is.
     paragraphs = mark_safe(linebreaks(urlize(message_body, autoescape=True), autoescape=False))  # noqa: S308
     return render_to_string(
-        "notifications/email.html", {"paragraphs": paragraphs, "center_name": center_name}
+        "notifications/email.html", {"paragraphs": paragraphs, "center_name": center_name,
+                                     "language": language or settings.LANGUAGE_CODE}
     )
 
 

@@ -91,7 +91,7 @@ def intake(request):
                                   "the page; a workshop takes nothing in."))
         return redirect("staff:home")
     if request.method == "GET":
-        form = IntakeForm(initial={"intake_key": uuid.uuid4()})
+        form = IntakeForm(initial={"intake_key": uuid.uuid4(), "language": center.language})
         return render(request, "staff/intake.html", {"form": form})
     form = IntakeForm(request.POST, request.FILES)
     key = _intake_key(request.POST.get("intake_key", ""))
@@ -134,6 +134,7 @@ def _take_in(request, data) -> workflow.IntakeResult:
             name=data["name"],
             email=data["email"],
             preferred_channels=tuple(data["preferred_channels"]),
+            language=data["language"],
         ),
         equipment=workflow.EquipmentDetails(
             kind_id=data["kind"].pk,
@@ -168,7 +169,7 @@ def customer_lookup(request):
         channel_fields = [
             (f"channel_{i}", stored[i - 1], form.fields[f"channel_{i}"].choices)
             for i in (1, 2, 3)
-        ]
+        ] + [("language", customer.language, form.fields["language"].choices)]
     return render(
         request,
         "staff/_customer_match.html",
