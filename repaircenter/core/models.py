@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop, override
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-DEFAULT_TERMS = """\
+# The built-in texts: the catalogue has them in every language; a center that never changed
+# them shows them in the reader's language.
+DEFAULT_TERMS = gettext_noop("""\
 1. The center examines the equipment and tells you what is wrong and what the repair would cost \
 before any repair work starts. No repair is done or charged without your approval.
 2. You have six months from the day the estimate is sent to approve or refuse it. If we have no \
@@ -21,13 +24,15 @@ and once the order is paid in full. Keep it safe: it proves the equipment is you
 lose it, bring an identity document.
 8. We are not responsible for data stored on the equipment. Please back it up where you can.
 9. Accessories not listed on this order were not handed over.
-"""
+""")
 
-DEFAULT_INTRO = """\
+DEFAULT_INTRO = gettext_noop("""\
 We repair phones, laptops, desktops, game consoles and household appliances.
 Diagnostics come first, and nothing is repaired without your approval of the estimate.
-"""
+""")
 
+
+BUILT_IN_TEXTS = {"terms": DEFAULT_TERMS, "intro": DEFAULT_INTRO}
 
 MAX_REMINDER_DAYS = 150  # both periods are six months; a reminder needs a deadline ahead of it
 
@@ -96,14 +101,20 @@ class CenterSettings(models.Model):
 
     def in_language(self, kind: str, language: str | None = None) -> str:
         """The manager's `kind` text ("intro", "terms") in `language` (the active one): its
-        translation if written, else the default language's text on this row."""
+        translation if written; else the built-in text in `language` while the default
+        language's text is still the built-in one; else the default language's text."""
         language = language or get_language() or settings.LANGUAGE_CODE
         if language != settings.LANGUAGE_CODE:
             translated = (self.texts.filter(kind=kind, language=language)
                           .values_list("text", flat=True).first())
             if translated:
                 return translated
-        return getattr(self, kind)
+        text = getattr(self, kind)
+        built_in = BUILT_IN_TEXTS[kind]
+        if text.strip() == built_in.strip():
+            with override(language):
+                return gettext_now(built_in)
+        return text
 
     def intro_paragraphs(self) -> list[str]:
         text = self.in_language("intro")

@@ -4,7 +4,8 @@ from .models import Customer
 
 
 def save_customer_for_intake(
-    *, phone: str, name: str, email: str, preferred_channels: list[str], language: str = ""
+    *, phone: str, name: str, email: str, preferred_channels: list[str], language: str = "",
+    new_customer_language: str = "",
 ) -> Customer:
     """The customer with this phone (E.164), created if new, with the details given at intake.
 
@@ -12,11 +13,14 @@ def save_customer_for_intake(
     what comes back is their current name, email and channels.
     """
     fields = {"name": name, "email": email, "preferred_channels": preferred_channels}
-    if language:
+    if language:  # chosen at the counter; else a returning customer keeps theirs
         fields["language"] = language
+    # A new customer with no language chosen gets `new_customer_language` (the center's).
+    create = {**fields, "language": language or new_customer_language or Customer.LANGUAGE}
     try:
         with transaction.atomic():
-            customer, _created = Customer.objects.update_or_create(phone=phone, defaults=fields)
+            customer, _created = Customer.objects.update_or_create(
+                phone=phone, defaults=fields, create_defaults=create)
     except IntegrityError:
         # Another receptionist created this customer a moment ago.
         customer = Customer.objects.get(phone=phone)

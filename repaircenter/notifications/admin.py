@@ -62,9 +62,11 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         default language's text, and the page says so."""
         rows = {t.language: t for t in MessageTemplate.objects.filter(
             event=template.event, channel=template.channel)}
+        default = rows.get(settings.LANGUAGE_CODE)
+        built_in = default is None or rendering.unchanged(default)
         return [{"code": code, "name": name, "row": rows.get(code),
                  "current": code == template.language,
-                 "default": code == settings.LANGUAGE_CODE}
+                 "default": code == settings.LANGUAGE_CODE, "built_in": built_in}
                 for code, name in settings.LANGUAGES]
 
     @staticmethod

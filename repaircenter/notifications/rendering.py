@@ -122,17 +122,30 @@ def advice_context(advice) -> dict:
 
 def template_for(event: str, channel: str, language: str | None = None
                  ) -> tuple[MessageTemplate | None, str, str]:
-    """The manager's template in `language` (the default language's when None), else the
-    default language's (a text not written in every language yet), else the built-in text in
-    `language` if the row is missing."""
+    """The manager's template in `language` (the default language's when None). Without one:
+    the built-in text in `language` while the default language's row still holds the built-in
+    text, else that row (a text the manager changed but did not write in every language: the
+    editor says so); the built-in text if no row exists at all."""
     language = language or settings.LANGUAGE_CODE
     rows = {t.language: t for t in MessageTemplate.objects.filter(
         event=event, channel=channel, language__in={language, settings.LANGUAGE_CODE})}
-    template = rows.get(language) or rows.get(settings.LANGUAGE_CODE)
+    template = rows.get(language)
+    if template is None:
+        template = rows.get(settings.LANGUAGE_CODE)
+        if template is not None and unchanged(template):
+            # Nobody wrote this text: the built-in one exists in every language.
+            subject, body = builtin(event, channel, language)
+            return template, subject, body
     if template is not None:
         return template, template.subject, template.body
     subject, body = builtin(event, channel, language)
     return None, subject, body
+
+
+def unchanged(template: MessageTemplate) -> bool:
+    """Whether the row still holds the built-in text of its language."""
+    return (template.subject, template.body) == builtin(template.event, template.channel,
+                                                        template.language)
 
 
 def _tidy(text: str) -> str:

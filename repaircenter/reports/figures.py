@@ -31,7 +31,7 @@ from repaircenter.billing.models import Payment
 from repaircenter.centers.models import Center
 from repaircenter.core.calendar import center_timezone
 from repaircenter.notifications.models import Message, MessageStatus
-from repaircenter.orders.models import Order, OrderEvent, Status
+from repaircenter.orders.models import EquipmentKind, Order, OrderEvent, Status
 from repaircenter.orders.states import STORED_STATES
 
 ZERO = Decimal("0.00")
@@ -234,7 +234,8 @@ def diagnostics_fees(period: Period) -> list[FeeLine]:
                   amount=Sum("diagnostics_fee"))
         .order_by("equipment__kind__name")
     )
-    return [FeeLine(r["equipment__kind__name"], r["returned"], r["charged"],
+    return [FeeLine(str(EquipmentKind(name=r["equipment__kind__name"])), r["returned"],
+                    r["charged"],
                     r["amount"] or ZERO) for r in rows]
 
 
