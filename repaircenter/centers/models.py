@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.core import calendar
+from repaircenter.core.languages import default_language
 from repaircenter.core.models import Holiday
 
 # Printed in front of the order's number (R-000016): capitals, short enough for a label.
@@ -64,7 +65,7 @@ class Center(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=default_language,
         help_text=_("The language a new customer is offered at intake."),
     )
     # Who works here; a manager may see every center (orders/workplace.py).

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from repaircenter.core.languages import default_language
+
 from .channels import CHANNELS
 
 # The ways a customer can be told about their order (Channel.SMS…), from the registry.
@@ -23,8 +25,6 @@ def name_search_key(text: str) -> str:
 
 
 class Customer(models.Model):
-    LANGUAGE = settings.LANGUAGE_CODE
-
     name = models.CharField(_("name"), max_length=200)
     # The name as search compares it; kept in step with `name` by save().
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
@@ -35,7 +35,7 @@ class Customer(models.Model):
     preferred_channels = models.JSONField(_("preferred channels"), default=list)
     # Their order page, messages and documents are in it; asked at intake.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
-                                default=LANGUAGE)
+                                default=default_language)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -1,5 +1,7 @@
 from django.db import IntegrityError, transaction
 
+from repaircenter.core.languages import default_language
+
 from .models import Customer
 
 
@@ -16,7 +18,8 @@ def save_customer_for_intake(
     if language:  # chosen at the counter; else a returning customer keeps theirs
         fields["language"] = language
     # A new customer with no language chosen gets `new_customer_language` (the center's).
-    create = {**fields, "language": language or new_customer_language or Customer.LANGUAGE}
+    create = {**fields, "language": language or new_customer_language
+                               or default_language()}
     try:
         with transaction.atomic():
             customer, _created = Customer.objects.update_or_create(

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from repaircenter.core.languages import default_language
 from repaircenter.customers.channels import CHANNELS, PHONE, channel_choices
 from repaircenter.customers.models import Customer
 from repaircenter.orders.models import Order
@@ -48,7 +49,7 @@ class MessageTemplate(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=channel_choices)
     # A customer gets the text in their language, else the default language's (LANGUAGE_CODE).
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
-                                default=settings.LANGUAGE_CODE)
+                                default=default_language)
     subject = models.CharField(
         _("subject"), max_length=200, blank=True, help_text=_("Email only.")
     )
