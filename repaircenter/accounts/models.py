@@ -12,8 +12,8 @@ class User(AbstractUser):
     """A member of staff. Roles are the Django groups named after `Role` values."""
 
     # The staff pages' language; empty: the browser's.
-    language = models.CharField(_("language"), max_length=8, blank=True,
-                                choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=8, blank=True, default="",
+                                db_default="", choices=settings.LANGUAGES)
 
     @cached_property
     def roles(self) -> frozenset[str]:

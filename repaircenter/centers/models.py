@@ -66,6 +66,7 @@ class Center(models.Model):
     active = models.BooleanField(_("active"), default=True)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=default_language,
+        db_default="en",  # for rows written by code that predates the field (old migrations)
         help_text=_("The language a new customer is offered at intake."),
     )
     # Who works here; a manager may see every center (orders/workplace.py).

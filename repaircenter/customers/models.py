@@ -35,7 +35,9 @@ class Customer(models.Model):
     preferred_channels = models.JSONField(_("preferred channels"), default=list)
     # Their order page, messages and documents are in it; asked at intake.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
-                                default=default_language)
+                                default=default_language,
+                                # rows written by code that predates the field (old migrations)
+                                db_default="en")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

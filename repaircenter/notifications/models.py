@@ -49,7 +49,9 @@ class MessageTemplate(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=channel_choices)
     # A customer gets the text in their language, else the default language's (LANGUAGE_CODE).
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
-                                default=default_language)
+                                default=default_language,
+                                # rows written by code that predates the field (old migrations)
+                                db_default="en")
     subject = models.CharField(
         _("subject"), max_length=200, blank=True, help_text=_("Email only.")
     )

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='center',
             name='language',
-            field=models.CharField(choices=[('en', 'English'), ('ru', 'Русский')], default=repaircenter.core.languages.default_language, help_text='The language a new customer is offered at intake.', max_length=8, verbose_name='language'),
+            field=models.CharField(db_default='en', choices=[('en', 'English'), ('ru', 'Русский')], default=repaircenter.core.languages.default_language, help_text='The language a new customer is offered at intake.', max_length=8, verbose_name='language'),
         ),
     ]

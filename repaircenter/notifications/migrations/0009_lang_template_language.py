@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='messagetemplate',
             name='language',
-            field=models.CharField(choices=[('en', 'English'), ('ru', 'Русский')], default=repaircenter.core.languages.default_language, max_length=8, verbose_name='language'),
+            field=models.CharField(db_default='en', choices=[('en', 'English'), ('ru', 'Русский')], default=repaircenter.core.languages.default_language, max_length=8, verbose_name='language'),
         ),
         migrations.AddConstraint(
             model_name='messagetemplate',
