@@ -114,6 +114,14 @@ def test_an_order_in_russian_from_intake_to_issue(russian_staff, technician, man
     phone.goto(link)
     expect(phone.locator("body")).to_contain_text("Вы забрали технику")
 
+    # The public site follows the browser (English here) until its switch says Russian.
+    phone.goto("/")
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    phone.get_by_role("button", name="Русский").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "ru")
+    expect(phone.locator("body")).to_contain_text("Бесплатная консультация")
+    phone.screenshot(path=shots / "ru-home-phone.png", full_page=True)
+
     # --- the warranty card, in Russian, as a PDF and a picture of it -------------------------
     card = Order.objects.get(pk=order.pk).documents.get(kind="warranty_card")
     with open_pdf(card) as pdf:
