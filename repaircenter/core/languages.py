@@ -6,3 +6,11 @@ from django.conf import settings
 
 def default_language() -> str:
     return settings.LANGUAGE_CODE
+
+
+def current_language() -> str:
+    """The language active where the row is made: the page's, for a question asked on it."""
+    from django.utils.translation import get_language
+
+    language = get_language()
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -15,7 +15,6 @@ import datetime
 import logging
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -137,8 +136,8 @@ def queue_customer_message(
 def write_advice_answer(*, advice, channel: str, replaces: Message | None = None) -> Message:
     """The consultant's answer to `advice`, to the asker's address on `channel`."""
     event = Event.ADVICE_ANSWERED
-    # Someone with an order is answered in their language; a visitor in the site's default.
-    language = advice.order.customer.language if advice.order_id else settings.LANGUAGE_CODE
+    # Someone with an order is answered in their language; a visitor in the page's they asked on.
+    language = advice.order.customer.language if advice.order_id else advice.language
     with translation.override(language):
         template, subject, body = rendering.template_for(event, channel, language)
         text = rendering.render(subject, body, rendering.advice_context(advice), channel)

@@ -192,3 +192,22 @@ def test_an_english_sms_goes_as_gsm7(sms_provider, customer, make_order):
     payload = sms_provider.requests[0]["payload"]
     assert (payload["encoding"], payload["segments"]) == ("GSM-7", 1)
     assert payload["text"] == message(order, "order_received").body
+
+
+# --- answers to questions ----------------------------------------------------------------------
+
+def test_a_visitor_on_the_russian_site_is_answered_in_russian(client, consultant):
+    from repaircenter.consult import services as consult
+    from repaircenter.consult.models import AdviceRequest
+    from repaircenter.portal.tests.test_advice_form import ADVICE, question
+
+    client.post(ADVICE, question(), HTTP_ACCEPT_LANGUAGE="ru-RU,ru")
+    client.post(ADVICE, question(email="eve@example.com"), HTTP_ACCEPT_LANGUAGE="en")
+    russian, english = AdviceRequest.objects.order_by("pk")
+    assert (russian.language, english.language) == ("ru", "en")
+    for advice in (russian, english):
+        consult.answer_advice(advice=advice, user=consultant, answer="Почистите вентилятор.")
+    to_russian = Message.objects.get(advice=russian)
+    assert to_russian.subject == "Ваш вопрос в Repair Center"
+    assert to_russian.body.startswith("Здравствуйте, Sam Ortiz!")
+    assert Message.objects.get(advice=english).subject == "Your question to Repair Center"
