@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from repaircenter.customers.channels import CHANNELS, ChannelInfo
 
@@ -127,6 +126,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "repaircenter.accounts.middleware.IdleTimeoutMiddleware",
+    # The language a member of staff chose in their profile, over the browser's.
+    "repaircenter.accounts.middleware.StaffLanguageMiddleware",
     # The center a staff member works in (request.workplace); other centers' orders are 404.
     "repaircenter.staff.middleware.WorkplaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -148,6 +149,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "repaircenter.core.context_processors.center",
@@ -219,7 +221,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = env_str("REPAIRCENTER_LANGUAGE", "en")
-LANGUAGES = [("en", _("English"))]
+# Each language by its own name, as a switch shows it to someone who reads only that one.
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Dates and numbers as each language writes them ("5 December 2026", "5 декабря 2026 г."):
+# Django's own formats, with the few the pages name changed in repaircenter/formats/.
+FORMAT_MODULE_PATH = ["repaircenter.formats"]
 TIME_ZONE = env_str("REPAIRCENTER_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -1,12 +1,19 @@
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .roles import STAFF_ROLES
 
 
 class User(AbstractUser):
     """A member of staff. Roles are the Django groups named after `Role` values."""
+
+    # The staff pages' language; empty: the browser's.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="",
+                                db_default="", choices=settings.LANGUAGES)
 
     @cached_property
     def roles(self) -> frozenset[str]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.core import calendar
+from repaircenter.core.languages import default_language
 from repaircenter.core.models import Holiday
 
 # What a manager chooses to see every center's orders at once (orders/workplace.py).
@@ -65,6 +66,11 @@ class Center(models.Model):
                     "nothing in from customers."),
     )
     active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=default_language,
+        db_default="en",  # for rows written by code that predates the field (old migrations)
+        help_text=_("The language a new customer is offered at intake."),
+    )
     # Who works here; a manager may see every center (orders/workplace.py).
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="centers", blank=True,
                                    verbose_name=_("staff"))

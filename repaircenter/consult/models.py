@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from repaircenter.core.languages import current_language
 from repaircenter.customers.channels import (
     ADVICE_ANSWER_CHANNELS,
     CHANNELS,
@@ -72,6 +73,9 @@ class AdviceRequest(models.Model):
         related_name="advice_requests",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The answer's language: the page's where the question was asked.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=current_language, db_default="en")
     status = models.CharField(
         max_length=10, choices=AdviceStatus.choices, default=AdviceStatus.OPEN
     )

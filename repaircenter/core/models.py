@@ -1,8 +1,13 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language, gettext_noop, override
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-DEFAULT_TERMS = """\
+# The built-in texts: the catalogue has them in every language; a center that never changed
+# them shows them in the reader's language.
+DEFAULT_TERMS = gettext_noop("""\
 1. The center examines the equipment and tells you what is wrong and what the repair would cost \
 before any repair work starts. No repair is done or charged without your approval.
 2. You have six months from the day the estimate is sent to approve or refuse it. If we have no \
@@ -19,13 +24,15 @@ and once the order is paid in full. Keep it safe: it proves the equipment is you
 lose it, bring an identity document.
 8. We are not responsible for data stored on the equipment. Please back it up where you can.
 9. Accessories not listed on this order were not handed over.
-"""
+""")
 
-DEFAULT_INTRO = """\
+DEFAULT_INTRO = gettext_noop("""\
 We repair phones, laptops, desktops, game consoles and household appliances.
 Diagnostics come first, and nothing is repaired without your approval of the estimate.
-"""
+""")
 
+
+BUILT_IN_TEXTS = {"terms": DEFAULT_TERMS, "intro": DEFAULT_INTRO}
 
 MAX_REMINDER_DAYS = 150  # both periods are six months; a reminder needs a deadline ahead of it
 
@@ -92,16 +99,61 @@ class CenterSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def in_language(self, kind: str, language: str | None = None) -> str:
+        """The manager's `kind` text ("intro", "terms") in `language` (the active one): its
+        translation if written; else the built-in text in `language` while the default
+        language's text is still the built-in one; else the default language's text."""
+        language = language or get_language() or settings.LANGUAGE_CODE
+        if language != settings.LANGUAGE_CODE:
+            translated = (self.texts.filter(kind=kind, language=language)
+                          .values_list("text", flat=True).first())
+            if translated:
+                return translated
+        text = getattr(self, kind)
+        built_in = BUILT_IN_TEXTS[kind]
+        if text.strip() == built_in.strip():
+            with override(language):
+                return gettext_now(built_in)
+        return text
+
     def intro_paragraphs(self) -> list[str]:
-        return [line.strip() for line in self.intro.splitlines() if line.strip()]
+        text = self.in_language("intro")
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
     def terms_paragraphs(self) -> list[str]:
-        """The terms one paragraph per line, as printed."""
-        return [line.strip() for line in self.terms.splitlines() if line.strip()]
+        """The terms one paragraph per line, as printed, in the active language."""
+        text = self.in_language("terms")
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
     @classmethod
     def load(cls) -> "CenterSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class CenterText(models.Model):
+    """The manager's text in a language other than the default one (whose text is on
+    CenterSettings): the welcome on the public home page, or the terms on the intake order."""
+
+    class Kind(models.TextChoices):
+        INTRO = "intro", _("welcome text on the public home page")
+        TERMS = "terms", _("terms printed on the intake order")
+
+    center_settings = models.ForeignKey(CenterSettings, on_delete=models.CASCADE,
+                                        related_name="texts")
+    kind = models.CharField(_("text"), max_length=10, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    text = models.TextField(_("text in this language"), blank=True,
+                            help_text=_("Empty: the default language's text is shown."))
+
+    class Meta:
+        verbose_name = _("text in another language")
+        verbose_name_plural = _("texts in other languages")
+        ordering = ["kind", "language"]
+        constraints = [models.UniqueConstraint(fields=["center_settings", "kind", "language"],
+                                               name="one_center_text_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_language_display()})"
 
 
 class Holiday(models.Model):

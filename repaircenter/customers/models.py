@@ -1,8 +1,11 @@
 import unicodedata
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+
+from repaircenter.core.languages import default_language
 
 from .channels import CHANNELS
 
@@ -30,6 +33,11 @@ class Customer(models.Model):
     email = models.EmailField(_("email"), blank=True)
     # The channels to use for notifications, most preferred first, e.g. ["sms", "email"].
     preferred_channels = models.JSONField(_("preferred channels"), default=list)
+    # Their order page, messages and documents are in it; asked at intake.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=default_language,
+                                # rows written by code that predates the field (old migrations)
+                                db_default="en")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -1,10 +1,13 @@
 from django.db import IntegrityError, transaction
 
+from repaircenter.core.languages import default_language
+
 from .models import Customer
 
 
 def save_customer_for_intake(
-    *, phone: str, name: str, email: str, preferred_channels: list[str]
+    *, phone: str, name: str, email: str, preferred_channels: list[str], language: str = "",
+    new_customer_language: str = "",
 ) -> Customer:
     """The customer with this phone (E.164), created if new, with the details given at intake.
 
@@ -12,9 +15,15 @@ def save_customer_for_intake(
     what comes back is their current name, email and channels.
     """
     fields = {"name": name, "email": email, "preferred_channels": preferred_channels}
+    if language:  # chosen at the counter; else a returning customer keeps theirs
+        fields["language"] = language
+    # A new customer with no language chosen gets `new_customer_language` (the center's).
+    create = {**fields, "language": language or new_customer_language
+                               or default_language()}
     try:
         with transaction.atomic():
-            customer, _created = Customer.objects.update_or_create(phone=phone, defaults=fields)
+            customer, _created = Customer.objects.update_or_create(
+                phone=phone, defaults=fields, create_defaults=create)
     except IntegrityError:
         # Another receptionist created this customer a moment ago.
         customer = Customer.objects.get(phone=phone)
@@ -51,7 +60,7 @@ def create_customer(
 def update_contacts(*, customer: Customer, **changes) -> Customer:
     """Change the customer's name, phone (E.164), email or preferred channels; PhoneTaken if
     the new phone is someone else's."""
-    allowed = {"name", "phone", "email", "preferred_channels"}
+    allowed = {"name", "phone", "email", "preferred_channels", "language"}
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"Not a contact detail: {sorted(unknown)}")

@@ -1,12 +1,15 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from repaircenter.customers.channels import CHANNELS
 from repaircenter.orders.models import Order
 
 from . import rendering
-from .default_templates import DEFAULTS
+from .default_templates import builtin
 from .models import MessageTemplate
 from .sms_segments import count_segments
 
@@ -27,14 +30,14 @@ class MessageTemplateForm(forms.ModelForm):
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
     form = MessageTemplateForm
-    list_display = ["event", "channel", "subject", "sms_segments", "updated_at"]
-    list_filter = ["channel", "event"]
-    readonly_fields = ["event", "channel"]
+    list_display = ["event", "channel", "language", "subject", "sms_segments", "updated_at"]
+    list_filter = ["language", "channel", "event"]
+    readonly_fields = ["event", "channel", "language"]
     def get_fields(self, request, obj=None):
         if obj is not None and not CHANNELS[obj.channel].has_subject:
-            return ["event", "channel", "body"]  # only email has a subject
-        return ["event", "channel", "subject", "body"]
-    actions = ["restore_defaults"]
+            return ["event", "channel", "language", "body"]  # only email has a subject
+        return ["event", "channel", "language", "subject", "body"]
+    actions = ["restore_defaults", "write_missing_languages"]
     change_form_template = "admin/notifications/messagetemplate/change_form.html"
 
     def has_add_permission(self, request):
@@ -47,8 +50,24 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         template = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if template is not None:
-            extra.update(self.preview(template, request.GET.get("order", "")))
+            # Dates, amounts and status shown in the text's language.
+            with translation.override(template.language):
+                extra.update(self.preview(template, request.GET.get("order", "")))
+            extra["languages"] = self.languages(template)
         return super().change_view(request, object_id, form_url, extra)
+
+    @staticmethod
+    def languages(template: MessageTemplate) -> list[dict]:
+        """Each language and this text's row in it; a language without one falls back to the
+        default language's text, and the page says so."""
+        rows = {t.language: t for t in MessageTemplate.objects.filter(
+            event=template.event, channel=template.channel)}
+        default = rows.get(settings.LANGUAGE_CODE)
+        built_in = default is None or rendering.unchanged(default)
+        return [{"code": code, "name": name, "row": rows.get(code),
+                 "current": code == template.language,
+                 "default": code == settings.LANGUAGE_CODE, "built_in": built_in}
+                for code, name in settings.LANGUAGES]
 
     @staticmethod
     def preview(template: MessageTemplate, number_text: str) -> dict:
@@ -89,6 +108,25 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     @admin.action(description=_("Restore the built-in text"))
     def restore_defaults(self, request, queryset):
         for template in queryset:
-            template.subject, template.body = DEFAULTS[(template.event, template.channel)]
+            template.subject, template.body = builtin(template.event, template.channel,
+                                                      template.language)
             template.save()
         messages.success(request, _("Built-in text restored."))
+
+    @admin.action(description=_("Write the missing languages (from the built-in text)"))
+    def write_missing_languages(self, request, queryset):
+        """For each chosen text, a row in every language it lacks, with the built-in text in
+        that language, for the manager to edit; until then those customers get the default
+        language's text."""
+        made = 0
+        for event, channel in {(t.event, t.channel) for t in queryset}:
+            have = set(MessageTemplate.objects.filter(event=event, channel=channel)
+                       .values_list("language", flat=True))
+            for code, _name in settings.LANGUAGES:
+                if code not in have:
+                    subject, body = builtin(event, channel, code)
+                    MessageTemplate.objects.create(event=event, channel=channel, language=code,
+                                                   subject=subject, body=body)
+                    made += 1
+        messages.success(request, ngettext("%(count)d text written.",
+                                           "%(count)d texts written.", made) % {"count": made})

@@ -6,19 +6,30 @@ def add_missing_templates(sender, *, apps, using, **kwargs):
     """After every migrate: a template row with the built-in text for each event and channel
     that has none yet (a new channel or event), so the manager can edit it. Rows that exist,
     edited or not, are left as they are. (Migrations 0003 and 0006 did this once each.)"""
-    from .default_templates import DEFAULTS
+    from django.conf import settings
+
+    from .default_templates import DEFAULTS, builtin
 
     try:
         MessageTemplate = apps.get_model("notifications", "MessageTemplate")
     except LookupError:  # migrated back to before templates existed
         return
+    # The default language's texts; the manager adds the other languages' (the admin's action
+    # "Write the missing languages") and until then their customers get these.
+    language = settings.LANGUAGE_CODE
     rows = MessageTemplate.objects.using(using)
+    fields = {f.name for f in MessageTemplate._meta.get_fields()}
+    if "language" in fields:
+        rows = rows.filter(language=language)
     existing = set(rows.values_list("event", "channel"))
-    rows.bulk_create([
-        MessageTemplate(event=event, channel=channel, subject=subject, body=body)
-        for (event, channel), (subject, body) in DEFAULTS.items()
-        if (event, channel) not in existing
-    ], ignore_conflicts=True)  # another server migrating at the same moment
+    extra = {"language": language} if "language" in fields else {}
+    new = []
+    for event, channel in DEFAULTS:
+        if (event, channel) not in existing:
+            subject, body = builtin(event, channel, language)
+            new.append(MessageTemplate(event=event, channel=channel, subject=subject, body=body,
+                                       **extra))
+    rows.bulk_create(new, ignore_conflicts=True)  # another server migrating at the same moment
 
 
 class NotificationsConfig(AppConfig):

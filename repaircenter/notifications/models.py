@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from repaircenter.core.languages import default_language
 from repaircenter.customers.channels import CHANNELS, PHONE, channel_choices
 from repaircenter.customers.models import Customer
 from repaircenter.orders.models import Order
@@ -46,6 +47,11 @@ class MessageTemplate(models.Model):
 
     event = models.CharField(_("event"), max_length=40, choices=Event.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=channel_choices)
+    # A customer gets the text in their language, else the default language's (LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=default_language,
+                                # rows written by code that predates the field (old migrations)
+                                db_default="en")
     subject = models.CharField(
         _("subject"), max_length=200, blank=True, help_text=_("Email only.")
     )
@@ -54,9 +60,10 @@ class MessageTemplate(models.Model):
 
     class Meta:
         verbose_name = _("message template")
-        ordering = ["event", "channel"]
+        ordering = ["event", "channel", "language"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "channel"], name="one_template_per_event")
+            models.UniqueConstraint(fields=["event", "channel", "language"],
+                                    name="one_template_per_event_and_language")
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from repaircenter.core import bulk
@@ -47,9 +47,13 @@ def usable_channels(customer: Customer) -> list[str]:
 
 
 def _text(order: Order, event: str, channel: str, estimate_total=None):
-    template, subject, body = rendering.template_for(event, channel)
-    context = rendering.order_context(order, estimate_total=estimate_total)
-    return template, rendering.render(subject, body, context, channel)
+    """The message in the customer's language: its text, and the dates, amounts and status it
+    shows."""
+    language = order.customer.language
+    with translation.override(language):
+        template, subject, body = rendering.template_for(event, channel, language)
+        context = rendering.order_context(order, estimate_total=estimate_total)
+        return template, rendering.render(subject, body, context, channel)
 
 
 def advice_channels(advice) -> list[str]:
@@ -132,8 +136,11 @@ def queue_customer_message(
 def write_advice_answer(*, advice, channel: str, replaces: Message | None = None) -> Message:
     """The consultant's answer to `advice`, to the asker's address on `channel`."""
     event = Event.ADVICE_ANSWERED
-    template, subject, body = rendering.template_for(event, channel)
-    text = rendering.render(subject, body, rendering.advice_context(advice), channel)
+    # Someone with an order is answered in their language; a visitor in the page's they asked on.
+    language = advice.order.customer.language if advice.order_id else advice.language
+    with translation.override(language):
+        template, subject, body = rendering.template_for(event, channel, language)
+        text = rendering.render(subject, body, rendering.advice_context(advice), channel)
     return Message.objects.create(
         advice=advice, customer=advice.order.customer if advice.order_id else None,
         event=event, channel=channel, template=template, recipient=advice.address(channel),

@@ -26,7 +26,7 @@ from repaircenter.orders.credentials import portal_url
 from repaircenter.orders.dues import amount_due
 from repaircenter.orders.models import EstimateStatus, Order
 
-from .default_templates import DEFAULTS
+from .default_templates import builtin
 from .models import MessageTemplate
 
 # No loaders: {% include %} and {% extends %} find nothing. Text is not HTML: no escaping.
@@ -54,7 +54,7 @@ def _date(value, center) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value, center.zone)
-    return date_format(value, "j F Y")
+    return date_format(value, "DATE_FORMAT")
 
 
 def _estimate_total(order: Order):
@@ -120,13 +120,32 @@ def advice_context(advice) -> dict:
     return context
 
 
-def template_for(event: str, channel: str) -> tuple[MessageTemplate | None, str, str]:
-    """The manager's template, or the built-in text if the row is missing."""
-    template = MessageTemplate.objects.filter(event=event, channel=channel).first()
+def template_for(event: str, channel: str, language: str | None = None
+                 ) -> tuple[MessageTemplate | None, str, str]:
+    """The manager's template in `language` (the default language's when None). Without one:
+    the built-in text in `language` while the default language's row still holds the built-in
+    text, else that row (a text the manager changed but did not write in every language: the
+    editor says so); the built-in text if no row exists at all."""
+    language = language or settings.LANGUAGE_CODE
+    rows = {t.language: t for t in MessageTemplate.objects.filter(
+        event=event, channel=channel, language__in={language, settings.LANGUAGE_CODE})}
+    template = rows.get(language)
+    if template is None:
+        template = rows.get(settings.LANGUAGE_CODE)
+        if template is not None and unchanged(template):
+            # Nobody wrote this text: the built-in one exists in every language.
+            subject, body = builtin(event, channel, language)
+            return template, subject, body
     if template is not None:
         return template, template.subject, template.body
-    subject, body = DEFAULTS[(event, channel)]
+    subject, body = builtin(event, channel, language)
     return None, subject, body
+
+
+def unchanged(template: MessageTemplate) -> bool:
+    """Whether the row still holds the built-in text of its language."""
+    return (template.subject, template.body) == builtin(template.event, template.channel,
+                                                        template.language)
 
 
 def _tidy(text: str) -> str:
@@ -187,12 +206,13 @@ def validate(subject: str, body: str, context: dict) -> None:
         raise ValidationError(problems)
 
 
-def email_html(message_body: str, *, center_name: str) -> str:
+def email_html(message_body: str, *, center_name: str, language: str = "") -> str:
     """The HTML part of an email: the same text, paragraphs kept, the link clickable."""
     # urlize escapes the text around the links it makes: the result is safe HTML as it is.
     paragraphs = mark_safe(linebreaks(urlize(message_body, autoescape=True), autoescape=False))  # noqa: S308
     return render_to_string(
-        "notifications/email.html", {"paragraphs": paragraphs, "center_name": center_name}
+        "notifications/email.html", {"paragraphs": paragraphs, "center_name": center_name,
+                                     "language": language or settings.LANGUAGE_CODE}
     )
 
 

@@ -3,6 +3,9 @@ otherwise UCS-2. Each extra segment costs money, so the template editor shows th
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 # The GSM 03.38 basic alphabet (one septet each) and its extension table (two septets each:
 # the escape and the character).
 GSM_BASIC = frozenset(
@@ -21,9 +24,14 @@ class Segments:
 
     def __str__(self) -> str:
         if self.count <= 1:
-            return f"1 segment ({self.encoding}, {self.units} of {self.per_segment} characters)"
-        return (f"{self.count} segments ({self.encoding}, {self.units} characters, "
-                f"{self.per_segment} per segment)")
+            return _("1 segment (%(encoding)s, %(units)d of %(per)d characters)") % {
+                "encoding": self.encoding, "units": self.units, "per": self.per_segment}
+        return ngettext(
+            "%(count)d segment (%(encoding)s, %(units)d characters, %(per)d per segment)",
+            "%(count)d segments (%(encoding)s, %(units)d characters, %(per)d per segment)",
+            self.count,
+        ) % {"count": self.count, "encoding": self.encoding, "units": self.units,
+             "per": self.per_segment}
 
 
 def count_segments(text: str) -> Segments:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import wraps
 
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,6 +35,20 @@ from .states import CLOSED_STATES, STATES
 from .warranty import line_months, warranty_end
 
 
+def in_customers_language(issue):
+    """The paper in its customer's language (their name on it, their copy to keep): the texts,
+    dates and amounts it shows, and its title."""
+
+    @wraps(issue)
+    def wrapped(**kwargs):
+        about = kwargs.get("order") or kwargs.get("estimate") or kwargs.get("payment")
+        order = about if isinstance(about, Order) else about.order
+        with translation.override(order.customer.language):
+            return issue(**kwargs)
+
+    return wrapped
+
+
 def _order_with_everything(order: Order) -> Order:
     return (
         Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
@@ -45,6 +60,7 @@ def _order_with_everything(order: Order) -> Order:
     )
 
 
+@in_customers_language
 def issue_intake_order(*, order: Order, issued_by=None, now=None) -> Document:
     """The center's copy of the intake order: everything the customer signed, without the
     pickup code (that exists only on the customer's paper)."""
@@ -60,6 +76,7 @@ def issue_intake_order(*, order: Order, issued_by=None, now=None) -> Document:
     )
 
 
+@in_customers_language
 def issue_estimate(*, estimate: Estimate, issued_by=None, now=None) -> Document:
     order = _order_with_everything(estimate.order)
     estimate = Estimate.objects.prefetch_related("lines").select_related("replaces").get(
@@ -74,6 +91,7 @@ def issue_estimate(*, estimate: Estimate, issued_by=None, now=None) -> Document:
     )
 
 
+@in_customers_language
 def issue_receipt(*, payment, issued_by=None, now=None) -> Document:
     """The receipt of one payment or refund, with what was charged, paid and left to pay
     counting this one. `payment` is not saved yet: the receipt is issued first, and the
@@ -110,7 +128,7 @@ def disposal_warning_told(messages) -> str:
     warnings = [m for m in messages if m.event == DISPOSAL_WARNING]
 
     def when(moment) -> str:
-        return date_format(timezone.localtime(moment), "j M Y") if moment else ""
+        return date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT") if moment else ""
 
     for status in ("delivered", "sent"):
         done = [m for m in warnings if m.status == status]
@@ -151,6 +169,7 @@ def _passed_test(order: Order) -> StressTest | None:
     return passed[-1] if passed else None
 
 
+@in_customers_language
 def issue_completion_certificate(*, order: Order, issued_by=None, now=None) -> Document:
     """What was done (works, parts with serials, the stress tests) or, returned unrepaired,
     why not; the dates; and what was charged and paid."""
@@ -186,6 +205,7 @@ def warranty_lines(order: Order, start: datetime.date) -> list[WarrantyLine]:
     return lines
 
 
+@in_customers_language
 def issue_warranty_card(*, order: Order, issued_by=None, now=None) -> Document:
     """Per repaired line, its warranty period from the day of issuance; the equipment's serial
     number, so that the card belongs to this piece of equipment only."""
@@ -254,6 +274,7 @@ class CopyNotAvailable(Exception):
         self.message = message
 
 
+@in_customers_language
 def customer_copy_pdf(*, order: Order, pickup_code: str, context: dict,
                       now: datetime.datetime | None = None) -> bytes:
     """The customer's copy of the intake order, with its pickup code, as a PDF made now and

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.centers.models import Center
@@ -59,6 +60,15 @@ def event_channel_choices() -> list[tuple[str, str]]:
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+# The kinds a new installation starts with (migration 0002): their names are shown in the
+# reader's language; a kind the manager adds shows as typed.
+BUILT_IN_KIND_NAMES = [
+    gettext_noop("Phone"), gettext_noop("Tablet"), gettext_noop("Laptop"),
+    gettext_noop("Desktop computer"), gettext_noop("Monitor"), gettext_noop("Game console"),
+    gettext_noop("Printer"), gettext_noop("Household appliance"), gettext_noop("Other"),
+]
+
+
 class EquipmentKind(models.Model):
     """Phones, laptops, consoles…: the list the manager keeps."""
 
@@ -81,7 +91,7 @@ class EquipmentKind(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name) if self.name in BUILT_IN_KIND_NAMES else self.name
 
 
 class DisposalMethod(models.TextChoices):

@@ -14,11 +14,13 @@ from functools import wraps
 from django.conf import settings
 from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from repaircenter.consult.forms import ChatMessageForm
 from repaircenter.core.ratelimit import client_address, hit, rate_limit, too_many_requests
+from repaircenter.customers.services import update_contacts
 from repaircenter.documents.issuing import open_pdf
 from repaircenter.orders import workflow
 from repaircenter.orders.models import EstimateKind, EventChannel, Order
@@ -51,6 +53,10 @@ def order_view(load=selectors.order_for_link, *, scope="order-page",
             order = load(token)
             if order is None:
                 return link_not_found(request)
+            # The customer's own language, whatever the browser asks for.
+            language = getattr(order, "order", order).customer.language
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
             return view(request, order, *args, **kwargs)
 
         return wrapped
@@ -237,3 +243,15 @@ def refuse(request, order: Order):
     except workflow.WorkflowError:
         return _problem(request, order, "changed")
     return HttpResponseRedirect(page_url(order, "next"), status=303)
+
+
+@order_page_csrf
+@require_http_methods(["POST"])
+@order_view()
+def language(request, order: Order):
+    """The switch on the order page: the customer's language from now on, for the page, their
+    messages and the documents made after."""
+    chosen = request.POST.get("language", "")
+    if chosen in dict(settings.LANGUAGES) and chosen != order.customer.language:
+        update_contacts(customer=order.customer, language=chosen)
+    return HttpResponseRedirect(page_url(order))

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
@@ -196,6 +196,9 @@ def customer_page(token: str) -> CustomerPage | None:
     state, passed_on = consult.chat_state(getattr(order, "chat_thread", None),
                                           online=consult.consultants_online())
     here, travelling = workflow.where_is(order)
+    # The progress's words are written now: in the customer's language, as the page is.
+    with translation.override(order.customer.language):
+        steps = tuple(timeline.steps(order, ready_by=ready_by, travelling=travelling))
     return CustomerPage(
         order=order,
         center=order.center,
@@ -211,7 +214,7 @@ def customer_page(token: str) -> CustomerPage | None:
         can_withdraw=can_withdraw(order),
         refusable=order.status in TRANSITIONS["refuse"].sources,
         agreed=tuple(e for e in order.estimates.all() if e.status == EstimateStatus.APPROVED),
-        steps=tuple(timeline.steps(order, ready_by=ready_by, travelling=travelling)),
+        steps=steps,
         ready_by=ready_by,
         charged=amount_due(order),
         paid=paid_total(order),

@@ -32,6 +32,7 @@ from repaircenter.centers.models import Center
 from repaircenter.core.calendar import center_timezone
 from repaircenter.notifications.models import Message, MessageStatus
 from repaircenter.orders.models import (
+    EquipmentKind,
     EstimateLine,
     EstimateStatus,
     Order,
@@ -242,7 +243,8 @@ def diagnostics_fees(period: Period) -> list[FeeLine]:
                   amount=Sum("diagnostics_fee"))
         .order_by("equipment__kind__name")
     )
-    return [FeeLine(r["equipment__kind__name"], r["returned"], r["charged"],
+    return [FeeLine(str(EquipmentKind(name=r["equipment__kind__name"])), r["returned"],
+                    r["charged"],
                     r["amount"] or ZERO) for r in rows]
 
 

@@ -60,6 +60,11 @@ class IntakeForm(forms.Form):
         label=gettext_lazy("Last resort"), choices=CHANNEL_CHOICES, required=False
     )
 
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of messages and papers"), choices=settings.LANGUAGES,
+        required=False,
+    )
+
     kind = forms.ModelChoiceField(
         label=gettext_lazy("Kind of equipment"),
         queryset=EquipmentKind.objects.none(),

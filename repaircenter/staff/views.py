@@ -112,7 +112,8 @@ def intake(request):
         return redirect("staff:home")
     if request.method == "GET":
         claim, initial = claim_for_intake(request)
-        form = IntakeForm(initial={**initial, "intake_key": uuid.uuid4()})
+        form = IntakeForm(initial={"language": center.language, **initial,
+                                   "intake_key": uuid.uuid4()})
         return render(request, "staff/intake.html",
                       {"form": form, "claim": claim,
                        **_records_context(IntakeRecordsForm(), None, [])})
@@ -176,6 +177,7 @@ def _take_in(request, data) -> workflow.IntakeResult:
             name=data["name"],
             email=data["email"],
             preferred_channels=tuple(data["preferred_channels"]),
+            language=data["language"],
         ),
         equipment=workflow.EquipmentDetails(
             kind_id=data["kind"].pk,
@@ -221,7 +223,7 @@ def customer_lookup(request):
         channel_fields = [
             (f"channel_{i}", stored[i - 1], form.fields[f"channel_{i}"].choices)
             for i in (1, 2, 3)
-        ]
+        ] + [("language", customer.language, form.fields["language"].choices)]
     return render(
         request,
         "staff/_customer_match.html",

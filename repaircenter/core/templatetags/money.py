@@ -1,15 +1,29 @@
 from decimal import Decimal
 
+from babel.numbers import format_currency
 from django import template
 from django.conf import settings
+from django.utils.translation import get_language, to_locale
 
 register = template.Library()
+
+# English pages have always written the currency's code after the amount; every other language
+# writes money as its own convention has it (CLDR's pattern through Babel: "1 234,50 ₽").
+PATTERNS = {"en": "#,##0.00 ¤¤"}
+
+
+def format_money(amount, language: str | None = None) -> str:
+    """An exact amount in the center's currency, written the way `language` (the active one by
+    default) writes money: "1,234.50 GBP" in English, "1 234,50 ₽" in Russian."""
+    if amount is None or amount == "":
+        return ""
+    language = language or get_language() or settings.LANGUAGE_CODE
+    value = Decimal(amount).quantize(Decimal("0.01"))
+    return format_currency(value, settings.CURRENCY, format=PATTERNS.get(language),
+                           locale=to_locale(language))
 
 
 @register.filter
 def money(amount) -> str:
-    """An exact amount with two decimals and the center's currency: "1,234.50 GBP"."""
-    if amount is None or amount == "":
-        return ""
-    value = Decimal(amount).quantize(Decimal("0.01"))
-    return f"{value:,.2f} {settings.CURRENCY}"
+    """The amount as `format_money` writes it in the active language."""
+    return format_money(amount)

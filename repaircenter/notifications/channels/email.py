@@ -27,7 +27,9 @@ class EmailChannel:
             # The same Message-ID on every attempt lets mail systems drop a repeat.
             headers={"Message-ID": f"<{message.key}@{domain}>"},
         )
-        email.attach_alternative(email_html(message.body, center_name=center.name), "text/html")
+        email.attach_alternative(email_html(
+            message.body, center_name=center.name,
+            language=message.customer.language if message.customer_id else ""), "text/html")
         try:
             with get_connection(fail_silently=False) as connection:
                 connection.send_messages([email])

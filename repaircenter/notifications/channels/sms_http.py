@@ -8,6 +8,7 @@ import requests
 from django.conf import settings
 from django.urls import reverse
 
+from ..sms_segments import count_segments
 from . import DeliveryError, Receipt
 
 # Answers that mean the provider will never take this message (a malformed or unknown number).
@@ -31,9 +32,14 @@ class SmsHttpChannel:
         return session
 
     def send(self, message) -> Receipt:
+        # A Cyrillic text (any character outside GSM 03.38) goes as UCS-2: the provider is told,
+        # so that it neither mangles the letters nor splits the text at GSM-7's 153.
+        segments = count_segments(message.body)
         payload = {
             "to": message.recipient,
             "text": message.body,
+            "encoding": segments.encoding,
+            "segments": segments.count,
             "from": _sender(message),
             "reference": str(message.key),
             "report_url": self.report_url or self._report_url(),

@@ -138,7 +138,7 @@ def _decide(
             _("The decision period of order %(number)s ended on %(date)s; the repair can no "
               "longer be approved.")
             % {"number": order.display_number,
-               "date": formats.date_format(timezone.localtime(order.decision_due), "j F Y")}
+               "date": formats.date_format(timezone.localtime(order.decision_due), "DATE_FORMAT")}
         )
     changes: dict[str, Any] = {"decided_at": now, "pending_supplement": PendingSupplement.NONE}
     if TRANSITIONS[name].target == Status.READY_UNREPAIRED:

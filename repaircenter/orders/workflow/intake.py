@@ -56,6 +56,8 @@ class CustomerDetails:
     name: str
     email: str = ""
     preferred_channels: tuple[str, ...] = ()
+    # Of their messages, order page and documents; empty: the center's.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def take_in(
                     name=customer.name,
                     email=customer.email,
                     preferred_channels=list(customer.preferred_channels),
+                    language=customer.language,
+                    new_customer_language=center.language,
                 ),
                 status=Status.RECEIVED,
                 received_at=now,
