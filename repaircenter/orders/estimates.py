@@ -207,10 +207,12 @@ def add_line(
     warranty_months: int | None = None,
     part: Part | None = None,
 ) -> EstimateLine:
-    """A line of the draft; its warranty is `warranty_months`, else the price-list entry's,
-    else (None) the kind of equipment's."""
+    """A line of the draft; its warranty is `warranty_months`, else the catalogue part's, else
+    the price-list entry's, else (None) the kind of equipment's."""
     _require_writer(actor)
     _hold_draft(estimate)
+    if warranty_months is None and part is not None:
+        warranty_months = part.warranty_months
     if warranty_months is None and entry is not None:
         warranty_months = entry.warranty_months
     line = EstimateLine(

@@ -14,7 +14,7 @@ and never reserving more than is on hand.
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +38,11 @@ class Part(models.Model):
     selling_price = models.DecimalField(_("selling price"), validators=NOT_NEGATIVE, **MONEY)
     minimum = models.PositiveIntegerField(_("minimum level"), default=0)
     serial_tracked = models.BooleanField(_("each unit has a serial number"), default=False)
+    # The warranty on the part once fitted, from the issuance; empty: the kind of equipment's.
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty (months)"), null=True, blank=True, validators=[MaxValueValidator(120)],
+        help_text=_("Empty: the warranty of the kind of equipment it is fitted in."),
+    )
     active = models.BooleanField(_("offered"), default=True)
 
     class Meta:

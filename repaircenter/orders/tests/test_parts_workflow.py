@@ -249,3 +249,14 @@ def test_the_sweep_returning_an_order_unrepaired_releases_its_parts(
     order.refresh_from_db()
     assert order.status == Status.READY_UNREPAIRED
     assert level(order, screen).reserved == 0
+
+
+def test_a_part_line_carries_the_parts_warranty_else_the_kinds(make_order, technician, screen):
+    order = make_order(Status.DIAGNOSING)
+    draft = estimates.start_draft(order=order, actor=Actor.staff(technician))
+    kinds = estimates.add_part(estimate=draft, actor=Actor.staff(technician), part_id=screen.pk)
+    assert kinds.warranty_months is None  # the kind of equipment's, counted at issuance
+    Part.objects.filter(pk=screen.pk).update(warranty_months=12)
+    screen.refresh_from_db()
+    own = estimates.add_part(estimate=draft, actor=Actor.staff(technician), part_id=screen.pk)
+    assert own.warranty_months == 12
