@@ -76,10 +76,10 @@ def reader_text(body: str) -> str:
     shown = " ".join(ATTRIBUTES.findall(body))
     body = re.sub(r"<[^>]+>", " ", body)
     text = html.unescape(body + " " + shown)
+    # The pickup code (ABCDE-FGHJK), random: before the numbers below cut a piece out of it.
+    text = re.sub(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b", " ", text)
     # Links, addresses, order and estimate numbers (R-000001/E1).
     text = re.sub(r"https?://\S+|/o/\S+|\S+@\S+|[A-Z]{1,4}-\d+(?:/E\d+)?", " ", text)
-    # The pickup code (ABCDE-FGHJK): random, so a group such as 7Q2XY must not read as a word.
-    text = re.sub(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b", " ", text)
     return " ".join(text.split())
 
 
