@@ -247,6 +247,7 @@ def warranty_and_intake_record_pages(client, orders, people) -> list[str]:
     device = reverse("staff:device_history")
     return [device + "?serial_number=R5CW31ABCDE", device + "?serial_number=NEW1",
             reverse("staff:intake") + f"?warranty_of={issued.number}",
+            reverse("staff:intake") + f"?kind={phone.pk}",  # with the kind's checklist
             reverse("staff:estimate", args=[claim.number]),
             reverse("staff:order", args=[claim.number]),
             reverse("staff:order", args=[issued.number]),
