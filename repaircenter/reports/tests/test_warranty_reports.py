@@ -41,7 +41,7 @@ def test_the_figures_count_returns_and_their_rate(returns, technician):
     [person] = returns_by(period, "technician__username")
     assert (person.name, person.issued, person.returned) == (technician.username, 3, 1)
     [line] = returns_by_line(period)
-    assert (line.name, line.issued, line.returned) == ("Replace the charging port (work)", 3, 1)
+    assert (line.name, line.issued, line.returned) == ("Replace the charging port (Work)", 3, 1)
 
 
 def test_a_claim_not_covered_is_a_return_of_the_order_not_of_its_lines(
