@@ -450,7 +450,7 @@ def returns_by_line(period: Period) -> list[ReturnLine]:
     """The agreed works and parts of the orders repaired and handed over in the period, by
     description and kind: how many were fitted, and how many of them a warranty claim covered
     (repaired again free of charge): one GROUP BY."""
-    from repaircenter.orders.models import EstimateLine, EstimateStatus
+    from repaircenter.orders.models import EstimateLine, EstimateStatus, LineKind
 
     rows = (
         EstimateLine.objects.filter(estimate__status=EstimateStatus.APPROVED,
@@ -460,8 +460,8 @@ def returns_by_line(period: Period) -> list[ReturnLine]:
                   covered=Count("pk", filter=Q(warranty_repairs__isnull=False), distinct=True))
         .order_by("line_kind", "description")
     )
-    return [ReturnLine(f"{row['description']} ({row['line_kind']})", row["fitted"],
-                       row["covered"]) for row in rows]
+    return [ReturnLine(f"{row['description']} ({LineKind(row['line_kind']).label})",
+                       row["fitted"], row["covered"]) for row in rows]
 # --- parts and margins ------------------------------------------------------------------------
 
 

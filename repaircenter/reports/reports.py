@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from repaircenter.customers.models import Channel
 from repaircenter.orders.models import DisposalMethod, Status
@@ -313,14 +313,14 @@ def _margin_report(slug: str, title, heading, key):
     return build
 
 
-margin_orders = _margin_report("margin-orders", _lazy("Margin per repair"), _lazy("Order"),
-                               lambda line: line.order)
-margin_kinds = _margin_report("margin-kinds", _lazy("Margin per kind of equipment"),
-                              _lazy("Kind"), lambda line: line.kind)
-margin_technicians = _margin_report("margin-technicians", _lazy("Margin per technician"),
-                                    _lazy("Technician"), lambda line: line.technician)
-margin_centers = _margin_report("margin-centers", _lazy("Margin per center"), _lazy("Center"),
-                                lambda line: line.center)
+margin_orders = _margin_report("margin-orders", gettext_lazy("Margin per repair"),
+                               gettext_lazy("Order"), lambda line: line.order)
+margin_kinds = _margin_report("margin-kinds", gettext_lazy("Margin per kind of equipment"),
+                              gettext_lazy("Kind"), lambda line: line.kind)
+margin_technicians = _margin_report("margin-technicians", gettext_lazy("Margin per technician"),
+                                    gettext_lazy("Technician"), lambda line: line.technician)
+margin_centers = _margin_report("margin-centers", gettext_lazy("Margin per center"),
+                                gettext_lazy("Center"), lambda line: line.center)
 
 
 def stock_value(period: Period) -> Report:
