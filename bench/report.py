@@ -12,6 +12,7 @@ TARGETS = {  # case prefix: (what the target says, the largest ratio to raw allo
     "B0": ("reference, no target", None),
     "B1": ("≤ 6× raw", 6), "B2": ("≤ 5× raw", 5), "B3": ("≤ 5× raw", 5), "B4": ("≤ 6× raw", 6),
     "B5": ("≤ 1.5× raw", 1.5), "B7": ("the chain's size does not show", None),
+    "B8": ("measured, no target", None),
 }
 GROWTH_LIMIT = 1.5
 QUEUE_PAGE = 100  # rows on a queue's page (orders.selectors.QUEUE_PAGE_SIZE)

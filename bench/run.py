@@ -13,6 +13,10 @@ Fill each database first with `python -m repaircenter bench-data --orders N`. Ca
   B7  in a chain (bench-data --centers N): the flagship center's queues and its search by phone
       and name, as its staff see them (the center chosen in the header), next to the same raw
       queries limited to that center
+  B8  with a parts catalogue (bench-data --parts N): the estimate editor searching the catalogue
+      for a part (code, name or model, with the stock at the order's center), and receiving a
+      purchase order that serves the orders waiting for its parts (rolled back each time),
+      each against the same statements by hand
   B5  the deadline sweep a month ahead, rolled back each time, against one raw UPDATE of the same
       orders; and its statement count
   B6  bench/worker_sms.py (the worker sending SMS against a bare loop), once per database kind
@@ -308,6 +312,12 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
                  rows=len(raw.rows(sql, params)), typed=typed)
         choose("all")
 
+    # B8: parts, when the database has a catalogue.
+    from repaircenter.stock.models import Part
+
+    if Part.objects.exists():
+        parts_cases(raw, staff, case, results)
+
     # B5: the sweep a month ahead, rolled back, against one UPDATE of the same orders.
     ahead = timezone.now() + datetime.timedelta(days=30)
 
@@ -351,6 +361,120 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
         "static": "/livez",
     }
     return results
+
+
+PART_SEARCH = """
+SELECT p.*, COALESCE(l.on_hand, 0), COALESCE(l.on_hand - l.reserved, 0)
+FROM stock_part p LEFT JOIN stock_stocklevel l ON l.part_id = p.id AND l.center_id = %s
+WHERE p.active AND {words} ORDER BY p.sku LIMIT 20
+"""
+
+
+def parts_cases(raw: Raw, staff, case, results: dict) -> None:
+    """B8: the estimate editor's part search, and a delivery received."""
+    from django.db import transaction
+
+    from repaircenter.accounts.models import User
+    from repaircenter.centers.models import Center
+    from repaircenter.orders import estimates, workflow
+    from repaircenter.orders.models import Order, Status
+    from repaircenter.stock import purchasing
+    from repaircenter.stock.models import Part, PurchaseOrder, PurchaseStatus, Supplier
+
+    flagship = Center.default()
+    order = (Order.objects.filter(center=flagship, status=Status.DIAGNOSING)
+             .order_by("number").first())
+    typed = "screen galaxy s23"
+    words = typed.split()
+    condition = " AND ".join(["(UPPER(p.sku) LIKE UPPER(%s) OR UPPER(p.name) LIKE UPPER(%s) "
+                              "OR UPPER(p.fits) LIKE UPPER(%s))"] * len(words))
+    search_sql = PART_SEARCH.format(words=condition)
+    search_params = [flagship.pk, *[f"%{w}%" for w in words for _ in range(3)]]
+    found = len(list(estimates.parts_for(order, typed)))
+    if found != len(raw.rows(search_sql, search_params)):
+        raise SystemExit("B8 part search: the page and the raw query find different parts")
+
+    def editor_raw():
+        raw.rows(f"{ORDER_ROW} WHERE o.number = %s", [order.number])
+        raw.rows("SELECT * FROM orders_pricelistentry ORDER BY line_kind, description")
+        raw.rows(search_sql, search_params)
+
+    case("B8 part search in the estimate editor",
+         lambda: staff.get(f"/staff/orders/{order.number}/estimate/", {"part": typed}),
+         editor_raw, rows=found, parts=Part.objects.count(), typed=typed)
+
+    # A purchase order of three parts, sent; the first three orders approved at the flagship
+    # wait for one unit each of the first part (made once, kept in the benchmark's database).
+    manager = User.objects.get(username="bench-manager")
+    purchase = (PurchaseOrder.objects.filter(center=flagship, status=PurchaseStatus.SENT,
+                                             note="bench").first())
+    if purchase is None:
+        supplier, _made = Supplier.objects.get_or_create(name="Bench Parts Ltd")
+        purchase = purchasing.create(center_id=flagship.pk, supplier=supplier, by=manager,
+                                     note="bench")
+        wanted = list(Part.objects.filter(sku__in=["P0000001", "P0000002", "P0000003"]))
+        for part in wanted:
+            purchasing.set_line(purchase_order=purchase, part=part, quantity=5)
+        purchase = purchasing.send(purchase_order=purchase,
+                                   expected_on=datetime.date.today() + datetime.timedelta(days=3))
+        waiting = Order.objects.filter(center=flagship, status=Status.APPROVED).order_by(
+            "decided_at")[:3]
+        for order_waiting in waiting:
+            agreed = order_waiting.estimates.filter(status="approved").first()
+            agreed.lines.create(line_kind="part", description=str(wanted[0]),
+                                quantity=1, unit_price=wanted[0].selling_price,
+                                part=wanted[0], position=99)
+            Order.objects.filter(pk=order_waiting.pk).update(status=Status.WAITING_FOR_PARTS)
+    quantities = {line.part_id: line.quantity for line in purchase.lines.all()}
+    actor = workflow.Actor.staff(manager)
+    served = []
+
+    def receive():
+        with transaction.atomic():
+            served[:] = workflow.receive_purchase_order(
+                purchase_order=purchase, actor=actor, quantities=quantities)
+            transaction.set_rollback(True)
+
+    part_ids = list(quantities)
+    marks = ", ".join(["%s"] * len(part_ids))
+
+    def receive_raw():
+        cursor = raw.connection.cursor()
+        cursor.execute("BEGIN")
+        for part_id, units in quantities.items():
+            cursor.execute(raw.sql("UPDATE stock_purchaseline SET received = received + %s "
+                                   "WHERE purchase_order_id = %s AND part_id = %s"),
+                           [units, purchase.pk, part_id])
+            cursor.execute(raw.sql("UPDATE stock_stocklevel SET on_hand = on_hand + %s "
+                                   "WHERE center_id = %s AND part_id = %s"),
+                           [units, flagship.pk, part_id])
+            cursor.execute(raw.sql(
+                "INSERT INTO stock_movement (center_id, part_id, kind, on_hand_change, "
+                "reserved_change, at, reason, purchase_order_id, serials) "
+                "VALUES (%s, %s, 'received', %s, 0, CURRENT_TIMESTAMP, '', %s, '')"),
+                [flagship.pk, part_id, units, purchase.pk])
+        cursor.execute(raw.sql(
+            "SELECT l.id, l.estimate_id, o.id FROM orders_estimateline l "  # noqa: S608
+            "JOIN orders_estimate e ON e.id = l.estimate_id "
+            "JOIN orders_order o ON o.id = e.order_id "
+            f"WHERE o.center_id = %s AND l.part_id IN ({marks}) AND l.used = 0 "
+            "AND l.reserved < l.quantity AND e.status = 'approved' "
+            "ORDER BY o.decided_at, o.id"), [flagship.pk, *part_ids])
+        for line_id, _estimate, order_id in cursor.fetchall():
+            cursor.execute(raw.sql("UPDATE stock_stocklevel SET reserved = reserved + 1 "
+                                   "WHERE center_id = %s AND part_id = %s"),
+                           [flagship.pk, part_ids[0]])
+            cursor.execute(raw.sql("UPDATE orders_estimateline SET reserved = quantity "
+                                   "WHERE id = %s"), [line_id])
+            cursor.execute(raw.sql("UPDATE orders_order SET status = 'approved', "
+                                   "version = version + 1 WHERE id = %s"), [order_id])
+        cursor.execute(raw.sql("UPDATE stock_purchaseorder SET status = 'received' "
+                               "WHERE id = %s"), [purchase.pk])
+        cursor.execute("ROLLBACK")
+
+    receive()
+    case("B8 receiving a purchase order", receive, receive_raw,
+         parts=len(quantities), orders_served=len(served))
 
 
 def raw_search(condition: str) -> str:

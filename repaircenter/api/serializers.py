@@ -156,12 +156,14 @@ class QueryText(serializers.CharField):
         return dictionary.get(self.field_name, empty)
 
 
-def query_parameters(serializer_class, request, pagination_class) -> serializers.Serializer:
+def query_parameters(serializer_class, request, pagination_class=None
+                     ) -> serializers.Serializer:
     """The list's query parameters, valid, or 400: a parameter the list does not take is
     refused (a misspelt filter would otherwise silently list everything)."""
-    pagination = pagination_class()
-    known = {*serializer_class().fields, pagination.cursor_query_param,
-             pagination.page_size_query_param, api_settings.URL_FORMAT_OVERRIDE}
+    known = {*serializer_class().fields, api_settings.URL_FORMAT_OVERRIDE}
+    if pagination_class is not None:
+        pagination = pagination_class()
+        known |= {pagination.cursor_query_param, pagination.page_size_query_param}
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise serializers.ValidationError({name: [_("This list takes no such parameter.")]

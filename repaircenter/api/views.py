@@ -242,8 +242,7 @@ class DeviceList(APIView):
     roles = {"GET": ANY_STAFF}
 
     def get(self, request):
-        lookup = s.DeviceLookupSerializer(data=request.query_params)
-        lookup.is_valid(raise_exception=True)
+        lookup = s.query_parameters(s.DeviceLookupSerializer, request)
         center = token_workplace(request).center
         today = center.local_date(timezone.now()) if center else timezone.localdate()
         known = device_panel(serial_number=lookup.validated_data["serial_number"],

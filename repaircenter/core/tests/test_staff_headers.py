@@ -37,7 +37,7 @@ def staff_urls(make_order) -> list[str]:
     samples = {"number": str(order.number), "action": "start_repair",
                "pk": "1", "event_id": str(order.events.first().pk),
                "estimate_id": str(estimate.pk), "line_id": str(estimate.lines.first().pk),
-               "entry_id": "1"}
+               "entry_id": "1", "part_id": "1"}
     queue, report = next(iter(QUEUES)), next(iter(REPORTS))
 
     def sample(route, match):
