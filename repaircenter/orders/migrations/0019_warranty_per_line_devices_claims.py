@@ -30,10 +30,14 @@ def _end(start, months):
     return same_day - datetime.timedelta(days=1)
 
 
+BATCH = 2000
+
+
 def link_devices_and_fix_warranties(apps, schema_editor):
     """Each existing piece of equipment with a serial number or IMEI joins the device with the
     same one (oldest order first; a new device otherwise); each line of an order issued
-    repaired gets its end date, by the kind's period from the day of issuance at its center."""
+    repaired gets its end date, by the kind's period from the day of issuance at its center.
+    Read as a stream and written in batches: a chain's million orders fit in memory as ids."""
     import zoneinfo
 
     from django.utils import timezone
@@ -42,33 +46,56 @@ def link_devices_and_fix_warranties(apps, schema_editor):
     Equipment = apps.get_model("orders", "Equipment")
     EstimateLine = apps.get_model("orders", "EstimateLine")
     by_serial, by_imei = {}, {}
-    for equipment in Equipment.objects.select_related("order").order_by("order__number"):
+    pending = []  # (equipment, its device: an id, or a Device of this batch)
+    new_devices = []
+
+    def flush():
+        Device.objects.bulk_create(new_devices)  # their ids are set (RETURNING)
+        new_devices.clear()
+        for equipment, device in pending:
+            equipment.device_id = device.pk if isinstance(device, Device) else device
+        Equipment.objects.bulk_update([e for e, _d in pending], ["device"], batch_size=BATCH)
+        for key_map in (by_serial, by_imei):
+            for key, device in list(key_map.items()):
+                if isinstance(device, Device):
+                    key_map[key] = device.pk
+        pending.clear()
+
+    rows = (Equipment.objects.order_by("order__number")
+            .only("pk", "serial_number", "imei", "brand", "model").iterator(chunk_size=BATCH))
+    for equipment in rows:
         serial, imei = _serial(equipment.serial_number), _imei(equipment.imei)
         if not serial and not imei:
             continue
         device = (by_serial.get(serial) if serial else None) or (
             by_imei.get(imei) if imei else None)
         if device is None:
-            device = Device.objects.create(serial_number=serial, imei=imei,
-                                           brand=equipment.brand, model=equipment.model)
+            device = Device(serial_number=serial, imei=imei, brand=equipment.brand,
+                            model=equipment.model)
+            new_devices.append(device)
         if serial:
             by_serial.setdefault(serial, device)
         if imei:
             by_imei.setdefault(imei, device)
-        Equipment.objects.filter(pk=equipment.pk).update(device=device)
+        pending.append((equipment, device))
+        if len(pending) >= BATCH:
+            flush()
+    flush()
     lines = EstimateLine.objects.filter(
         estimate__status="approved", estimate__order__status="issued",
         estimate__order__unrepaired_reason="", estimate__order__issued_at__isnull=False,
-    ).select_related("estimate__order__center", "estimate__order__equipment__kind")
+    ).values_list("pk", "warranty_months", "estimate__order__issued_at",
+                  "estimate__order__center__time_zone",
+                  "estimate__order__equipment__kind__warranty_months")
     changed = []
-    for line in lines:
-        order = line.estimate.order
-        start = timezone.localdate(order.issued_at, zoneinfo.ZoneInfo(order.center.time_zone))
-        months = (order.equipment.kind.warranty_months if line.warranty_months is None
-                  else line.warranty_months)
-        line.warranty_until = _end(start, months)
-        changed.append(line)
-    EstimateLine.objects.bulk_update(changed, ["warranty_until"], batch_size=500)
+    for pk, line_months, issued_at, zone, kind_months in lines.iterator(chunk_size=BATCH):
+        start = timezone.localdate(issued_at, zoneinfo.ZoneInfo(zone))
+        months = kind_months if line_months is None else line_months
+        changed.append(EstimateLine(pk=pk, warranty_until=_end(start, months)))
+        if len(changed) >= BATCH:
+            EstimateLine.objects.bulk_update(changed, ["warranty_until"])
+            changed.clear()
+    EstimateLine.objects.bulk_update(changed, ["warranty_until"])
 
 
 class Migration(migrations.Migration):
