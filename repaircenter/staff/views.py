@@ -310,17 +310,23 @@ def label(request, number: int):
     return render(request, "staff/label.html", {"order": order, "link_qr": qr_svg(url)})
 
 
+def _stored_image(name: str, content_type: str) -> FileResponse:
+    """A photo or signature from the file storage (the data folder or the bucket); gone: 404.
+    The browser may keep it a while, for this person only."""
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 @require_GET
 @role_required(*ANY_STAFF)
 def photo(request, number: int, pk: int):
     photo = get_object_or_404(EquipmentPhoto, pk=pk, order__number=number)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return _stored_image(photo.image.name, "image/jpeg")
 
 
 @require_GET
@@ -331,13 +337,7 @@ def signature(request, number: int, event_id: int):
     path = event.evidence.get("signature_file")
     if not path:
         raise Http404
-    try:
-        handle = default_storage.open(path, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return _stored_image(path, "image/png")
 
 
 @require_GET
@@ -345,13 +345,7 @@ def signature(request, number: int, event_id: int):
 def condition_photo(request, number: int, pk: int):
     """A photo of one checklist item taken at intake."""
     photo = get_object_or_404(ConditionPhoto, pk=pk, check_item__order__number=number)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return _stored_image(photo.image.name, "image/jpeg")
 
 
 @require_GET
@@ -359,13 +353,7 @@ def condition_photo(request, number: int, pk: int):
 def intake_signature(request, number: int):
     """The signature the customer drew on the pad at intake."""
     signed = get_object_or_404(IntakeSignature, order__number=number)
-    try:
-        handle = default_storage.open(signed.image, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return _stored_image(signed.image, "image/png")
 
 
 @never_cache

@@ -1,6 +1,7 @@
 """`repaircenter bench-data`: orders in the proportions, rows the product accepts."""
 
 import datetime
+import io
 import re
 
 import pytest
@@ -186,3 +187,20 @@ def test_a_chain_of_centers_shares_the_orders_each_numbering_its_own(monkeypatch
 def test_the_command_wants_a_sensible_number_of_centers(db):
     with pytest.raises(CommandError, match="--centers"):
         call_command("bench-data", orders=5, centers=0)
+
+
+def test_a_catalogue_of_parts_with_the_flagships_stock(receptionist):
+    from repaircenter.orders.estimates import parts_for
+    from repaircenter.stock.models import Part, StockLevel
+
+    take_in(receptionist, Customer.objects.create(name="Ann Lee", phone="+447700900321"))
+    call_command("bench-data", parts=40, stdout=io.StringIO())
+    assert Part.objects.count() == 40 and Part.objects.values("sku").distinct().count() == 40
+    flagship = Center.default()
+    assert StockLevel.objects.filter(center=flagship).count() == 40
+    order = Order.objects.get()
+    found = list(parts_for(order, "screen galaxy s23"))
+    assert found and all("Galaxy S23" in part.name and part.name.startswith("Screen")
+                         for part in found)
+    with pytest.raises(CommandError, match="already has a parts catalogue"):
+        call_command("bench-data", parts=5)
