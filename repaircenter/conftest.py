@@ -87,6 +87,25 @@ def phone_kind(db):
     return EquipmentKind.objects.get_or_create(name="Phone")[0]
 
 
+@pytest.fixture
+def east(db):
+    """A chain of two centers: the first (the migrations'), renamed East…"""
+    from repaircenter.centers.models import Center
+
+    center = Center.default()
+    Center.objects.filter(pk=center.pk).update(name="East")
+    center.refresh_from_db()
+    return center
+
+
+@pytest.fixture
+def west(db):
+    """…and West, the chain's other shop (prefix W)."""
+    from repaircenter.centers.models import Center
+
+    return Center.objects.create(name="West", number_prefix="W", time_zone="Europe/London")
+
+
 def take_in(actor_user, customer, *, serial="R5CW31ABCDE", imei="", **kwargs):
     kind = EquipmentKind.objects.get_or_create(name="Phone")[0]
     return workflow.take_in(

@@ -5,23 +5,9 @@ from django.urls import reverse
 
 from repaircenter.accounts.forms import CENTER_COOKIE, CHOSEN_CENTER
 from repaircenter.accounts.roles import Role
-from repaircenter.centers.models import Center
 from repaircenter.conftest import PASSWORD, make_user
 
 LOGIN_URL = reverse("login")
-
-
-@pytest.fixture
-def east(db):
-    center = Center.default()
-    Center.objects.filter(pk=center.pk).update(name="East")
-    center.refresh_from_db()
-    return center
-
-
-@pytest.fixture
-def west(db):
-    return Center.objects.create(name="West", number_prefix="W", time_zone="Europe/London")
 
 
 @pytest.fixture

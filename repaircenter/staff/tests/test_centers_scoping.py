@@ -15,20 +15,6 @@ from repaircenter.orders.workplace import NotYourCenter, workplace
 
 
 @pytest.fixture
-def east(db):
-    """The first center (the migrations'), renamed: the chain's other shop is west."""
-    center = Center.default()
-    Center.objects.filter(pk=center.pk).update(name="East")
-    center.refresh_from_db()
-    return center
-
-
-@pytest.fixture
-def west(db):
-    return Center.objects.create(name="West", number_prefix="W", time_zone="Europe/London")
-
-
-@pytest.fixture
 def orders(east, west, manager, customer):
     """Two orders in each center, taken in there."""
     made = {}
