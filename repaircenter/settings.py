@@ -156,6 +156,18 @@ TEMPLATES = [
             ],
         },
     },
+    # The pages drawn most often, in an app's jinja2/ folder (core/jinja_env.py says why).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "repaircenter.core.jinja_env.environment",
+            "autoescape": True,
+            # Compiled once per process, as Django's cached loader does; checked when DEBUG.
+            "auto_reload": DEBUG,
+        },
+    },
 ]
 
 # Database: SQLite in the data folder unless DATABASE_URL says otherwise.

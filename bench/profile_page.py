@@ -1,0 +1,104 @@
+"""Where a page's time goes: cProfile over repeated requests of the benchmark's B2 (the staff
+order page of the order with the longest history) and B3 (its customer's page), or any path.
+
+    python bench/profile_page.py --database postgres://postgres@127.0.0.1:5432/bench10k --case B2
+    python bench/profile_page.py --database … --case B3 --requests 200 --top 40 --sort tottime
+
+It prints the time per request, the queries per request, and the top functions. The same
+database bench/run.py measures (filled by `repaircenter bench-data`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", required=True, help="a database filled by bench-data")
+    parser.add_argument("--case", default="B2", help="B2, B3, or a path such as /staff/queues/ready/")
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime)")
+    parser.add_argument("--output", help="also write the printed profile to this file")
+    arguments = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = arguments.database
+    os.environ.setdefault("REPAIRCENTER_DATA", tempfile.mkdtemp(prefix="bench-profile-"))
+    os.environ["REPAIRCENTER_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ["REPAIRCENTER_PORTAL_REQUESTS_PER_MINUTE"] = "1000000000"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repaircenter.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+
+    from repaircenter.accounts.models import User
+    from repaircenter.centers.models import Center
+    from repaircenter.orders.models import Order, OrderEvent
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench-manager"))
+    client.get("/staff/")
+    if Center.objects.count() > 1:
+        client.post("/staff/center/", {"center": "all"})
+    orders = Order.objects.count()
+    oldest = 5000 * max(1, orders // 10_000)
+    heavy_id = (OrderEvent.objects.filter(order__number__lte=oldest, order__portal_nonce__gt="")
+                .values("order").annotate(n=Count("id")).order_by("-n")
+                .values_list("order", flat=True)[0])
+    heavy = Order.objects.get(pk=heavy_id)
+    if arguments.case == "B2":
+        path = f"/staff/orders/{heavy.number}/"
+    elif arguments.case == "B3":
+        path, client = f"/o/{heavy.link_token}/", Client()
+    else:
+        path = arguments.case
+
+    def request():
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code}")
+
+    for _ in range(5):
+        request()
+    statements = []
+    with connection.execute_wrapper(lambda execute, sql, *rest: (statements.append(sql),
+                                                               execute(sql, *rest))[1]):
+        request()
+    started = time.perf_counter()
+    for _ in range(arguments.requests):
+        request()
+    plain = (time.perf_counter() - started) / arguments.requests * 1000
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(arguments.requests):
+        request()
+    profile.disable()
+    out = io.StringIO()
+    out.write(f"{path}: {plain:.2f} ms a request without the profiler, "
+              f"{len(statements)} queries, {orders:,} orders\n")
+    stats = pstats.Stats(profile, stream=out)
+    stats.strip_dirs().sort_stats(arguments.sort).print_stats(arguments.top)
+    print(out.getvalue())
+    if arguments.output:
+        Path(arguments.output).write_text(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
