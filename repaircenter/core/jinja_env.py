@@ -42,7 +42,7 @@ def _default(value, fallback=""):
 
 def environment(**options) -> Environment:
     # Like Django's templates: a missing attribute is blank, not an error.
-    options["undefined"] = ChainableUndefined
+    options.update(undefined=ChainableUndefined, autoescape=True)
     env = Environment(**options)
     env.globals.update(_=_, url=url)
     env.filters.update(
