@@ -27,11 +27,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", required=True, help="a database filled by bench-data")
-    parser.add_argument("--case", default="B2", 
+    parser.add_argument("--case", default="B2",
                         help="B2, B3, or a path such as /staff/queues/ready/")
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--sort", default="cumulative", 
+    parser.add_argument("--sort", default="cumulative",
                         help="pstats sort key (cumulative, tottime)")
     parser.add_argument("--output", help="also write the printed profile to this file")
     arguments = parser.parse_args()
