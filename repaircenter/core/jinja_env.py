@@ -42,8 +42,9 @@ def _default(value, fallback=""):
 
 def environment(**options) -> Environment:
     # Like Django's templates: a missing attribute is blank, not an error.
-    options.update(undefined=ChainableUndefined, autoescape=True)
-    env = Environment(**options)
+    options.update(undefined=ChainableUndefined)
+    options.pop("autoescape", None)
+    env = Environment(autoescape=True, **options)
     env.globals.update(_=_, url=url)
     env.filters.update(
         date=_date,
