@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import localize
 from django.utils.timezone import template_localtime
-from jinja2 import ChainableUndefined, Environment
+from django.template.loader import render_to_string
+from jinja2 import ChainableUndefined, Environment, pass_context
 from markupsafe import Markup
 
 from repaircenter.core.templatetags.choices import label
@@ -28,6 +29,14 @@ def _(message: str) -> Markup:
 
 def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+@pass_context
+def django_include(context, name: str, **extra) -> Markup:
+    """A Django template drawn inside a Jinja one, with the Jinja template's variables (and
+    `extra`): for the small parts other Django pages and documents share."""
+    values = dict(context.get_all(), **extra)
+    return Markup(render_to_string(name, values, values.get("request")))  # noqa: S704
 
 
 def _date(value, format_name=None) -> str:
@@ -45,7 +54,7 @@ def environment(**options) -> Environment:
     options.update(undefined=ChainableUndefined)
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
-    env.globals.update(_=_, url=url)
+    env.globals.update(_=_, url=url, django_include=django_include)
     env.filters.update(
         date=_date,
         linebreaksbr=defaultfilters.linebreaksbr,
