@@ -9,11 +9,11 @@ Their words are written `{{ _("Text") }}` (with `|format(name=value)` for a blan
 The filters are Django's own, so a date or an amount looks the same in either engine."""
 
 from django.template import defaultfilters
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import localize
 from django.utils.timezone import template_localtime
-from django.template.loader import render_to_string
 from jinja2 import ChainableUndefined, Environment, pass_context
 from markupsafe import Markup
 
