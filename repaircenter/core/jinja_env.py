@@ -59,6 +59,7 @@ def environment(**options) -> Environment:
         date=_date,
         linebreaksbr=defaultfilters.linebreaksbr,
         truncatechars=defaultfilters.truncatechars,
+        timeuntil=defaultfilters.timeuntil_filter,
         yesno=defaultfilters.yesno,
         default=_default,
         localize=localize,
