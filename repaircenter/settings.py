@@ -204,7 +204,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the user's roles read in the same query.
+    "repaircenter.accounts.backends.StaffBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -225,6 +226,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("REPAIRCENTER_PROXY_COUNT", 0)
 
 # Sessions: a staff session ends after a shift, or after this much idle time at the counter.
+# The session in a signed cookie: no query on every request. It holds no secret (the user's id,
+# the center chosen, the idle clock); logging out ends every copy (accounts.User.session_epoch).
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_AGE = env_int("REPAIRCENTER_SESSION_HOURS", 10) * 3600
 SESSION_IDLE_TIMEOUT = env_int("REPAIRCENTER_IDLE_MINUTES", 30) * 60
 # The idle clock is written to the session at most this often, not on every request.

@@ -3,6 +3,7 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .roles import STAFF_ROLES
@@ -15,11 +16,25 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=8, blank=True, default="",
                                 db_default="", choices=settings.LANGUAGES)
 
+    # Sessions live in a signed cookie (settings.SESSION_ENGINE), which the server cannot delete:
+    # logging out moves this on, and every cookie signed in before it stops working.
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash of the password (a new password signs every session out), with the epoch.
+        signed = f"{self.password}:{self.session_epoch}"
+        return salted_hmac("repaircenter.accounts.User.session", signed, secret=secret,
+                           algorithm="sha256").hexdigest()
+
     @cached_property
     def roles(self) -> frozenset[str]:
         if not self.is_active:
             return frozenset()
-        return frozenset(self.groups.values_list("name", flat=True)) & STAFF_ROLES
+        if "role_names" in self.__dict__:  # read with the user (accounts/backends.py)
+            names = self.role_names.split(",") if self.role_names else ()
+        else:
+            names = self.groups.values_list("name", flat=True)
+        return frozenset(names) & STAFF_ROLES
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))

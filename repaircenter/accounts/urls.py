@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -6,5 +5,5 @@ from . import views
 urlpatterns = [
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("profile/", views.profile, name="profile"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.StaffLogoutView.as_view(), name="logout"),
 ]

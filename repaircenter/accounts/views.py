@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .forms import StaffLoginForm, remember_center
+from .models import User
 from .permissions import role_required
 from .roles import STAFF_ROLES
 
@@ -30,6 +32,16 @@ class StaffLoginView(auth_views.LoginView):
         if chosen and form.chain:
             remember_center(self.request, response, chosen)
         return response
+
+
+class StaffLogoutView(auth_views.LogoutView):
+    """Log out everywhere: a copy of the session cookie (on another desk, or taken) stops
+    working too (User.session_epoch)."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            User.objects.filter(pk=request.user.pk).update(session_epoch=F("session_epoch") + 1)
+        return super().post(request, *args, **kwargs)
 
 
 class ProfileForm(forms.Form):

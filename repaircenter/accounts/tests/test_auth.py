@@ -226,6 +226,7 @@ def set_last_seen(client, seconds_ago: int) -> None:
     session = client.session
     session[LAST_SEEN_KEY] = int(time.time()) - seconds_ago
     session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key  # the signed cookie
 
 
 def test_an_idle_session_is_logged_out_on_the_next_request(client, receptionist):
