@@ -433,6 +433,15 @@ def _idle_clock_touched_rarely(settings):
     settings.SESSION_TOUCH_SECONDS = 600
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_fragments():
+    """Each test's database starts its ids again, which a real one never does: what one test
+    drew and kept (staff/history.py) must not show in the next."""
+    from django.core.cache import caches
+
+    caches["fragments"].clear()
+
+
 # --- object storage: a real S3 server on loopback ---------------------------------------------
 
 

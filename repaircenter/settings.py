@@ -199,7 +199,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Nothing in the product relies on the cache (rate-limit counts are in their own table, see
 # core/ratelimit.py); each process keeps its own.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Drawn parts of pages that never change once drawn (an order's history: events are never
+    # edited), each process its own: nothing in it can go stale, so nothing needs sharing.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": env_int("REPAIRCENTER_FRAGMENTS_KEPT", 20_000)},
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -66,15 +66,17 @@ def include_in_order_detail(prefetch: Prefetch) -> None:
         ORDER_DETAIL.append(prefetch)
 
 
-def order_page(number: int) -> Order:
-    """The order with everything its staff page shows, in a fixed number of queries."""
+def order_page(number: int, *, events: bool = True) -> Order:
+    """The order with everything its staff page shows, in a fixed number of queries; without
+    its events when the page draws them from what it kept (staff/history.py)."""
+    prefetches = [Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))]
     return get_object_or_404(
         listed_orders()
         .select_related("received_by", "disposal_act", "chat_thread", "warranty_of",
                         "intake_signature")
         .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))))
         .prefetch_related(
-            Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
+            *(prefetches if events else ()),
             "photos",
             "condition_checks__photos",
             Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),

@@ -46,6 +46,7 @@ from repaircenter.orders.warranty import PastOrder, history
 from repaircenter.orders.workplace import Workplace
 
 from .forms import DECISION_CHANNEL_CHOICES
+from .history import history_html
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ class OrderPage:
     refund_key: uuid.UUID = field(default_factory=uuid.uuid4)
     # Past its state's target (states.Target).
     overdue: bool = False
+    # The history, drawn (staff/history.py).
+    history: str = ""
 
 
 def _is_done(line: EstimateLine) -> bool:
@@ -132,7 +135,7 @@ def _is_done(line: EstimateLine) -> bool:
 
 def staff_order_page(number: int, actor: workflow.Actor,
                      place: Workplace | None = None) -> OrderPage:
-    order = order_page(number)
+    order = order_page(number, events=False)
     location, transfer = workflow.where_is(order)
     late = is_overdue(order)
     roles = actor.roles
@@ -179,6 +182,7 @@ def staff_order_page(number: int, actor: workflow.Actor,
             line.warranty_until and line.warranty_until >= order.center.local_date(timezone.now())
             for line in lines),
         can_take_in=bool(roles & workflow.INTAKE_ROLES),
+        history=history_html(order),
     )
 
 

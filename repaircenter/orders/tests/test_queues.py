@@ -164,10 +164,11 @@ def test_home_with_no_orders(staff):
 
 # --- query counts do not grow with the number of orders --------------------------------------
 
-# session, user, the user's groups (roles), the paginator's count, the page's orders.
-QUEUE_QUERIES = 5 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
-# session, user, the user's groups (roles), one aggregate for all counts.
-HOME_QUERIES = 4 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
+# the user with their roles (the session is a signed cookie), the paginator's count, the page's
+# orders.
+QUEUE_QUERIES = 3 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
+# the user with their roles, one aggregate for all counts.
+HOME_QUERIES = 2 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
 
 
 @pytest.mark.parametrize("slug", list(QUEUES))

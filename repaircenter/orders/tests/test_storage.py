@@ -15,8 +15,8 @@ from repaircenter.orders.models import EventChannel, Order, OrderEvent, Status
 from repaircenter.orders.workflow import Actor
 
 STORAGE = reverse("staff:storage")
-# session, user, the user's groups (roles), the stored orders
-STORAGE_QUERIES = 4 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
+# the user with their roles (the session is a signed cookie), the stored orders
+STORAGE_QUERIES = 2 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
 
 
 def location_url(order):
