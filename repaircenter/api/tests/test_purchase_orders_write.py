@@ -349,3 +349,17 @@ def test_made_sent_and_received_through_the_api_it_serves_the_waiting_order(
     assert (order.status, order.parts_due) == (Status.APPROVED, None)
     assert api.post(f"{URL}{pk}/cancel/", format="json").status_code == 409
     assert Order.objects.get(pk=order.pk).status == Status.APPROVED
+
+
+def test_the_schema_has_the_new_operations(client):
+    schema = client.get("/api/schema/?format=json").json()
+    paths = schema["paths"]
+    assert set(paths["/api/v1/purchase-orders/"]) == {"get", "post"}
+    made = paths["/api/v1/purchase-orders/"]["post"]
+    assert {"201", "400", "403", "409"} <= set(made["responses"])
+    assert [p["name"] for p in made["parameters"] if p["in"] == "header"] == ["Idempotency-Key"]
+    for action in ("send", "cancel"):
+        operation = paths[f"/api/v1/purchase-orders/{{id}}/{action}/"]["post"]
+        assert {"200", "403", "404", "409"} <= set(operation["responses"])
+    line = schema["components"]["schemas"]["PurchaseLineInRequest"]["properties"]["quantity"]
+    assert (line["type"], line["minimum"], line["maximum"]) == ("integer", 1, 1_000_000)
