@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -372,12 +373,13 @@ WHERE p.active AND {words} ORDER BY p.sku LIMIT 20
 
 def parts_cases(raw: Raw, staff, case, results: dict) -> None:
     """B8: the estimate editor's part search, and a delivery received."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from repaircenter.accounts.models import User
     from repaircenter.centers.models import Center
     from repaircenter.orders import estimates, workflow
     from repaircenter.orders.models import Order, Status
+    from repaircenter.orders.workflow.parts import SERVED_STATES
     from repaircenter.stock import purchasing
     from repaircenter.stock.models import Part, PurchaseOrder, PurchaseStatus, Supplier
 
@@ -428,53 +430,171 @@ def parts_cases(raw: Raw, staff, case, results: dict) -> None:
     quantities = {line.part_id: line.quantity for line in purchase.lines.all()}
     actor = workflow.Actor.staff(manager)
     served = []
+    tables = ("stock_movement", "orders_orderevent", "notifications_message",
+              "webhooks_delivery")
 
-    def receive():
+    def written(rows) -> tuple:
+        """Rows in the tables a delivery writes to (the ledger, the history, the outbox)."""
+        return tuple(rows(f"SELECT COUNT(*) FROM {name}")[0][0] for name in tables)  # noqa: S608
+
+    def django_rows(sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+    def receive(check: dict | None = None):
         with transaction.atomic():
+            before = written(django_rows) if check is not None else None
             served[:] = workflow.receive_purchase_order(
                 purchase_order=purchase, actor=actor, quantities=quantities)
+            if check is not None:
+                after = written(django_rows)
+                check.update(moved=sorted(o.pk for o in served),
+                             rows=[b - a for a, b in zip(before, after, strict=True)])
             transaction.set_rollback(True)
 
-    part_ids = list(quantities)
-    marks = ", ".join(["%s"] * len(part_ids))
+    # What Django's receipt writes, statement for statement (CaptureQueriesContext on a small
+    # database): the purchase order held, per part its line, level and a ledger line; the
+    # purchase order closed; per order line served a reservation with its ledger line; per order
+    # moved on the compare-and-set of its state and its history entry, and the webhooks it
+    # announces to (one SELECT of the endpoints; a delivery each for those subscribed). The
+    # orders' new deadlines are what the workflow computed (the business-day calendar is not
+    # SQL's); the messages the history entry queues are none for this transition, as the
+    # check below confirms by counting the outbox on both sides.
+    receive()
+    deadlines = {order.pk: order.due_at for order in served}
+    by_id = manager.pk
 
-    def receive_raw():
+    def receive_raw(check: dict | None = None):
         cursor = raw.connection.cursor()
+
+        def one(sql, params=()):
+            cursor.execute(raw.sql(sql), params)
+            return cursor.fetchone()
+
+        def insert_id(sql, params):
+            if raw.postgres:
+                return one(sql + " RETURNING id", params)[0]
+            cursor.execute(raw.sql(sql), params)
+            return cursor.lastrowid
+
         cursor.execute("BEGIN")
+        before = written(raw.rows) if check is not None else None
+        now = raw.when(datetime.datetime.now(datetime.UTC))
+        held = one("UPDATE stock_purchaseorder SET status = status WHERE id = %s "
+                   "AND status IN ('sent', 'partly_received') RETURNING id", [purchase.pk])
+        if held is None:
+            raise SystemExit("B8 receiving, raw: the purchase order is not open")
+        cursor.execute(raw.sql("SELECT id, part_id, unit_cost FROM stock_purchaseline "
+                               "WHERE purchase_order_id = %s"), [purchase.pk])
+        lines = {part_id: (line_id, cost) for line_id, part_id, cost in cursor.fetchall()}
         for part_id, units in quantities.items():
+            line_id, cost = lines[part_id]
             cursor.execute(raw.sql("UPDATE stock_purchaseline SET received = received + %s "
-                                   "WHERE purchase_order_id = %s AND part_id = %s"),
-                           [units, purchase.pk, part_id])
+                                   "WHERE id = %s"), [units, line_id])
             cursor.execute(raw.sql("UPDATE stock_stocklevel SET on_hand = on_hand + %s "
                                    "WHERE center_id = %s AND part_id = %s"),
                            [units, flagship.pk, part_id])
+            if cursor.rowcount == 0:
+                cursor.execute(raw.sql("INSERT INTO stock_stocklevel (center_id, part_id, "
+                                       "on_hand, reserved) VALUES (%s, %s, %s, 0)"),
+                               [flagship.pk, part_id, units])
             cursor.execute(raw.sql(
                 "INSERT INTO stock_movement (center_id, part_id, kind, on_hand_change, "
-                "reserved_change, at, reason, purchase_order_id, serials) "
-                "VALUES (%s, %s, 'received', %s, 0, CURRENT_TIMESTAMP, '', %s, '')"),
-                [flagship.pk, part_id, units, purchase.pk])
+                "reserved_change, at, by_id, reason, order_ref, line_ref, purchase_order_id, "
+                "unit_cost, serials) "
+                "VALUES (%s, %s, 'received', %s, 0, %s, %s, '', NULL, NULL, %s, %s, '')"),
+                [flagship.pk, part_id, units, now, by_id, purchase.pk, cost])
         cursor.execute(raw.sql(
-            "SELECT l.id, l.estimate_id, o.id FROM orders_estimateline l "  # noqa: S608
+            "UPDATE stock_purchaseorder SET status = CASE WHEN EXISTS (SELECT 1 FROM "
+            "stock_purchaseline WHERE purchase_order_id = %s AND received < quantity) "
+            "THEN 'partly_received' ELSE 'received' END, closed_at = CASE WHEN EXISTS ("
+            "SELECT 1 FROM stock_purchaseline WHERE purchase_order_id = %s "
+            "AND received < quantity) THEN NULL ELSE %s END WHERE id = %s"),
+            [purchase.pk, purchase.pk, now, purchase.pk])
+        cursor.execute(raw.sql(
+            "SELECT l.id, l.part_id, l.quantity, l.reserved, o.id "  # noqa: S608
+            "FROM orders_estimateline l "
             "JOIN orders_estimate e ON e.id = l.estimate_id "
             "JOIN orders_order o ON o.id = e.order_id "
-            f"WHERE o.center_id = %s AND l.part_id IN ({marks}) AND l.used = 0 "
+            f"WHERE o.center_id = %s AND o.status IN ({served_marks}) "
+            f"AND l.part_id IN ({marks}) AND l.used = 0 "
             "AND l.reserved < l.quantity AND e.status = 'approved' "
-            "ORDER BY o.decided_at, o.id"), [flagship.pk, *part_ids])
-        for line_id, _estimate, order_id in cursor.fetchall():
-            cursor.execute(raw.sql("UPDATE stock_stocklevel SET reserved = reserved + 1 "
-                                   "WHERE center_id = %s AND part_id = %s"),
-                           [flagship.pk, part_ids[0]])
-            cursor.execute(raw.sql("UPDATE orders_estimateline SET reserved = quantity "
-                                   "WHERE id = %s"), [line_id])
-            cursor.execute(raw.sql("UPDATE orders_order SET status = 'approved', "
-                                   "version = version + 1 WHERE id = %s"), [order_id])
-        cursor.execute(raw.sql("UPDATE stock_purchaseorder SET status = 'received' "
-                               "WHERE id = %s"), [purchase.pk])
+            "ORDER BY o.decided_at, o.id, e.number, l.position"),
+            [flagship.pk, *SERVED_STATES, *part_ids])
+        touched = {}
+        for line_id, part_id, quantity, reserved, order_id in cursor.fetchall():
+            want = int(quantity) - reserved
+            cursor.execute(raw.sql(
+                "UPDATE stock_stocklevel SET reserved = reserved + %s WHERE center_id = %s "
+                "AND part_id = %s AND on_hand >= reserved + %s"),
+                [want, flagship.pk, part_id, want])
+            if cursor.rowcount == 0:
+                continue
+            cursor.execute(raw.sql(
+                "INSERT INTO stock_movement (center_id, part_id, kind, on_hand_change, "
+                "reserved_change, at, by_id, reason, order_ref, line_ref, purchase_order_id, "
+                "unit_cost, serials) "
+                "VALUES (%s, %s, 'reserved', 0, %s, %s, NULL, '', %s, %s, NULL, NULL, '')"),
+                [flagship.pk, part_id, want, now, order_id, line_id])
+            cursor.execute(raw.sql("UPDATE orders_estimateline SET reserved = reserved + %s "
+                                   "WHERE id = %s"), [want, line_id])
+            touched.setdefault(order_id, None)
+        moved = []
+        lock = " FOR UPDATE" if raw.postgres else ""
+        for order_id in touched:
+            status, version = one(
+                f"SELECT status, version FROM orders_order WHERE id = %s{lock}",  # noqa: S608
+                [order_id])
+            if status != "waiting_for_parts" or one(
+                "SELECT 1 FROM orders_estimateline l JOIN orders_estimate e "
+                "ON e.id = l.estimate_id WHERE e.order_id = %s AND e.status = 'approved' "
+                "AND l.part_id IS NOT NULL AND l.used = 0 AND l.reserved < l.quantity "
+                "LIMIT 1", [order_id]):
+                continue
+            cursor.execute(raw.sql(
+                "UPDATE orders_order SET status = 'approved', version = version + 1, "
+                "parts_due = NULL, due_at = %s WHERE id = %s "
+                "AND status = 'waiting_for_parts' AND version = %s"),
+                [raw.when(deadlines[order_id]), order_id, version])
+            event_id = insert_id(
+                "INSERT INTO orders_orderevent (order_id, at, actor_kind, actor_id, channel, "
+                "action, from_status, to_status, note, evidence) VALUES (%s, %s, 'system', "
+                "NULL, 'system', 'parts_arrived', 'waiting_for_parts', 'approved', "
+                "'Parts received', '{}')", [order_id, now])
+            cursor.execute("SELECT id, events FROM webhooks_endpoint WHERE active "
+                           "ORDER BY id")
+            for endpoint_id, events in cursor.fetchall():
+                if "order.state_changed" in (events if isinstance(events, list)
+                                             else json.loads(events)):
+                    delivery = str(uuid.uuid4())
+                    cursor.execute(raw.sql(
+                        "INSERT INTO webhooks_delivery (id, endpoint_id, event, order_event_id, "
+                        "payload, created_at, status, attempt_count, next_attempt_at, claim, "
+                        "last_answer) VALUES (%s, %s, 'order.state_changed', %s, %s, %s, "
+                        "'queued', 0, %s, '', '')"),
+                        [delivery if raw.postgres else delivery.replace("-", ""), endpoint_id,
+                         event_id, json.dumps({"id": delivery, "type": "order.state_changed",
+                                               "event_id": event_id}), now, now])
+            moved.append(order_id)
+        if check is not None:
+            after = written(raw.rows)
+            check.update(moved=sorted(moved),
+                         rows=[b - a for a, b in zip(before, after, strict=True)])
         cursor.execute("ROLLBACK")
 
-    receive()
+    part_ids = list(quantities)
+    marks = ", ".join(["%s"] * len(part_ids))
+    served_marks = ", ".join(["%s"] * len(SERVED_STATES))
+    django_check, raw_check = {}, {}
+    receive(django_check)
+    receive_raw(raw_check)
+    if django_check != raw_check:
+        raise SystemExit(f"B8 receiving: Django moved and wrote {django_check}, the raw "
+                         f"statements {raw_check}")
     case("B8 receiving a purchase order", receive, receive_raw,
-         parts=len(quantities), orders_served=len(served))
+         parts=len(quantities), orders_served=len(served),
+         rows_written=dict(zip(tables, django_check["rows"], strict=True)))
 
 
 def raw_search(condition: str) -> str:

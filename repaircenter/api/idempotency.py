@@ -1,11 +1,13 @@
-"""`Idempotency-Key` on payments: the same key with the same body gets the first answer again
-and records nothing more; the same key with another body is refused with 409.
+"""`Idempotency-Key` on payments and new purchase orders: the same key with the same body gets
+the first answer again and records nothing more; the same key with another body is refused with
+409.
 
 Each answer is kept in IdempotentRequest, unique on (token, key), written in the transaction of
-the payment: of two requests at once with one key, one records the payment and its answer, and
-the other, stopped by the unique constraint (or by the payment's own unique key, which is
-derived from the token and the key), reads that answer. A request that was refused (a 4xx)
-leaves no answer behind, so the client can correct it and send it again with the same key.
+the payment (or purchase order): of two requests at once with one key, one records the payment
+and its answer, and the other, stopped by the unique constraint (or by the payment's own unique
+key, which is derived from the token and the key), reads that answer. A request that was
+refused (a 4xx) leaves no answer behind, so the client can correct it and send it again with
+the same key.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ def key_from(request) -> str:
     key = request.headers.get(HEADER, "")
     if not key:
         raise ApiError(400, "idempotency_key_missing", _(
-            "Send an Idempotency-Key header (a UUID, say) with each payment, and the same key "
-            "again if you repeat the request."))
+            "Send an Idempotency-Key header (a UUID, say) with each payment or purchase order, "
+            "and the same key again if you repeat the request."))
     if not re.fullmatch(KEY_PATTERN, key):
         raise ApiError(400, "invalid", _(
             "The Idempotency-Key is 1 to 200 letters, digits, dots, dashes, colons or "
@@ -57,7 +59,7 @@ def _replay(stored: IdempotentRequest, digest: str) -> Response:
     if stored.request_digest != digest:
         raise ApiError(409, "idempotency_key_reused", _(
             "This Idempotency-Key was already used for a different request. Use a new key for "
-            "a new payment."))
+            "each new payment or purchase order."))
     return Response(stored.body, status=stored.status, headers={"Idempotent-Replayed": "true"})
 
 

@@ -1,21 +1,46 @@
 """The parts catalogue, stock levels, the ledger of movements and purchase orders, for other
-systems; receiving a delivery goes through the workflow (it serves the waiting orders)."""
+systems. Purchase orders are made, sent and cancelled by the same functions as on the staff
+pages (stock/purchasing.py, by the same role); receiving a delivery goes through the workflow
+(it serves the waiting orders)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.db import transaction
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from repaircenter.accounts.roles import STAFF_ROLES
+from repaircenter.centers.models import Center
 from repaircenter.orders import workflow
-from repaircenter.orders.workflow.parts import STOREKEEPERS
-from repaircenter.stock.models import Movement, Part, PurchaseLine, PurchaseOrder, StockLevel
+from repaircenter.orders.workflow.parts import BUYERS, STOREKEEPERS
+from repaircenter.stock import purchasing
+from repaircenter.stock import services as stock
+from repaircenter.stock.models import (
+    Movement,
+    Part,
+    PurchaseLine,
+    PurchaseOrder,
+    StockLevel,
+    Supplier,
+)
+from repaircenter.stock.services import StockError
 
+from . import idempotency
 from .errors import ApiError
 from .pagination import NewestFirst
 from .permissions import MAX_NUMBER, actor, token_workplace
@@ -70,7 +95,57 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = PurchaseOrder
         fields = ["id", "number", "center", "supplier", "status", "expected_on", "sent_at",
-                  "lines"]
+                  "note", "lines"]
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": stock.MAX_UNITS})
+class UnitsField(serializers.Field):
+    """Whole units, by the stock's own rule (stock.services.whole_units)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):  # a JSON integer, as stated
+            raise serializers.ValidationError(_("The quantity must be a whole number of units."))
+        try:
+            return stock.whole_units(data)
+        except StockError as error:
+            raise serializers.ValidationError(error.message) from None
+
+    def to_representation(self, value):
+        return value
+
+
+class PurchaseLineInSerializer(serializers.Serializer):
+    part = serializers.SlugRelatedField(
+        slug_field="sku", queryset=Part.objects.filter(active=True),
+        help_text=gettext_lazy("A part of the catalogue, by its code."))
+    quantity = UnitsField(help_text=gettext_lazy("Whole units to order."))
+    unit_cost = MoneyField(
+        min_value=Decimal("0"), required=False, allow_null=True, default=None,
+        help_text=gettext_lazy("What one unit costs; left out, the part's purchase cost."))
+
+
+class PurchaseOrderInSerializer(serializers.Serializer):
+    supplier = serializers.SlugRelatedField(
+        slug_field="name", queryset=Supplier.objects.all(),
+        help_text=gettext_lazy("The supplier, by its name (as purchase orders answer it)."))
+    center = serializers.PrimaryKeyRelatedField(
+        queryset=Center.objects.filter(active=True), required=False, allow_null=True,
+        default=None, help_text=gettext_lazy(
+            "The center the parts are for, one the token works in; left out, the token's "
+            "first center."))
+    expected_on = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text=gettext_lazy("When the supplier is expected to deliver (needed to send)."))
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False,
+                                 default="")
+    lines = PurchaseLineInSerializer(many=True, min_length=1, max_length=100)
+
+
+class SendSerializer(serializers.Serializer):
+    expected_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=gettext_lazy(
+            "When the supplier is expected to deliver; left out, the date the purchase order "
+            "has."))
 
 
 class ReceiveSerializer(serializers.Serializer):
@@ -142,9 +217,32 @@ class MovementList(generics.ListAPIView):
         return _centers(self.request, Movement.objects.all())
 
 
-@extend_schema(tags=["stock"], summary="Purchase orders to suppliers")
+@contextmanager
+def _purchase_rules():
+    """The purchase order's refusals in the API's shapes: a status that does not allow the
+    change 409 `wrong_state`, input it needs 400 naming the field, any other rule 409."""
+    try:
+        yield
+    except purchasing.WrongStatus as error:
+        raise ApiError(409, "wrong_state", error.message) from None
+    except StockError as error:
+        if error.field:
+            raise serializers.ValidationError({error.field: [error.message]}) from None
+        raise ApiError(409, "refused", error.message) from None
+
+
+PURCHASE_KEY = OpenApiParameter(
+    idempotency.HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    pattern=idempotency.KEY_PATTERN,
+    description=("A key the client makes for this purchase order (a UUID, say). Sent again "
+                 "with the same body, the first answer comes back and no second purchase "
+                 "order is made; with another body, 409."),
+)
+
+
+@extend_schema(tags=["stock"])
 class PurchaseOrderList(generics.ListAPIView):
-    roles = {"GET": STOREKEEPERS}
+    roles = {"GET": STOREKEEPERS, "POST": BUYERS}
     serializer_class = PurchaseOrderSerializer
     pagination_class = NewestFirst
 
@@ -152,6 +250,43 @@ class PurchaseOrderList(generics.ListAPIView):
         query_parameters(NoFilter, self.request, self.pagination_class)
         return _centers(self.request, PurchaseOrder.objects.select_related("supplier")
                         .prefetch_related("lines__part"))
+
+    @extend_schema(summary="Purchase orders to suppliers")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Make a purchase order (a draft, to send next)", parameters=[PURCHASE_KEY],
+        request=PurchaseOrderInSerializer, responses={201: PurchaseOrderSerializer},
+        examples=[OpenApiExample("Five screens", request_only=True, value={
+            "supplier": "Parts Direct Ltd", "expected_on": "2026-12-10",
+            "lines": [{"part": "SCR-S23", "quantity": 5, "unit_cost": "38.50"}]})])
+    def post(self, request):
+        key = idempotency.key_from(request)
+        data = PurchaseOrderInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return idempotency.once(request, key, lambda: self._create(request, data.validated_data))
+
+    def _create(self, request, values: dict) -> Response:
+        place = token_workplace(request)
+        center = values["center"] or place.center
+        if center is None:
+            raise serializers.ValidationError({"center": [
+                _("Say which center the purchase order is for.")]})
+        if not place.may_see(center.pk):
+            raise serializers.ValidationError({"center": [
+                _("This token does not work at that center.")]})
+        try:
+            made = purchasing.create(
+                center_id=center.pk, supplier=values["supplier"], by=request.user,
+                expected_on=values["expected_on"], note=values["note"],
+                lines=[(line["part"], line["quantity"], line["unit_cost"])
+                       for line in values["lines"]])
+        except StockError as error:  # the input breaks a rule of the purchase order
+            raise serializers.ValidationError(
+                {error.field or "lines": [error.message]}) from None
+        return Response(PurchaseOrderSerializer(_purchase_order(request, made.pk)).data,
+                        status=201)
 
 
 def _purchase_order(request, pk: int) -> PurchaseOrder:
@@ -192,3 +327,35 @@ class PurchaseOrderReceive(APIView):
             quantities={by_sku[sku]: n for sku, n in data.validated_data["quantities"].items()})
         body = PurchaseOrderSerializer(_purchase_order(request, pk)).data
         return Response({**body, "orders_ready": [o.number for o in moved]})
+
+
+@extend_schema(tags=["stock"], summary="Send a draft purchase order to the supplier",
+               request=SendSerializer, responses={200: PurchaseOrderSerializer},
+               examples=[OpenApiExample("Expected on the 10th", request_only=True,
+                                        value={"expected_on": "2026-12-10"})])
+class PurchaseOrderSend(APIView):
+    """draft → sent; the orders waiting for parts at its center learn when they are due."""
+
+    roles = {"POST": BUYERS}
+
+    def post(self, request, pk: int):
+        data = SendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        po = _purchase_order(request, pk)
+        with _purchase_rules(), transaction.atomic():
+            sent = purchasing.send(purchase_order=po,
+                                   expected_on=data.validated_data["expected_on"])
+            workflow.after_purchase_sent(sent)
+        return Response(PurchaseOrderSerializer(_purchase_order(request, pk)).data)
+
+
+@extend_schema(tags=["stock"], summary="Cancel a purchase order not yet received (a draft or "
+               "sent)", request=None, responses={200: PurchaseOrderSerializer})
+class PurchaseOrderCancel(APIView):
+    roles = {"POST": BUYERS}
+
+    def post(self, request, pk: int):
+        po = _purchase_order(request, pk)
+        with _purchase_rules():
+            purchasing.cancel(purchase_order=po)
+        return Response(PurchaseOrderSerializer(_purchase_order(request, pk)).data)

@@ -26,6 +26,10 @@ v1 = [
     path("purchase-orders/", stock_views.PurchaseOrderList.as_view(), name="purchase_orders"),
     path("purchase-orders/<int:pk>/", stock_views.PurchaseOrderDetail.as_view(),
          name="purchase_order"),
+    path("purchase-orders/<int:pk>/send/", stock_views.PurchaseOrderSend.as_view(),
+         name="purchase_order_send"),
+    path("purchase-orders/<int:pk>/cancel/", stock_views.PurchaseOrderCancel.as_view(),
+         name="purchase_order_cancel"),
     path("purchase-orders/<int:pk>/receive/", stock_views.PurchaseOrderReceive.as_view(),
          name="purchase_order_receive"),
     # The order's transitions, one operation per `api` path of the registry.

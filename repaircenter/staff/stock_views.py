@@ -15,6 +15,7 @@ from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import Role
 from repaircenter.orders import workflow
 from repaircenter.orders.workflow import Actor, WorkflowError
+from repaircenter.orders.workflow.parts import BUYERS
 from repaircenter.orders.workflow.parts import STOREKEEPERS as PART_KEEPERS
 from repaircenter.stock import catalogue, purchasing
 from repaircenter.stock import services as stock
@@ -89,7 +90,7 @@ def waiting(request):
 @role_required(*STOREKEEPERS)
 def purchase_order_list(request):
     if request.method == "POST":
-        if Role.MANAGER not in request.user.roles:
+        if not request.user.has_role(*BUYERS):
             messages.error(request, _("Only a manager orders from suppliers."))
             return redirect("staff:purchase_orders")
         try:
@@ -124,7 +125,7 @@ def purchase_order_page(request, pk: int):
         for line in po.lines.all():
             line.waiting_orders = waiting.get(line.part_id, [])
         return render(request, "staff/purchase_order.html", {
-            "po": po, "may_order": Role.MANAGER in request.user.roles,
+            "po": po, "may_order": request.user.has_role(*BUYERS),
             "may_receive": po.status in purchasing.OPEN_PURCHASES,
             "parts": Part.objects.filter(active=True).only("pk", "sku", "name")
             if po.status == PurchaseStatus.DRAFT else (),
@@ -142,7 +143,7 @@ def purchase_order_page(request, pk: int):
             if moved:
                 done += " " + _("Now ready for repair: %(orders)s.") % {
                     "orders": ", ".join(o.display_number for o in moved)}
-        elif Role.MANAGER not in request.user.roles:
+        elif not request.user.has_role(*BUYERS):
             raise StockError(_("Only a manager orders from suppliers."))
         elif action == "add":
             part = Part.objects.filter(pk=request.POST.get("part"), active=True).first()

@@ -8,6 +8,7 @@ which calls `receive` here and then reserves for them, oldest first, in the same
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -29,6 +30,11 @@ from .models import (
 from .services import StockError
 
 
+class WrongStatus(StockError):
+    """The purchase order is no longer in a status that allows the change (sent already,
+    cancelled, received…)."""
+
+
 def _money(value) -> Decimal:
     try:
         amount = Decimal(str(value).strip())
@@ -46,7 +52,7 @@ def _hold(purchase_order: PurchaseOrder, *statuses: str) -> PurchaseOrder:
         status=F("status")
     ):
         current = PurchaseOrder.objects.get(pk=purchase_order.pk)
-        raise StockError(
+        raise WrongStatus(
             _("Purchase order %(number)s is %(status)s: that is not possible now.")
             % {"number": current.display_number,
                "status": current.get_status_display().lower()}
@@ -56,9 +62,23 @@ def _hold(purchase_order: PurchaseOrder, *statuses: str) -> PurchaseOrder:
 
 @transaction.atomic
 def create(*, center_id: int, supplier: Supplier, by, expected_on: datetime.date | None = None,
-           note: str = "") -> PurchaseOrder:
-    return PurchaseOrder.objects.create(center_id=center_id, supplier=supplier, created_by=by,
-                                        expected_on=expected_on, note=note)
+           note: str = "", lines: Iterable[tuple[Part, object, object]] = ()) -> PurchaseOrder:
+    """A draft, with `lines` (part, quantity, unit cost or None for the part's purchase cost)
+    put on it by `set_line`'s rules. A part given twice is refused; all or nothing."""
+    lines = list(lines)
+    seen: set[int] = set()
+    for part, _quantity, _cost in lines:
+        if part.pk in seen:
+            raise StockError(_("%(part)s is given twice: give each part once, with all its "
+                               "units.") % {"part": part.sku}, field="lines")
+        seen.add(part.pk)
+    purchase_order = PurchaseOrder.objects.create(
+        center_id=center_id, supplier=supplier, created_by=by, expected_on=expected_on,
+        note=note)
+    for part, quantity, unit_cost in lines:
+        set_line(purchase_order=purchase_order, part=part, quantity=quantity,
+                 unit_cost=unit_cost)
+    return purchase_order
 
 
 @transaction.atomic
@@ -92,7 +112,8 @@ def send(*, purchase_order: PurchaseOrder, expected_on: datetime.date | None = N
     if not purchase_order.lines.exists():
         raise StockError(_("Add at least one part before sending the purchase order."))
     if expected_on is None:
-        raise StockError(_("Say when the supplier is expected to deliver."))
+        raise StockError(_("Say when the supplier is expected to deliver."),
+                         field="expected_on")
     PurchaseOrder.objects.filter(pk=purchase_order.pk).update(
         status=PurchaseStatus.SENT, sent_at=timezone.now(), expected_on=expected_on)
     purchase_order.refresh_from_db()

@@ -41,12 +41,19 @@ def _check_low(center_id: int, part_id: int, dropped: int) -> None:
             handler(level=level, at=timezone.now())
 
 
-class StockError(Exception):
-    """A stock change refused; the message says why, for the person who asked."""
+# The most units one change (a line of a purchase order, a delivery, a count) may move.
+MAX_UNITS = 1_000_000
 
-    def __init__(self, message: str):
+
+class StockError(Exception):
+    """A stock change refused; the message says why, for the person who asked. `field` names
+    what was asked for wrongly when the change was refused for its input (e.g. a date missing),
+    empty when it was refused for the state of things."""
+
+    def __init__(self, message: str, *, field: str = ""):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 def whole_units(quantity, *, allow_zero: bool = False) -> int:
@@ -60,7 +67,7 @@ def whole_units(quantity, *, allow_zero: bool = False) -> int:
         raise StockError(_("The quantity must be a whole number of units."))
     if value < 0 or (value == 0 and not allow_zero):
         raise StockError(_("The quantity must be more than zero."))
-    if value > 1_000_000:
+    if value > MAX_UNITS:
         raise StockError(_("The quantity is too large."))
     return int(value)
 

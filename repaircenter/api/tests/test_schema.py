@@ -69,12 +69,13 @@ schemathesis.checks.load_all_checks()
 # Rules no JSON Schema can state: a phone number that reaches someone, an IMEI's check digit, an
 # amount within its range (amounts are decimal strings), a cursor this API gave, the evidence a
 # decision's channel needs (what was said on the phone, the email's text, the signed slip) and
-# the reason of a refusal, an equipment kind that exists, a catalogue part that exists. A 400
-# that names only these fields is the right answer to data the schema allows; any other
-# refusal of valid data is a failure.
+# the reason of a refusal, an equipment kind that exists, a catalogue part that exists, a
+# supplier that exists, a center the token works at, a part given once on a purchase order and
+# the date a purchase order is sent with. A 400 that names only these fields is the right
+# answer to data the schema allows; any other refusal of valid data is a failure.
 RULES_BEYOND_THE_SCHEMA = {"phone", "imei", "amount", "quantity", "unit_price", "cursor",
                            "said", "email_text", "signed_slip", "note", "kind", "email",
-                           "part"}
+                           "part", "supplier", "center", "lines", "expected_on"}
 
 
 def positive_data_acceptance(ctx, response, case):

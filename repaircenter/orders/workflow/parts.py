@@ -33,6 +33,8 @@ from .base import Actor, NotAllowed, Refused, change_state, check, lock_order
 
 # Who receives deliveries and keeps the storeroom.
 STOREKEEPERS = frozenset({Role.MANAGER, Role.RECEPTIONIST, Role.TECHNICIAN})
+# Who orders from suppliers: makes, sends and cancels purchase orders.
+BUYERS = frozenset({Role.MANAGER})
 # Orders whose agreed lines may still be short of parts, and get served when they arrive.
 SERVED_STATES = (Status.WAITING_FOR_PARTS, Status.APPROVED, Status.REPAIRING,
                  Status.AWAITING_DECISION)
