@@ -64,5 +64,6 @@ def environment(**options) -> Environment:
         localize=localize,
         money=money,
         label=label,
+        floatformat=defaultfilters.floatformat,
     )
     return env
