@@ -65,5 +65,6 @@ def environment(**options) -> Environment:
         localize=localize,
         money=money,
         label=label,
+        floatformat=defaultfilters.floatformat,
     )
     return env

@@ -30,6 +30,7 @@ from . import selectors
 from .csrf import order_page_csrf
 from .forms import DecisionForm, DocumentUnlockForm, RefusalForm
 from .views import TOO_MANY, limited, render_public
+from .wording import wording
 
 USER_AGENT_MAX = 400
 
@@ -73,18 +74,21 @@ def chat_form() -> ChatMessageForm:
     return ChatMessageForm(initial={"key": uuid.uuid4()})
 
 
+def page_context(page: selectors.CustomerPage, **extra) -> dict:
+    """The order page's template names: the page's, its plural sentences, and `extra`."""
+    return {**page.as_context(), "wording": wording(page), **extra}
+
+
 @require_GET
 @order_view(selectors.customer_page)
 def order_page(request, page: selectors.CustomerPage):
-    context = {**page.as_context(), "chat_form": chat_form()}
-    return render_public(request, "portal/order.html", context)
+    return render_public(request, "portal/order.html", page_context(page, chat_form=chat_form()))
 
 
 def order_page_with_error(request, order: Order, error: str):
     """The page again with what was wrong with the chat message (sent without JavaScript)."""
     page = selectors.customer_page(order.link_token)
-    context = {**page.as_context(), "chat_error": error,
-               "chat_form": ChatMessageForm(request.POST)}
+    context = page_context(page, chat_error=error, chat_form=ChatMessageForm(request.POST))
     return render_public(request, "portal/order.html", context, status=400)
 
 

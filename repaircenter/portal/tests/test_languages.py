@@ -2,12 +2,16 @@
 in the customer's language, and its switch changes that language for good (the page, the
 messages, the documents made after)."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from repaircenter.core.models import CenterSettings, CenterText
-from repaircenter.orders.models import Status
+from repaircenter.orders import workflow
+from repaircenter.orders.models import EventChannel, Order, Status
 
 from .conftest import order_url, visible_text
 
@@ -122,3 +126,25 @@ def test_the_customers_language_costs_the_order_page_no_query(
     client.get(order_url(order))  # the window's first count
     with django_assert_max_num_queries(ORDER_PAGE_QUERIES):  # its pinned count, no more
         assert client.get(order_url(order))["Content-Language"] == "ru"
+
+
+@pytest.mark.parametrize(("days", "russian"), [(1, "остался 1 день"), (3, "осталось 3 дня"),
+                                               (5, "осталось 5 дней"), (21, "остался 21 день")])
+def test_the_days_left_on_the_order_page_follow_the_russian_plural(
+    client, make_order, customer, days, russian
+):
+    customer.language = "ru"
+    customer.save()
+    awaiting = make_order(Status.AWAITING_DECISION)
+    ready = make_order(Status.READY_REPAIRED)
+    workflow.start_storage_clock(order=ready, reached_at=timezone.now(), channel=EventChannel.SMS)
+    due = timezone.now() + datetime.timedelta(days=days)
+    Order.objects.filter(pk=awaiting.pk).update(decision_due=due)
+    Order.objects.filter(pk=ready.pk).update(storage_due=due)
+
+    decision = visible_text(client.get(order_url(awaiting)))
+    assert f"({russian})." in decision  # "Please decide by … (N days left)."
+    assert "около 2 рабочих дней после согласования" in decision  # the estimate's repair time
+    storage = visible_text(client.get(order_url(ready)))
+    assert f"· {russian}" in storage  # "We keep it until … · N days left"
+    assert "day left" not in decision + storage and "days left" not in decision + storage
