@@ -24,8 +24,10 @@ TOO_MANY = "portal/too_many.html"
 
 def render_public(request, template: str, context: dict | None = None, status: int = 200):
     """A public page (its base shows the center's name and contacts, read once)."""
-    return render(request, template, {"center": CenterSettings.load(), **(context or {})},
-                  status=status)
+    context = context or {}
+    if "center" not in context:  # the order's pages bring the order's center
+        context = {"center": CenterSettings.load(), **context}
+    return render(request, template, context, status=status)
 
 
 def limited(request, scope: str, setting_value: int, per: int):

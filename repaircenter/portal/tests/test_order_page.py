@@ -228,9 +228,10 @@ def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist
 
 # The rate limit's count (one upsert); the order with its customer, equipment, kind and chat
 # thread; its estimates; their lines; its timeline events; its payments; its documents; its chat
-# messages; whether a consultant is online; the chat's question passed on, if any; the center's
-# contacts; where the equipment travels (its transfers); the condition recorded at intake.
-ORDER_PAGE_QUERIES = 13
+# messages; whether a consultant is online; the chat's question passed on, if any; where the
+# equipment travels (its transfers); the condition recorded at intake. (The center's contacts are
+# the order's center, read with the order.)
+ORDER_PAGE_QUERIES = 12
 
 
 def chat_with(order, consultant, count: int) -> None:
