@@ -13,10 +13,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import localize
-from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment, pass_context
 from markupsafe import Markup
 
+from repaircenter.core.fastformat import fast_reverse, format_date
 from repaircenter.core.templatetags.choices import label
 from repaircenter.core.templatetags.money import money
 
@@ -28,7 +28,9 @@ def _(message: str) -> Markup:
 
 
 def url(name: str, *args, **kwargs) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    if kwargs:
+        return reverse(name, kwargs=kwargs)
+    return fast_reverse(name, *args)
 
 
 @pass_context
@@ -37,11 +39,6 @@ def django_include(context, name: str, **extra) -> Markup:
     `extra`): for the small parts other Django pages and documents share."""
     values = dict(context.get_all(), **extra)
     return Markup(render_to_string(name, values, values.get("request")))  # noqa: S704
-
-
-def _date(value, format_name=None) -> str:
-    """Django's `date`, in the current time zone as Django's templates show a moment."""
-    return defaultfilters.date(template_localtime(value), format_name)
 
 
 def _default(value, fallback=""):
@@ -56,7 +53,7 @@ def environment(**options) -> Environment:
     env = Environment(autoescape=True, **options)
     env.globals.update(_=_, url=url, django_include=django_include)
     env.filters.update(
-        date=_date,
+        date=format_date,
         linebreaksbr=defaultfilters.linebreaksbr,
         truncatechars=defaultfilters.truncatechars,
         timeuntil=defaultfilters.timeuntil_filter,

@@ -1,0 +1,97 @@
+"""The fast dates, amounts and links (core/fastformat.py) write exactly what Django's `date`
+filter, Babel and reverse() write, in every language of the product."""
+
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.template import defaultfilters
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.timezone import template_localtime
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from repaircenter.core.fastformat import fast_reverse, format_date
+from repaircenter.core.templatetags.money import babel_money, format_money
+
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+# The named formats and the patterns the templates write.
+FORMATS = [None, "DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT",
+           "MONTH_DAY_FORMAT", "YEAR_MONTH_FORMAT", "TIME_FORMAT", "d M", "d M Y", "d M H:i",
+           "d M H:i:s", "j E", r"j \o\f F", "D d M"]
+moments = st.datetimes(min_value=datetime.datetime(1990, 1, 1),
+                       max_value=datetime.datetime(2090, 12, 31),
+                       timezones=st.sampled_from([datetime.UTC, zoneinfo.ZoneInfo("Europe/Moscow"),
+                                                  zoneinfo.ZoneInfo("America/New_York")]))
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(moment=moments, language=st.sampled_from(LANGUAGES), name=st.sampled_from(FORMATS))
+def test_a_moment_is_written_as_djangos_date_filter_writes_it(moment, language, name):
+    with translation.override(language):
+        # A template shows a moment in the current time zone before the filter writes it.
+        assert format_date(moment, name) == defaultfilters.date(template_localtime(moment), name)
+
+
+DAY_FORMATS = [f for f in FORMATS if f is None or ("TIME" not in f and ":" not in f)]
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=datetime.date(1990, 1, 1)), language=st.sampled_from(LANGUAGES),
+       name=st.sampled_from(DAY_FORMATS))
+def test_a_day_is_written_as_djangos_date_filter_writes_it(day, language, name):
+    with translation.override(language):
+        assert format_date(day, name) == defaultfilters.date(day, name)
+
+
+def test_a_time_of_day_asked_of_a_day_fails_as_in_django():
+    day = datetime.date(2026, 12, 5)
+    with pytest.raises(TypeError):
+        defaultfilters.date(day, "d M H:i")
+    with pytest.raises(TypeError):
+        format_date(day, "d M H:i")
+
+
+def test_nothing_and_not_a_date_are_written_as_django_writes_them():
+    assert format_date(None) == "" == format_date("")
+    assert format_date("not a date", "d M") == defaultfilters.date("not a date", "d M")
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(amount=st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"),
+                          places=2, allow_nan=False, allow_infinity=False),
+       language=st.sampled_from(LANGUAGES))
+def test_money_is_written_as_babel_writes_it(amount, language):
+    assert format_money(amount, language) == babel_money(amount, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("amount", ["0", "-0.00", "0.005", "-0.01", "999.995", "1000", "12.3"])
+def test_money_edges_are_written_as_babel_writes_them(amount, language):
+    value = Decimal(amount).quantize(Decimal("0.01"))
+    assert format_money(amount, language) == babel_money(value, language)
+
+
+def test_a_currency_babel_writes_otherwise_is_left_to_babel(settings):
+    settings.CURRENCY = "JPY"  # no minor unit: Babel writes no decimals, the fast path steps back
+    assert format_money(Decimal("1234.50"), "en") == babel_money(Decimal("1234.50"), "en")
+
+
+@pytest.mark.parametrize("name, args", [
+    ("staff:order", (1,)), ("staff:order", (123456,)), ("staff:signature", (7, 99)),
+    ("staff:home", ()), ("staff:queue", ("ready",)),
+])
+def test_a_link_is_what_reverse_makes(name, args):
+    assert fast_reverse(name, *args) == reverse(name, args=args or None)
+
+
+@pytest.mark.parametrize("number", [-1, 1234567890])  # not a number the pattern takes
+def test_a_link_reverse_refuses_is_refused(number):
+    with pytest.raises(NoReverseMatch):
+        reverse("staff:order", args=[number])
+    with pytest.raises(NoReverseMatch):
+        fast_reverse("staff:order", number)
