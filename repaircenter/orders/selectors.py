@@ -56,6 +56,24 @@ def listed_orders() -> QuerySet[Order]:
                                         "technician")
 
 
+# What a row of a queue or of the search shows (staff/jinja2/staff/_order_rows.html), and no
+# more: a page of a hundred rows read a hundred columns each, most of them never shown.
+ROW_FIELDS = (
+    "number", "number_prefix", "center_number", "status", "received_at", "diagnosis_due",
+    "parts_due", "decision_due", "storage_due", "due_at",
+    "customer__name", "customer__phone",
+    "equipment__kind__name", "equipment__brand", "equipment__model", "equipment__serial_number",
+    "equipment__imei",
+    "technician__first_name", "technician__last_name", "technician__username",
+)
+
+
+def row_orders() -> QuerySet[Order]:
+    """Orders with what a row of a list of orders shows (ROW_FIELDS)."""
+    return (Order.objects.select_related("customer", "equipment", "equipment__kind",
+                                         "technician").only(*ROW_FIELDS))
+
+
 # What the apps above this one add to the order with everything (their messages, payments…):
 # each registers its prefetch in its AppConfig.ready(), as the orders app may not import them.
 ORDER_DETAIL: list[Prefetch] = []
@@ -130,7 +148,7 @@ def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
     conditions = search_conditions(text)
     if conditions is None:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
-    return list(at_place(place, listed_orders()).filter(conditions)
+    return list(at_place(place, row_orders()).filter(conditions)
                 .order_by("-received_at")[:SEARCH_LIMIT])
 
 
@@ -230,7 +248,7 @@ def queue_page(queue: Queue, ids: QuerySet) -> list[Order]:
     ids are a subquery, so only those rows are read. Sorting the whole queue's rows instead, to
     keep 100, read tens of thousands of them at a million orders. Each is marked `late` (0:
     overdue)."""
-    return list(with_overdue(listed_orders().filter(pk__in=ids), queue.statuses)
+    return list(with_overdue(row_orders().filter(pk__in=ids), queue.statuses)
                 .order_by("late", *queue.ordering, "pk"))
 
 
