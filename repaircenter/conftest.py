@@ -440,6 +440,7 @@ def _no_kept_fragments():
     from django.core.cache import caches
 
     caches["fragments"].clear()
+    caches["default"].clear()  # the centers kept for the staff's pages (orders/workplace.py)
 
 
 # --- object storage: a real S3 server on loopback ---------------------------------------------

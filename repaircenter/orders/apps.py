@@ -34,6 +34,18 @@ class OrdersConfig(AppConfig):
 
         on_orders_changed(release_for_changed_orders)
 
+        # The centers each app server keeps for the staff's pages (orders/workplace.py).
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from repaircenter.centers.models import Center
+
+        from .workplace import forget_centers
+
+        post_save.connect(forget_centers, sender=Center, dispatch_uid="workplace-center-saved")
+        post_delete.connect(forget_centers, sender=Center, dispatch_uid="workplace-center-gone")
+        m2m_changed.connect(forget_centers, sender=Center.staff.through,
+                            dispatch_uid="workplace-staff-changed")
+
 
 def _order_id(folder: str) -> int | None:
     tail = folder.rsplit("/", 1)[-1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
 
 from repaircenter.accounts.roles import Role
@@ -44,6 +45,38 @@ class Workplace:
         return self.allowed is None or center_id in self.allowed
 
 
+# Every staff page needs the chain's centers and which of them the person works in (the header,
+# the scope of every list), and they change a few times a year: each app server keeps them a
+# minute, and the one where they change forgets them at once (forget_centers, connected in
+# orders/apps.py to a center saved or deleted and to staff joining or leaving one). So a person
+# taken off a center loses it on that server at once, on the others within the minute.
+CENTERS_KEPT_SECONDS = 60
+GENERATION_KEY = "workplace:generation"
+
+
+def centers_of(user_pk: int) -> list[Center]:
+    """The active centers by name, each marked `member` when the user works there."""
+    key = f"workplace:{cache.get(GENERATION_KEY, 0)}:{user_pk}"
+    centers = cache.get(key)
+    if centers is None:
+        centers = list(
+            Center.objects.filter(active=True)
+            .annotate(member=Exists(Center.staff.through.objects.filter(
+                center=OuterRef("pk"), user=user_pk)))
+            .order_by("name")
+        )
+        cache.set(key, centers, CENTERS_KEPT_SECONDS)
+    return centers
+
+
+def forget_centers(**kwargs) -> None:
+    """What centers_of kept is stale: a center or who works in it changed."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, None)
+
+
 class NotYourCenter(Exception):
     """A center was chosen that this person does not work in."""
 
@@ -53,12 +86,7 @@ def workplace(user, chosen: str | None = None, *, roles: frozenset[str] | None =
     """`user`'s workplace with `chosen` (a center's id, ALL_CENTERS, or None: the first of
     theirs), for `roles` (an API token's; by default the user's). One query: the centers, each
     marked whether `user` belongs to it."""
-    centers = list(
-        Center.objects.filter(active=True)
-        .annotate(member=Exists(Center.staff.through.objects.filter(
-            center=OuterRef("pk"), user=user.pk)))
-        .order_by("name")
-    )
+    centers = centers_of(user.pk)
     manager = Role.MANAGER in (user.roles if roles is None else roles)
     mine = [c for c in centers if c.member]
     if manager or len(centers) == 1:

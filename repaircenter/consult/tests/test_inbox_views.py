@@ -290,10 +290,10 @@ def test_only_consultants_switch_away_and_only_by_post(client, staff, technician
 
 # the user with their roles (the session is a signed cookie: no query); the presence upsert;
 # whether the consultant is away; waiting chats, waiting questions, recent chats, recent questions.
-INBOX_QUERIES = 7 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
+INBOX_QUERIES = 7  # the centers the person works in are kept (orders/workplace.py)
 # the user with their roles; the presence upsert; the thread with its order, customer, equipment
 # and kind; the order's estimates; their lines; the messages; the question passed on, if any.
-THREAD_QUERIES = 7 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
+THREAD_QUERIES = 7  # the centers the person works in are kept (orders/workplace.py)
 
 
 def test_the_inbox_query_count_does_not_grow(staff, consultant, make_order,

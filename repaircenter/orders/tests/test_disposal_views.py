@@ -17,8 +17,9 @@ from repaircenter.orders.workflow import Actor
 
 LIST = reverse("staff:disposal")
 CONFIRM = reverse("staff:confirm_disposal")
-# session, user, the user's groups (roles), the due orders, their messages, the recent acts
-LIST_QUERIES = 6 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
+# the user with their roles (the session is a signed cookie; the centers the person works in
+# are kept: orders/workplace.py), the due orders, their messages, the recent acts
+LIST_QUERIES = 4
 
 
 @pytest.fixture

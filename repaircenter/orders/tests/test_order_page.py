@@ -335,11 +335,11 @@ def test_only_a_manager_is_offered_issue_without_the_original(
 # drawn once for them: staff/history.py), its photos, its estimates with who sent them, their
 # lines with who marked them done, its messages, its stress tests with who ran them, its
 # payments with who took them and their receipts, its transfers between centers, its documents.
-# + 1: the centers the person works in (the header, orders/workplace.py)
+# (the centers the person works in are kept: orders/workplace.py)
 # + 3: the warranty claims on it, the device's other orders and their agreed lines
 # (orders/warranty.py: history); + 1: its condition checklist at intake (and, when there is
 # one, its photos: + 1 more)
-ORDER_PAGE_QUERIES = 12 + 1 + 3 + 1
+ORDER_PAGE_QUERIES = 12 + 3 + 1
 # The first view after an event was added reads the events with their actors to draw them.
 HISTORY_DRAWN = 1
 

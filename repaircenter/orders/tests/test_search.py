@@ -211,7 +211,7 @@ def test_staff_without_a_role_cannot_search(client, orders):
 # --- the query count does not grow with the results ------------------------------------------
 
 # the user with their roles (the session is a signed cookie), the search itself.
-SEARCH_QUERIES = 2 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
+SEARCH_QUERIES = 2  # the centers the person works in are kept (orders/workplace.py)
 
 SOME_STATES = [
     Status.RECEIVED, Status.DIAGNOSING, Status.AWAITING_DECISION, Status.REPAIRING,

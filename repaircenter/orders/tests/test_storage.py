@@ -16,7 +16,7 @@ from repaircenter.orders.workflow import Actor
 
 STORAGE = reverse("staff:storage")
 # the user with their roles (the session is a signed cookie), the stored orders
-STORAGE_QUERIES = 2 + 1  # + 1: the centers the person works in (the header, orders/workplace.py)
+STORAGE_QUERIES = 2  # the centers the person works in are kept (orders/workplace.py)
 
 
 def location_url(order):
