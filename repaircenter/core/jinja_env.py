@@ -66,5 +66,6 @@ def environment(**options) -> Environment:
         money=money,
         label=label,
         floatformat=defaultfilters.floatformat,
+        stringformat=defaultfilters.stringformat,
     )
     return env
