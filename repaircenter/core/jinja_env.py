@@ -63,5 +63,6 @@ def environment(**options) -> Environment:
         money=money,
         label=label,
         floatformat=defaultfilters.floatformat,
+        stringformat=defaultfilters.stringformat,
     )
     return env

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from repaircenter.centers.models import Center
@@ -262,6 +262,13 @@ class Order(models.Model):
         self.__dict__["_link_token"] = token
 
     @property
+    def pickup_failures_text(self) -> str:
+        """"2 wrong pickup codes typed so far.", for the staff order page's issuance form."""
+        count = self.pickup_failures
+        return ngettext("%(count)s wrong pickup code typed so far.",
+                        "%(count)s wrong pickup codes typed so far.", count) % {"count": count}
+
+    @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
 
@@ -513,6 +520,12 @@ class Estimate(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == EstimateStatus.DRAFT
+
+    @property
+    def repair_days_text(self) -> str:
+        """"5 working days", for the staff order page (its Jinja template cannot count)."""
+        days = self.repair_days
+        return ngettext("%(days)s working day", "%(days)s working days", days) % {"days": days}
 
 
 class EstimateLine(models.Model):
