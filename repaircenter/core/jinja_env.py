@@ -20,11 +20,19 @@ from repaircenter.core.fastformat import fast_reverse, format_date
 from repaircenter.core.templatetags.choices import label
 from repaircenter.core.templatetags.money import money
 
+# Each language's words, looked up once per process: a page of rows asks for the same few
+# hundred times, and Django's gettext walks the active translation's catalogues each time.
+_TRANSLATED: dict[tuple[str | None, str], Markup] = {}
+
 
 def _(message: str) -> Markup:
     """The message in the active language, as the product wrote it (its markup kept, as
     Django's blocktranslate keeps it); a `|format` after it escapes what fills its blanks."""
-    return Markup(translation.gettext(message))  # noqa: S704 - the catalogue is ours
+    key = (translation.get_language(), message)
+    translated = _TRANSLATED.get(key)
+    if translated is None:
+        translated = _TRANSLATED[key] = Markup(translation.gettext(message))  # noqa: S704
+    return translated
 
 
 def url(name: str, *args, **kwargs) -> str:
