@@ -183,6 +183,11 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"].update(CONN_MAX_AGE=0, OPTIONS=SQLITE_OPTIONS)
+    elif env_bool("REPAIRCENTER_PREPARED_STATEMENTS", True):
+        # The order pages' queries join a dozen tables: PostgreSQL spends longer planning them
+        # (12 ms) than running them (1 ms). Bound by the server, a statement run twice on a
+        # connection is prepared and planned once for it (psycopg keeps the last hundred).
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
