@@ -147,3 +147,124 @@ def write_markdown(everything: dict, path: Path) -> None:
         path.write_text(before + generated + after)
     else:
         path.write_text("# Benchmarks\n\n" + generated + "\n")
+
+
+# --- issue 19: the pages before and after, in one run of each on the same databases ---------
+
+FASTER_START, FASTER_END = "<!-- faster: written by bench/report.py --faster -->", \
+    "<!-- /faster -->"
+FASTER_TARGETS = {  # case prefix: the largest ratio to raw allowed (issue 19)
+    "B1": 5, "B2": 4, "B3": 4, "B4": 3,
+}
+FASTER_GROWTH = 1.3
+LOAD_TARGETS = {"order": 0.08, "customer": 0.12}  # the page's req/s over /livez's
+
+
+def faster(before: dict, after: dict, before_label: str, after_label: str) -> str:
+    """The before and after columns of every case at each size, the targets of issue 19 and
+    their verdicts."""
+    out = [FASTER_START, ""]
+    for kind, entries in _kinds(after.get("targets", {})).items():
+        old_entries = dict(_kinds(before.get("targets", {})).get(kind, []))
+        for label, results in entries:
+            old = old_entries.get(label, {})
+            load = results.get("loadavg", [])
+            out.append(f"- {label}: {after_label} measured {results.get('measured_at', '?')} "
+                       f"(load average {'/'.join(str(x) for x in load[:3])} before, "
+                       f"{'/'.join(str(x) for x in load[3:])} after); {before_label} measured "
+                       f"{old.get('measured_at', '?')} (load average "
+                       f"{'/'.join(str(x) for x in old.get('loadavg', [])[:3])} before).")
+        out.append("")
+        header = ["case"]
+        for label, _results in entries:
+            header += [f"{label} before ×raw", f"{label} after ms (raw)", "after ×raw"]
+        header += ["growth after", "queries before → after", "target", "verdict"]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "---|" * len(header))
+        for name in entries[-1][1]["cases"]:
+            prefix = name[:2]
+            if prefix not in (*FASTER_TARGETS, "B0"):
+                continue
+            row, ratios, medians, queries = [name], [], [], ""
+            for label, results in entries:
+                figures = results["cases"].get(name)
+                old = old_entries.get(label, {}).get("cases", {}).get(name)
+                row.append(f"{old['ratio']:.1f}" if old else "")
+                if figures is None:
+                    row += ["", ""]
+                    continue
+                row += [f"{figures['django']['median_ms']:.1f} "
+                        f"({figures['raw']['median_ms']:.1f})", f"{figures['ratio']:.1f}"]
+                ratios.append(figures["ratio"])
+                medians.append(figures["django"]["median_ms"])
+                queries = f"{old['queries'] if old else '?'} → {figures['queries']}"
+            growth = medians[-1] / medians[0] if len(medians) > 1 and medians[0] else None
+            shown = _queue_rows(name, entries)
+            comparable = not (growth and shown and len(set(shown)) > 1)
+            row.append((f"{growth:.2f}" if comparable else
+                        f"{growth:.2f} ({' vs '.join(map(str, shown))} rows)") if growth else "")
+            row.append(queries)
+            if prefix == "B0":
+                halves = []
+                for label, results in entries:
+                    old = old_entries.get(label, {}).get("cases", {}).get(name)
+                    if old:
+                        halves.append(results["cases"][name]["django"]["median_ms"]
+                                      <= old["django"]["median_ms"] / 2)
+                row += ["≤ half of before's floor", _verdict(bool(halves) and all(halves))]
+            else:
+                limit = FASTER_TARGETS[prefix]
+                ok = all(r <= limit for r in ratios) and (
+                    not comparable or growth is None or growth <= FASTER_GROWTH)
+                row += [f"≤ {limit}× raw, growth ≤ {FASTER_GROWTH}", _verdict(ok)]
+            out.append("| " + " | ".join(row) + " |")
+        loads = [(label, r.get("load"), old_entries.get(label, {}).get("load"))
+                 for label, r in entries if r.get("load")]
+        if loads:
+            out += ["", "Load test (gunicorn, 2 workers, production settings; wrk 2 threads, "
+                    "8 connections), each page's req/s over /livez's:", ""]
+            out.append("| database | /livez req/s before → after | order page before → after "
+                       "| customer page before → after | order / livez (≥ 0.08) "
+                       "| customer / livez (≥ 0.12) |")
+            out.append("|---|---|---|---|---|---|")
+            for label, load, old in loads:
+                def rps(figures, name):
+                    return figures[name]["requests_per_second"] if figures else 0
+                static = rps(load, "static")
+                cells = [label, f"{rps(old, 'static'):.0f} → {static:.0f}"]
+                for name in ("order", "customer"):
+                    cells.append(f"{rps(old, name):.0f} → {rps(load, name):.0f}")
+                for name, limit in LOAD_TARGETS.items():
+                    share = rps(load, name) / static if static else 0
+                    cells.append(f"{share:.3f} {_verdict(share >= limit)}")
+                out.append("| " + " | ".join(cells) + " |")
+    out += ["", FASTER_END]
+    return "\n".join(out)
+
+
+def write_faster(before: dict, after: dict, path: Path, before_label: str,
+                 after_label: str) -> None:
+    generated = faster(before, after, before_label, after_label)
+    text = path.read_text()
+    if FASTER_START in text:
+        head, rest = text.split(FASTER_START, 1)
+        text = head + generated + rest.split(FASTER_END, 1)[1]
+    else:
+        text += "\n" + generated + "\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Issue 19's table: before and after.")
+    parser.add_argument("--before", required=True, help="bench/run.py's results, before")
+    parser.add_argument("--after", required=True, help="bench/run.py's results, after")
+    parser.add_argument("--before-label", default="before")
+    parser.add_argument("--after-label", default="after")
+    parser.add_argument("--markdown", default="BENCHMARKS.md")
+    arguments = parser.parse_args()
+    write_faster(json.loads(Path(arguments.before).read_text()),
+                 json.loads(Path(arguments.after).read_text()), Path(arguments.markdown),
+                 arguments.before_label, arguments.after_label)
