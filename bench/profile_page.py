@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,22 +34,16 @@ def main() -> None:
     parser.add_argument("--output", help="also write the printed profile to this file")
     arguments = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = arguments.database
-    os.environ.setdefault("REPAIRCENTER_DATA", tempfile.mkdtemp(prefix="bench-profile-"))
-    os.environ["REPAIRCENTER_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["REPAIRCENTER_PORTAL_REQUESTS_PER_MINUTE"] = "1000000000"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repaircenter.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
+    sys.path.insert(0, str(ROOT / "bench"))
+    from run import heaviest_order, setup_django  # the benchmark beside this script
 
-    django.setup()
+    setup_django(arguments.database)
     from django.db import connection
-    from django.db.models import Count
     from django.test import Client
 
     from repaircenter.accounts.models import User
     from repaircenter.centers.models import Center
-    from repaircenter.orders.models import Order, OrderEvent
+    from repaircenter.orders.models import Order
 
     client = Client()
     client.force_login(User.objects.get(username="bench-manager"))
@@ -59,11 +51,7 @@ def main() -> None:
     if Center.objects.count() > 1:
         client.post("/staff/center/", {"center": "all"})
     orders = Order.objects.count()
-    oldest = 5000 * max(1, orders // 10_000)
-    heavy_id = (OrderEvent.objects.filter(order__number__lte=oldest, order__portal_nonce__gt="")
-                .values("order").annotate(n=Count("id")).order_by("-n")
-                .values_list("order", flat=True)[0])
-    heavy = Order.objects.get(pk=heavy_id)
+    heavy = heaviest_order(orders)
     if arguments.case == "B2":
         path = f"/staff/orders/{heavy.number}/"
     elif arguments.case == "B3":

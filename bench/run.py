@@ -124,6 +124,12 @@ LEFT JOIN accounts_user u ON u.id = o.technician_id
 
 
 def measure_database(url: str, repetitions: int, sweep_repetitions: int) -> dict:
+    setup_django(url)
+    return measure(url, repetitions, sweep_repetitions)
+
+
+def setup_django(url: str) -> None:
+    """Django on the database at `url`, as the benchmark's requests need it."""
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("REPAIRCENTER_DATA", tempfile.mkdtemp(prefix="bench-run-"))
     # The test client's host; and no rate limit on the customer's page for one address.
@@ -134,14 +140,27 @@ def measure_database(url: str, repetitions: int, sweep_repetitions: int) -> dict
     import django
 
     django.setup()
-    return measure(url, repetitions, sweep_repetitions)
+
+
+def heaviest_order(orders: int):
+    """B2's and B3's order: the longest history among the oldest few thousand orders, whose
+    link the server can write (the bulk copies' links open nothing)."""
+    from django.db.models import Count
+
+    from repaircenter.orders.models import Order, OrderEvent
+
+    oldest = 5000 * max(1, orders // 10_000)
+    heavy_id = (OrderEvent.objects.filter(order__number__lte=oldest,
+                                          order__portal_nonce__gt="")
+                .values("order").annotate(n=Count("id")).order_by("-n")
+                .values_list("order", flat=True)[0])
+    return Order.objects.get(pk=heavy_id)
 
 
 def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
     """Every case on the database Django is set up with; `url` reaches the same database for
     the raw queries."""
     from django.db import connection, transaction
-    from django.db.models import Count
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -149,7 +168,7 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
     from repaircenter.accounts.models import User
     from repaircenter.customers.models import name_search_key
     from repaircenter.orders import selectors
-    from repaircenter.orders.models import Equipment, Order, OrderEvent
+    from repaircenter.orders.models import Equipment, Order
     from repaircenter.orders.sweep import run_sweep
     from repaircenter.portal.selectors import TIMELINE_ACTIONS
 
@@ -245,13 +264,7 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
              lambda sql=sql, params=params: raw.rows(sql, params), rows=found, typed=typed)
 
     # B2, B3: the order with the longest history among the oldest few thousand.
-    oldest = 5000 * max(1, results["orders"] // 10_000)
-    # Only an order whose link the server can write: the bulk copies' links open nothing.
-    heavy_id = (OrderEvent.objects.filter(order__number__lte=oldest,
-                                          order__portal_nonce__gt="")
-                .values("order").annotate(n=Count("id")).order_by("-n")
-                .values_list("order", flat=True)[0])
-    heavy = Order.objects.get(pk=heavy_id)
+    heavy = heaviest_order(results["orders"])
     counts = {
         "events": heavy.events.count(), "messages": heavy.messages.count(),
         "documents": heavy.documents.count(), "payments": heavy.payments.count(),
