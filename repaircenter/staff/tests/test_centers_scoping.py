@@ -63,6 +63,22 @@ def test_an_order_of_another_center_is_not_found(east_desk, orders):
     assert Order.objects.get(pk=west_order.pk).status == Status.RECEIVED
 
 
+def test_taken_off_a_center_one_loses_its_orders_at_once(east_desk, east, west, orders):
+    """The centers each server keeps for the staff's pages (orders/workplace.py) are forgotten
+    when who works where changes, and when a center changes."""
+    east_order = f"/staff/orders/{orders['East1'].number}/"
+    west_order = f"/staff/orders/{orders['West1'].number}/"
+    page(east_desk, east_order)  # the centers are kept from here
+    user = east.staff.get()
+    west.staff.add(user)
+    page(east_desk, west_order)
+    east.staff.remove(user)
+    page(east_desk, east_order, status=404)
+    west.name = "West End"
+    west.save()
+    assert "West End" in page(east_desk, west_order)
+
+
 def test_choosing_a_center_one_does_not_belong_to_is_forbidden(east_desk, west, orders):
     assert east_desk.post("/staff/center/", {"center": west.pk}).status_code == 403
     assert east_desk.post("/staff/center/", {"center": "all"}).status_code == 403
