@@ -84,10 +84,35 @@ def main() -> None:
     out.write(f"{path}: {plain:.2f} ms a request without the profiler, "
               f"{len(statements)} queries, {orders:,} orders\n")
     stats = pstats.Stats(profile, stream=out)
+    out.write(shares(stats, arguments.requests) + "\n")
     stats.strip_dirs().sort_stats(arguments.sort).print_stats(arguments.top)
     print(out.getvalue())
     if arguments.output:
         Path(arguments.output).write_text(out.getvalue())
+
+
+# Where a request's time goes, by the functions that stand for each part (cumulative time under
+# the profiler, per request): the template engines, the ORM building SQL, the driver waiting for
+# the database.
+PARTS = {
+    "templates (Django's engine)": ("django/template/base.py", "render"),
+    "templates (Jinja)": ("jinja2/environment.py", "render"),
+    "SQL built by the ORM": ("django/db/models/sql/compiler.py", "as_sql"),
+    "waiting for the database": ("psycopg/connection.py", "wait"),
+    "rows made into objects": ("django/db/models/base.py", "from_db"),
+}
+
+
+def shares(stats: pstats.Stats, requests: int) -> str:
+    total = max(ct for (_f, _l, name), (_cc, _nc, _tt, ct, _c) in stats.stats.items()
+                if name == "request")
+    lines = [f"under the profiler: {total / requests * 1000:.1f} ms a request"]
+    for part, (file, function) in PARTS.items():
+        # The outermost call only: a nested render is inside its caller's time.
+        spent = max((ct for (f, _l, name), (_cc, _nc, _tt, ct, _c) in stats.stats.items()
+                     if f.endswith(file) and name == function), default=0)
+        lines.append(f"  {part:<30} {spent / requests * 1000:6.1f} ms ({spent / total:4.0%})")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
