@@ -439,8 +439,10 @@ def _no_kept_fragments():
     drew and kept (staff/history.py) must not show in the next."""
     from django.core.cache import caches
 
+    from repaircenter.orders.workplace import forget_centers
+
     caches["fragments"].clear()
-    caches["default"].clear()  # the centers kept for the staff's pages (orders/workplace.py)
+    forget_centers()  # the centers kept for the staff's pages
 
 
 # --- object storage: a real S3 server on loopback ---------------------------------------------

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
+from django.conf import settings
 from django.template import defaultfilters
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import dates, translation
@@ -128,6 +129,26 @@ def format_money_fast(value: Decimal, shape: tuple) -> str:
     if value.is_signed():  # Babel writes -0.00 with its sign too
         return f"{minus_before}{body}{minus_after}"
     return f"{before}{body}{after}"
+
+
+# --- phone numbers: django-phonenumber-field's as_national ------------------------------------
+
+
+@lru_cache(maxsize=20_000)
+def _national(e164: str, region: str) -> str:
+    from phonenumber_field.phonenumber import PhoneNumber
+
+    return PhoneNumber.from_string(e164, region=region).as_national
+
+
+def national(phone) -> str:
+    """`phone.as_national` (libphonenumber picks a pattern for each number: a tenth of a
+    millisecond), worked out once per number."""
+    if not phone:
+        return ""
+    if not getattr(phone, "is_valid", lambda: False)():
+        return phone.as_national
+    return _national(phone.as_e164, settings.PHONENUMBER_DEFAULT_REGION or "")
 
 
 # --- links: reverse() for a page of rows ----------------------------------------------------

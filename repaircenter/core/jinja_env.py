@@ -16,7 +16,7 @@ from django.utils.formats import localize
 from jinja2 import ChainableUndefined, Environment, pass_context
 from markupsafe import Markup
 
-from repaircenter.core.fastformat import fast_reverse, format_date
+from repaircenter.core.fastformat import fast_reverse, format_date, national
 from repaircenter.core.templatetags.choices import label
 from repaircenter.core.templatetags.money import money
 
@@ -69,6 +69,7 @@ def environment(**options) -> Environment:
         default=_default,
         localize=localize,
         money=money,
+        national=national,
         label=label,
         floatformat=defaultfilters.floatformat,
         stringformat=defaultfilters.stringformat,

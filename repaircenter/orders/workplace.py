@@ -7,9 +7,9 @@ one center everyone works there, whatever the membership says."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
 
 from repaircenter.accounts.roles import Role
@@ -51,30 +51,34 @@ class Workplace:
 # orders/apps.py to a center saved or deleted and to staff joining or leaving one). So a person
 # taken off a center loses it on that server at once, on the others within the minute.
 CENTERS_KEPT_SECONDS = 60
-GENERATION_KEY = "workplace:generation"
+# user id: (when kept, the generation kept in, the centers). A plain dict, not Django's cache:
+# the cache would pickle fifty centers in and out on every request. Read-only once kept.
+_kept: dict[int, tuple[float, int, list[Center]]] = {}
+_generation = 0
 
 
 def centers_of(user_pk: int) -> list[Center]:
     """The active centers by name, each marked `member` when the user works there."""
-    key = f"workplace:{cache.get(GENERATION_KEY, 0)}:{user_pk}"
-    centers = cache.get(key)
-    if centers is None:
-        centers = list(
-            Center.objects.filter(active=True)
-            .annotate(member=Exists(Center.staff.through.objects.filter(
-                center=OuterRef("pk"), user=user_pk)))
-            .order_by("name")
-        )
-        cache.set(key, centers, CENTERS_KEPT_SECONDS)
+    kept = _kept.get(user_pk)
+    now = time.monotonic()
+    if kept is not None and kept[1] == _generation and now - kept[0] < CENTERS_KEPT_SECONDS:
+        return kept[2]
+    generation = _generation
+    centers = list(
+        Center.objects.filter(active=True)
+        .annotate(member=Exists(Center.staff.through.objects.filter(
+            center=OuterRef("pk"), user=user_pk)))
+        .order_by("name")
+    )
+    _kept[user_pk] = (now, generation, centers)
     return centers
 
 
 def forget_centers(**kwargs) -> None:
     """What centers_of kept is stale: a center or who works in it changed."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 1, None)
+    global _generation
+    _generation += 1
+    _kept.clear()
 
 
 class NotYourCenter(Exception):

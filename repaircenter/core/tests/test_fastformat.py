@@ -95,3 +95,15 @@ def test_a_link_reverse_refuses_is_refused(number):
         reverse("staff:order", args=[number])
     with pytest.raises(NoReverseMatch):
         fast_reverse("staff:order", number)
+
+
+@pytest.mark.parametrize("typed", ["+447700900123", "07700 900456", "+79161234567",
+                                   "+12025550143", "+4420", ""])
+def test_a_phone_number_is_written_as_as_national_writes_it(typed):
+    from phonenumber_field.phonenumber import PhoneNumber
+
+    from repaircenter.core.fastformat import national
+
+    phone = PhoneNumber.from_string(typed, region="GB") if typed else None
+    assert national(phone) == (phone.as_national if phone else "")
+    assert national(phone) == (phone.as_national if phone else "")  # and once kept
