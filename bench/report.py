@@ -177,7 +177,7 @@ def faster(before: dict, after: dict, before_label: str, after_label: str) -> st
         out.append("")
         header = ["case"]
         for label, _results in entries:
-            header += [f"{label} before ×raw", f"{label} after ms (raw)", "after ×raw"]
+            header += [f"{label} before ms (×raw)", f"{label} after ms (raw)", "after ×raw"]
         header += ["growth after", "queries before → after", "target", "verdict"]
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "---|" * len(header))
@@ -189,7 +189,7 @@ def faster(before: dict, after: dict, before_label: str, after_label: str) -> st
             for label, results in entries:
                 figures = results["cases"].get(name)
                 old = old_entries.get(label, {}).get("cases", {}).get(name)
-                row.append(f"{old['ratio']:.1f}" if old else "")
+                row.append(f"{old['django']['median_ms']:.1f} ({old['ratio']:.1f}×)" if old else "")
                 if figures is None:
                     row += ["", ""]
                     continue
