@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,12 +30,14 @@ from repaircenter.orders.workflow.parts import BUYERS, STOREKEEPERS
 from repaircenter.stock import purchasing
 from repaircenter.stock import services as stock
 from repaircenter.stock.models import (
+    BELOW_MINIMUM,
     Movement,
     Part,
     PurchaseLine,
     PurchaseOrder,
     StockLevel,
     Supplier,
+    part_matching,
 )
 from repaircenter.stock.services import StockError
 
@@ -184,11 +185,7 @@ class PartList(generics.ListAPIView):
 
     def get_queryset(self):
         search = query_parameters(PartSearch, self.request, self.pagination_class)
-        parts = Part.objects.all()
-        for word in search.validated_data.get("search", "").split():
-            parts = parts.filter(Q(sku__icontains=word) | Q(name__icontains=word)
-                                 | Q(fits__icontains=word))
-        return parts
+        return Part.objects.filter(part_matching(search.validated_data.get("search", "")))
 
 
 @extend_schema(tags=["stock"], summary="Stock levels at the token's centers",
@@ -202,7 +199,7 @@ class LevelList(generics.ListAPIView):
         wanted = query_parameters(LevelFilter, self.request, self.pagination_class)
         levels = _centers(self.request, StockLevel.objects.select_related("part"))
         if wanted.validated_data["low"]:
-            levels = levels.filter(part__minimum__gt=F("on_hand") - F("reserved"))
+            levels = levels.filter(BELOW_MINIMUM)
         return levels
 
 

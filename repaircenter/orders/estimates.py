@@ -8,12 +8,12 @@ first touches the estimate row with `status=draft` in its filter, so an edit rac
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, F, Max, OuterRef, Q, Subquery
+from django.db.models import DecimalField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from repaircenter.accounts.roles import Role
-from repaircenter.stock.models import Part, StockLevel
+from repaircenter.stock.models import AVAILABLE, Part, StockLevel, part_matching
 
 from .models import (
     MONEY,
@@ -160,21 +160,17 @@ def parts_for(order: Order, text: str, *, limit: int = 20):
     `on_hand` and `available` units at the order's center."""
     text = " ".join(text.split())[:100]
     here = StockLevel.objects.filter(part=OuterRef("pk"), center=order.center_id)
-    found = Part.objects.filter(active=True)
-    for word in text.split():
-        found = found.filter(Q(sku__icontains=word) | Q(name__icontains=word)
-                             | Q(fits__icontains=word))
+    found = Part.objects.filter(part_matching(text), active=True)
     return found.annotate(
         on_hand=Coalesce(Subquery(here.values("on_hand")[:1]), 0),
-        available=Coalesce(Subquery(here.annotate(
-            a=F("on_hand") - F("reserved")).values("a")[:1]), 0),
+        available=Coalesce(Subquery(here.annotate(a=AVAILABLE).values("a")[:1]), 0),
     ).order_by("sku")[:limit]
 
 
 def available_at(center_id: int, part_ids) -> dict[int, int]:
     """Units available (on hand less reserved) per part at the center."""
     return dict(StockLevel.objects.filter(center_id=center_id, part_id__in=list(part_ids))
-                .annotate(a=F("on_hand") - F("reserved")).values_list("part_id", "a"))
+                .annotate(a=AVAILABLE).values_list("part_id", "a"))
 
 
 def add_part(*, estimate: Estimate, actor: Actor, part_id: int, quantity: Decimal = Decimal(1)

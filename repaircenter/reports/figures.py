@@ -41,7 +41,7 @@ from repaircenter.orders.models import (
     format_order_number,
 )
 from repaircenter.orders.states import STORED_STATES
-from repaircenter.stock.models import StockLevel
+from repaircenter.stock.models import BELOW_MINIMUM, StockLevel
 
 ZERO = Decimal("0.00")
 
@@ -531,7 +531,7 @@ def stock_value(period: Period) -> list[StockValueLine]:
         levels = levels.filter(center__in=period.centers)
     rows = (levels.values("center__name")
             .annotate(units=Sum("on_hand"), value=Sum(F("on_hand") * F("part__purchase_cost")),
-                      low=Count("pk", filter=Q(part__minimum__gt=F("on_hand") - F("reserved"))))
+                      low=Count("pk", filter=BELOW_MINIMUM))
             .order_by("center__name"))
     return [StockValueLine(row["center__name"], row["units"] or 0, _cents(row["value"]),
                            row["low"]) for row in rows]

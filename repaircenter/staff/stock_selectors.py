@@ -12,7 +12,13 @@ from repaircenter.orders.selectors import listed_orders
 from repaircenter.orders.workflow.parts import SERVED_STATES
 from repaircenter.orders.workplace import Workplace
 from repaircenter.stock import purchasing
-from repaircenter.stock.models import PurchaseLine, PurchaseOrder, StockLevel
+from repaircenter.stock.models import (
+    BELOW_MINIMUM,
+    PurchaseLine,
+    PurchaseOrder,
+    StockLevel,
+    part_matching,
+)
 
 
 def _centers(place: Workplace, queryset: QuerySet, field_name: str = "center") -> QuerySet:
@@ -25,11 +31,9 @@ def _centers(place: Workplace, queryset: QuerySet, field_name: str = "center") -
 
 def stock_levels(place: Workplace, text: str = "", *, low_only: bool = False) -> list[StockLevel]:
     levels = _centers(place, StockLevel.objects.select_related("part", "center"))
-    for word in text.split():
-        levels = levels.filter(Q(part__sku__icontains=word) | Q(part__name__icontains=word)
-                               | Q(part__fits__icontains=word))
+    levels = levels.filter(part_matching(text, "part__"))
     if low_only:
-        levels = levels.filter(part__minimum__gt=F("on_hand") - F("reserved"))
+        levels = levels.filter(BELOW_MINIMUM)
     return list(levels.order_by("center__name", "part__sku")[:500])
 
 

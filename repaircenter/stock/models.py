@@ -78,6 +78,23 @@ class StockLevel(models.Model):
         return self.on_hand - self.reserved
 
 
+# Units of a level not promised to an order (on a StockLevel row).
+AVAILABLE = F("on_hand") - F("reserved")
+# A level below its part's minimum: what the low-stock queue, "what to order" and the reports
+# count.
+BELOW_MINIMUM = Q(part__minimum__gt=AVAILABLE)
+
+
+def part_matching(text: str, path: str = "") -> Q:
+    """Parts whose code, name or the models they fit hold every word of `text`; `path` leads
+    from the rows filtered to the part ("part__" from a StockLevel)."""
+    condition = Q()
+    for word in text.split():
+        condition &= (Q(**{f"{path}sku__icontains": word}) | Q(**{f"{path}name__icontains": word})
+                      | Q(**{f"{path}fits__icontains": word}))
+    return condition
+
+
 class MovementKind(models.TextChoices):
     RECEIVED = "received", _("Received")
     RESERVED = "reserved", _("Reserved for an order")

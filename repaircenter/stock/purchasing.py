@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from . import services
 from .models import (
+    BELOW_MINIMUM,
     OPEN_PURCHASES,
     Part,
     PurchaseLine,
@@ -206,8 +207,7 @@ class Suggestion:
 def what_to_order(center_id: int, wanted_by_orders: dict[int, int]) -> list[Suggestion]:
     """Parts below their minimum at the center, and parts orders are waiting for
     (`wanted_by_orders`: part id → units still missing), less what open purchase orders bring."""
-    below = StockLevel.objects.filter(center_id=center_id, part__active=True,
-                                      part__minimum__gt=F("on_hand") - F("reserved"))
+    below = StockLevel.objects.filter(BELOW_MINIMUM, center_id=center_id, part__active=True)
     part_ids = set(below.values_list("part_id", flat=True)) | set(wanted_by_orders)
     # Parts with a minimum that this center has never stocked are below it too.
     never = Part.objects.filter(active=True, minimum__gt=0).exclude(
@@ -236,8 +236,7 @@ def what_to_order(center_id: int, wanted_by_orders: dict[int, int]) -> list[Sugg
 
 def low_stock(center_id: int | None):
     """The levels below their part's minimum (at one center, or every center)."""
-    levels = StockLevel.objects.filter(part__minimum__gt=F("on_hand") - F("reserved"),
-                                       part__active=True)
+    levels = StockLevel.objects.filter(BELOW_MINIMUM, part__active=True)
     if center_id is not None:
         levels = levels.filter(center_id=center_id)
     return levels.select_related("part", "center").order_by("center_id", "part__sku")
