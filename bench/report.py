@@ -43,6 +43,12 @@ def _queue_rows(name: str, entries: list[tuple[str, dict]]) -> list[int]:
             in entries if name in results["cases"]]
 
 
+def _load(results: dict, after: bool = False) -> str:
+    """The machine's load average (1, 5, 15 minutes) before a target's run, or after it."""
+    figures = results.get("loadavg", [])
+    return "/".join(str(x) for x in (figures[3:] if after else figures[:3]))
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -58,11 +64,9 @@ def tables(everything: dict) -> str:
     for kind, entries in _kinds(everything.get("targets", {})).items():
         out += ["", f"### {kind}", ""]
         for label, results in entries:
-            load = results.get("loadavg", [])
             out.append(f"- {label}: {results['orders']:,} orders, measured "
                        f"{results.get('measured_at', '?')}, load average "
-                       f"{'/'.join(str(x) for x in load[:3])} before and "
-                       f"{'/'.join(str(x) for x in load[3:])} after.")
+                       f"{_load(results)} before and {_load(results, after=True)} after.")
         out.append("")
         header = ["case"]
         for label, _results in entries:
@@ -168,12 +172,10 @@ def faster(before: dict, after: dict, before_label: str, after_label: str) -> st
         old_entries = dict(_kinds(before.get("targets", {})).get(kind, []))
         for label, results in entries:
             old = old_entries.get(label, {})
-            load = results.get("loadavg", [])
             out.append(f"- {label}: {after_label} measured {results.get('measured_at', '?')} "
-                       f"(load average {'/'.join(str(x) for x in load[:3])} before, "
-                       f"{'/'.join(str(x) for x in load[3:])} after); {before_label} measured "
-                       f"{old.get('measured_at', '?')} (load average "
-                       f"{'/'.join(str(x) for x in old.get('loadavg', [])[:3])} before).")
+                       f"(load average {_load(results)} before, {_load(results, after=True)} "
+                       f"after); {before_label} measured {old.get('measured_at', '?')} "
+                       f"(load average {_load(old)} before).")
         out.append("")
         header = ["case"]
         for label, _results in entries:
