@@ -135,20 +135,22 @@ def format_money_fast(value: Decimal, shape: tuple) -> str:
 
 
 @lru_cache(maxsize=20_000)
-def _national(e164: str, region: str) -> str:
+def _national(typed: str, region: str) -> str:
     from phonenumber_field.phonenumber import PhoneNumber
 
-    return PhoneNumber.from_string(e164, region=region).as_national
+    return PhoneNumber.from_string(typed, region=region).as_national
 
 
 def national(phone) -> str:
-    """`phone.as_national` (libphonenumber picks a pattern for each number: a tenth of a
-    millisecond), worked out once per number."""
+    """`phone.as_national` (libphonenumber checks the number and picks a pattern for it: a
+    tenth of a millisecond), worked out once per number as stored (+ and the country code:
+    the same text is always the same number, whatever the region)."""
     if not phone:
         return ""
-    if not getattr(phone, "is_valid", lambda: False)():
+    typed = getattr(phone, "raw_input", "")
+    if not typed.startswith("+"):
         return phone.as_national
-    return _national(phone.as_e164, settings.PHONENUMBER_DEFAULT_REGION or "")
+    return _national(typed, settings.PHONENUMBER_DEFAULT_REGION or "")
 
 
 # --- links: reverse() for a page of rows ----------------------------------------------------
