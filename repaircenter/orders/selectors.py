@@ -18,6 +18,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -84,31 +85,60 @@ def include_in_order_detail(prefetch: Prefetch) -> None:
         ORDER_DETAIL.append(prefetch)
 
 
+# Parts of an order that most orders lack (no photos, never moved, no claim on it yet…): the
+# order page's first statement asks whether each has any, and only those that do are read (a
+# statement saved for each one that is empty).
+SELDOM_PARTS = ("photos", "condition_checks", "estimates", "stress_tests", "transfers",
+                "warranty_claims")
+
+
+def _has(name: str) -> Exists:
+    relation = Order._meta.get_field(name)
+    return Exists(relation.related_model.objects.filter(**{relation.field.name: OuterRef("pk")}))
+
+
+def _order_parts(order: Order, events: bool) -> list:
+    """What order_page prefetches for `order`: each of SELDOM_PARTS only when it has rows, an
+    empty prefetch (no statement) when it has none."""
+    def seldom(name: str, *lookups) -> list:
+        if getattr(order, f"has_{name}"):
+            return list(lookups)
+        return [Prefetch(name, queryset=Order._meta.get_field(name).related_model.objects.none())]
+
+    return [
+        *([Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))]
+          if events else []),
+        *seldom("photos", "photos"),
+        *seldom("condition_checks", "condition_checks__photos"),
+        *seldom("estimates",
+                Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
+                Prefetch("estimates__lines",
+                         queryset=EstimateLine.objects.select_related("done__done_by"))),
+        *seldom("stress_tests",
+                Prefetch("stress_tests", queryset=StressTest.objects.select_related("run_by"))),
+        *seldom("transfers", Prefetch("transfers", queryset=Transfer.objects.select_related(
+            "from_center", "to_center", "sent_by", "received_by"))),
+        "documents",
+        *seldom("warranty_claims",
+                Prefetch("warranty_claims", queryset=Order.objects.order_by("number"))),
+        *ORDER_DETAIL,
+    ]
+
+
 def order_page(number: int, *, events: bool = True) -> Order:
-    """The order with everything its staff page shows, in a fixed number of queries; without
-    its events when the page draws them from what it kept (staff/history.py)."""
-    prefetches = [Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))]
-    return get_object_or_404(
+    """The order with everything its staff page shows, in a few statements (one for each part
+    it has); without its events when the page draws them from what it kept
+    (staff/history.py)."""
+    order = get_object_or_404(
         listed_orders()
         .select_related("received_by", "disposal_act", "chat_thread", "warranty_of",
                         "intake_signature")
-        .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))))
-        .prefetch_related(
-            *(prefetches if events else ()),
-            "photos",
-            "condition_checks__photos",
-            Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
-            Prefetch("estimates__lines",
-                     queryset=EstimateLine.objects.select_related("done__done_by")),
-            Prefetch("stress_tests", queryset=StressTest.objects.select_related("run_by")),
-            Prefetch("transfers", queryset=Transfer.objects.select_related(
-                "from_center", "to_center", "sent_by", "received_by")),
-            "documents",
-            Prefetch("warranty_claims", queryset=Order.objects.order_by("number")),
-            *ORDER_DETAIL,
-        ),
+        .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))),
+                  **{f"has_{name}": _has(name) for name in SELDOM_PARTS}),
         number=number,
     )
+    prefetch_related_objects([order], *_order_parts(order, events))
+    return order
 
 
 def estimate_editor(number: int) -> Order:
