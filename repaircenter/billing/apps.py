@@ -12,7 +12,9 @@ class BillingConfig(AppConfig):
 
         from .models import Payment
 
-        # The order with everything about it shows its payments and their receipts.
+        # The order with everything about it shows its payments and their receipts (most
+        # orders have none until they are issued).
         include_in_order_detail(
-            Prefetch("payments", queryset=Payment.objects.select_related("taken_by", "receipt"))
+            Prefetch("payments", queryset=Payment.objects.select_related("taken_by", "receipt")),
+            seldom=True,
         )

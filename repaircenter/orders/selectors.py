@@ -77,19 +77,25 @@ def row_orders() -> QuerySet[Order]:
 
 # What the apps above this one add to the order with everything (their messages, payments…):
 # each registers its prefetch in its AppConfig.ready(), as the orders app may not import them.
-ORDER_DETAIL: list[Prefetch] = []
+# `seldom`: most orders have none of it (see SELDOM_PARTS).
+ORDER_DETAIL: list[tuple[Prefetch, bool]] = []
 
 
-def include_in_order_detail(prefetch: Prefetch) -> None:
-    if all(p.prefetch_to != prefetch.prefetch_to for p in ORDER_DETAIL):
-        ORDER_DETAIL.append(prefetch)
+def include_in_order_detail(prefetch: Prefetch, *, seldom: bool = False) -> None:
+    if all(p.prefetch_to != prefetch.prefetch_to for p, _ in ORDER_DETAIL):
+        ORDER_DETAIL.append((prefetch, seldom))
 
 
-# Parts of an order that most orders lack (no photos, never moved, no claim on it yet…): the
-# order page's first statement asks whether each has any, and only those that do are read (a
-# statement saved for each one that is empty).
+# Parts of an order that most orders lack (no photos, never moved, not paid yet…): the order
+# page's first statement asks whether each has any, and only those that do are read (a
+# statement saved for each one that is empty). By the relation's name; the apps above add theirs.
 SELDOM_PARTS = ("photos", "condition_checks", "estimates", "stress_tests", "transfers",
                 "warranty_claims")
+
+
+def _seldom_parts() -> list[str]:
+    return [*SELDOM_PARTS, *(p.prefetch_through.split("__")[0] for p, seldom in ORDER_DETAIL
+                             if seldom)]
 
 
 def _has(name: str) -> Exists:
@@ -98,31 +104,30 @@ def _has(name: str) -> Exists:
 
 
 def _order_parts(order: Order, events: bool) -> list:
-    """What order_page prefetches for `order`: each of SELDOM_PARTS only when it has rows, an
-    empty prefetch (no statement) when it has none."""
-    def seldom(name: str, *lookups) -> list:
-        if getattr(order, f"has_{name}"):
-            return list(lookups)
-        return [Prefetch(name, queryset=Order._meta.get_field(name).related_model.objects.none())]
-
-    return [
+    """What order_page prefetches for `order`: of its seldom parts only those it has; an empty
+    prefetch (no statement) for each it lacks."""
+    lookups = [
         *([Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))]
           if events else []),
-        *seldom("photos", "photos"),
-        *seldom("condition_checks", "condition_checks__photos"),
-        *seldom("estimates",
-                Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
-                Prefetch("estimates__lines",
-                         queryset=EstimateLine.objects.select_related("done__done_by"))),
-        *seldom("stress_tests",
-                Prefetch("stress_tests", queryset=StressTest.objects.select_related("run_by"))),
-        *seldom("transfers", Prefetch("transfers", queryset=Transfer.objects.select_related(
-            "from_center", "to_center", "sent_by", "received_by"))),
+        "photos",
+        "condition_checks__photos",
+        Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
+        Prefetch("estimates__lines", queryset=EstimateLine.objects.select_related("done__done_by")),
+        Prefetch("stress_tests", queryset=StressTest.objects.select_related("run_by")),
+        Prefetch("transfers", queryset=Transfer.objects.select_related(
+            "from_center", "to_center", "sent_by", "received_by")),
         "documents",
-        *seldom("warranty_claims",
-                Prefetch("warranty_claims", queryset=Order.objects.order_by("number"))),
-        *ORDER_DETAIL,
+        Prefetch("warranty_claims", queryset=Order.objects.order_by("number")),
+        *(prefetch for prefetch, _ in ORDER_DETAIL),
+        # Read only when the order has one: a missing one is None without a statement.
+        *(name for name in ("warranty_of", "disposal_act") if getattr(order, f"{name}_id")),
     ]
+    lacking = {name for name in _seldom_parts() if not getattr(order, f"has_{name}")}
+    kept = [lookup for lookup in lookups
+            if (lookup if isinstance(lookup, str) else lookup.prefetch_through
+                ).split("__")[0] not in lacking]
+    return kept + [Prefetch(name, queryset=Order._meta.get_field(name).related_model.objects
+                            .only("pk").none()) for name in lacking]
 
 
 def order_page(number: int, *, events: bool = True) -> Order:
@@ -131,10 +136,9 @@ def order_page(number: int, *, events: bool = True) -> Order:
     (staff/history.py)."""
     order = get_object_or_404(
         listed_orders()
-        .select_related("received_by", "disposal_act", "chat_thread", "warranty_of",
-                        "intake_signature")
+        .select_related("received_by", "chat_thread", "intake_signature")
         .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))),
-                  **{f"has_{name}": _has(name) for name in SELDOM_PARTS}),
+                  **{f"has_{name}": _has(name) for name in _seldom_parts()}),
         number=number,
     )
     prefetch_related_objects([order], *_order_parts(order, events))

@@ -212,10 +212,10 @@ def test_the_detail_takes_the_same_queries_however_much_it_holds(api, lines,
     approve(api, number)
     just_used(api)
     # token, rate count (the token's centers are kept), the order (which asks which of its
-    # seldom-filled parts exist: none here, so no photos, checklist, tests, transfers or claims
-    # are read), then one query per kind of thing it holds: events, estimates, lines,
-    # documents, payments, messages, delivery records; + 2: the device's other orders and their
+    # seldom-filled parts exist: none here, so no photos, checklist, tests, transfers, claims
+    # or payments are read), then one query per kind of thing it holds: events, estimates,
+    # lines, documents, messages, delivery records; + 2: the device's other orders and their
     # lines.
-    with django_assert_num_queries(10 + 2):
+    with django_assert_num_queries(9 + 2):
         response = api.get(f"/api/v1/orders/{number}/")
     assert len(response.json()["estimates"][0]["lines"]) == lines

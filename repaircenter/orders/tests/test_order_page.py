@@ -334,13 +334,14 @@ def test_only_a_manager_is_offered_issue_without_the_original(
 # equipment, kind, technician and receiver, and whether it has any of the parts most orders lack
 # (orders/selectors.SELDOM_PARTS), the count and last id of its events (the history is drawn once
 # for them: staff/history.py), its estimates with who sent them, their lines with who marked
-# them done, its messages and their delivery records, its payments with who took them and their
-# receipts, its documents. (The centers the person works in are kept: orders/workplace.py.)
+# them done, its messages and their delivery records, its documents. (The centers the person
+# works in are kept: orders/workplace.py.)
 # + 2: the device's other orders and their agreed lines (orders/warranty.py: history).
-ORDER_PAGE_QUERIES = 9 + 2
+ORDER_PAGE_QUERIES = 8 + 2
 # Each of those seldom parts the order has is read in one statement more, however many rows:
 # its photos, its condition checklist (and, when it has photos, those: + 1 more), its stress
-# tests, its transfers between centers, the warranty claims on it.
+# tests, its transfers between centers, the warranty claims on it, its payments with who took
+# them and their receipts.
 SELDOM_PART = 1
 # The first view after an event was added reads the events with their actors to draw them.
 HISTORY_DRAWN = 1
@@ -443,8 +444,8 @@ def test_query_count_is_the_same_with_more_lines_done_tests_payments_and_documen
                           method="cash", reason="Rounding", idempotency_key=uuid.uuid4())
     assert order.documents.count() == 2 + 7
 
-    # it has stress tests now
-    with django_assert_num_queries(ORDER_PAGE_QUERIES + SELDOM_PART + HISTORY_DRAWN):
+    # it has stress tests and payments now
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 2 * SELDOM_PART + HISTORY_DRAWN):
         large = client.get(order_url(order)).content.decode()
     assert large.count("badge-fail") == 4 and large.count("badge-pass") == 1
     assert large.count("RC-0000") >= 7
