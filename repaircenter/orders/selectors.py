@@ -12,10 +12,12 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     prefetch_related_objects,
@@ -130,17 +132,25 @@ def _order_parts(order: Order, events: bool) -> list:
                             .only("pk").none()) for name in lacking]
 
 
+def _events_stamp() -> dict:
+    """How many events the order has and the last one's id (`event_count`, `last_event_id`):
+    what a kept history is kept by (staff/history.py), read with the order."""
+    events = OrderEvent.objects.filter(order=OuterRef("pk")).order_by().values("order")
+    return {"event_count": Subquery(events.annotate(n=Count("id")).values("n")),
+            "last_event_id": Subquery(events.annotate(last=Max("id")).values("last"))}
+
+
 def order_page(number: int, *, events: bool = True) -> Order:
     """The order with everything its staff page shows, in a few statements (one for each part
     it has); without its events when the page draws them from what it kept
-    (staff/history.py)."""
-    order = get_object_or_404(
-        listed_orders()
-        .select_related("received_by", "chat_thread", "intake_signature")
-        .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))),
-                  **{f"has_{name}": _has(name) for name in _seldom_parts()}),
-        number=number,
-    )
+    (staff/history.py), with what they are kept by instead."""
+    orders = (listed_orders()
+              .select_related("received_by", "chat_thread", "intake_signature")
+              .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))),
+                        **{f"has_{name}": _has(name) for name in _seldom_parts()}))
+    if not events:
+        orders = orders.annotate(**_events_stamp())
+    order = get_object_or_404(orders, number=number)
     prefetch_related_objects([order], *_order_parts(order, events))
     return order
 
