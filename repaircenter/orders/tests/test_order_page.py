@@ -450,3 +450,20 @@ def test_query_count_is_the_same_with_more_lines_done_tests_payments_and_documen
     assert large.count("badge-fail") == 4 and large.count("badge-pass") == 1
     assert large.count("RC-0000") >= 7
     assert '<td class="num" id="balance">17.00 GBP</td>' in large
+
+
+def test_the_act_of_a_disposed_order_is_read_when_it_has_one(client, make_order, manager,
+                                                             technician):
+    """The disposal act is read only for an order that has one (orders/selectors.order_page):
+    the disposed order's page still names it, and links to it for the manager."""
+    order = Order.objects.select_related("disposal_act").get(pk=make_order(Status.DISPOSED).pk)
+    act = order.disposal_act
+    assert act is not None
+    client.force_login(manager)
+    content = client.get(order_url(order)).content.decode()
+    assert act.display_number in content
+    assert reverse("staff:disposal_act", args=[act.number]) in content
+    client.force_login(technician)
+    content = client.get(order_url(order)).content.decode()
+    assert act.display_number in content
+    assert reverse("staff:disposal_act", args=[act.number]) not in content
