@@ -6,8 +6,6 @@ class BillingConfig(AppConfig):
     label = "billing"
 
     def ready(self):
-        from django.db.models import Prefetch
-
         from repaircenter.orders.selectors import include_in_order_detail
 
         from .models import Payment
@@ -15,6 +13,4 @@ class BillingConfig(AppConfig):
         # The order with everything about it shows its payments and their receipts (most
         # orders have none until they are issued).
         include_in_order_detail(
-            Prefetch("payments", queryset=Payment.objects.select_related("taken_by", "receipt")),
-            seldom=True,
-        )
+            "payments", Payment.objects.select_related("taken_by", "receipt"), seldom=True)

@@ -37,7 +37,6 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self):
-        from django.db.models import Prefetch
 
         from repaircenter.core.worker import register_round
         from repaircenter.orders import events
@@ -51,9 +50,8 @@ class NotificationsConfig(AppConfig):
         events.on_orders_changed(outbox.queue_notices)
         events.on_deadline_near(outbox.queue_pending_reminders)
         # The order with everything about it shows its messages and their delivery records.
-        include_in_order_detail(
-            Prefetch("messages__records", queryset=DeliveryRecord.objects.select_related("by"))
-        )
+        include_in_order_detail("messages")
+        include_in_order_detail("messages__records", DeliveryRecord.objects.select_related("by"))
 
         def write_pending(stop) -> int:
             outbox.write_all_pending()  # the sweep's messages get their channel and text

@@ -4,6 +4,7 @@ page objects are in staff/selectors.py.)"""
 
 import datetime
 import re
+from functools import cache
 
 from django.db.models import (
     Case,
@@ -22,9 +23,11 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from repaircenter.core.statements import KeptStatement, attach, attach_grouped
 from repaircenter.customers.lookup import customers_named, normalize_phone
 from repaircenter.customers.models import name_search_key
 
@@ -77,59 +80,43 @@ def row_orders() -> QuerySet[Order]:
                                          "technician").only(*ROW_FIELDS))
 
 
-# What the apps above this one add to the order with everything (their messages, payments…):
-# each registers its prefetch in its AppConfig.ready(), as the orders app may not import them.
-# `seldom`: most orders have none of it (see SELDOM_PARTS).
-ORDER_DETAIL: list[tuple[Prefetch, bool]] = []
-
-
-def include_in_order_detail(prefetch: Prefetch, *, seldom: bool = False) -> None:
-    if all(p.prefetch_to != prefetch.prefetch_to for p, _ in ORDER_DETAIL):
-        ORDER_DETAIL.append((prefetch, seldom))
-
+# The order page's parts: a relation of the order (or of one of its relations: "a__b"), and the
+# queryset its rows come from (None: the related model's own). Each is read by a statement
+# compiled once (core/statements.py). The apps above this one add theirs (their messages,
+# payments…) in their AppConfig.ready(), as the orders app may not import them.
+ORDER_PARTS: list[tuple[str, QuerySet | None]] = []
 
 # Parts of an order that most orders lack (no photos, never moved, not paid yet…): the order
 # page's first statement asks whether each has any, and only those that do are read (a
 # statement saved for each one that is empty). By the relation's name; the apps above add theirs.
-SELDOM_PARTS = ("photos", "condition_checks", "estimates", "stress_tests", "transfers",
-                "warranty_claims")
+SELDOM_PARTS: list[str] = []
 
 
-def _seldom_parts() -> list[str]:
-    return [*SELDOM_PARTS, *(p.prefetch_through.split("__")[0] for p, seldom in ORDER_DETAIL
-                             if seldom)]
+def include_in_order_detail(path: str, queryset: QuerySet | None = None, *,
+                            seldom: bool = False) -> None:
+    """Read the order's `path` with the order page (a parent before its "parent__child")."""
+    if all(known != path for known, _ in ORDER_PARTS):
+        ORDER_PARTS.append((path, queryset))
+        if seldom:
+            SELDOM_PARTS.append(path)
+
+
+include_in_order_detail("events", OrderEvent.objects.select_related("actor"))
+include_in_order_detail("photos", seldom=True)
+include_in_order_detail("condition_checks", seldom=True)
+include_in_order_detail("condition_checks__photos")
+include_in_order_detail("estimates", Estimate.objects.select_related("sent_by"), seldom=True)
+include_in_order_detail("estimates__lines", EstimateLine.objects.select_related("done__done_by"))
+include_in_order_detail("stress_tests", StressTest.objects.select_related("run_by"), seldom=True)
+include_in_order_detail("transfers", Transfer.objects.select_related(
+    "from_center", "to_center", "sent_by", "received_by"), seldom=True)
+include_in_order_detail("documents")
+include_in_order_detail("warranty_claims", Order.objects.order_by("number"), seldom=True)
 
 
 def _has(name: str) -> Exists:
     relation = Order._meta.get_field(name)
     return Exists(relation.related_model.objects.filter(**{relation.field.name: OuterRef("pk")}))
-
-
-def _order_parts(order: Order, events: bool) -> list:
-    """What order_page prefetches for `order`: of its seldom parts only those it has; an empty
-    prefetch (no statement) for each it lacks."""
-    lookups = [
-        *([Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))]
-          if events else []),
-        "photos",
-        "condition_checks__photos",
-        Prefetch("estimates", queryset=Estimate.objects.select_related("sent_by")),
-        Prefetch("estimates__lines", queryset=EstimateLine.objects.select_related("done__done_by")),
-        Prefetch("stress_tests", queryset=StressTest.objects.select_related("run_by")),
-        Prefetch("transfers", queryset=Transfer.objects.select_related(
-            "from_center", "to_center", "sent_by", "received_by")),
-        "documents",
-        Prefetch("warranty_claims", queryset=Order.objects.order_by("number")),
-        *(prefetch for prefetch, _ in ORDER_DETAIL),
-        # Read only when the order has one: a missing one is None without a statement.
-        *(name for name in ("warranty_of", "disposal_act") if getattr(order, f"{name}_id")),
-    ]
-    lacking = {name for name in _seldom_parts() if not getattr(order, f"has_{name}")}
-    kept = [lookup for lookup in lookups
-            if (lookup if isinstance(lookup, str) else lookup.prefetch_through
-                ).split("__")[0] not in lacking]
-    return kept + [Prefetch(name, queryset=Order._meta.get_field(name).related_model.objects
-                            .only("pk").none()) for name in lacking]
 
 
 def _events_stamp() -> dict:
@@ -140,18 +127,57 @@ def _events_stamp() -> dict:
             "last_event_id": Subquery(events.annotate(last=Max("id")).values("last"))}
 
 
+def _part_statement(path: str, queryset: QuerySet | None) -> KeptStatement:
+    """The rows of `path` for an order's id, from its related model back to the order."""
+    model, back = Order, []
+    for name in path.split("__"):
+        relation = model._meta.get_field(name)
+        back.insert(0, relation.field.name)
+        model = relation.related_model
+    rows = model._default_manager.all() if queryset is None else queryset
+    return KeptStatement(lambda pk: rows.filter(**{"__".join(back): pk}))
+
+
+# The order with its customer, equipment and people, whether it has each seldom part, and its
+# events' stamp, by its number.
+_ORDER = KeptStatement(lambda number: (
+    listed_orders()
+    .select_related("received_by", "chat_thread", "intake_signature")
+    .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))),
+              **{f"has_{name}": _has(name) for name in SELDOM_PARTS}, **_events_stamp())
+    .filter(number=number)))
+
+
+@cache
+def _part_statements() -> list[tuple[str, KeptStatement]]:
+    # Made once the apps have added their parts (the first order page drawn).
+    return [(path, _part_statement(path, queryset)) for path, queryset in ORDER_PARTS]
+
+
 def order_page(number: int, *, events: bool = True) -> Order:
-    """The order with everything its staff page shows, in a few statements (one for each part
-    it has); without its events when the page draws them from what it kept
-    (staff/history.py), with what they are kept by instead."""
-    orders = (listed_orders()
-              .select_related("received_by", "chat_thread", "intake_signature")
-              .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))),
-                        **{f"has_{name}": _has(name) for name in _seldom_parts()}))
-    if not events:
-        orders = orders.annotate(**_events_stamp())
-    order = get_object_or_404(orders, number=number)
-    prefetch_related_objects([order], *_order_parts(order, events))
+    """The order with everything its staff page shows: one statement for the order, one for
+    each part it has (none for those it lacks), each compiled once; without its events when
+    the page draws them from what it kept (staff/history.py), with their stamp instead."""
+    found = _ORDER.objects(number)
+    if not found:
+        raise Http404("No such order.")
+    order = found[0]
+    lacking = {name for name in SELDOM_PARTS if not getattr(order, f"has_{name}")}
+    for path, statement in _part_statements():
+        parent, _, child = path.partition("__")
+        if path == "events" and not events:
+            continue
+        if parent in lacking:
+            if not child:
+                attach(order, parent, [])
+            continue
+        if child:
+            attach_grouped(getattr(order, parent).all(), child, statement.objects(order.pk))
+        else:
+            attach(order, parent, statement.objects(order.pk))
+    # Read only when the order has one: a missing one is None without a statement.
+    prefetch_related_objects([order], *(name for name in ("warranty_of", "disposal_act")
+                                        if getattr(order, f"{name}_id")))
     return order
 
 

@@ -1,0 +1,118 @@
+"""Statements compiled once (core/statements.py): the same objects as the queryset gives, with
+its related objects and annotations, for any value; compiled the first time only; and put where
+prefetch_related puts them."""
+
+import pytest
+from django.db.models import Count, Exists, OuterRef
+
+from repaircenter.core.statements import KeptStatement, attach, attach_grouped
+from repaircenter.orders.models import Estimate, EstimateLine, Order, OrderEvent, Status
+
+
+def orders_by_number(number):
+    return (Order.objects.select_related("customer", "equipment__kind", "technician")
+            .annotate(has_estimates=Exists(Estimate.objects.filter(order=OuterRef("pk"))),
+                      events_count=Count("events"))
+            .filter(number=number))
+
+
+def same(kept, made) -> None:
+    """Two objects alike: their columns, and the related objects read with them."""
+    assert type(kept) is type(made)
+    for field in made._meta.concrete_fields:
+        assert getattr(kept, field.attname) == getattr(made, field.attname), field.name
+
+
+def test_each_value_gives_the_objects_the_queryset_gives(make_order,
+                                                         django_assert_num_queries):
+    first, second = make_order(Status.RECEIVED), make_order(Status.AWAITING_DECISION)
+    statement = KeptStatement(orders_by_number)
+    for order in (first, second, first):
+        with django_assert_num_queries(1):
+            kept = statement.objects(order.number)
+            # related objects and annotations came with the row
+            assert kept[0].customer.phone and kept[0].equipment.kind.name
+            technician = kept[0].technician
+        made = list(orders_by_number(order.number))
+        assert len(kept) == len(made) == 1
+        same(kept[0], made[0])
+        same(kept[0].customer, made[0].customer)
+        same(kept[0].equipment, made[0].equipment)
+        same(kept[0].equipment.kind, made[0].equipment.kind)
+        assert technician == made[0].technician
+        assert (kept[0].has_estimates, kept[0].events_count) == (
+            made[0].has_estimates, made[0].events_count)
+    assert [o.has_estimates for o in (statement.objects(first.number)[0],
+                                      statement.objects(second.number)[0])] == [False, True]
+
+
+def test_a_value_without_rows_gives_none(make_order):
+    make_order()
+    assert KeptStatement(orders_by_number).objects(10**6) == []
+
+
+def test_many_rows_come_in_the_querysets_order(make_order):
+    order = make_order(Status.AWAITING_DECISION)
+    by_order = KeptStatement(lambda pk: OrderEvent.objects.select_related("actor")
+                             .filter(order_id=pk))
+    kept = by_order.objects(order.pk)
+    made = list(OrderEvent.objects.select_related("actor").filter(order_id=order.pk))
+    assert len(made) > 2
+    assert [e.pk for e in kept] == [e.pk for e in made]
+    for one, other in zip(kept, made, strict=True):
+        same(one, other)
+        assert one.actor == other.actor
+
+
+def test_it_is_compiled_the_first_time_only(make_order):
+    built = []
+
+    def build(number):
+        built.append(number)
+        return orders_by_number(number)
+
+    statement = KeptStatement(build)
+    orders = [make_order(), make_order()]
+    for order in orders * 2:
+        assert statement.objects(order.number)[0].pk == order.pk
+    assert len(built) == 1
+
+
+@pytest.mark.parametrize("build", [
+    lambda number: Order.objects.all(),  # the value is nowhere
+    lambda number: Order.objects.filter(number=number, center_number=number),  # twice
+])
+def test_a_queryset_without_its_value_in_one_place_is_refused(build, db):
+    with pytest.raises(ValueError, match="exactly one place"):
+        KeptStatement(build).objects(1)
+
+
+def test_attached_rows_are_read_without_a_statement(make_order, technician,
+                                                     django_assert_num_queries):
+    from repaircenter.conftest import send_new_estimate
+
+    order = make_order(Status.AWAITING_DECISION)
+    send_new_estimate(order, technician, lines=(("Screen", "1", "50.00"), ("Work", "1", "20.00")))
+    order = Order.objects.get(pk=order.pk)
+    estimates = KeptStatement(lambda pk: Estimate.objects.filter(order_id=pk)).objects(order.pk)
+    lines = KeptStatement(lambda pk: EstimateLine.objects.filter(estimate__order_id=pk)
+                          ).objects(order.pk)
+    with django_assert_num_queries(0):
+        attach(order, "estimates", estimates)
+        attach_grouped(order.estimates.all(), "lines", lines)
+        shown = {e.pk: [line.description for line in e.lines.all()]
+                 for e in order.estimates.all()}
+        assert all(e.order is order for e in order.estimates.all())
+        assert all(line.estimate.pk == e.pk for e in order.estimates.all()
+                   for line in e.lines.all())
+    assert shown == {e.pk: [line.description for line in e.lines.all()]
+                     for e in Estimate.objects.filter(order=order)}
+    assert len(shown) == 2 and sum(map(len, shown.values())) > 2
+
+
+def test_an_empty_part_attached_reads_nothing(make_order, django_assert_num_queries):
+    order = Order.objects.get(pk=make_order().pk)
+    attach(order, "photos", [])
+    attach(order, "documents", [])  # a many-to-many relation
+    with django_assert_num_queries(0):
+        assert list(order.photos.all()) == [] and list(order.documents.all()) == []
