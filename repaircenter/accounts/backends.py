@@ -4,6 +4,8 @@ request comes with their roles in the same query (one query fewer on every staff
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Aggregate, CharField
 
+from repaircenter.core.statements import KeptStatement
+
 from .models import User
 
 
@@ -26,10 +28,15 @@ def with_roles(users):
     return users.annotate(role_names=Joined("groups__name", distinct=True))
 
 
+# Read on every staff request: its SQL compiled once (core/statements.py).
+_USER = KeptStatement(lambda pk: with_roles(User._default_manager).filter(pk=pk))
+
+
 class StaffBackend(ModelBackend):
     def get_user(self, user_id):
-        try:
-            user = with_roles(User._default_manager).get(pk=user_id)
-        except User.DoesNotExist:
+        if not isinstance(user_id, int):  # the session keeps the id as the key's column does
+            return super().get_user(user_id)
+        found = _USER.objects(user_id)
+        if not found:
             return None
-        return user if self.user_can_authenticate(user) else None
+        return found[0] if self.user_can_authenticate(found[0]) else None
