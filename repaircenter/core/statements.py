@@ -3,7 +3,7 @@
 Django builds and compiles a queryset's SQL every time it runs. For the order pages' reads that
 was three quarters of each read's time (a dozen-table join compiled in a millisecond, answered
 by PostgreSQL in a tenth of one). A `KeptStatement` is a queryset whose shape never changes,
-only one whole-number value (an order's id or number): its SQL is compiled the first time, then
+only one value (an order's id or number, a link's digest): its SQL is compiled the first time, then
 run again with the new value, and its rows are made into objects as Django makes them
 (select_related objects and annotations included).
 
@@ -22,33 +22,38 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
 # What fills the value's blank while compiling, to find its place among the parameters: a
-# number no order has, within a 32-bit column (Django refuses a bigger one for it).
+# number no order has, within a 32-bit column (Django refuses a bigger one for it); for a
+# value that is text, text no one types.
 MARKER = 918_273_645
+TEXT_MARKER = "\x1fkept statement\x1f"
 
 
 class KeptStatement:
-    def __init__(self, build: Callable[[int], QuerySet]):
+    def __init__(self, build: Callable[[int | str], QuerySet], *, text: bool = False):
+        """`build(value)` makes the queryset; `text`: the value is text, not a number."""
         self.build = build
+        self.marker = TEXT_MARKER if text else MARKER
         self._compiled: dict[str, _Compiled] = {}
 
-    def objects(self, value: int) -> list[Model]:
+    def objects(self, value: int | str) -> list[Model]:
         compiled = self._compiled.get(DEFAULT_DB_ALIAS)
         if compiled is None:
-            compiled = self._compiled[DEFAULT_DB_ALIAS] = _Compiled(self.build(MARKER))
+            compiled = _Compiled(self.build(self.marker), self.marker)
+            self._compiled[DEFAULT_DB_ALIAS] = compiled
         return compiled.objects(value)
 
 
 class _Compiled:
     """A queryset's SQL and what Django needs to make its rows into objects."""
 
-    def __init__(self, queryset: QuerySet):
+    def __init__(self, queryset: QuerySet, marker: int | str):
         self.compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         self.sql, params = self.compiler.as_sql()
         self.params = list(params)
-        if self.params.count(MARKER) != 1:
+        if self.params.count(marker) != 1:
             raise ValueError("A kept statement needs its value in exactly one place: "
                              f"{self.sql!r} {self.params!r}")
-        self.slot = self.params.index(MARKER)
+        self.slot = self.params.index(marker)
         # As django.db.models.query.ModelIterable reads them after compiling.
         select, klass_info = self.compiler.select, self.compiler.klass_info
         self.model = klass_info["model"]
@@ -58,7 +63,7 @@ class _Compiled:
         self.related_populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
         self.annotations = dict(self.compiler.annotation_col_map or {})
 
-    def objects(self, value: int) -> list[Model]:
+    def objects(self, value: int | str) -> list[Model]:
         params = list(self.params)
         params[self.slot] = value
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:

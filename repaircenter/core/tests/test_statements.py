@@ -116,3 +116,14 @@ def test_an_empty_part_attached_reads_nothing(make_order, django_assert_num_quer
     attach(order, "documents", [])  # a many-to-many relation
     with django_assert_num_queries(0):
         assert list(order.photos.all()) == [] and list(order.documents.all()) == []
+
+
+def test_a_text_value_is_kept_too(make_order):
+    order = make_order()
+    by_name = KeptStatement(lambda name: Order.objects.filter(customer__name=name), text=True)
+    assert [o.pk for o in by_name.objects(order.customer.name)] == [order.pk]
+    assert by_name.objects("Nobody by that name") == []
+    # a lookup that changes the value (a LIKE pattern) leaves no place for it: refused
+    with pytest.raises(ValueError, match="exactly one place"):
+        KeptStatement(lambda name: Order.objects.filter(customer__name__contains=name),
+                      text=True).objects("Ali")
