@@ -176,10 +176,11 @@ def _url_parts(name: str, count: int, prefix: str) -> tuple[str, ...] | None:
 
 def fast_reverse(name: str, *args) -> str:
     """reverse(name, args=args), worked out once per URL name when every argument is a whole
-    number (an order's number, an event's id): the rows of a list link to the same pattern."""
+    number (an order's number, an event's id) or there is none: the rows of a list link to the
+    same pattern, and every staff page's header to the same seven pages."""
     # Only numbers no longer than the placeholder, which the pattern took: a longer one may be
     # refused by it, and reverse() says so.
-    if args and all(type(arg) is int and 0 <= arg < PLACEHOLDER for arg in args):
+    if all(type(arg) is int and 0 <= arg < PLACEHOLDER for arg in args):
         parts = _url_parts(name, len(args), get_script_prefix())
         if parts is not None:
             out = [parts[0]]
