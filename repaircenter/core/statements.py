@@ -116,3 +116,33 @@ def attach_grouped(parents: Iterable[Model], relation: str, objects: Iterable[Mo
         groups[getattr(obj, field.attname)].append(obj)
     for parent in parents:
         attach(parent, relation, groups[parent.pk])
+
+
+def part_statement(model: type[Model], path: str,
+                   queryset: QuerySet | None = None) -> KeptStatement:
+    """The rows of `path` (a relation of `model`, or one of its relation's: "a__b") for one
+    `model` instance's id, from `queryset` (None: the related model's own)."""
+    back = []
+    for name in path.split("__"):
+        relation = model._meta.get_field(name)
+        back.insert(0, relation.field.name)
+        model = relation.related_model
+    rows = model._default_manager.all() if queryset is None else queryset
+    return KeptStatement(lambda pk: rows.filter(**{"__".join(back): pk}))
+
+
+def read_parts(instance: Model, parts: Iterable[tuple[str, KeptStatement]],
+               lacking: Iterable[str] = ()) -> None:
+    """Read each of `parts` (path, its part_statement) for `instance` and attach its rows, as
+    prefetch_related would (a parent before its "parent__child"); a part in `lacking` is known
+    to have no rows: attached empty, without a statement."""
+    lacking = set(lacking)
+    for path, statement in parts:
+        parent, _, child = path.partition("__")
+        if parent in lacking:
+            if not child:
+                attach(instance, parent, [])
+        elif child:
+            attach_grouped(getattr(instance, parent).all(), child, statement.objects(instance.pk))
+        else:
+            attach(instance, parent, statement.objects(instance.pk))

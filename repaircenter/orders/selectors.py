@@ -27,7 +27,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from repaircenter.core.statements import KeptStatement, attach, attach_grouped
+from repaircenter.core.statements import KeptStatement, part_statement, read_parts
 from repaircenter.customers.lookup import customers_named, normalize_phone
 from repaircenter.customers.models import name_search_key
 
@@ -127,17 +127,6 @@ def _events_stamp() -> dict:
             "last_event_id": Subquery(events.annotate(last=Max("id")).values("last"))}
 
 
-def _part_statement(path: str, queryset: QuerySet | None) -> KeptStatement:
-    """The rows of `path` for an order's id, from its related model back to the order."""
-    model, back = Order, []
-    for name in path.split("__"):
-        relation = model._meta.get_field(name)
-        back.insert(0, relation.field.name)
-        model = relation.related_model
-    rows = model._default_manager.all() if queryset is None else queryset
-    return KeptStatement(lambda pk: rows.filter(**{"__".join(back): pk}))
-
-
 # The order with its customer, equipment and people, whether it has each seldom part, and its
 # events' stamp, by its number.
 _ORDER = KeptStatement(lambda number: (
@@ -151,7 +140,7 @@ _ORDER = KeptStatement(lambda number: (
 @cache
 def _part_statements() -> list[tuple[str, KeptStatement]]:
     # Made once the apps have added their parts (the first order page drawn).
-    return [(path, _part_statement(path, queryset)) for path, queryset in ORDER_PARTS]
+    return [(path, part_statement(Order, path, queryset)) for path, queryset in ORDER_PARTS]
 
 
 def order_page(number: int, *, events: bool = True) -> Order:
@@ -162,19 +151,9 @@ def order_page(number: int, *, events: bool = True) -> Order:
     if not found:
         raise Http404("No such order.")
     order = found[0]
-    lacking = {name for name in SELDOM_PARTS if not getattr(order, f"has_{name}")}
-    for path, statement in _part_statements():
-        parent, _, child = path.partition("__")
-        if path == "events" and not events:
-            continue
-        if parent in lacking:
-            if not child:
-                attach(order, parent, [])
-            continue
-        if child:
-            attach_grouped(getattr(order, parent).all(), child, statement.objects(order.pk))
-        else:
-            attach(order, parent, statement.objects(order.pk))
+    read_parts(order, [(path, statement) for path, statement in _part_statements()
+                       if events or path != "events"],
+               lacking=[name for name in SELDOM_PARTS if not getattr(order, f"has_{name}")])
     # Read only when the order has one: a missing one is None without a statement.
     prefetch_related_objects([order], *(name for name in ("warranty_of", "disposal_act")
                                         if getattr(order, f"{name}_id")))
