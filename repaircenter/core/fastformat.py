@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from django.conf import settings
 from django.template import defaultfilters
 from django.urls import NoReverseMatch, get_script_prefix, reverse
-from django.utils import dates, translation
+from django.utils import dates, timesince, translation
 from django.utils.formats import get_format
 from django.utils.timezone import template_localtime
 
@@ -144,13 +144,54 @@ def _national(typed: str, region: str) -> str:
 def national(phone) -> str:
     """`phone.as_national` (libphonenumber checks the number and picks a pattern for it: a
     tenth of a millisecond), worked out once per number as stored (+ and the country code:
-    the same text is always the same number, whatever the region)."""
+    the same text is always the same number, whatever the region). `phone` is a PhoneNumber or
+    the text the column stores (a list's rows read it so, as parsing it is as slow)."""
+    typed = phone if isinstance(phone, str) else getattr(phone, "raw_input", "")
+    # Tested before `not phone`: a PhoneNumber's truth checks the number all over again.
+    if typed and typed.startswith("+"):
+        return _national(typed, settings.PHONENUMBER_DEFAULT_REGION or "")
+    if isinstance(phone, str):
+        from phonenumber_field.phonenumber import to_python
+
+        phone = to_python(phone)  # as the model field reads it
     if not phone:
         return ""
-    typed = getattr(phone, "raw_input", "")
-    if not typed.startswith("+"):
-        return phone.as_national
-    return _national(typed, settings.PHONENUMBER_DEFAULT_REGION or "")
+    return phone.as_national
+
+
+# --- time left: Django's `timeuntil` filter -------------------------------------------------
+
+
+class _Unit:
+    """One of Django's TIME_STRINGS ("%(num)d day"/"%(num)d days") whose `% {"num": n}` is
+    worked out once per language and number: the lazy ngettext looked up the catalogue each
+    time, most of what the filter cost."""
+
+    _written: dict[tuple[str | None, str, int], str] = {}
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __mod__(self, values: dict) -> str:
+        key = (translation.get_language(), self.name, values["num"])
+        written = self._written.get(key)
+        if written is None:
+            written = self._written[key] = timesince.TIME_STRINGS[self.name] % values
+        return written
+
+
+_UNITS = {name: _Unit(name) for name in timesince.TIME_STRINGS}
+
+
+def time_until(value, arg=None) -> str:
+    """What `{{ value|timeuntil }}` writes in a Django template ("4 days, 6 hours"): Django's
+    own function, given the units above."""
+    if not value:
+        return ""
+    try:
+        return timesince.timeuntil(value, arg, time_strings=_UNITS)
+    except (ValueError, TypeError):
+        return ""
 
 
 # --- links: reverse() for a page of rows ----------------------------------------------------

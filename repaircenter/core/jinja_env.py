@@ -17,7 +17,7 @@ from django.utils.formats import localize
 from jinja2 import ChainableUndefined, Environment, pass_context
 from markupsafe import Markup
 
-from repaircenter.core.fastformat import fast_reverse, format_date, national
+from repaircenter.core.fastformat import fast_reverse, format_date, national, time_until
 from repaircenter.core.templatetags.choices import label
 from repaircenter.core.templatetags.money import money
 
@@ -65,7 +65,7 @@ def environment(**options) -> Environment:
         date=format_date,
         linebreaksbr=defaultfilters.linebreaksbr,
         truncatechars=defaultfilters.truncatechars,
-        timeuntil=defaultfilters.timeuntil_filter,
+        timeuntil=time_until,
         yesno=defaultfilters.yesno,
         default=_default,
         localize=localize,

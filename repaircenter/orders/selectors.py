@@ -8,9 +8,11 @@ from functools import cache
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -67,7 +69,7 @@ def listed_orders() -> QuerySet[Order]:
 ROW_FIELDS = (
     "number", "number_prefix", "center_number", "status", "received_at", "diagnosis_due",
     "parts_due", "decision_due", "storage_due", "due_at",
-    "customer__name", "customer__phone",
+    "customer__name",
     "equipment__kind__name", "equipment__brand", "equipment__model", "equipment__serial_number",
     "equipment__imei",
     "technician__first_name", "technician__last_name", "technician__username",
@@ -75,9 +77,14 @@ ROW_FIELDS = (
 
 
 def row_orders() -> QuerySet[Order]:
-    """Orders with what a row of a list of orders shows (ROW_FIELDS)."""
+    """Orders with what a row of a list of orders shows (ROW_FIELDS), and the customer's phone
+    as the text the column stores (`customer_phone`): the row writes it national
+    (core/fastformat.national), and the model field would parse it into a PhoneNumber first,
+    a fifth of a row's time."""
     return (Order.objects.select_related("customer", "equipment", "equipment__kind",
-                                         "technician").only(*ROW_FIELDS))
+                                         "technician").only(*ROW_FIELDS)
+            .annotate(customer_phone=ExpressionWrapper(F("customer__phone"),
+                                                       output_field=CharField())))
 
 
 # The order page's parts: a relation of the order (or of one of its relations: "a__b"), and the

@@ -107,3 +107,40 @@ def test_a_phone_number_is_written_as_as_national_writes_it(typed):
     phone = PhoneNumber.from_string(typed, region="GB") if typed else None
     assert national(phone) == (phone.as_national if phone else "")
     assert national(phone) == (phone.as_national if phone else "")  # and once kept
+
+
+@pytest.mark.parametrize("stored", ["+447700900123", "+79161234567", "+12025550143", "+4420",
+                                    "07700 900456", "not a number", "", None])
+def test_a_phone_number_read_as_the_text_stored_is_written_as_the_field_would(stored):
+    """A list's rows read the customer's phone as the column's text (orders/selectors.py
+    row_orders): the same as the model field's PhoneNumber, written national."""
+    from phonenumber_field.modelfields import PhoneNumberField
+
+    from repaircenter.core.fastformat import national
+
+    phone = PhoneNumberField().from_db_value(stored, None, None)
+    assert national(stored) == (phone.as_national if phone else "")
+    assert national(stored) == national(phone)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(value=st.one_of(moments, st.dates(min_value=datetime.date(1990, 1, 1),
+                                         max_value=datetime.date(2090, 12, 31))),
+       now=moments, language=st.sampled_from(LANGUAGES))
+def test_time_left_is_written_as_djangos_timeuntil_filter_writes_it(value, now, language):
+    from repaircenter.core.fastformat import time_until
+
+    with translation.override(language):
+        assert time_until(value, now) == defaultfilters.timeuntil_filter(value, now)
+
+
+def test_time_left_until_now_and_of_nothing_as_in_django():
+    import time_machine
+
+    from repaircenter.core.fastformat import time_until
+
+    with time_machine.travel(datetime.datetime(2026, 12, 5, 21, 17, 33, tzinfo=datetime.UTC),
+                             tick=False):
+        for value in (None, "", datetime.date(2027, 2, 1),
+                      datetime.datetime(2026, 12, 9, 8, 0, tzinfo=datetime.UTC)):
+            assert time_until(value) == defaultfilters.timeuntil_filter(value)
