@@ -203,3 +203,48 @@ def test_home_query_count_is_the_same_for_2_and_30_orders(
     with django_assert_num_queries(HOME_QUERIES):
         counts = home_counts(staff.get(reverse("staff:home")))
     assert sum(v for k, v in counts.items() if k != "overdue") == 30
+
+
+# --- a page of the queue is the same slice of the whole queue sorted -------------------------
+
+
+def test_each_slice_of_a_queue_is_that_slice_of_the_whole_queue_sorted(make_order,
+                                                                        monkeypatch):
+    """queue_order_ids sorts a page from the first orders of each state, overdue or not
+    (selectors.QueueIds, on PostgreSQL): the same ids, in the same order, as sorting the whole
+    queue, whatever the page; with ties and empty deadlines."""
+    from django.core.paginator import Paginator
+
+    from repaircenter.orders.selectors import QueueIds, queue_order_ids, with_overdue
+
+    monkeypatch.setattr(QueueIds, "SORTED_WHOLE_UP_TO", 0)  # as a large queue is read
+
+    now, today = timezone.now(), timezone.localdate()
+    day = datetime.timedelta(days=1)
+    statuses = sorted({s for states in EXPECTED_STATES.values() for s in states})
+    orders = [make_order(status) for status in statuses for _copy in range(5)]
+    for i, order in enumerate(orders):
+        Order.objects.filter(pk=order.pk).update(
+            diagnosis_due=today + (i % 5 - 2) * day, received_at=now - (i % 3) * day,
+            decision_due=now + (i % 5 - 2) * day,
+            decided_at=None if i % 7 == 0 else now - (i % 4) * day,
+            due_at=None if i % 6 == 0 else now + (i % 5 - 2) * day,
+            ready_at=now - (i % 6) * day, customer_reached_at=now if i % 3 == 0 else None,
+            storage_due=now - (i % 5) * 20 * day,
+            parts_due=None if i % 5 == 0 else today + (i % 4 - 2) * day,
+        )
+    for slug, queue in QUEUES.items():
+        in_queue = Order.objects.filter(status__in=queue.statuses)
+        if queue.sorted_by_target:  # its deadline lists the overdue first
+            in_order = in_queue.order_by(*queue.ordering, "pk")
+        else:
+            in_order = (with_overdue(in_queue, queue.statuses)
+                        .order_by("late", *queue.ordering, "pk"))
+        whole = list(in_order.values_list("pk", flat=True))
+        ids = queue_order_ids(queue)
+        assert ids.count() == len(whole)
+        for start, stop in [(0, 3), (0, 100), (2, 7), (5, 9), (9, 15), (len(whole) - 1, 2000)]:
+            assert list(ids[start:stop]) == whole[start:stop], (slug, start, stop)
+        paginator = Paginator(ids, 4)
+        pages = [list(paginator.page(n).object_list) for n in paginator.page_range]
+        assert [pk for page in pages for pk in page] == whole, slug
