@@ -163,24 +163,29 @@ def national(phone) -> str:
 
 
 class _Unit:
-    """One of Django's TIME_STRINGS ("%(num)d day"/"%(num)d days") whose `% {"num": n}` is
-    worked out once per language and number: the lazy ngettext looked up the catalogue each
-    time, most of what the filter cost."""
+    """One of Django's TIME_STRINGS ("%(num)d day"/"%(num)d days") in one language, whose
+    `% {"num": n}` is worked out once per number: the lazy ngettext looked up the catalogue
+    each time, most of what the filter cost."""
 
     _written: dict[tuple[str | None, str, int], str] = {}
 
-    def __init__(self, name: str):
+    def __init__(self, language: str | None, name: str):
+        self.language = language
         self.name = name
 
     def __mod__(self, values: dict) -> str:
-        key = (translation.get_language(), self.name, values["num"])
+        key = (self.language, self.name, values["num"])
         written = self._written.get(key)
         if written is None:
-            written = self._written[key] = timesince.TIME_STRINGS[self.name] % values
+            with translation.override(self.language):
+                written = timesince.TIME_STRINGS[self.name] % values
+            self._written[key] = written
         return written
 
 
-_UNITS = {name: _Unit(name) for name in timesince.TIME_STRINGS}
+@cache
+def _units(language: str | None) -> dict[str, _Unit]:
+    return {name: _Unit(language, name) for name in timesince.TIME_STRINGS}
 
 
 def time_until(value, arg=None) -> str:
@@ -189,7 +194,7 @@ def time_until(value, arg=None) -> str:
     if not value:
         return ""
     try:
-        return timesince.timeuntil(value, arg, time_strings=_UNITS)
+        return timesince.timeuntil(value, arg, time_strings=_units(translation.get_language()))
     except (ValueError, TypeError):
         return ""
 

@@ -365,7 +365,7 @@ def queue_page(queue: Queue, ids: QuerySet) -> list[SimpleNamespace]:
     A row is what staff/jinja2/staff/_order_rows.html reads of an order (ROW_FIELDS), as plain
     values: five model instances a row (the order, its customer, equipment, kind, technician)
     were half of reading the page. The kind's and the technician's names are written by their
-    models, once per page for each of them."""
+    models, and the state's label translated, once per page for each of them."""
     values = (with_overdue(row_orders().filter(pk__in=ids), queue.statuses)
               .order_by("late", *queue.ordering, "pk")
               .values_list(*ROW_FIELDS, "customer_phone", "late", "technician_id",
@@ -373,8 +373,12 @@ def queue_page(queue: Queue, ids: QuerySet) -> list[SimpleNamespace]:
     technician_model = Order._meta.get_field("technician").related_model
     kinds: dict[str, str] = {}
     technicians: dict[int, str] = {}
+    labels: dict[str, str] = {}  # each state's, translated once
     rows = []
     for row in values:
+        label = labels.get(row.status)
+        if label is None:
+            label = labels[row.status] = str(STATUS_LABELS.get(row.status, row.status))
         equipment = None
         if row.equipment__pk is not None:
             kind = kinds.get(row.equipment__kind__name)
@@ -394,7 +398,7 @@ def queue_page(queue: Queue, ids: QuerySet) -> list[SimpleNamespace]:
         rows.append(SimpleNamespace(
             number=row.number, display_number=format_order_number(row.number_prefix,
                                                                   row.center_number),
-            status=row.status, status_label=STATUS_LABELS.get(row.status, row.status),
+            status=row.status, status_label=label,
             state=STATES[row.status], late=row.late, received_at=row.received_at,
             diagnosis_due=row.diagnosis_due, parts_due=row.parts_due,
             decision_due=row.decision_due, storage_due=row.storage_due, due_at=row.due_at,
