@@ -3,7 +3,8 @@
 The table is in the database, so every gunicorn worker and every machine counts against the same
 limit; one statement per request both counts and reads the count (an upsert that starts the
 count again when a new window begins). The worker deletes the counts of windows long over
-(forget_expired_counts), so a request never pays for that.
+(forget_expired_counts), so a request never pays for that. On PostgreSQL the table is unlogged
+(migration core 0008): its commits do not wait for the disk, and a crash only empties it.
 """
 
 import time
