@@ -108,10 +108,16 @@ def is_away(user: User) -> bool:
     return ConsultantPresence.objects.filter(user=user, away=True).exists()
 
 
-def consultants_online(now: datetime.datetime | None = None) -> bool:
+def present_consultants(now: datetime.datetime | None = None):
+    """The consultants online: seen lately, not away, still active (a page may ask whether any
+    are with its own query, as `Exists(present_consultants())`)."""
     since = (now or timezone.now()) - datetime.timedelta(minutes=settings.CHAT_IDLE_MINUTES)
-    return ConsultantPresence.objects.filter(
-        last_seen__gte=since, away=False, user__is_active=True).exists()
+    return ConsultantPresence.objects.filter(last_seen__gte=since, away=False,
+                                             user__is_active=True)
+
+
+def consultants_online(now: datetime.datetime | None = None) -> bool:
+    return present_consultants(now).exists()
 
 
 class ChatState:
@@ -124,10 +130,11 @@ class ChatState:
 
 
 def chat_state(
-    thread: ChatThread | None, *, online: bool
+    thread: ChatThread | None, *, online: bool, maybe_passed_on: bool = True
 ) -> tuple[str, AdviceRequest | None]:
-    """The state of the visitor's chat, and the advice request it was passed on as, if any."""
-    if thread is not None:
+    """The state of the visitor's chat, and the advice request it was passed on as, if any.
+    `maybe_passed_on=False`: the caller knows the thread has no open request (no query)."""
+    if thread is not None and maybe_passed_on:
         passed_on = AdviceRequest.objects.filter(thread=thread, status=AdviceStatus.OPEN).first()
         if passed_on is not None:
             return ChatState.PASSED_ON, passed_on

@@ -9,18 +9,19 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
-from repaircenter.consult.models import AdviceRequest, ChatMessage
+from repaircenter.consult.models import AdviceRequest, AdviceStatus, ChatMessage
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import portal_token_digest
 from repaircenter.orders.dues import amount_due, balance_due, paid_total
 from repaircenter.orders.models import (
+    ConditionCheck,
     Estimate,
     EstimateKind,
     EstimateStatus,
@@ -45,6 +46,7 @@ TIMELINE_ACTIONS = tuple(TRANSITIONS)
 # and the lapse of the estimate's own period (a supplement's lapse leaves the note standing).
 PAGE_DECISIONS = DECISIONS | (LAPSES & timeline.MAIN_DECISIONS)
 CHAT_HISTORY = 100  # messages shown when the page opens; older ones stay in the database
+CHAT_MESSAGE_FIELDS = ("thread", "author", "user", "body", "at")
 
 
 def customer_documents():
@@ -71,31 +73,48 @@ def order_for_link(token: str) -> Order | None:
 
 def order_page(token: str) -> Order | None:
     """The order with its estimates (no drafts) and their lines, the events its timeline needs,
-    its payments, its documents, and its chat thread."""
+    its payments, its documents, its chat thread, its transfers and its intake's condition.
+    Whether it has transfers, condition checks or a chat question passed on is asked with its
+    row (as is whether a consultant is online): most orders have none, and then those queries
+    are not made."""
     orders = _by_token(token)
     if orders is None:
         return None
-    return _opened((
+    order = (
         orders.select_related("center", "customer", "equipment", "equipment__kind",
                               "chat_thread", "intake_signature")
-        .prefetch_related(
-            "condition_checks",
-            Prefetch(
-                "estimates",
-                queryset=Estimate.objects.exclude(status=EstimateStatus.DRAFT)
-                .prefetch_related("lines"),
-            ),
-            Prefetch(
-                "events",
-                queryset=OrderEvent.objects.filter(action__in=TIMELINE_ACTIONS).order_by("at",
-                                                                                         "pk"),
-            ),
-            "payments",
-            Prefetch("documents", queryset=customer_documents().order_by("issued_at", "pk")),
-            Prefetch("transfers", queryset=Transfer.objects.select_related("to_center")),
+        .annotate(
+            consultant_online=Exists(consult.present_consultants()),
+            has_transfers=Exists(Transfer.objects.filter(order=OuterRef("pk"))),
+            has_condition_checks=Exists(ConditionCheck.objects.filter(order=OuterRef("pk"))),
+            has_open_question=Exists(AdviceRequest.objects.filter(
+                thread__order=OuterRef("pk"), status=AdviceStatus.OPEN)),
         )
         .first()
-    ), token)
+    )
+    if order is None:
+        return None
+    prefetch_related_objects(
+        [order],
+        Prefetch(
+            "estimates",
+            queryset=Estimate.objects.exclude(status=EstimateStatus.DRAFT)
+            .prefetch_related("lines"),
+        ),
+        Prefetch(
+            "events",
+            queryset=OrderEvent.objects.filter(action__in=TIMELINE_ACTIONS).order_by("at", "pk"),
+        ),
+        "payments",
+        # The document's own HTML (its stored copy, kilobytes each) is not shown here.
+        Prefetch("documents",
+                 queryset=customer_documents().defer("html").order_by("issued_at", "pk")),
+        # Only those the order has: the page asks for them only then (has_…).
+        *(["condition_checks"] if order.has_condition_checks else []),
+        *([Prefetch("transfers", queryset=Transfer.objects.select_related("to_center"))]
+          if order.has_transfers else []),
+    )
+    return _opened(order, token)
 
 
 def _opened(order: Order | None, token: str) -> Order | None:
@@ -111,13 +130,19 @@ def document_of(order: Order, pk: int) -> Document | None:
 
 
 def chat_history(order: Order) -> list[ChatMessage]:
-    """The last messages of the order's chat, oldest first: one query, thread or not."""
-    newest = (
-        ChatMessage.objects.filter(thread__order=order)
-        .select_related("user", "thread")
+    """The last messages of the order's chat, oldest first: one query, none without a thread
+    (read with the order). The page shows a consultant's first name, nothing else of them."""
+    thread = getattr(order, "chat_thread", None)
+    if thread is None:
+        return []
+    newest = list(
+        ChatMessage.objects.filter(thread=thread)
+        .select_related("user").only(*CHAT_MESSAGE_FIELDS, "user__first_name")
         .order_by("-pk")[:CHAT_HISTORY]
     )
-    return list(reversed(newest))
+    for message in newest:
+        message.thread = thread
+    return newest[::-1]
 
 
 # --- the customer's order page ---------------------------------------------------------------
@@ -184,8 +209,8 @@ class CustomerPage:
 
 def customer_page(token: str) -> CustomerPage | None:
     """The order page behind a link, or None: the order's queries (order_page), its chat's
-    last messages, whether a consultant is online, the question passed on, and the center's
-    holidays once the repair's end is expected."""
+    last messages, the question passed on (if one is open), and the center's holidays once the
+    repair's end is expected."""
     order = order_page(token)
     if order is None:
         return None
@@ -194,8 +219,10 @@ def customer_page(token: str) -> CustomerPage | None:
     balance = balance_due(order)
     documents = tuple(order.documents.all())
     state, passed_on = consult.chat_state(getattr(order, "chat_thread", None),
-                                          online=consult.consultants_online())
-    here, travelling = workflow.where_is(order)
+                                          online=order.consultant_online,
+                                          maybe_passed_on=order.has_open_question)
+    # Never moved: at its own center, as where_is would say after reading no transfers.
+    here, travelling = workflow.where_is(order) if order.has_transfers else (order.center, None)
     # The progress's words are written now: in the customer's language, as the page is.
     with translation.override(order.customer.language):
         steps = tuple(timeline.steps(order, ready_by=ready_by, travelling=travelling))

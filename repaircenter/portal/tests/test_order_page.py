@@ -13,12 +13,20 @@ from django.utils import timezone
 
 from repaircenter.billing import services as billing
 from repaircenter.billing.models import PaymentMethod
+from repaircenter.centers.models import Center
 from repaircenter.conftest import send_new_estimate, write_estimate
-from repaircenter.consult.models import ChatAuthor, ChatMessage, ChatThread
+from repaircenter.consult.models import (
+    AdviceRequest,
+    AdviceStatus,
+    ChatAuthor,
+    ChatMessage,
+    ChatThread,
+)
 from repaircenter.core import ratelimit
 from repaircenter.notifications.models import Message
 from repaircenter.orders import workflow
-from repaircenter.orders.models import EventChannel, Order, Status
+from repaircenter.orders.intake_records import ConditionResult
+from repaircenter.orders.models import ConditionCheck, EventChannel, Order, Status
 from repaircenter.orders.workflow import Actor
 from repaircenter.portal import selectors
 
@@ -227,11 +235,12 @@ def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist
 # --- the query count --------------------------------------------------------------------------
 
 # The rate limit's count (one upsert); the order with its customer, equipment, kind and chat
-# thread; its estimates; their lines; its timeline events; its payments; its documents; its chat
-# messages; whether a consultant is online; the chat's question passed on, if any; where the
-# equipment travels (its transfers); the condition recorded at intake. (The center's contacts are
-# the order's center, read with the order.)
-ORDER_PAGE_QUERIES = 12
+# thread, and whether a consultant is online and whether the order has transfers, condition
+# checks or a chat question passed on; its estimates; their lines; its timeline events; its
+# payments; its documents; its chat messages. (The center's contacts are the order's center,
+# read with the order.) The transfers, the condition checks and the question passed on are read
+# only by the pages of the orders that have them, one query each.
+ORDER_PAGE_QUERIES = 8
 
 
 def chat_with(order, consultant, count: int) -> None:
@@ -287,6 +296,34 @@ def test_the_query_count_is_the_same_in_the_states_that_show_the_most(
         chat_with(order, consultant, 3)
         with django_assert_num_queries(ORDER_PAGE_QUERIES + 1):
             assert client.get(order_url(order)).status_code == 200
+
+
+def test_transfers_condition_checks_and_a_question_passed_on_cost_a_query_only_when_there(
+    client, make_order, technician, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)
+    order = make_order(Status.APPROVED)
+    # The holidays (approved: the repair's end is expected), and no chat messages (no thread).
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1 - 1):
+        page = visible_text(client.get(order_url(order)))
+    assert "Condition when you handed it in" not in page and "on its way" not in page
+
+    ConditionCheck.objects.create(order=order, label="Screen", position=1,
+                                  result=ConditionResult.DAMAGED, note="Cracked corner")
+    workshop = Center.objects.create(name="Workshop", number_prefix="WS", workshop_only=True,
+                                     time_zone="Europe/London")
+    workflow.send_transfer(order=order, actor=Actor.staff(technician), to_center=workshop,
+                           seal="SEAL-0042")
+    # Nobody online: the question is passed on (its thread and an advice request).
+    client.post(order_url(order, "order_chat_send"),
+                {"body": "When will it be ready?", "key": str(uuid.uuid4()), "after": 0})
+    assert AdviceRequest.objects.filter(order=order, status=AdviceStatus.OPEN).exists()
+
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1 + 3):  # the holidays; one each
+        page = visible_text(client.get(order_url(order)))
+    assert "Condition when you handed it in" in page and "Cracked corner" in page
+    assert "on its way to Workshop" in page
+    assert "has been passed on to our consultants" in page
 
 
 # --- what the page is made of ----------------------------------------------------------------
