@@ -12,10 +12,11 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 
 from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
-from repaircenter.consult.models import AdviceRequest, AdviceStatus, ChatMessage
+from repaircenter.consult.models import AdviceRequest, AdviceStatus
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import portal_token_digest
@@ -33,6 +34,7 @@ from repaircenter.orders.models import (
 from repaircenter.orders.transitions import DECISIONS, LAPSES, TRANSITIONS
 
 from . import timeline
+from .chat_log import chat_log_html
 from .masking import initials
 
 # A link token as credentials.portal_token() makes them (192 bits: 32 characters); anything else is
@@ -45,8 +47,6 @@ TIMELINE_ACTIONS = tuple(TRANSITIONS)
 # The decisions the note "you approved (refused) on this page" looks back to: the customer's,
 # and the lapse of the estimate's own period (a supplement's lapse leaves the note standing).
 PAGE_DECISIONS = DECISIONS | (LAPSES & timeline.MAIN_DECISIONS)
-CHAT_HISTORY = 100  # messages shown when the page opens; older ones stay in the database
-CHAT_MESSAGE_FIELDS = ("thread", "author", "user", "body", "at")
 
 
 def customer_documents():
@@ -129,22 +129,6 @@ def document_of(order: Order, pk: int) -> Document | None:
     return customer_documents().filter(pk=pk, orders=order).first()
 
 
-def chat_history(order: Order) -> list[ChatMessage]:
-    """The last messages of the order's chat, oldest first: one query, none without a thread
-    (read with the order). The page shows a consultant's first name, nothing else of them."""
-    thread = getattr(order, "chat_thread", None)
-    if thread is None:
-        return []
-    newest = list(
-        ChatMessage.objects.filter(thread=thread)
-        .select_related("user").only(*CHAT_MESSAGE_FIELDS, "user__first_name")
-        .order_by("-pk")[:CHAT_HISTORY]
-    )
-    for message in newest:
-        message.thread = thread
-    return newest[::-1]
-
-
 # --- the customer's order page ---------------------------------------------------------------
 
 
@@ -194,8 +178,9 @@ class CustomerPage:
     documents: tuple[Document, ...]
     replaced: frozenset[int]  # the documents a correction replaced
     storage_days_left: int | None
-    # The chat: its messages, who answers (online, waiting, passed on as an advice request).
-    chat_messages: tuple[ChatMessage, ...]
+    # The chat: its last messages (drawn, chat_log.py), who answers (online, waiting, passed on
+    # as an advice request).
+    chat_log: SafeString
     chat_state: str
     passed_on: AdviceRequest | None
     chat_poll_url: str
@@ -250,7 +235,7 @@ def customer_page(token: str) -> CustomerPage | None:
         documents=documents,
         replaced=frozenset(d.replaces_id for d in documents if d.replaces_id),
         storage_days_left=days_left(order.storage_due, order.center),
-        chat_messages=tuple(chat_history(order)),
+        chat_log=chat_log_html(getattr(order, "chat_thread", None)),
         chat_state=state,
         passed_on=passed_on,
         chat_poll_url=reverse("portal:order_chat_poll", args=[order.link_token]),

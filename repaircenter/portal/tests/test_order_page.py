@@ -237,9 +237,10 @@ def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist
 # The rate limit's count (one upsert); the order with its customer, equipment, kind and chat
 # thread, and whether a consultant is online and whether the order has transfers, condition
 # checks or a chat question passed on; its estimates; their lines; its timeline events; its
-# payments; its documents; its chat messages. (The center's contacts are the order's center,
-# read with the order.) The transfers, the condition checks and the question passed on are read
-# only by the pages of the orders that have them, one query each.
+# payments; its documents; its chat messages' count and last id (the messages, once drawn, are
+# kept: chat_log.py; drawing them reads them, one query more). (The center's contacts are the
+# order's center, read with the order.) The transfers, the condition checks and the question
+# passed on are read only by the pages of the orders that have them, one query each.
 ORDER_PAGE_QUERIES = 8
 
 
@@ -259,7 +260,8 @@ def test_the_query_count_does_not_grow_with_events_messages_documents_or_chat(
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)  # one window throughout
     order = make_order(Status.AWAITING_DECISION)
     chat_with(order, consultant, 1)
-    assert client.get(order_url(order)).status_code == 200  # the window's first count
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1):  # the chat's messages drawn
+        assert client.get(order_url(order)).status_code == 200  # (and the window's first count)
 
     with django_assert_num_queries(ORDER_PAGE_QUERIES):
         small = client.get(order_url(order))
@@ -279,6 +281,8 @@ def test_the_query_count_does_not_grow_with_events_messages_documents_or_chat(
     assert order.events.count() > 6
     assert order.documents.count() == documents_before + 4 + 3
 
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 2):  # the holidays; the new messages
+        client.get(order_url(order))
     with django_assert_num_queries(ORDER_PAGE_QUERIES + 1):  # approved: the holidays too
         large = client.get(order_url(order))
     text = visible_text(large)
@@ -294,8 +298,21 @@ def test_the_query_count_is_the_same_in_the_states_that_show_the_most(
     for status in (Status.APPROVED, Status.REPAIRING):
         order = make_order(status)
         chat_with(order, consultant, 3)
+        client.get(order_url(order))  # the chat's messages drawn and kept
         with django_assert_num_queries(ORDER_PAGE_QUERIES + 1):
             assert client.get(order_url(order)).status_code == 200
+
+
+def test_the_chat_kept_as_drawn_shows_a_new_message_at_once(client, make_order, consultant):
+    order = make_order(Status.AWAITING_DECISION)
+    chat_with(order, consultant, 2)
+    assert "Message 1" in visible_text(client.get(order_url(order)))
+    ChatMessage.objects.create(thread=order.chat_thread, body="Ready on Friday",
+                               author=ChatAuthor.CONSULTANT, user=consultant)
+    text = visible_text(client.get(order_url(order)))
+    assert "Message 1" in text and "Ready on Friday" in text
+    ChatMessage.objects.filter(body="Ready on Friday").delete()
+    assert "Ready on Friday" not in visible_text(client.get(order_url(order)))
 
 
 def test_transfers_condition_checks_and_a_question_passed_on_cost_a_query_only_when_there(
@@ -319,6 +336,7 @@ def test_transfers_condition_checks_and_a_question_passed_on_cost_a_query_only_w
                 {"body": "When will it be ready?", "key": str(uuid.uuid4()), "after": 0})
     assert AdviceRequest.objects.filter(order=order, status=AdviceStatus.OPEN).exists()
 
+    client.get(order_url(order))  # the chat's messages drawn and kept
     with django_assert_num_queries(ORDER_PAGE_QUERIES + 1 + 3):  # the holidays; one each
         page = visible_text(client.get(order_url(order)))
     assert "Condition when you handed it in" in page and "Cracked corner" in page

@@ -1,0 +1,51 @@
+"""The order chat's messages as the customer's page opens with them, drawn once for each set of
+messages and then kept, as the staff's order page keeps its history (staff/history.py).
+
+A chat message never changes once written (consult/services.py adds them, nothing edits them),
+so the messages drawn for a thread stay right until one is added or removed: the page asks only
+for the count and the last id of the thread's messages (one index look-up) instead of reading a
+hundred rows with their consultants and drawing them again. Kept per language and time zone, in
+the "fragments" cache (settings.CACHES). (A consultant's first name, changed later, shows from
+the thread's next message on.)"""
+
+from django.core.cache import caches
+from django.db.models import Count, Max
+from django.template import engines
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from repaircenter.consult.models import ChatMessage, ChatThread
+
+CHAT_HISTORY = 100  # messages shown when the page opens; older ones stay in the database
+# What the customer's side shows of a message: a consultant's first name, nothing else of them.
+MESSAGE_FIELDS = ("thread", "author", "user", "body", "at", "user__first_name")
+
+
+def chat_history(thread: ChatThread) -> list[ChatMessage]:
+    """The thread's last messages, oldest first: one query."""
+    newest = list(
+        ChatMessage.objects.filter(thread=thread).select_related("user").only(*MESSAGE_FIELDS)
+        .order_by("-pk")[:CHAT_HISTORY]
+    )
+    for message in newest:
+        message.thread = thread
+    return newest[::-1]
+
+
+def chat_log_html(thread: ChatThread | None) -> SafeString:
+    """The chat's last messages drawn for the customer ("" with none: no query without a
+    thread)."""
+    if thread is None:
+        return mark_safe("")
+    stamp = thread.messages.aggregate(count=Count("id"), last=Max("id"))
+    if not stamp["count"]:
+        return mark_safe("")
+    key = (f"portal-chat:{thread.pk}:{stamp['count']}:{stamp['last']}:"
+           f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
+    fragments = caches["fragments"]
+    html = fragments.get(key)
+    if html is None:
+        html = engines["jinja2"].get_template("consult/_chat_messages.html").render(
+            {"chat_messages": chat_history(thread), "viewer": "visitor"})
+        fragments.set(key, html, timeout=None)
+    return mark_safe(html)  # noqa: S308 - drawn by the autoescaping template above
