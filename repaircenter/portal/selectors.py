@@ -194,13 +194,13 @@ class CustomerPage:
 
 def customer_page(token: str) -> CustomerPage | None:
     """The order page behind a link, or None: the order's queries (order_page), its chat's
-    last messages, the question passed on (if one is open), and the center's holidays once the
+    last messages, the question passed on (if one is open), and the center's holidays while the
     repair's end is expected."""
     order = order_page(token)
     if order is None:
         return None
     estimate = awaited_estimate(order)
-    ready_by = timeline.expected_ready(order)
+    ready_by = timeline.expected_ready(order) if timeline.shows_expected_ready(order) else None
     balance = balance_due(order)
     documents = tuple(order.documents.all())
     state, passed_on = consult.chat_state(getattr(order, "chat_thread", None),

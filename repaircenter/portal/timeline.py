@@ -107,6 +107,13 @@ def expected_ready(order: Order) -> datetime.date | None:
                                      latest.repair_days)
 
 
+def shows_expected_ready(order: Order) -> bool:
+    """Whether the page may show the repair's expected end (expected_ready reads the center's
+    holidays): before the order is ready, or while it was never marked ready (its ready step is
+    then still to come). Past that, the steps say when things happened."""
+    return STEPS.index(current_step(order)) < STEPS.index("ready") or not order.ready_at
+
+
 def steps(order: Order, *, ready_by: datetime.date | None,
           travelling: Transfer | None = None) -> list[Step]:
     """The customer's steps; equipment on its way between centers (`travelling`) is a step of

@@ -122,3 +122,14 @@ def test_a_lapsed_decision_is_named(make_order):
     workflow.lapse_decision(order=order)
     decision = steps_of(order)[2]
     assert (decision.state, decision.note) == (D, "no decision in time")
+
+
+@pytest.mark.parametrize("status", list(STATES))
+def test_past_ready_the_steps_do_not_show_the_expected_end(make_order, status):
+    """The page reads the holidays for the repair's expected end only where a step shows it."""
+    page = selectors.order_page(make_order(status).link_token)
+    if not timeline.shows_expected_ready(page):
+        assert timeline.steps(page, ready_by=timeline.expected_ready(page)) == timeline.steps(
+            page, ready_by=None)
+        assert timeline.steps(page, ready_by=datetime.date(2030, 1, 1)) == timeline.steps(
+            page, ready_by=None)
