@@ -7,9 +7,19 @@ import datetime
 import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
+from django.core.cache import caches
+from django.db.models import (
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
@@ -71,9 +81,14 @@ def order_for_link(token: str) -> Order | None:
         token)
 
 
+def _order_events():
+    """The events of the order in the outer query, as one group (for their count and last id)."""
+    return OrderEvent.objects.filter(order=OuterRef("pk")).order_by().values("order")
+
+
 def order_page(token: str) -> Order | None:
-    """The order with its estimates (no drafts) and their lines, the events its timeline needs,
-    its payments, its documents, its chat thread, its transfers and its intake's condition.
+    """The order with its estimates (no drafts) and their lines, its payments, its documents,
+    its chat thread, its transfers and its intake's condition, and the stamp of its events.
     Whether it has transfers, condition checks or a chat question passed on is asked with its
     row (as is whether a consultant is online): most orders have none, and then those queries
     are not made."""
@@ -89,6 +104,9 @@ def order_page(token: str) -> Order | None:
             has_condition_checks=Exists(ConditionCheck.objects.filter(order=OuterRef("pk"))),
             has_open_question=Exists(AdviceRequest.objects.filter(
                 thread__order=OuterRef("pk"), status=AdviceStatus.OPEN)),
+            # The stamp of its events (their count and last id): see timeline_events.
+            events_count=Subquery(_order_events().annotate(n=Count("pk")).values("n")),
+            events_last=Subquery(_order_events().annotate(last=Max("pk")).values("last")),
         )
         .first()
     )
@@ -101,10 +119,6 @@ def order_page(token: str) -> Order | None:
             queryset=Estimate.objects.exclude(status=EstimateStatus.DRAFT)
             .prefetch_related("lines"),
         ),
-        Prefetch(
-            "events",
-            queryset=OrderEvent.objects.filter(action__in=TIMELINE_ACTIONS).order_by("at", "pk"),
-        ),
         "payments",
         # The document's own HTML (its stored copy, kilobytes each) is not shown here.
         Prefetch("documents",
@@ -115,6 +129,30 @@ def order_page(token: str) -> Order | None:
           if order.has_transfers else []),
     )
     return _opened(order, token)
+
+
+class PastEvent(NamedTuple):
+    """What the customer's page shows of one of the order's state changes."""
+
+    action: str
+    at: datetime.datetime
+    channel: str
+
+
+def timeline_events(order: Order) -> tuple[PastEvent, ...]:
+    """The order's state changes its timeline dates, oldest first. An event never changes once
+    written (orders/workflow/base.py writes it, nothing edits it), so they are read once for
+    each set of the order's events (order_page's stamp: their count and last id) and kept per
+    server in the "fragments" cache, as staff/history.py keeps the staff's history."""
+    key = f"portal-events:{order.pk}:{order.events_count}:{order.events_last}"
+    fragments = caches["fragments"]
+    events = fragments.get(key)
+    if events is None:
+        events = tuple(PastEvent(*row) for row in (
+            OrderEvent.objects.filter(order=order, action__in=TIMELINE_ACTIONS)
+            .order_by("at", "pk").values_list("action", "at", "channel")))
+        fragments.set(key, events, timeout=None)
+    return events
 
 
 def _opened(order: Order | None, token: str) -> Order | None:
@@ -164,7 +202,7 @@ class CustomerPage:
     is_supplement: bool
     decision_open: bool
     decision_days_left: int | None
-    last_decision: OrderEvent | None  # the page says when it was taken here
+    last_decision: PastEvent | None  # the page says when it was taken here
     can_withdraw: bool
     refusable: bool  # the repair may still be refused (the page says what that costs)
     agreed: tuple[Estimate, ...]  # the estimates the customer approved
@@ -209,8 +247,10 @@ def customer_page(token: str) -> CustomerPage | None:
     # Never moved: at its own center, as where_is would say after reading no transfers.
     here, travelling = workflow.where_is(order) if order.has_transfers else (order.center, None)
     # The progress's words are written now: in the customer's language, as the page is.
+    events = timeline_events(order)
     with translation.override(order.customer.language):
-        steps = tuple(timeline.steps(order, ready_by=ready_by, travelling=travelling))
+        steps = tuple(timeline.steps(order, ready_by=ready_by, travelling=travelling,
+                                     events=events))
     return CustomerPage(
         order=order,
         center=order.center,
@@ -222,7 +262,7 @@ def customer_page(token: str) -> CustomerPage | None:
         decision_open=workflow.decision_open(order),
         decision_days_left=days_left(order.decision_due, order.center),
         last_decision=next(
-            (e for e in reversed(order.events.all()) if e.action in PAGE_DECISIONS), None),
+            (e for e in reversed(events) if e.action in PAGE_DECISIONS), None),
         can_withdraw=can_withdraw(order),
         refusable=order.status in TRANSITIONS["refuse"].sources,
         agreed=tuple(e for e in order.estimates.all() if e.status == EstimateStatus.APPROVED),

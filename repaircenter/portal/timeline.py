@@ -1,5 +1,5 @@
 """The steps of an order as the customer follows them, with the dates they happened or are
-expected. Built from the order's fields and its state changes' events (prefetched: no queries),
+expected. Built from the order's fields and its state changes' events (given: no queries),
 except the expected end of the repair, which reads the center's holidays once.
 
 The registry says the rest: the steps, in order, are `orders.states.STEPS`; the step an order
@@ -12,6 +12,7 @@ order ends either collected or, not collected in time, with the storage period's
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils import formats
@@ -66,13 +67,13 @@ class Step:
     name: str = ""  # the step of orders.states.STEPS it draws
 
 
-def _last(order: Order, *actions: str):
-    found = [e for e in order.events.all() if e.action in actions]
+def _last(events, *actions: str):
+    found = [e for e in events if e.action in actions]
     return found[-1] if found else None
 
 
-def _first(order: Order, *actions: str):
-    return next((e for e in order.events.all() if e.action in actions), None)
+def _first(events, *actions: str):
+    return next((e for e in events if e.action in actions), None)
 
 
 def _decision_word(action: str) -> str:
@@ -115,10 +116,11 @@ def shows_expected_ready(order: Order) -> bool:
 
 
 def steps(order: Order, *, ready_by: datetime.date | None,
-          travelling: Transfer | None = None) -> list[Step]:
+          travelling: Transfer | None = None, events: Sequence | None = None) -> list[Step]:
     """The customer's steps; equipment on its way between centers (`travelling`) is a step of
-    its own, after the one the order is on."""
-    result = _steps(order, ready_by)
+    its own, after the one the order is on. `events`: the order's state changes, oldest first
+    (anything with .action and .at; by default the order's events)."""
+    result = _steps(order, ready_by, order.events.all() if events is None else events)
     if travelling is not None:
         current = [i for i, step in enumerate(result) if step.state == CURRENT]
         done = [i for i, step in enumerate(result) if step.state == DONE]
@@ -129,7 +131,7 @@ def steps(order: Order, *, ready_by: datetime.date | None,
     return result
 
 
-def _steps(order: Order, ready_by: datetime.date | None) -> list[Step]:
+def _steps(order: Order, ready_by: datetime.date | None, events: Sequence) -> list[Step]:
     on = current_step(order)
     now, closed = STEPS.index(on), STATES[order.status].closed
 
@@ -144,7 +146,7 @@ def _steps(order: Order, ready_by: datetime.date | None) -> list[Step]:
     result = [Step(_("Received at the center"), state("received"), at=order.received_at,
                    name="received")]
 
-    diagnosed = _first(order, *LEFT["diagnostics"])
+    diagnosed = _first(events, *LEFT["diagnostics"])
     if state("diagnostics") == CURRENT:
         result.append(Step(_("Diagnostics"), CURRENT, expected=order.diagnosis_due,
                            name="diagnostics"))
@@ -162,14 +164,14 @@ def _steps(order: Order, ready_by: datetime.date | None) -> list[Step]:
         result.append(Step(_("Your decision on the estimate"), CURRENT,
                            expected=order.decision_due, name="decision"))
     else:
-        decision = _first(order, *MAIN_DECISIONS)
+        decision = _first(events, *MAIN_DECISIONS)
         result.append(Step(_("Your decision on the estimate"), DONE,
                            at=decision.at if decision else order.decided_at,
                            note=_decision_word(decision.action) if decision else "",
                            name="decision"))
 
     repair_state = state("repair")
-    if unrepaired and _first(order, REPAIR_STARTED) is None:
+    if unrepaired and _first(events, REPAIR_STARTED) is None:
         pass  # no repair: straight to collection
     elif repair_state == LATER:
         result.append(Step(_("Repair"), LATER, name="repair"))
@@ -186,13 +188,13 @@ def _steps(order: Order, ready_by: datetime.date | None) -> list[Step]:
         result.append(Step(_("Repair"), DONE, note=_("stopped: the extra work was refused"),
                            name="repair"))
     else:
-        finished = _last(order, *LEFT["repair"])
+        finished = _last(events, *LEFT["repair"])
         result.append(Step(_("Repair"), DONE, at=finished.at if finished else None,
                            name="repair"))
         if state("test") == CURRENT:
             result.append(Step(_("Stress test"), CURRENT, name="test"))
         else:
-            tested = _last(order, *LEFT["test"])
+            tested = _last(events, *LEFT["test"])
             result.append(Step(_("Stress test"), DONE, at=tested.at if tested else None,
                                note=_("passed"), name="test"))
 

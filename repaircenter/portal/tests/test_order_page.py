@@ -235,13 +235,14 @@ def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist
 # --- the query count --------------------------------------------------------------------------
 
 # The rate limit's count (one upsert); the order with its customer, equipment, kind and chat
-# thread, and whether a consultant is online and whether the order has transfers, condition
-# checks or a chat question passed on; its estimates; their lines; its timeline events; its
-# payments; its documents; its chat messages' count and last id (the messages, once drawn, are
-# kept: chat_log.py; drawing them reads them, one query more). (The center's contacts are the
-# order's center, read with the order.) The transfers, the condition checks and the question
-# passed on are read only by the pages of the orders that have them, one query each.
-ORDER_PAGE_QUERIES = 8
+# thread, and whether a consultant is online, whether the order has transfers, condition checks
+# or a chat question passed on, and its events' count and last id; its estimates; their lines;
+# its payments; its documents; its chat messages' count and last id. Its timeline's events and
+# its chat's messages are kept once read (selectors.timeline_events, chat_log.py): reading them
+# anew is one query more each. (The center's contacts are the order's center, read with the
+# order.) The transfers, the condition checks and the question passed on are read only by the
+# pages of the orders that have them, one query each.
+ORDER_PAGE_QUERIES = 7
 
 
 def chat_with(order, consultant, count: int) -> None:
@@ -260,7 +261,7 @@ def test_the_query_count_does_not_grow_with_events_messages_documents_or_chat(
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)  # one window throughout
     order = make_order(Status.AWAITING_DECISION)
     chat_with(order, consultant, 1)
-    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1):  # the chat's messages drawn
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 2):  # the events read, the chat drawn
         assert client.get(order_url(order)).status_code == 200  # (and the window's first count)
 
     with django_assert_num_queries(ORDER_PAGE_QUERIES):
@@ -281,7 +282,7 @@ def test_the_query_count_does_not_grow_with_events_messages_documents_or_chat(
     assert order.events.count() > 6
     assert order.documents.count() == documents_before + 4 + 3
 
-    with django_assert_num_queries(ORDER_PAGE_QUERIES + 2):  # the holidays; the new messages
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 3):  # the holidays; new events, messages
         client.get(order_url(order))
     with django_assert_num_queries(ORDER_PAGE_QUERIES + 1):  # approved: the holidays too
         large = client.get(order_url(order))
@@ -298,7 +299,7 @@ def test_the_query_count_is_the_same_in_the_states_that_show_the_most(
     for status in (Status.APPROVED, Status.REPAIRING):
         order = make_order(status)
         chat_with(order, consultant, 3)
-        client.get(order_url(order))  # the chat's messages drawn and kept
+        client.get(order_url(order))  # the events read, the chat's messages drawn, and kept
         with django_assert_num_queries(ORDER_PAGE_QUERIES + 1):
             assert client.get(order_url(order)).status_code == 200
 
@@ -315,13 +316,25 @@ def test_the_chat_kept_as_drawn_shows_a_new_message_at_once(client, make_order, 
     assert "Ready on Friday" not in visible_text(client.get(order_url(order)))
 
 
+def test_the_events_kept_once_read_show_a_new_decision_at_once(client, make_order):
+    order = make_order(Status.AWAITING_DECISION)
+    assert "You approved on this page" not in visible_text(client.get(order_url(order)))
+    workflow.approve(order=order, actor=Actor.customer(), channel=EventChannel.ORDER_PAGE,
+                     evidence={"ip": "192.0.2.1"})
+    page = selectors.customer_page(order.link_token)
+    assert page.last_decision.action == "approve"
+    assert [s.state for s in page.steps if s.name == "decision"] == ["done"]
+    assert "You approved on this page" in visible_text(client.get(order_url(order)))
+
+
 def test_transfers_condition_checks_and_a_question_passed_on_cost_a_query_only_when_there(
     client, make_order, technician, django_assert_num_queries, monkeypatch
 ):
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)
     order = make_order(Status.APPROVED)
-    # The holidays (approved: the repair's end is expected), and no chat messages (no thread).
-    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1 - 1):
+    # The holidays (approved: the repair's end is expected), the events read; no chat (no
+    # thread: no query for its messages).
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1 + 1 - 1):
         page = visible_text(client.get(order_url(order)))
     assert "Condition when you handed it in" not in page and "on its way" not in page
 
@@ -336,7 +349,7 @@ def test_transfers_condition_checks_and_a_question_passed_on_cost_a_query_only_w
                 {"body": "When will it be ready?", "key": str(uuid.uuid4()), "after": 0})
     assert AdviceRequest.objects.filter(order=order, status=AdviceStatus.OPEN).exists()
 
-    client.get(order_url(order))  # the chat's messages drawn and kept
+    client.get(order_url(order))  # the new events read, the chat's messages drawn, and kept
     with django_assert_num_queries(ORDER_PAGE_QUERIES + 1 + 3):  # the holidays; one each
         page = visible_text(client.get(order_url(order)))
     assert "Condition when you handed it in" in page and "Cracked corner" in page
