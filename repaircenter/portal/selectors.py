@@ -18,19 +18,21 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Subquery,
+    Sum,
     prefetch_related_objects,
 )
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
+from repaircenter.billing.models import Payment
 from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
 from repaircenter.consult.models import AdviceRequest, AdviceStatus
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import portal_token_digest
-from repaircenter.orders.dues import amount_due, balance_due, paid_total
+from repaircenter.orders.dues import ZERO, amount_due
 from repaircenter.orders.models import (
     ConditionCheck,
     Estimate,
@@ -87,8 +89,8 @@ def _order_events():
 
 
 def order_page(token: str) -> Order | None:
-    """The order with its estimates (no drafts) and their lines, its payments, its documents,
-    its chat thread, its transfers and its intake's condition, and the stamp of its events.
+    """The order with its estimates (no drafts) and their lines, its documents, its chat thread,
+    its transfers and its intake's condition, what was paid, and the stamp of its events.
     Whether it has transfers, condition checks or a chat question passed on is asked with its
     row (as is whether a consultant is online): most orders have none, and then those queries
     are not made."""
@@ -104,6 +106,9 @@ def order_page(token: str) -> Order | None:
             has_condition_checks=Exists(ConditionCheck.objects.filter(order=OuterRef("pk"))),
             has_open_question=Exists(AdviceRequest.objects.filter(
                 thread__order=OuterRef("pk"), status=AdviceStatus.OPEN)),
+            # What was paid (payments less refunds), summed by the database.
+            paid_total=Subquery(Payment.objects.filter(order=OuterRef("pk")).order_by()
+                                .values("order").annotate(total=Sum("amount")).values("total")),
             # The stamp of its events (their count and last id): see timeline_events.
             events_count=Subquery(_order_events().annotate(n=Count("pk")).values("n")),
             events_last=Subquery(_order_events().annotate(last=Max("pk")).values("last")),
@@ -119,7 +124,6 @@ def order_page(token: str) -> Order | None:
             queryset=Estimate.objects.exclude(status=EstimateStatus.DRAFT)
             .prefetch_related("lines"),
         ),
-        "payments",
         # The document's own HTML (its stored copy, kilobytes each) is not shown here.
         Prefetch("documents",
                  queryset=customer_documents().defer("html").order_by("issued_at", "pk")),
@@ -239,7 +243,9 @@ def customer_page(token: str) -> CustomerPage | None:
         return None
     estimate = awaited_estimate(order)
     ready_by = timeline.expected_ready(order) if timeline.shows_expected_ready(order) else None
-    balance = balance_due(order)
+    # As dues.balance_due, with the payments' sum the order's row brought.
+    charged, paid = amount_due(order), order.paid_total or ZERO
+    balance = charged - paid
     documents = tuple(order.documents.all())
     state, passed_on = consult.chat_state(getattr(order, "chat_thread", None),
                                           online=order.consultant_online,
@@ -268,8 +274,8 @@ def customer_page(token: str) -> CustomerPage | None:
         agreed=tuple(e for e in order.estimates.all() if e.status == EstimateStatus.APPROVED),
         steps=steps,
         ready_by=ready_by,
-        charged=amount_due(order),
-        paid=paid_total(order),
+        charged=charged,
+        paid=paid,
         balance=balance,
         refund=-balance,
         documents=documents,

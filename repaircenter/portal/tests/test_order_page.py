@@ -161,6 +161,17 @@ def test_ready_shows_the_balance_the_storage_deadline_and_the_days_left(client, 
     assert "Bring the paper intake order" in text or "paper intake order" in text
 
 
+def test_what_was_paid_and_what_is_left(client, make_order, cashier):
+    order = make_order(Status.READY_REPAIRED)
+    for amount in ("20.00", "25.00"):
+        billing.record_payment(order=order, actor=Actor.staff(cashier), amount=Decimal(amount),
+                               method=PaymentMethod.CASH, idempotency_key=uuid.uuid4())
+        text = visible_text(client.get(order_url(order)))
+    page = selectors.customer_page(order.link_token)
+    assert (page.charged, page.paid, page.balance) == (Decimal("45.00"), Decimal("45.00"), 0)
+    assert "Total 45.00 GBP Paid 45.00 GBP Balance due none: paid in full" in text
+
+
 def test_returned_unrepaired_shows_the_diagnostics_fee_as_the_balance(
     client, make_order, phone_kind
 ):
@@ -236,13 +247,13 @@ def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist
 
 # The rate limit's count (one upsert); the order with its customer, equipment, kind and chat
 # thread, and whether a consultant is online, whether the order has transfers, condition checks
-# or a chat question passed on, and its events' count and last id; its estimates; their lines;
-# its payments; its documents; its chat messages' count and last id. Its timeline's events and
-# its chat's messages are kept once read (selectors.timeline_events, chat_log.py): reading them
-# anew is one query more each. (The center's contacts are the order's center, read with the
-# order.) The transfers, the condition checks and the question passed on are read only by the
-# pages of the orders that have them, one query each.
-ORDER_PAGE_QUERIES = 7
+# or a chat question passed on, what was paid, and its events' count and last id; its
+# estimates; their lines; its documents; its chat messages' count and last id. Its timeline's
+# events and its chat's messages are kept once read (selectors.timeline_events, chat_log.py):
+# reading them anew is one query more each. (The center's contacts are the order's center, read
+# with the order.) The transfers, the condition checks and the question passed on are read only
+# by the pages of the orders that have them, one query each.
+ORDER_PAGE_QUERIES = 6
 
 
 def chat_with(order, consultant, count: int) -> None:
