@@ -4,6 +4,7 @@ The order's page is one object, `CustomerPage`, that the view renders."""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -16,9 +17,7 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
-    Prefetch,
     Subquery,
-    prefetch_related_objects,
 )
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +27,7 @@ from repaircenter.billing.models import Payment
 from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
 from repaircenter.consult.models import AdviceRequest, AdviceStatus
+from repaircenter.core.statements import KeptStatement, part_statement, read_parts
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import portal_token_digest
@@ -36,6 +36,7 @@ from repaircenter.orders.models import (
     ConditionCheck,
     Estimate,
     EstimateKind,
+    EstimateLine,
     EstimateStatus,
     Order,
     OrderEvent,
@@ -90,49 +91,56 @@ def _of_order(rows, function: str, field: str) -> Subquery:
                     .annotate(value=Func(F(field), function=function)).values("value"))
 
 
+# The order behind a link's digest, with what its page shows of its center, customer,
+# equipment, chat thread and intake signature; whether it has transfers, condition checks or a
+# chat question passed on; what was paid; its events' stamp (count and last id). Its SQL is
+# compiled once per process (core/statements.py), and so is each part's below.
+_ORDER = KeptStatement(lambda digest: (
+    Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
+                                 "chat_thread", "intake_signature")
+    .annotate(
+        has_transfers=Exists(Transfer.objects.filter(order=OuterRef("pk"))),
+        has_condition_checks=Exists(ConditionCheck.objects.filter(order=OuterRef("pk"))),
+        has_open_question=Exists(AdviceRequest.objects.filter(
+            thread__order=OuterRef("pk"), status=AdviceStatus.OPEN)),
+        # What was paid (payments less refunds), summed by the database.
+        paid_total=_of_order(Payment.objects, "SUM", "amount"),
+        # The stamp of its events (their count and last id): see timeline_events.
+        events_count=_of_order(OrderEvent.objects, "COUNT", "pk"),
+        events_last=_of_order(OrderEvent.objects, "MAX", "pk"),
+    )
+    .filter(portal_token_digest=digest)), text=True)
+
+# The parts the page reads (a parent before its "parent__child"); the seldom ones only for the
+# orders that have them (has_…).
+SELDOM_PARTS = ("condition_checks", "transfers")
+
+
+@functools.cache
+def _parts() -> list[tuple[str, KeptStatement]]:
+    not_draft = Estimate.objects.exclude(status=EstimateStatus.DRAFT)
+    return [(path, part_statement(Order, path, queryset)) for path, queryset in (
+        ("estimates", not_draft),
+        ("estimates__lines", EstimateLine.objects.exclude(estimate__status=EstimateStatus.DRAFT)),
+        # The document's own HTML (its stored copy, kilobytes each) is not shown here.
+        ("documents", customer_documents().defer("html").order_by("issued_at", "pk")),
+        ("condition_checks", None),
+        ("transfers", Transfer.objects.select_related("to_center")),
+    )]
+
+
 def order_page(token: str) -> Order | None:
     """The order with its estimates (no drafts) and their lines, its documents, its chat thread,
-    its transfers and its intake's condition, what was paid, and the stamp of its events.
-    Whether it has transfers, condition checks or a chat question passed on is asked with its
-    row (as is whether a consultant is online): most orders have none, and then those queries
-    are not made."""
-    orders = _by_token(token)
-    if orders is None:
+    its transfers and its intake's condition, what was paid, and the stamp of its events: one
+    statement for the order, one for each part it has, each compiled once."""
+    if not TOKEN.match(token or ""):
         return None
-    order = (
-        orders.select_related("center", "customer", "equipment", "equipment__kind",
-                              "chat_thread", "intake_signature")
-        .annotate(
-            consultant_online=Exists(consult.present_consultants()),
-            has_transfers=Exists(Transfer.objects.filter(order=OuterRef("pk"))),
-            has_condition_checks=Exists(ConditionCheck.objects.filter(order=OuterRef("pk"))),
-            has_open_question=Exists(AdviceRequest.objects.filter(
-                thread__order=OuterRef("pk"), status=AdviceStatus.OPEN)),
-            # What was paid (payments less refunds), summed by the database.
-            paid_total=_of_order(Payment.objects, "SUM", "amount"),
-            # The stamp of its events (their count and last id): see timeline_events.
-            events_count=_of_order(OrderEvent.objects, "COUNT", "pk"),
-            events_last=_of_order(OrderEvent.objects, "MAX", "pk"),
-        )
-        .first()
-    )
-    if order is None:
+    found = _ORDER.objects(portal_token_digest(token))
+    if not found:
         return None
-    prefetch_related_objects(
-        [order],
-        Prefetch(
-            "estimates",
-            queryset=Estimate.objects.exclude(status=EstimateStatus.DRAFT)
-            .prefetch_related("lines"),
-        ),
-        # The document's own HTML (its stored copy, kilobytes each) is not shown here.
-        Prefetch("documents",
-                 queryset=customer_documents().defer("html").order_by("issued_at", "pk")),
-        # Only those the order has: the page asks for them only then (has_…).
-        *(["condition_checks"] if order.has_condition_checks else []),
-        *([Prefetch("transfers", queryset=Transfer.objects.select_related("to_center"))]
-          if order.has_transfers else []),
-    )
+    order = found[0]
+    read_parts(order, _parts(),
+               lacking=[name for name in SELDOM_PARTS if not getattr(order, f"has_{name}")])
     return _opened(order, token)
 
 
@@ -249,7 +257,7 @@ def customer_page(token: str) -> CustomerPage | None:
     balance = charged - paid
     documents = tuple(order.documents.all())
     state, passed_on = consult.chat_state(getattr(order, "chat_thread", None),
-                                          online=order.consultant_online,
+                                          online=consult.consultants_online(),
                                           maybe_passed_on=order.has_open_question)
     # Never moved: at its own center, as where_is would say after reading no transfers.
     here, travelling = workflow.where_is(order) if order.has_transfers else (order.center, None)

@@ -246,14 +246,14 @@ def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist
 # --- the query count --------------------------------------------------------------------------
 
 # The rate limit's count (one upsert); the order with its customer, equipment, kind and chat
-# thread, and whether a consultant is online, whether the order has transfers, condition checks
-# or a chat question passed on, what was paid, and its events' count and last id; its
-# estimates; their lines; its documents; its chat messages' count and last id. Its timeline's
-# events and its chat's messages are kept once read (selectors.timeline_events, chat_log.py):
-# reading them anew is one query more each. (The center's contacts are the order's center, read
-# with the order.) The transfers, the condition checks and the question passed on are read only
-# by the pages of the orders that have them, one query each.
-ORDER_PAGE_QUERIES = 6
+# thread, and whether the order has transfers, condition checks or a chat question passed on,
+# what was paid, and its events' count and last id; its estimates; their lines; its documents;
+# whether a consultant is online; its chat messages' count and last id. Its timeline's events
+# and its chat's messages are kept once read (selectors.timeline_events, chat_log.py): reading
+# them anew is one query more each. (The center's contacts are the order's center, read with
+# the order.) The transfers, the condition checks and the question passed on are read only by
+# the pages of the orders that have them, one query each.
+ORDER_PAGE_QUERIES = 7
 
 
 def chat_with(order, consultant, count: int) -> None:
