@@ -62,6 +62,10 @@ class _Compiled:
         self.init_list = [column[0].target.attname for column in select[start:end]]
         self.related_populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
         self.annotations = dict(self.compiler.annotation_col_map or {})
+        # What results_iter works out on every run: how each column's value is read.
+        columns = [column[0] for column in select[0:self.compiler.col_count]]
+        self.converters = (None if self.compiler.has_composite_fields(columns)
+                           else self.compiler.get_converters(columns))
 
     def objects(self, value: int | str) -> list[Model]:
         params = list(self.params)
@@ -71,7 +75,11 @@ class _Compiled:
             rows = cursor.fetchall()
         start, end = self.fields
         made = []
-        for row in self.compiler.results_iter([rows]):
+        if self.converters is None:
+            rows = self.compiler.results_iter([rows])
+        elif self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        for row in rows:
             obj = self.model.from_db(DEFAULT_DB_ALIAS, self.init_list, row[start:end])
             for populator in self.related_populators:
                 populator.populate(row, obj)
