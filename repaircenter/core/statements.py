@@ -36,11 +36,44 @@ class KeptStatement:
         self._compiled: dict[str, _Compiled] = {}
 
     def objects(self, value: int | str) -> list[Model]:
+        return self.compiled().objects(value)
+
+    def compiled(self) -> _Compiled:
         compiled = self._compiled.get(DEFAULT_DB_ALIAS)
         if compiled is None:
             compiled = _Compiled(self.build(self.marker), self.marker)
             self._compiled[DEFAULT_DB_ALIAS] = compiled
-        return compiled.objects(value)
+        return compiled
+
+
+def objects_of_many(runs: list[tuple[KeptStatement, int | str]]) -> list[list[Model]]:
+    """The objects of several kept statements, each with its value. On PostgreSQL they are sent
+    together in one round trip (psycopg's pipeline mode), not one after another: a statement
+    the server answers in a twentieth of a millisecond waited four times as long for the
+    network and the driver."""
+    compiled = [(statement.compiled(), value) for statement, value in runs]
+    connection = connections[DEFAULT_DB_ALIAS]
+    if len(compiled) < 2 or not _pipelines(connection):
+        return [one.objects(value) for one, value in compiled]
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in compiled]
+    try:
+        with connection.connection.pipeline():
+            for cursor, (one, value) in zip(cursors, compiled, strict=True):
+                cursor.execute(one.sql, one.params_with(value))
+        return [one.make(cursor.fetchall())
+                for cursor, (one, _) in zip(cursors, compiled, strict=True)]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _pipelines(connection) -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()
 
 
 class _Compiled:
@@ -67,12 +100,18 @@ class _Compiled:
         self.converters = (None if self.compiler.has_composite_fields(columns)
                            else self.compiler.get_converters(columns))
 
-    def objects(self, value: int | str) -> list[Model]:
+    def params_with(self, value: int | str) -> list:
         params = list(self.params)
         params[self.slot] = value
+        return params
+
+    def objects(self, value: int | str) -> list[Model]:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+            cursor.execute(self.sql, self.params_with(value))
+            return self.make(cursor.fetchall())
+
+    def make(self, rows: list) -> list[Model]:
+        """The rows made into objects, as django.db.models.query.ModelIterable makes them."""
         start, end = self.fields
         made = []
         if self.converters is None:
@@ -145,12 +184,14 @@ def read_parts(instance: Model, parts: Iterable[tuple[str, KeptStatement]],
     prefetch_related would (a parent before its "parent__child"); a part in `lacking` is known
     to have no rows: attached empty, without a statement."""
     lacking = set(lacking)
-    for path, statement in parts:
+    parts = [(path, statement) for path, statement in parts
+             if path.partition("__")[0] not in lacking]
+    read = objects_of_many([(statement, instance.pk) for _, statement in parts])
+    for parent in lacking:
+        attach(instance, parent, [])
+    for (path, _), objects in zip(parts, read, strict=True):
         parent, _, child = path.partition("__")
-        if parent in lacking:
-            if not child:
-                attach(instance, parent, [])
-        elif child:
-            attach_grouped(getattr(instance, parent).all(), child, statement.objects(instance.pk))
+        if child:
+            attach_grouped(getattr(instance, parent).all(), child, objects)
         else:
-            attach(instance, parent, statement.objects(instance.pk))
+            attach(instance, parent, objects)

@@ -127,3 +127,29 @@ def test_a_text_value_is_kept_too(make_order):
     with pytest.raises(ValueError, match="exactly one place"):
         KeptStatement(lambda name: Order.objects.filter(customer__name__contains=name),
                       text=True).objects("Ali")
+
+
+def test_several_statements_read_together_give_what_each_gives_alone(
+        make_order, technician, django_assert_num_queries):
+    """objects_of_many (one round trip on PostgreSQL): each statement's objects, in order, as
+    if run alone; each statement still counted."""
+    from repaircenter.conftest import send_new_estimate
+    from repaircenter.core.statements import objects_of_many
+
+    first, second = make_order(Status.AWAITING_DECISION), make_order(Status.RECEIVED)
+    send_new_estimate(first, technician, lines=(("Screen", "1", "50.00"),))
+    events = KeptStatement(lambda pk: OrderEvent.objects.select_related("actor")
+                           .filter(order_id=pk))
+    estimates = KeptStatement(lambda pk: Estimate.objects.filter(order_id=pk))
+    runs = [(events, first.pk), (estimates, first.pk), (events, second.pk),
+            (estimates, second.pk), (KeptStatement(orders_by_number), second.number)]
+    alone = [statement.objects(value) for statement, value in runs]
+    with django_assert_num_queries(len(runs)):
+        together = objects_of_many(runs)
+    assert [[o.pk for o in objects] for objects in together] == [
+        [o.pk for o in objects] for objects in alone]
+    assert together[1] and not together[3]  # the second order has no estimate yet
+    for one, other in zip(together[0], alone[0], strict=True):
+        same(one, other)
+        assert one.actor == other.actor
+    assert objects_of_many([]) == []
