@@ -14,7 +14,7 @@ import uuid
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce, Concat, Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,8 +110,11 @@ def is_away(user: User) -> bool:
 
 def present_consultants(now: datetime.datetime | None = None):
     """The consultants online: seen lately, not away, still active (a page may ask whether any
-    are with its own query, as `Exists(present_consultants())`)."""
-    since = (now or timezone.now()) - datetime.timedelta(minutes=settings.CHAT_IDLE_MINUTES)
+    are with its own query, as `Exists(present_consultants())`). Without `now`, "lately" is
+    by the database's clock, so that the statement is the same on every request and can be
+    compiled once (core/statements.py)."""
+    idle = datetime.timedelta(minutes=settings.CHAT_IDLE_MINUTES)
+    since = Now() - idle if now is None else now - idle
     return ConsultantPresence.objects.filter(last_seen__gte=since, away=False,
                                              user__is_active=True)
 

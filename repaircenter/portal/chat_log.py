@@ -32,15 +32,19 @@ def chat_history(thread: ChatThread) -> list[ChatMessage]:
     return newest[::-1]
 
 
-def chat_log_html(thread: ChatThread | None) -> SafeString:
+def chat_log_html(thread: ChatThread | None,
+                  stamp: tuple[int, int | None] | None = None) -> SafeString:
     """The chat's last messages drawn for the customer ("" with none: no query without a
-    thread)."""
+    thread); `stamp`: their count and last id when the caller read them (with the order)."""
     if thread is None:
         return mark_safe("")
-    stamp = thread.messages.aggregate(count=Count("id"), last=Max("id"))
-    if not stamp["count"]:
+    if stamp is None:
+        read = thread.messages.aggregate(count=Count("id"), last=Max("id"))
+        stamp = (read["count"], read["last"])
+    count, last = stamp
+    if not count:
         return mark_safe("")
-    key = (f"portal-chat:{thread.pk}:{stamp['count']}:{stamp['last']}:"
+    key = (f"portal-chat:{thread.pk}:{count}:{last}:"
            f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
     fragments = caches["fragments"]
     html = fragments.get(key)

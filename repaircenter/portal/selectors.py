@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString
 from repaircenter.billing.models import Payment
 from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
-from repaircenter.consult.models import AdviceRequest, AdviceStatus
+from repaircenter.consult.models import AdviceRequest, AdviceStatus, ChatMessage
 from repaircenter.core.statements import KeptStatement, part_statement, read_parts
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
@@ -83,17 +83,18 @@ def order_for_link(token: str) -> Order | None:
         token)
 
 
-def _of_order(rows, function: str, field: str) -> Subquery:
-    """One value of the outer query's order's `rows`: SUM, COUNT or MAX of `field`. Written as
-    a plain function call, not an aggregate, the ORM builds it without a GROUP BY (a third of
-    the time)."""
-    return Subquery(rows.filter(order=OuterRef("pk")).order_by()
+def _of_order(rows, function: str, field: str, order: str = "order") -> Subquery:
+    """One value of the outer query's order's `rows` (`order`: the way from a row to its
+    order): SUM, COUNT or MAX of `field`. Written as a plain function call, not an aggregate,
+    the ORM builds it without a GROUP BY (a third of the time)."""
+    return Subquery(rows.filter(**{order: OuterRef("pk")}).order_by()
                     .annotate(value=Func(F(field), function=function)).values("value"))
 
 
 # The order behind a link's digest, with what its page shows of its center, customer,
 # equipment, chat thread and intake signature; whether it has transfers, condition checks or a
-# chat question passed on; what was paid; its events' stamp (count and last id). Its SQL is
+# chat question passed on; what was paid; its events' and its chat's stamps (count and last
+# id); whether a consultant is online. Its SQL is
 # compiled once per process (core/statements.py), and so is each part's below.
 _ORDER = KeptStatement(lambda digest: (
     Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
@@ -108,6 +109,12 @@ _ORDER = KeptStatement(lambda digest: (
         # The stamp of its events (their count and last id): see timeline_events.
         events_count=_of_order(OrderEvent.objects, "COUNT", "pk"),
         events_last=_of_order(OrderEvent.objects, "MAX", "pk"),
+        # And of its chat's messages: see chat_log.py.
+        chat_count=_of_order(ChatMessage.objects, "COUNT", "pk", order="thread__order"),
+        chat_last=_of_order(ChatMessage.objects, "MAX", "pk", order="thread__order"),
+        # Whether a consultant is online, by the database's clock (the same statement on
+        # every request).
+        consultant_online=Exists(consult.present_consultants()),
     )
     .filter(portal_token_digest=digest)), text=True)
 
@@ -257,7 +264,7 @@ def customer_page(token: str) -> CustomerPage | None:
     balance = charged - paid
     documents = tuple(order.documents.all())
     state, passed_on = consult.chat_state(getattr(order, "chat_thread", None),
-                                          online=consult.consultants_online(),
+                                          online=order.consultant_online,
                                           maybe_passed_on=order.has_open_question)
     # Never moved: at its own center, as where_is would say after reading no transfers.
     here, travelling = workflow.where_is(order) if order.has_transfers else (order.center, None)
@@ -290,7 +297,8 @@ def customer_page(token: str) -> CustomerPage | None:
         documents=documents,
         replaced=frozenset(d.replaces_id for d in documents if d.replaces_id),
         storage_days_left=days_left(order.storage_due, order.center),
-        chat_log=chat_log_html(getattr(order, "chat_thread", None)),
+        chat_log=chat_log_html(getattr(order, "chat_thread", None),
+                               stamp=(order.chat_count or 0, order.chat_last)),
         chat_state=state,
         passed_on=passed_on,
         chat_poll_url=reverse("portal:order_chat_poll", args=[order.link_token]),

@@ -247,13 +247,13 @@ def test_no_page_object_for_an_unknown_or_replaced_link(make_order, receptionist
 
 # The rate limit's count (one upsert); the order with its customer, equipment, kind and chat
 # thread, and whether the order has transfers, condition checks or a chat question passed on,
-# what was paid, and its events' count and last id; its estimates; their lines; its documents;
-# whether a consultant is online; its chat messages' count and last id. Its timeline's events
+# what was paid, its events' and its chat messages' count and last id, and whether a
+# consultant is online; its estimates; their lines; its documents. Its timeline's events
 # and its chat's messages are kept once read (selectors.timeline_events, chat_log.py): reading
 # them anew is one query more each. (The center's contacts are the order's center, read with
 # the order.) The transfers, the condition checks and the question passed on are read only by
 # the pages of the orders that have them, one query each.
-ORDER_PAGE_QUERIES = 7
+ORDER_PAGE_QUERIES = 5
 
 
 def chat_with(order, consultant, count: int) -> None:
@@ -344,8 +344,8 @@ def test_transfers_condition_checks_and_a_question_passed_on_cost_a_query_only_w
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)
     order = make_order(Status.APPROVED)
     # The holidays (approved: the repair's end is expected), the events read; no chat (no
-    # thread: no query for its messages).
-    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1 + 1 - 1):
+    # thread: its messages are not read).
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 1 + 1):
         page = visible_text(client.get(order_url(order)))
     assert "Condition when you handed it in" not in page and "on its way" not in page
 
