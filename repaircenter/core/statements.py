@@ -3,15 +3,20 @@
 Django builds and compiles a queryset's SQL every time it runs. For the order pages' reads that
 was three quarters of each read's time (a dozen-table join compiled in a millisecond, answered
 by PostgreSQL in a tenth of one). A `KeptStatement` is a queryset whose shape never changes,
-only one value (an order's id or number, a link's digest): its SQL is compiled the first time, then
-run again with the new value, and its rows are made into objects as Django makes them
+only one value (an order's id or number, a link's digest): its SQL is compiled the first time,
+then run again with the new value, and its rows are made into objects as Django makes them
 (select_related objects and annotations included).
 
-Only for querysets that are the same apart from that value: no `now()`, no language, nothing
-read from settings at build time, as every other parameter is kept with the SQL.
+Only for querysets that are the same apart from that value: no `timezone.now()`, no language,
+nothing read from settings at build time, as every other parameter is kept with the SQL (the
+database's own clock, `Now()`, is part of the SQL and fine).
 
 `attach` then puts the objects where prefetch_related would have put them, so that
-`order.estimates.all()` and the like need no statement."""
+`order.estimates.all()` and the like need no statement; `read_parts` reads an object's relations
+so, all of them in one round trip to PostgreSQL (`objects_of_many`).
+
+A compiled statement is kept per process and shared by its threads: after compiling, Django's
+compiler is only read (its columns, converters and the classes to make), never changed."""
 
 from __future__ import annotations
 
