@@ -120,12 +120,13 @@ include_in_order_detail("documents")
 include_in_order_detail("warranty_claims", Order.objects.order_by("number"), seldom=True)
 
 
-def _has(name: str) -> Exists:
+def has_part(name: str) -> Exists:
+    """Whether the outer query's order has any rows of its relation `name`."""
     relation = Order._meta.get_field(name)
     return Exists(relation.related_model.objects.filter(**{relation.field.name: OuterRef("pk")}))
 
 
-def _events_stamp() -> dict:
+def events_stamp() -> dict:
     """How many events the order has and the last one's id (`event_count`, `last_event_id`):
     what a kept history is kept by (staff/history.py), read with the order."""
     events = OrderEvent.objects.filter(order=OuterRef("pk")).order_by().values("order")
@@ -139,7 +140,7 @@ _ORDER = KeptStatement(lambda number: (
     listed_orders()
     .select_related("received_by", "chat_thread", "intake_signature")
     .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))),
-              **{f"has_{name}": _has(name) for name in SELDOM_PARTS}, **_events_stamp())
+              **{f"has_{name}": has_part(name) for name in SELDOM_PARTS}, **events_stamp())
     .filter(number=number)))
 
 

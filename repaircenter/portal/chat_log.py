@@ -8,13 +8,13 @@ hundred rows with their consultants and drawing them again. Kept per language an
 the "fragments" cache (settings.CACHES). (A consultant's first name, changed later, shows from
 the thread's next message on.)"""
 
-from django.core.cache import caches
 from django.db.models import Count, Max
 from django.template import engines
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from repaircenter.consult.models import ChatMessage, ChatThread
+from repaircenter.core.fragments import kept
 
 CHAT_HISTORY = 100  # messages shown when the page opens; older ones stay in the database
 # What the customer's side shows of a message: a consultant's first name, nothing else of them.
@@ -46,10 +46,6 @@ def chat_log_html(thread: ChatThread | None,
         return mark_safe("")
     key = (f"portal-chat:{thread.pk}:{count}:{last}:"
            f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
-    fragments = caches["fragments"]
-    html = fragments.get(key)
-    if html is None:
-        html = engines["jinja2"].get_template("consult/_chat_messages.html").render(
-            {"chat_messages": chat_history(thread), "viewer": "visitor"})
-        fragments.set(key, html, timeout=None)
+    html = kept(key, lambda: engines["jinja2"].get_template("consult/_chat_messages.html")
+                .render({"chat_messages": chat_history(thread), "viewer": "visitor"}))
     return mark_safe(html)  # noqa: S308 - drawn by the autoescaping template above

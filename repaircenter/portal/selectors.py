@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db.models import (
     Exists,
     F,
@@ -27,13 +26,13 @@ from repaircenter.billing.models import Payment
 from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
 from repaircenter.consult.models import AdviceRequest, AdviceStatus, ChatMessage
+from repaircenter.core.fragments import kept
 from repaircenter.core.statements import KeptStatement, part_statement, read_parts
 from repaircenter.documents.models import Document, DocumentKind
 from repaircenter.orders import workflow
 from repaircenter.orders.credentials import portal_token_digest
 from repaircenter.orders.dues import ZERO, amount_due
 from repaircenter.orders.models import (
-    ConditionCheck,
     Estimate,
     EstimateKind,
     EstimateLine,
@@ -43,6 +42,7 @@ from repaircenter.orders.models import (
     Status,
     Transfer,
 )
+from repaircenter.orders.selectors import events_stamp, has_part
 from repaircenter.orders.transitions import DECISIONS, LAPSES, TRANSITIONS
 
 from . import timeline
@@ -91,6 +91,10 @@ def _of_order(rows, function: str, field: str, order: str = "order") -> Subquery
                     .annotate(value=Func(F(field), function=function)).values("value"))
 
 
+# The seldom parts the page reads only for the orders that have them (has_…; the parts are
+# in _parts below, a parent before its "parent__child").
+SELDOM_PARTS = ("condition_checks", "transfers")
+
 # The order behind a link's digest, with what its page shows of its center, customer,
 # equipment, chat thread and intake signature; whether it has transfers, condition checks or a
 # chat question passed on; what was paid; its events' and its chat's stamps (count and last
@@ -100,15 +104,13 @@ _ORDER = KeptStatement(lambda digest: (
     Order.objects.select_related("center", "customer", "equipment", "equipment__kind",
                                  "chat_thread", "intake_signature")
     .annotate(
-        has_transfers=Exists(Transfer.objects.filter(order=OuterRef("pk"))),
-        has_condition_checks=Exists(ConditionCheck.objects.filter(order=OuterRef("pk"))),
+        **{f"has_{name}": has_part(name) for name in SELDOM_PARTS},
         has_open_question=Exists(AdviceRequest.objects.filter(
             thread__order=OuterRef("pk"), status=AdviceStatus.OPEN)),
         # What was paid (payments less refunds), summed by the database.
         paid_total=_of_order(Payment.objects, "SUM", "amount"),
         # The stamp of its events (their count and last id): see timeline_events.
-        events_count=_of_order(OrderEvent.objects, "COUNT", "pk"),
-        events_last=_of_order(OrderEvent.objects, "MAX", "pk"),
+        **events_stamp(),
         # And of its chat's messages: see chat_log.py.
         chat_count=_of_order(ChatMessage.objects, "COUNT", "pk", order="thread__order"),
         chat_last=_of_order(ChatMessage.objects, "MAX", "pk", order="thread__order"),
@@ -117,10 +119,6 @@ _ORDER = KeptStatement(lambda digest: (
         consultant_online=Exists(consult.present_consultants()),
     )
     .filter(portal_token_digest=digest)), text=True)
-
-# The parts the page reads (a parent before its "parent__child"); the seldom ones only for the
-# orders that have them (has_…).
-SELDOM_PARTS = ("condition_checks", "transfers")
 
 
 @functools.cache
@@ -164,15 +162,10 @@ def timeline_events(order: Order) -> tuple[PastEvent, ...]:
     written (orders/workflow/base.py writes it, nothing edits it), so they are read once for
     each set of the order's events (order_page's stamp: their count and last id) and kept per
     server in the "fragments" cache, as staff/history.py keeps the staff's history."""
-    key = f"portal-events:{order.pk}:{order.events_count}:{order.events_last}"
-    fragments = caches["fragments"]
-    events = fragments.get(key)
-    if events is None:
-        events = tuple(PastEvent(*row) for row in (
-            OrderEvent.objects.filter(order=order, action__in=TIMELINE_ACTIONS)
-            .order_by("at", "pk").values_list("action", "at", "channel")))
-        fragments.set(key, events, timeout=None)
-    return events
+    key = f"portal-events:{order.pk}:{order.event_count or 0}:{order.last_event_id}"
+    return kept(key, lambda: tuple(PastEvent(*row) for row in (
+        OrderEvent.objects.filter(order=order, action__in=TIMELINE_ACTIONS)
+        .order_by("at", "pk").values_list("action", "at", "channel"))))
 
 
 def _opened(order: Order | None, token: str) -> Order | None:

@@ -1,0 +1,21 @@
+"""What a page draws or reads from rows that never change, kept once made (the staff's order
+history, the customer's timeline events and chat messages): in the "fragments" cache
+(settings.CACHES), per server, forever. The key names what it was made from (the rows' count
+and last id, and the language and time zone when it is text), so a new row makes a new key."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import caches
+
+T = TypeVar("T")
+
+
+def kept(key: str, make: Callable[[], T]) -> T:
+    """What `make()` gives, made the first time `key` is asked for, then kept."""
+    fragments = caches["fragments"]
+    value = fragments.get(key)
+    if value is None:
+        value = make()
+        fragments.set(key, value, timeout=None)
+    return value
