@@ -6,15 +6,20 @@ Those templates live in an app's `jinja2/` folder and are drawn inside a Django 
 `{% jinja "name.html" %}` (core/templatetags/jinja.py), so the pages keep one base template.
 Their words are written `{{ _("Text") }}` (with `|format(name=value)` for a blank), which
 `makemessages` reads from the .html file as it reads Django's `{{ _("Text") }}`: one catalogue.
+A template is compiled once for each language, with its written words already translated
+(`TranslatedEnvironment`); `_(a_variable)` is looked up when drawn.
 The filters are Django's own, or core/fastformat.py's, which write the same faster: a date
 or an amount looks the same in either engine."""
+
+import weakref
 
 from django.template import defaultfilters
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import localize
-from jinja2 import ChainableUndefined, Environment, pass_context
+from jinja2 import ChainableUndefined, Environment, nodes, pass_context
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from repaircenter.core.fastformat import fast_reverse, format_date, national, time_until
@@ -34,6 +39,44 @@ def _(message: str) -> Markup:
     if translated is None:
         translated = _TRANSLATED[key] = Markup(translation.gettext(message))  # noqa: S704
     return translated
+
+
+class _TranslateWords(NodeTransformer):
+    """`_("Text")` with a text written in the template becomes the text in the active language,
+    marked safe as `_` marks it: a constant of the compiled template. `_(a_variable)` stays a
+    call."""
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:  # noqa: N802 (Jinja's visitor names)
+        node = self.generic_visit(node)
+        if (isinstance(node.node, nodes.Name) and node.node.name == "_"
+                and len(node.args) == 1 and isinstance(node.args[0], nodes.Const)
+                and isinstance(node.args[0].value, str) and not node.kwargs
+                and node.dyn_args is None and node.dyn_kwargs is None):
+            return nodes.MarkSafe(nodes.Const(translation.gettext(node.args[0].value)),
+                                  lineno=node.lineno)
+        return node
+
+
+class TranslatedEnvironment(Environment):
+    """Each template compiled once for each language, its words already translated: a page of
+    rows or a long history says `_("…")` hundreds of times, and each call asked Django for the
+    active language (a context-local look-up) and went through Jinja's call of a global."""
+
+    def _load_template(self, name, globals):  # noqa: A002 (Jinja's own signature)
+        # As Environment._load_template, with the language in the cache's key.
+        key = (weakref.ref(self.loader), name, translation.get_language())
+        template = self.cache.get(key) if self.cache is not None else None
+        if template is not None and (not self.auto_reload or template.is_up_to_date):
+            if globals:
+                template.globals.update(globals)
+            return template
+        template = self.loader.load(self, name, self.make_globals(globals))
+        if self.cache is not None:
+            self.cache[key] = template
+        return template
+
+    def _parse(self, source, name, filename):
+        return _TranslateWords().visit(super()._parse(source, name, filename))
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -59,7 +102,7 @@ def environment(**options) -> Environment:
     # Like Django's templates: a missing attribute is blank, not an error.
     options.update(undefined=ChainableUndefined)
     options.pop("autoescape", None)
-    env = Environment(autoescape=True, **options)
+    env = TranslatedEnvironment(autoescape=True, **options)
     env.globals.update(_=_, url=url, django_include=django_include)
     env.filters.update(
         date=format_date,
