@@ -8,6 +8,7 @@ tests compare both over many values (core/tests/test_fastformat.py)."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from functools import cache, lru_cache
 
@@ -202,15 +203,21 @@ def time_until(value, arg=None) -> str:
 # --- links: reverse() for a page of rows ----------------------------------------------------
 
 PLACEHOLDER = 918273640  # digits no real argument has, for int converters
+# Text a link may carry as it is (a customer's link token, a slug): letters, digits, "_" and
+# "-", which reverse() leaves unquoted and which the str, slug and path converters all take
+# (the product registers no converter of its own).
+PLAIN_TEXT = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 
 @cache
-def _url_parts(name: str, count: int, prefix: str) -> tuple[str, ...] | None:
-    placeholders = [PLACEHOLDER + i for i in range(count)]
+def _url_parts(name: str, kinds: tuple[bool, ...], prefix: str) -> tuple[str, ...] | None:
+    """The link's text around its arguments, by whether each is text (True) or a number."""
+    placeholders = [f"Zq{PLACEHOLDER + i}" if text else PLACEHOLDER + i
+                    for i, text in enumerate(kinds)]
     try:
         url = reverse(name, args=placeholders)
     except NoReverseMatch:
-        return None
+        return None  # e.g. text where the pattern takes a number: reverse() decides
     parts = []
     for placeholder in placeholders:
         before, found, url = url.partition(str(placeholder))
@@ -222,16 +229,24 @@ def _url_parts(name: str, count: int, prefix: str) -> tuple[str, ...] | None:
 
 def fast_reverse(name: str, *args) -> str:
     """reverse(name, args=args), worked out once per URL name when every argument is a whole
-    number (an order's number, an event's id) or there is none: the rows of a list link to the
-    same pattern, and every staff page's header to the same seven pages."""
-    # Only numbers no longer than the placeholder, which the pattern took: a longer one may be
-    # refused by it, and reverse() says so.
-    if all(type(arg) is int and 0 <= arg < PLACEHOLDER for arg in args):
-        parts = _url_parts(name, len(args), get_script_prefix())
-        if parts is not None:
-            out = [parts[0]]
-            for arg, part in zip(args, parts[1:], strict=True):
-                out.append(str(arg))
-                out.append(part)
-            return "".join(out)
-    return reverse(name, args=args or None)
+    number (an order's number, an event's id) or plain text (a customer's link), or there is
+    none: the rows of a list link to the same pattern, and every staff page's header to the
+    same seven pages."""
+    kinds = []
+    for arg in args:
+        # Only numbers no longer than the placeholder, which the pattern took: a longer one may
+        # be refused by it, and reverse() says so.
+        if type(arg) is int and 0 <= arg < PLACEHOLDER:
+            kinds.append(False)
+        elif type(arg) is str and PLAIN_TEXT.fullmatch(arg):
+            kinds.append(True)
+        else:
+            return reverse(name, args=args)
+    parts = _url_parts(name, tuple(kinds), get_script_prefix())
+    if parts is None:
+        return reverse(name, args=args or None)
+    out = [parts[0]]
+    for arg, part in zip(args, parts[1:], strict=True):
+        out.append(str(arg))
+        out.append(part)
+    return "".join(out)

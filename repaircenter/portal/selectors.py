@@ -18,7 +18,6 @@ from django.db.models import (
     OuterRef,
     Subquery,
 )
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
@@ -26,6 +25,7 @@ from repaircenter.billing.models import Payment
 from repaircenter.centers.models import Center
 from repaircenter.consult import services as consult
 from repaircenter.consult.models import AdviceRequest, AdviceStatus, ChatMessage
+from repaircenter.core.fastformat import fast_reverse
 from repaircenter.core.fragments import kept
 from repaircenter.core.statements import KeptStatement, part_statement, read_parts
 from repaircenter.documents.models import Document, DocumentKind
@@ -294,7 +294,7 @@ def customer_page(token: str) -> CustomerPage | None:
                                stamp=(order.chat_count or 0, order.chat_last)),
         chat_state=state,
         passed_on=passed_on,
-        chat_poll_url=reverse("portal:order_chat_poll", args=[order.link_token]),
-        chat_send_url=reverse("portal:order_chat_send", args=[order.link_token]),
+        chat_poll_url=fast_reverse("portal:order_chat_poll", order.link_token),
+        chat_send_url=fast_reverse("portal:order_chat_send", order.link_token),
         poll_seconds=settings.CHAT_POLL_SECONDS,
     )

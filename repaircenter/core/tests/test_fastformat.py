@@ -83,18 +83,26 @@ def test_a_currency_babel_writes_otherwise_is_left_to_babel(settings):
 
 @pytest.mark.parametrize("name, args", [
     ("staff:order", (1,)), ("staff:order", (123456,)), ("staff:signature", (7, 99)),
-    ("staff:home", ()), ("staff:queue", ("ready",)),
+    ("staff:home", ()), ("staff:queue", ("ready",)), ("staff:queue", ("to-diagnose",)),
+    ("portal:order", ("Qw8N6jJmF7I3uwTMf-SnvCwq_fDUsc-m",)), ("portal:document", ("a-b_C", 12)),
+    ("portal:order", ("with space",)), ("portal:order", ("ünï",)), ("portal:order", ("a%2F",)),
+    ("portal:order", ("a.b",)), ("staff:order", ("12",)),
 ])
 def test_a_link_is_what_reverse_makes(name, args):
     assert fast_reverse(name, *args) == reverse(name, args=args or None)
 
 
-@pytest.mark.parametrize("number", [-1, 1234567890])  # not a number the pattern takes
-def test_a_link_reverse_refuses_is_refused(number):
+@pytest.mark.parametrize("name, value", [
+    ("staff:order", -1), ("staff:order", 1234567890),  # not a number the pattern takes
+    ("staff:order", "abc"), ("staff:signature", "abc"),  # text where it takes a number
+    ("portal:order", ""), ("portal:order", "a/b"),  # not a part of a path
+])
+def test_a_link_reverse_refuses_is_refused(name, value):
+    args = [value] if name != "staff:signature" else [1, value]
     with pytest.raises(NoReverseMatch):
-        reverse("staff:order", args=[number])
+        reverse(name, args=args)
     with pytest.raises(NoReverseMatch):
-        fast_reverse("staff:order", number)
+        fast_reverse(name, *args)
 
 
 @pytest.mark.parametrize("typed", ["+447700900123", "07700 900456", "+79161234567",
