@@ -80,14 +80,21 @@ def _month_names(language: str) -> dict:
         }
 
 
-def format_date(value, format_name: str | None = None) -> str:
-    """What `{{ value|date:format_name }}` writes in a Django template."""
+def format_date(value, format_name: str | None = None, *, language: str | None = None,
+                zone: datetime.tzinfo | None = None) -> str:
+    """What `{{ value|date:format_name }}` writes in a Django template; in `language` and the
+    time `zone` given (a Jinja page's, worked out once: core/jinja_env.py), else the active
+    ones."""
     if value in (None, ""):
         return ""
     if not isinstance(value, datetime.date):
         return defaultfilters.date(value, format_name)
-    value = template_localtime(value)
-    language = translation.get_language() or "en"
+    if zone is None:
+        value = template_localtime(value)
+    elif (isinstance(value, datetime.datetime) and settings.USE_TZ
+          and value.utcoffset() is not None and getattr(value, "convert_to_local_time", True)):
+        value = value.astimezone(zone)  # what template_localtime does in the current zone
+    language = language or translation.get_language() or "en"
     pattern, pieces = _pattern(language, format_name or "DATE_FORMAT")
     is_moment = isinstance(value, datetime.datetime)
     if pieces is None or (not is_moment and TIME_SPECIFIERS & set(pattern)):
@@ -189,13 +196,14 @@ def _units(language: str | None) -> dict[str, _Unit]:
     return {name: _Unit(language, name) for name in timesince.TIME_STRINGS}
 
 
-def time_until(value, arg=None) -> str:
+def time_until(value, arg=None, *, language: str | None = None) -> str:
     """What `{{ value|timeuntil }}` writes in a Django template ("4 days, 6 hours"): Django's
-    own function, given the units above."""
+    own function, given the units above (in `language`, else the active one)."""
     if not value:
         return ""
     try:
-        return timesince.timeuntil(value, arg, time_strings=_units(translation.get_language()))
+        return timesince.timeuntil(value, arg,
+                                   time_strings=_units(language or translation.get_language()))
     except (ValueError, TypeError):
         return ""
 

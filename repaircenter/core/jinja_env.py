@@ -16,7 +16,7 @@ import weakref
 from django.template import defaultfilters
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import localize
 from jinja2 import ChainableUndefined, Environment, nodes, pass_context
 from jinja2.visitor import NodeTransformer
@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from repaircenter.core.fastformat import fast_reverse, format_date, national, time_until
 from repaircenter.core.templatetags.choices import label
-from repaircenter.core.templatetags.money import money
+from repaircenter.core.templatetags.money import format_money
 
 # Each language's words, looked up once per process: a page of rows asks for the same few
 # hundred times, and Django's gettext walks the active translation's catalogues each time.
@@ -57,6 +57,18 @@ class _TranslateWords(NodeTransformer):
         return node
 
 
+# What a page's filters write in, looked up once: the language a template was compiled in (a
+# global of that template) and the time zone current when the page began to be drawn
+# (`page_zone`, a context processor of the Jinja engine). A date or an amount asked Django for
+# both, context-local look-ups, on each of a page's hundreds of dates and labels.
+PAGE_LANGUAGE = "_page_language"
+PAGE_ZONE = "_page_zone"
+
+
+def page_zone(request) -> dict:
+    return {PAGE_ZONE: timezone.get_current_timezone()}
+
+
 class TranslatedEnvironment(Environment):
     """Each template compiled once for each language, its words already translated: a page of
     rows or a long history says `_("…")` hundreds of times, and each call asked Django for the
@@ -70,7 +82,9 @@ class TranslatedEnvironment(Environment):
             if globals:
                 template.globals.update(globals)
             return template
-        template = self.loader.load(self, name, self.make_globals(globals))
+        # The language it is compiled in, for the filters that write in it (PAGE_LANGUAGE).
+        template = self.loader.load(self, name, self.make_globals(
+            {**(globals or {}), PAGE_LANGUAGE: key[2]}))
         if self.cache is not None:
             self.cache[key] = template
         return template
@@ -93,6 +107,27 @@ def django_include(context, name: str, **extra) -> Markup:
     return Markup(render_to_string(name, values, values.get("request")))  # noqa: S704
 
 
+@pass_context
+def _date(context, value, format_name=None) -> str:
+    return format_date(value, format_name, language=context.get(PAGE_LANGUAGE),
+                       zone=context.get(PAGE_ZONE))
+
+
+@pass_context
+def _time_until(context, value, arg=None) -> str:
+    return time_until(value, arg, language=context.get(PAGE_LANGUAGE))
+
+
+@pass_context
+def _label(context, obj, field_name: str):
+    return label(obj, field_name, context.get(PAGE_LANGUAGE))
+
+
+@pass_context
+def _money(context, amount) -> str:
+    return format_money(amount, context.get(PAGE_LANGUAGE))
+
+
 def _default(value, fallback=""):
     """Django's `default`: the fallback for any false value, not only an undefined one."""
     return value or fallback
@@ -105,16 +140,16 @@ def environment(**options) -> Environment:
     env = TranslatedEnvironment(autoescape=True, **options)
     env.globals.update(_=_, url=url, django_include=django_include)
     env.filters.update(
-        date=format_date,
+        date=_date,
         linebreaksbr=defaultfilters.linebreaksbr,
         truncatechars=defaultfilters.truncatechars,
-        timeuntil=time_until,
+        timeuntil=_time_until,
         yesno=defaultfilters.yesno,
         default=_default,
         localize=localize,
-        money=money,
+        money=_money,
         national=national,
-        label=label,
+        label=_label,
         floatformat=defaultfilters.floatformat,
         stringformat=defaultfilters.stringformat,
     )

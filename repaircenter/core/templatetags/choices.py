@@ -21,6 +21,8 @@ def _labels(model: type, field_name: str, language: str | None) -> dict:
 
 
 @register.filter
-def label(obj, field_name: str):
+def label(obj, field_name: str, language: str | None = None):
+    """The label of `obj`'s choice in `language` (the active one when not given)."""
     value = getattr(obj, field_name)
-    return _labels(type(obj), field_name, translation.get_language()).get(value, value)
+    return _labels(type(obj), field_name,
+                   language or translation.get_language()).get(value, value)

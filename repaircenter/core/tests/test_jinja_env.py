@@ -1,10 +1,21 @@
 """The Jinja pages' words: `_("Text")` is translated while a template is compiled, once for each
 language; what the page shows must be what a call at drawing time showed."""
 
-from django.utils import translation
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.template import defaultfilters, engines
+from django.template.backends.jinja2 import Template as Jinja2Template
+from django.utils import timezone, translation
+from django.utils.timezone import template_localtime
 from jinja2 import DictLoader
 
 from repaircenter.core.jinja_env import environment
+from repaircenter.core.templatetags.money import money
+from repaircenter.orders.models import Order
+from repaircenter.orders.states import Status
 
 TEMPLATES = {
     "words.html": '{{ _("Log out") }}|{{ _(word) }}|{{ _("<b>%(who)s</b>")|format(who=who) }}',
@@ -45,3 +56,31 @@ def test_a_word_from_a_variable_is_still_translated_when_drawn():
     with translation.override("ru"):
         template = env.get_template("t.html")
         assert template.render(word="Log out") == "Выйти"
+
+
+# The filters of a Jinja page write in the language the template was compiled in and the time
+# zone current when the page began: what Django's filters write at the same moment.
+FILTERED = ("{{ moment|date('SHORT_DATETIME_FORMAT') }}|{{ day|date('d M Y') }}|"
+            "{{ order|label('status') }}|{{ amount|money }}|{{ later|timeuntil }}")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Moscow", "America/New_York"])
+def test_a_pages_filters_write_what_djangos_write(rf, language, zone):
+    moment = datetime.datetime(2026, 3, 29, 0, 30, tzinfo=datetime.UTC)
+    day = datetime.date(2026, 12, 31)
+    later = timezone.now() + datetime.timedelta(days=9, hours=5)
+    order = Order(status=Status.AWAITING_DECISION)
+    values = {"moment": moment, "day": day, "order": order, "amount": Decimal("1234.5"),
+              "later": later}
+    env = environment(loader=DictLoader({"f.html": FILTERED}))
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+        template = Jinja2Template(env.get_template("f.html"), engines["jinja2"])
+        drawn = template.render(values, rf.get("/"))  # the page's zone from its processor
+        expected = "|".join([
+            defaultfilters.date(template_localtime(moment), "SHORT_DATETIME_FORMAT"),
+            defaultfilters.date(day, "d M Y"), order.get_status_display(),
+            money(Decimal("1234.5")), defaultfilters.timeuntil(later)])
+        without_request = env.get_template("f.html").render(values)  # the active zone
+    assert drawn == expected
+    assert without_request == expected
