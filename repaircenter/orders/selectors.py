@@ -32,7 +32,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from repaircenter.core.statements import KeptStatement, part_statement, read_parts
-from repaircenter.customers.lookup import customers_named, normalize_phone
+from repaircenter.customers.lookup import (
+    customers_found,
+    customers_named,
+    name_lookup,
+    normalize_phone,
+)
 from repaircenter.customers.models import name_search_key
 
 from .models import (
@@ -200,12 +205,74 @@ def printed_as(prefix: str | None, count: int) -> QuerySet[Order]:
 
 def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
     """Orders matching an order number, a phone number however typed, a serial number or IMEI,
-    or part of the customer's name; newest first, in one query."""
+    or part of the customer's name; newest first, in one query: a statement compiled once for
+    each shape of search (its kinds of match, one center or all), run with the typed values."""
+    terms = search_terms(text)
+    if not terms:
+        return []  # one letter, a lone "+": no kind of search, so no results rather than all
+    if place is not None and place.center is None and place.allowed is not None:
+        return search_orders_built(text, place)  # the centers one may see: seldom, not kept
+    center = () if place is None or place.center is None else (place.center.pk,)
+    kinds, values = [], []
+    for kind, term in terms.items():
+        if kind == "name":
+            how, value = name_lookup(*term)
+            kind, term = f"name_{how}", (value,)
+        kinds.append(kind)
+        values.extend(term)
+    return _search_statement(tuple(kinds), bool(center)).objects(*center, *values)
+
+
+def search_orders_built(text: str, place: Workplace | None = None) -> list[Order]:
+    """`search_orders` built by the ORM on every call: for a place of several centers, and what
+    the kept search is tested against."""
     conditions = search_conditions(text)
     if conditions is None:
-        return []  # one letter, a lone "+": no kind of search, so no results rather than all
+        return []
     return list(at_place(place, row_orders()).filter(conditions)
                 .order_by("-received_at")[:SEARCH_LIMIT])
+
+
+def search_terms(text: str) -> dict[str, tuple]:
+    """The kinds of match `text` may be, each with its values, always in this order: "number"
+    (the prefix typed and the count) or "count" (no prefix typed), "phone" (E.164), "serial",
+    "imei", "name" (the folded key). Empty when the text is no kind of search (empty, one
+    letter, a lone "+")."""
+    text = text.strip()
+    terms: dict[str, tuple] = {}
+    if not text:
+        return terms
+    number = printed_number(text)
+    if number:
+        prefix, count = number
+        if prefix is None:
+            terms["count"] = (count,)
+        else:
+            terms["number"] = (prefix, count)
+    phone = normalize_phone(text)
+    if phone:
+        terms["phone"] = (phone,)
+    compact = "".join(text.split()).upper()
+    if 4 <= len(compact) <= 64:
+        terms["serial"] = (compact,)
+    digits = compact.replace("-", "").replace("/", "")
+    if len(digits) == 15 and digits.isdigit():
+        terms["imei"] = (digits,)
+    if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
+        terms["name"] = (name_search_key(text),)
+    return terms
+
+
+# Each kind of match (search_terms): the ids of the orders it finds, given its values.
+MATCHES = {
+    "number": lambda prefix, count: printed_as(prefix, count).values("pk"),
+    "count": lambda count: printed_as(None, count).values("pk"),
+    "phone": lambda phone: Order.objects.filter(customer__phone=phone).values("pk"),
+    "serial": lambda serial: Equipment.objects.filter(serial_number=serial).values("order_id"),
+    "imei": lambda imei: Equipment.objects.filter(imei=imei).values("order_id"),
+    "name": lambda key: Order.objects.filter(
+        customer__in=customers_named(key).values("pk")).values("pk"),
+}
 
 
 def search_conditions(text: str) -> Q | None:
@@ -215,29 +282,47 @@ def search_conditions(text: str) -> Q | None:
     Each kind of match is its own indexed look-up of order ids (the order number, the
     customer's phone, the equipment's serial number or IMEI, the trigram index of names), and
     their UNION picks the orders: one OR across the joined tables would scan every order."""
-    text = text.strip()
-    if not text:
-        return None
-    matches: list[QuerySet] = []
-    number = printed_number(text)
-    if number:
-        matches.append(printed_as(*number).values("pk"))
-    phone = normalize_phone(text)
-    if phone:
-        matches.append(Order.objects.filter(customer__phone=phone).values("pk"))
-    compact = "".join(text.split()).upper()
-    if 4 <= len(compact) <= 64:
-        matches.append(Equipment.objects.filter(serial_number=compact).values("order_id"))
-    digits = compact.replace("-", "").replace("/", "")
-    if len(digits) == 15 and digits.isdigit():
-        matches.append(Equipment.objects.filter(imei=digits).values("order_id"))
-    if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
-        named = customers_named(name_search_key(text))
-        matches.append(Order.objects.filter(customer__in=named.values("pk")).values("pk"))
+    matches = [MATCHES[kind](*values) for kind, values in search_terms(text).items()]
     if not matches:
         return None
     ids = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
     return Q(pk__in=ids)
+
+
+# The kept search's kinds of match: MATCHES, but a name is looked for with the value the
+# database is given (customers.lookup.name_lookup: the LIKE pattern or the FTS5 phrase), as the
+# pattern Django would make of a kept statement's marker would not be the marker any more.
+# Each with the kinds of its values.
+KEPT_MATCHES = {
+    **{kind: (MATCHES[kind], kinds) for kind, kinds in (
+        ("number", (str, int)), ("count", (int,)), ("phone", (str,)), ("serial", (str,)),
+        ("imei", (str,)))},
+    "name_like": (lambda pattern: Order.objects.filter(
+        customer__in=customers_found("like", pattern).values("pk")).values("pk"), (str,)),
+    "name_phrase": (lambda phrase: Order.objects.filter(
+        customer__in=customers_found("phrase", phrase).values("pk")).values("pk"), (str,)),
+}
+
+# The search's statements by their shape (its kinds of match, one center or all), each compiled
+# the first time it is asked for: a few dozen shapes at most.
+_SEARCHES: dict[tuple[tuple[str, ...], bool], KeptStatement] = {}
+
+
+def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement:
+    statement = _SEARCHES.get((kinds, one_center))
+    if statement is None:
+        def build(*markers):
+            markers = iter(markers)
+            orders = row_orders().filter(center=next(markers)) if one_center else row_orders()
+            matches = [match(*(next(markers) for _ in of)) for match, of in
+                       (KEPT_MATCHES[kind] for kind in kinds)]
+            ids = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
+            return orders.filter(pk__in=ids).order_by("-received_at")[:SEARCH_LIMIT]
+
+        value_kinds = [kind for name in kinds for kind in KEPT_MATCHES[name][1]]
+        statement = KeptStatement(build, *([int] if one_center else []), *value_kinds)
+        _SEARCHES[(kinds, one_center)] = statement
+    return statement
 
 
 def overdue(statuses, now: datetime.datetime | None = None) -> Q:
