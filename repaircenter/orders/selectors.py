@@ -211,21 +211,17 @@ def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
     if not terms:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
     if place is not None and place.center is None and place.allowed is not None:
-        return search_orders_built(text, place)  # the centers one may see: seldom, not kept
+        # Every center one may see, none chosen: only someone in no center (who sees nothing).
+        return search_orders_built(text, place)
     center = () if place is None or place.center is None else (place.center.pk,)
-    kinds, values = [], []
-    for kind, term in terms.items():
-        if kind == "name":
-            how, value = name_lookup(*term)
-            kind, term = f"name_{how}", (value,)
-        kinds.append(kind)
-        values.extend(term)
-    return _search_statement(tuple(kinds), bool(center)).objects(*center, *values)
+    kept = dict(_kept_terms(terms))
+    values = [value for term in kept.values() for value in term]
+    return _search_statement(tuple(kept), bool(center)).objects(*center, *values)
 
 
 def search_orders_built(text: str, place: Workplace | None = None) -> list[Order]:
-    """`search_orders` built by the ORM on every call: for a place of several centers, and what
-    the kept search is tested against."""
+    """`search_orders` built by the ORM on every call: for a place of only some of the centers
+    and none chosen, and what the kept search is tested against."""
     conditions = search_conditions(text)
     if conditions is None:
         return []
@@ -283,28 +279,42 @@ def search_conditions(text: str) -> Q | None:
     customer's phone, the equipment's serial number or IMEI, the trigram index of names), and
     their UNION picks the orders: one OR across the joined tables would scan every order."""
     matches = [MATCHES[kind](*values) for kind, values in search_terms(text).items()]
-    if not matches:
-        return None
-    ids = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
-    return Q(pk__in=ids)
+    return Q(pk__in=_union(matches)) if matches else None
 
 
-# The kept search's kinds of match: MATCHES, but a name is looked for with the value the
-# database is given (customers.lookup.name_lookup: the LIKE pattern or the FTS5 phrase), as the
-# pattern Django would make of a kept statement's marker would not be the marker any more.
-# Each with the kinds of its values.
+def _union(matches: list[QuerySet]) -> QuerySet:
+    return matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
+
+
+# The kept search's kinds of match, each with the kinds of its values: MATCHES, but a name is
+# looked for by the value the database is given (customers.lookup.name_lookup: the LIKE pattern
+# or the FTS5 phrase), as the pattern Django would make of a marker is not the marker. (The
+# phone's field passes a marker as it is, and an E.164 value as it is: what the ORM would send.)
 KEPT_MATCHES = {
-    **{kind: (MATCHES[kind], kinds) for kind, kinds in (
-        ("number", (str, int)), ("count", (int,)), ("phone", (str,)), ("serial", (str,)),
-        ("imei", (str,)))},
+    "number": (MATCHES["number"], (str, int)),
+    "count": (MATCHES["count"], (int,)),
+    "phone": (MATCHES["phone"], (str,)),
+    "serial": (MATCHES["serial"], (str,)),
+    "imei": (MATCHES["imei"], (str,)),
     "name_like": (lambda pattern: Order.objects.filter(
         customer__in=customers_found("like", pattern).values("pk")).values("pk"), (str,)),
     "name_phrase": (lambda phrase: Order.objects.filter(
         customer__in=customers_found("phrase", phrase).values("pk")).values("pk"), (str,)),
 }
 
+
+def _kept_terms(terms: dict[str, tuple]):
+    """`search_terms` as the kept search looks for them (KEPT_MATCHES)."""
+    for kind, values in terms.items():
+        if kind == "name":
+            how, value = name_lookup(*values)
+            yield f"name_{how}", (value,)
+        else:
+            yield kind, values
+
+
 # The search's statements by their shape (its kinds of match, one center or all), each compiled
-# the first time it is asked for: a few dozen shapes at most.
+# the first time it is asked for: fewer than 150 shapes, a few of them common.
 _SEARCHES: dict[tuple[tuple[str, ...], bool], KeptStatement] = {}
 
 
@@ -312,14 +322,16 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
     statement = _SEARCHES.get((kinds, one_center))
     if statement is None:
         def build(*markers):
-            markers = iter(markers)
+            markers = iter(markers)  # the center's, then each match's in turn
             orders = row_orders().filter(center=next(markers)) if one_center else row_orders()
-            matches = [match(*(next(markers) for _ in of)) for match, of in
-                       (KEPT_MATCHES[kind] for kind in kinds)]
-            ids = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
-            return orders.filter(pk__in=ids).order_by("-received_at")[:SEARCH_LIMIT]
+            matches = []
+            for kind in kinds:
+                match, of = KEPT_MATCHES[kind]
+                matches.append(match(*(next(markers) for _ in of)))
+            return (orders.filter(pk__in=_union(matches))
+                    .order_by("-received_at")[:SEARCH_LIMIT])
 
-        value_kinds = [kind for name in kinds for kind in KEPT_MATCHES[name][1]]
+        value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind][1]]
         statement = KeptStatement(build, *([int] if one_center else []), *value_kinds)
         _SEARCHES[(kinds, one_center)] = statement
     return statement
