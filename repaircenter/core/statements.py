@@ -102,6 +102,10 @@ class _Compiled:
             raise ValueError("A kept statement needs each value in exactly one place: "
                              f"{self.sql!r} {self.params!r}")
         self.slots = [self.params.index(one) for one in markers]
+        # Each value is given to the driver as Django gave the marker: on PostgreSQL an integer
+        # column's as psycopg's Int4, not as the smallest type that holds the value, so that the
+        # statement is bound (and prepared) with the types the ORM's own would have.
+        self.adapters = [type(self.params[slot]) for slot in self.slots]
         # As django.db.models.query.ModelIterable reads them after compiling.
         select, klass_info = self.compiler.select, self.compiler.klass_info
         self.model = klass_info["model"]
@@ -120,8 +124,8 @@ class _Compiled:
             raise TypeError(f"This kept statement takes {len(self.slots)} values, "
                             f"not {len(values)}.")
         params = list(self.params)
-        for slot, value in zip(self.slots, values, strict=True):
-            params[slot] = value
+        for slot, adapt, value in zip(self.slots, self.adapters, values, strict=True):
+            params[slot] = adapt(value)
         return params
 
     def objects(self, *values: int | str) -> list[Model]:

@@ -212,3 +212,16 @@ def test_statements_of_several_values_are_read_together(make_order, django_asser
         together = objects_of_many(runs)
     assert [[o.pk for o in objects] for objects in together] == [
         [first.pk], [second.pk], [first.pk]]
+
+
+def test_each_value_is_given_to_the_database_as_django_gives_it(db):
+    """Of the same type as the ORM's own parameter (psycopg's Int4 for an integer column on
+    PostgreSQL), so that the statement is bound and prepared as the ORM's would be."""
+    def build(count, prefix, center):
+        return Order.objects.filter(center_number=count, number_prefix=prefix, center=center)
+
+    compiled = KeptStatement(build, int, str, int).compiled()
+    _sql, django_params = build(7, "R", 3).query.sql_with_params()
+    given = compiled.params_with((7, "R", 3))
+    assert given == list(django_params)
+    assert [type(value) for value in given] == [type(value) for value in django_params]
