@@ -3,11 +3,12 @@
 Django builds and compiles a queryset's SQL every time it runs. For the order pages' reads that
 was three quarters of each read's time (a dozen-table join compiled in a millisecond, answered
 by PostgreSQL in a tenth of one). A `KeptStatement` is a queryset whose shape never changes,
-only one value (an order's id or number, a link's digest): its SQL is compiled the first time,
-then run again with the new value, and its rows are made into objects as Django makes them
-(select_related objects and annotations included).
+only its value (an order's id or number, a link's digest) or values (the search's: a number, a
+phone, a name…): its SQL is compiled the first time, then run again with the new values, and
+its rows are made into objects as Django makes them (select_related objects and annotations
+included).
 
-Only for querysets that are the same apart from that value: no `timezone.now()`, no language,
+Only for querysets that are the same apart from those values: no `timezone.now()`, no language,
 nothing read from settings at build time, as every other parameter is kept with the SQL (the
 database's own clock, `Now()`, is part of the SQL and fine).
 
@@ -26,46 +27,53 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-# What fills the value's blank while compiling, to find its place among the parameters: a
-# number no order has, within a 32-bit column (Django refuses a bigger one for it); for a
-# value that is text, text no one types.
+# What fills a value's blank while compiling, to find its place among the parameters: a number
+# no order has, within a 32-bit column (Django refuses a bigger one for it); for a value that is
+# text, text no one types. The value in the statement's slot `i` gets the marker `i`: MARKER + i,
+# or TEXT_MARKER with i in it.
 MARKER = 918_273_645
-TEXT_MARKER = "\x1fkept statement\x1f"
+TEXT_MARKER = "\x1fkept statement {}\x1f"
+
+
+def marker(kind: type, slot: int) -> int | str:
+    return TEXT_MARKER.format(slot) if kind is str else MARKER + slot
 
 
 class KeptStatement:
-    def __init__(self, build: Callable[[int | str], QuerySet], *, text: bool = False):
-        """`build(value)` makes the queryset; `text`: the value is text, not a number."""
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type, text: bool = False):
+        """`build(*values)` makes the queryset; `kinds`: what each value is, `int` or `str`
+        (one number by default); `text`: one value, text."""
         self.build = build
-        self.marker = TEXT_MARKER if text else MARKER
+        self.kinds = kinds or ((str,) if text else (int,))
         self._compiled: dict[str, _Compiled] = {}
 
-    def objects(self, value: int | str) -> list[Model]:
-        return self.compiled().objects(value)
+    def objects(self, *values: int | str) -> list[Model]:
+        return self.compiled().objects(*values)
 
     def compiled(self) -> _Compiled:
         compiled = self._compiled.get(DEFAULT_DB_ALIAS)
         if compiled is None:
-            compiled = _Compiled(self.build(self.marker), self.marker)
+            markers = [marker(kind, slot) for slot, kind in enumerate(self.kinds)]
+            compiled = _Compiled(self.build(*markers), markers)
             self._compiled[DEFAULT_DB_ALIAS] = compiled
         return compiled
 
 
-def objects_of_many(runs: list[tuple[KeptStatement, int | str]]) -> list[list[Model]]:
-    """The objects of several kept statements, each with its value. On PostgreSQL they are sent
-    together in one round trip (psycopg's pipeline mode), not one after another: a statement
-    the server answers in a twentieth of a millisecond waited four times as long for the
-    network and the driver."""
-    compiled = [(statement.compiled(), value) for statement, value in runs]
+def objects_of_many(runs: list[tuple]) -> list[list[Model]]:
+    """The objects of several kept statements, each with its values: (statement, *values). On
+    PostgreSQL they are sent together in one round trip (psycopg's pipeline mode), not one
+    after another: a statement the server answers in a twentieth of a millisecond waited four
+    times as long for the network and the driver."""
+    compiled = [(statement.compiled(), values) for statement, *values in runs]
     connection = connections[DEFAULT_DB_ALIAS]
     if len(compiled) < 2 or not _pipelines(connection):
-        return [one.objects(value) for one, value in compiled]
+        return [one.objects(*values) for one, values in compiled]
     connection.ensure_connection()
     cursors = [connection.cursor() for _ in compiled]
     try:
         with connection.connection.pipeline():
-            for cursor, (one, value) in zip(cursors, compiled, strict=True):
-                cursor.execute(one.sql, one.params_with(value))
+            for cursor, (one, values) in zip(cursors, compiled, strict=True):
+                cursor.execute(one.sql, one.params_with(values))
         return [one.make(cursor.fetchall())
                 for cursor, (one, _) in zip(cursors, compiled, strict=True)]
     finally:
@@ -84,14 +92,20 @@ def _pipelines(connection) -> bool:
 class _Compiled:
     """A queryset's SQL and what Django needs to make its rows into objects."""
 
-    def __init__(self, queryset: QuerySet, marker: int | str):
+    def __init__(self, queryset: QuerySet, markers: list[int | str]):
         self.compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         self.sql, params = self.compiler.as_sql()
         self.params = list(params)
-        if self.params.count(marker) != 1:
-            raise ValueError("A kept statement needs its value in exactly one place: "
+        # A value nowhere, or in two places, or changed on its way (a LIKE pattern made of it)
+        # could not be put in its place: refused, whichever value it is.
+        if any(self.params.count(one) != 1 for one in markers):
+            raise ValueError("A kept statement needs each value in exactly one place: "
                              f"{self.sql!r} {self.params!r}")
-        self.slot = self.params.index(marker)
+        self.slots = [self.params.index(one) for one in markers]
+        # Each value is given to the driver as Django gave the marker: on PostgreSQL an integer
+        # column's as psycopg's Int4, not as the smallest type that holds the value, so that the
+        # statement is bound (and prepared) with the types the ORM's own would have.
+        self.adapters = [type(self.params[slot]) for slot in self.slots]
         # As django.db.models.query.ModelIterable reads them after compiling.
         select, klass_info = self.compiler.select, self.compiler.klass_info
         self.model = klass_info["model"]
@@ -105,14 +119,18 @@ class _Compiled:
         self.converters = (None if self.compiler.has_composite_fields(columns)
                            else self.compiler.get_converters(columns))
 
-    def params_with(self, value: int | str) -> list:
+    def params_with(self, values) -> list:
+        if len(values) != len(self.slots):
+            raise TypeError(f"This kept statement takes {len(self.slots)} values, "
+                            f"not {len(values)}.")
         params = list(self.params)
-        params[self.slot] = value
+        for slot, adapt, value in zip(self.slots, self.adapters, values, strict=True):
+            params[slot] = adapt(value)
         return params
 
-    def objects(self, value: int | str) -> list[Model]:
+    def objects(self, *values: int | str) -> list[Model]:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(self.sql, self.params_with(value))
+            cursor.execute(self.sql, self.params_with(values))
             return self.make(cursor.fetchall())
 
     def make(self, rows: list) -> list[Model]:

@@ -32,7 +32,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from repaircenter.core.statements import KeptStatement, part_statement, read_parts
-from repaircenter.customers.lookup import customers_named, normalize_phone
+from repaircenter.customers.lookup import (
+    customers_found,
+    customers_named,
+    name_lookup,
+    normalize_phone,
+)
 from repaircenter.customers.models import name_search_key
 
 from .models import (
@@ -200,12 +205,70 @@ def printed_as(prefix: str | None, count: int) -> QuerySet[Order]:
 
 def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
     """Orders matching an order number, a phone number however typed, a serial number or IMEI,
-    or part of the customer's name; newest first, in one query."""
+    or part of the customer's name; newest first, in one query: a statement compiled once for
+    each shape of search (its kinds of match, one center or all), run with the typed values."""
+    terms = search_terms(text)
+    if not terms:
+        return []  # one letter, a lone "+": no kind of search, so no results rather than all
+    if place is not None and place.center is None and place.allowed is not None:
+        # Every center one may see, none chosen: only someone in no center (who sees nothing).
+        return search_orders_built(text, place)
+    center = () if place is None or place.center is None else (place.center.pk,)
+    kept = dict(_kept_terms(terms))
+    values = [value for term in kept.values() for value in term]
+    return _search_statement(tuple(kept), bool(center)).objects(*center, *values)
+
+
+def search_orders_built(text: str, place: Workplace | None = None) -> list[Order]:
+    """`search_orders` built by the ORM on every call: for a place of only some of the centers
+    and none chosen, and what the kept search is tested against."""
     conditions = search_conditions(text)
     if conditions is None:
-        return []  # one letter, a lone "+": no kind of search, so no results rather than all
+        return []
     return list(at_place(place, row_orders()).filter(conditions)
                 .order_by("-received_at")[:SEARCH_LIMIT])
+
+
+def search_terms(text: str) -> dict[str, tuple]:
+    """The kinds of match `text` may be, each with its values, always in this order: "number"
+    (the prefix typed and the count) or "count" (no prefix typed), "phone" (E.164), "serial",
+    "imei", "name" (the folded key). Empty when the text is no kind of search (empty, one
+    letter, a lone "+")."""
+    text = text.strip()
+    terms: dict[str, tuple] = {}
+    if not text:
+        return terms
+    number = printed_number(text)
+    if number:
+        prefix, count = number
+        if prefix is None:
+            terms["count"] = (count,)
+        else:
+            terms["number"] = (prefix, count)
+    phone = normalize_phone(text)
+    if phone:
+        terms["phone"] = (phone,)
+    compact = "".join(text.split()).upper()
+    if 4 <= len(compact) <= 64:
+        terms["serial"] = (compact,)
+    digits = compact.replace("-", "").replace("/", "")
+    if len(digits) == 15 and digits.isdigit():
+        terms["imei"] = (digits,)
+    if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
+        terms["name"] = (name_search_key(text),)
+    return terms
+
+
+# Each kind of match (search_terms): the ids of the orders it finds, given its values.
+MATCHES = {
+    "number": lambda prefix, count: printed_as(prefix, count).values("pk"),
+    "count": lambda count: printed_as(None, count).values("pk"),
+    "phone": lambda phone: Order.objects.filter(customer__phone=phone).values("pk"),
+    "serial": lambda serial: Equipment.objects.filter(serial_number=serial).values("order_id"),
+    "imei": lambda imei: Equipment.objects.filter(imei=imei).values("order_id"),
+    "name": lambda key: Order.objects.filter(
+        customer__in=customers_named(key).values("pk")).values("pk"),
+}
 
 
 def search_conditions(text: str) -> Q | None:
@@ -215,29 +278,63 @@ def search_conditions(text: str) -> Q | None:
     Each kind of match is its own indexed look-up of order ids (the order number, the
     customer's phone, the equipment's serial number or IMEI, the trigram index of names), and
     their UNION picks the orders: one OR across the joined tables would scan every order."""
-    text = text.strip()
-    if not text:
-        return None
-    matches: list[QuerySet] = []
-    number = printed_number(text)
-    if number:
-        matches.append(printed_as(*number).values("pk"))
-    phone = normalize_phone(text)
-    if phone:
-        matches.append(Order.objects.filter(customer__phone=phone).values("pk"))
-    compact = "".join(text.split()).upper()
-    if 4 <= len(compact) <= 64:
-        matches.append(Equipment.objects.filter(serial_number=compact).values("order_id"))
-    digits = compact.replace("-", "").replace("/", "")
-    if len(digits) == 15 and digits.isdigit():
-        matches.append(Equipment.objects.filter(imei=digits).values("order_id"))
-    if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
-        named = customers_named(name_search_key(text))
-        matches.append(Order.objects.filter(customer__in=named.values("pk")).values("pk"))
-    if not matches:
-        return None
-    ids = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
-    return Q(pk__in=ids)
+    matches = [MATCHES[kind](*values) for kind, values in search_terms(text).items()]
+    return Q(pk__in=_union(matches)) if matches else None
+
+
+def _union(matches: list[QuerySet]) -> QuerySet:
+    return matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
+
+
+# The kept search's kinds of match, each with the kinds of its values: MATCHES, but a name is
+# looked for by the value the database is given (customers.lookup.name_lookup: the LIKE pattern
+# or the FTS5 phrase), as the pattern Django would make of a marker is not the marker. (The
+# phone's field passes a marker as it is, and an E.164 value as it is: what the ORM would send.)
+KEPT_MATCHES = {
+    "number": (MATCHES["number"], (str, int)),
+    "count": (MATCHES["count"], (int,)),
+    "phone": (MATCHES["phone"], (str,)),
+    "serial": (MATCHES["serial"], (str,)),
+    "imei": (MATCHES["imei"], (str,)),
+    "name_like": (lambda pattern: Order.objects.filter(
+        customer__in=customers_found("like", pattern).values("pk")).values("pk"), (str,)),
+    "name_phrase": (lambda phrase: Order.objects.filter(
+        customer__in=customers_found("phrase", phrase).values("pk")).values("pk"), (str,)),
+}
+
+
+def _kept_terms(terms: dict[str, tuple]):
+    """`search_terms` as the kept search looks for them (KEPT_MATCHES)."""
+    for kind, values in terms.items():
+        if kind == "name":
+            how, value = name_lookup(*values)
+            yield f"name_{how}", (value,)
+        else:
+            yield kind, values
+
+
+# The search's statements by their shape (its kinds of match, one center or all), each compiled
+# the first time it is asked for: fewer than 150 shapes, a few of them common.
+_SEARCHES: dict[tuple[tuple[str, ...], bool], KeptStatement] = {}
+
+
+def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement:
+    statement = _SEARCHES.get((kinds, one_center))
+    if statement is None:
+        def build(*markers):
+            markers = iter(markers)  # the center's, then each match's in turn
+            orders = row_orders().filter(center=next(markers)) if one_center else row_orders()
+            matches = []
+            for kind in kinds:
+                match, of = KEPT_MATCHES[kind]
+                matches.append(match(*(next(markers) for _ in of)))
+            return (orders.filter(pk__in=_union(matches))
+                    .order_by("-received_at")[:SEARCH_LIMIT])
+
+        value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind][1]]
+        statement = KeptStatement(build, *([int] if one_center else []), *value_kinds)
+        _SEARCHES[(kinds, one_center)] = statement
+    return statement
 
 
 def overdue(statuses, now: datetime.datetime | None = None) -> Q:

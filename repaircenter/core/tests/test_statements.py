@@ -153,3 +153,75 @@ def test_several_statements_read_together_give_what_each_gives_alone(
         same(one, other)
         assert one.actor == other.actor
     assert objects_of_many([]) == []
+
+
+def by_prefix_count_and_name(prefix, count, name):
+    return (Order.objects.select_related("customer")
+            .filter(number_prefix=prefix, center_number=count, customer__name=name))
+
+
+def test_several_values_mixed_numbers_and_text(make_order, django_assert_num_queries):
+    """Each value in its own place, numbers and text mixed, whatever their order."""
+    first, second = make_order(), make_order(Status.AWAITING_DECISION)
+    statement = KeptStatement(by_prefix_count_and_name, str, int, str)
+    for order in (first, second, first):
+        values = (order.number_prefix, order.center_number, order.customer.name)
+        with django_assert_num_queries(1):
+            kept = statement.objects(*values)
+        assert [o.pk for o in kept] == [o.pk for o in by_prefix_count_and_name(*values)]
+        assert [o.pk for o in kept] == [order.pk]
+        same(kept[0], order)
+        assert kept[0].customer.name == order.customer.name
+    assert statement.objects("ZZ", first.center_number, first.customer.name) == []
+    assert statement.objects(first.number_prefix, second.center_number, "Nobody") == []
+    with pytest.raises(TypeError, match="takes 3 values"):
+        statement.objects(first.number_prefix, first.center_number)
+
+
+def test_two_numbers_each_in_its_place(make_order):
+    first, second = make_order(), make_order()
+    statement = KeptStatement(lambda low, high: Order.objects.filter(
+        number__gte=low, number__lte=high).order_by("number"), int, int)
+    assert [o.pk for o in statement.objects(first.number, second.number)] == [first.pk, second.pk]
+    assert [o.pk for o in statement.objects(second.number, second.number)] == [second.pk]
+    assert statement.objects(second.number, first.number) == []
+
+
+@pytest.mark.parametrize(("build", "kinds"), [
+    (lambda number, name: Order.objects.filter(number=number), (int, str)),  # one is nowhere
+    (lambda first, second: Order.objects.filter(number=first, center_number=first),
+     (int, int)),  # one twice, the other nowhere
+    (lambda number, name: Order.objects.filter(number=number, customer__name=name,
+                                               customer__email=name), (int, str)),  # twice
+    (lambda number, name: Order.objects.filter(number=number, customer__name__contains=name),
+     (int, str)),  # made into a LIKE pattern: not the value any more
+])
+def test_several_values_each_not_in_exactly_one_place_are_refused(build, kinds, db):
+    with pytest.raises(ValueError, match="exactly one place"):
+        KeptStatement(build, *kinds).objects(*(kind() for kind in kinds))
+
+
+def test_statements_of_several_values_are_read_together(make_order, django_assert_num_queries):
+    from repaircenter.core.statements import objects_of_many
+
+    first, second = make_order(), make_order()
+    statement = KeptStatement(by_prefix_count_and_name, str, int, str)
+    runs = [(statement, o.number_prefix, o.center_number, o.customer.name)
+            for o in (first, second)] + [(KeptStatement(orders_by_number), first.number)]
+    with django_assert_num_queries(3):
+        together = objects_of_many(runs)
+    assert [[o.pk for o in objects] for objects in together] == [
+        [first.pk], [second.pk], [first.pk]]
+
+
+def test_each_value_is_given_to_the_database_as_django_gives_it(db):
+    """Of the same type as the ORM's own parameter (psycopg's Int4 for an integer column on
+    PostgreSQL), so that the statement is bound and prepared as the ORM's would be."""
+    def build(count, prefix, center):
+        return Order.objects.filter(center_number=count, number_prefix=prefix, center=center)
+
+    compiled = KeptStatement(build, int, str, int).compiled()
+    _sql, django_params = build(7, "R", 3).query.sql_with_params()
+    given = compiled.params_with((7, "R", 3))
+    assert given == list(django_params)
+    assert [type(value) for value in given] == [type(value) for value in django_params]

@@ -233,3 +233,28 @@ def test_query_count_is_the_same_for_2_and_30_results(
     with django_assert_num_queries(SEARCH_QUERIES):
         large = search(staff, "alice brown")
     assert len(listed_numbers(large)) == 30
+
+
+@pytest.mark.parametrize("typed", ["R-000001", "1", "020 7946 0101", "C02XK1ABJG5H", BOB_IMEI,
+                                   "49-015420-323751-8", "Whitfield", "re", "R-000001 x"])
+def test_query_count_is_the_same_for_every_kind_of_search(staff, orders, typed,
+                                                          django_assert_num_queries):
+    # The first time a shape of search is asked for (it is compiled then) and again.
+    for _ in range(2):
+        with django_assert_num_queries(SEARCH_QUERIES):
+            response = search(staff, typed)
+        assert response.status_code == 200
+
+
+def test_query_count_is_the_same_in_one_center_and_in_all(client, manager, east, west,
+                                                          django_assert_num_queries):
+    for center in (east, west):
+        take_in(manager, Customer.objects.create(name=f"Dan {center.name}",
+                                                 phone=f"+4420794605{center.pk:02d}"),
+                serial=f"SERIAL{center.name}", center=center)
+    client.force_login(manager)
+    assert client.get(reverse("staff:home")).status_code == 200
+    for chosen, expected in ((east.pk, 1), ("all", 2), (west.pk, 1)):
+        client.post(reverse("staff:choose_center"), {"center": chosen})
+        with django_assert_num_queries(SEARCH_QUERIES):
+            assert len(listed_numbers(search(client, "Dan"))) == expected

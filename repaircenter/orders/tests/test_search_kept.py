@@ -1,0 +1,106 @@
+"""The staff search kept compiled (orders/selectors.search_orders, a statement per shape of
+search) finds exactly what the search built by the ORM on every call finds, in its order, for
+whatever is typed and wherever one works."""
+
+import pytest
+
+from repaircenter.conftest import take_in
+from repaircenter.customers.models import Customer
+from repaircenter.orders import selectors
+from repaircenter.orders.selectors import search_orders, search_orders_built, search_terms
+from repaircenter.orders.workplace import Workplace
+
+BOB_IMEI = "490154203237518"
+
+TYPED = [
+    # order numbers, with and without the center's prefix
+    "R-000001", "r-1", "r1", "R 2", "W-000001", "w1", "1", "2", "000001", "  000002  ",
+    "X-1", "R-999999", "999999999",
+    # phones in several forms
+    "020 7946 0101", "02079460101", "+442079460101", "+44 20 7946 0202", "0044 20 7946 0202",
+    "(020) 7946-0303", "2079460404", "020 7946 0999",
+    # serial numbers and IMEIs
+    "C02XK1ABJG5H", "c02x k1ab jg5h", "SN77A10", "C02XK1", BOB_IMEI, "49-015420-323751-8",
+    "49 015420 323751 8", "49015420/323751/8",
+    # names, in any case, accented, Cyrillic, short, with LIKE's and FTS5's own characters
+    "Alice", "alice brown", "ALICE", "re", "ol", "Green", "Łukasz", "zołw", "Борис",
+    "борис петров", "ПЕТ", "бо", "50% o", "0%", "0_", "f_s", "_", "%%", "\\ c", "\\",
+    'n "ace"', '"a', '"', "o'n",
+    "Zebediah",
+    # several kinds at once: a serial that is a number, a name or a phone as well
+    "R-000003", "alic", "+442079460202", "ALIC3",
+    # no kind of search
+    "", "   ", "o", "x", "+", "-", "++",
+]
+
+
+@pytest.fixture
+def chain(receptionist, customer, east, west):
+    """Orders in two centers of customers with names, phones, serials and IMEIs that look like
+    each other's."""
+    east.staff.add(receptionist)
+    west.staff.add(receptionist)
+    people = [customer] + [Customer.objects.create(name=name, phone=phone) for name, phone in (
+        ("Bob Green", "+442079460202"), ("Борис Петров", "+442079460303"),
+        ("Łukasz Żółw", "+442079460404"), ("50% off_sale \\ co", "+442079460505"),
+        ('Ann "Ace" O\'Neil', "+442079460606"))]
+    serials = ["R5CW31ABCDE", "C02XK1ABJG5H", "SN77A10", "R-000003", "ALIC", "+442079460202",
+               "ALIC3", "SERIAL08"]
+    orders = []
+    for index, serial in enumerate(serials * 2):
+        person = people[index % len(people)]
+        imei = BOB_IMEI if serial == "C02XK1ABJG5H" else ""
+        center = east if index % 3 else west
+        orders.append(take_in(receptionist, person, serial=serial, imei=imei,
+                              center=center).order)
+    return {"east": east, "west": west, "orders": orders}
+
+
+def places(chain):
+    east, west = chain["east"], chain["west"]
+    both = (east, west)
+    return {
+        "no one's": None,
+        "east": Workplace(east, None, both, True),
+        "west, of someone in both": Workplace(west, frozenset({east.pk, west.pk}), both, False),
+        "all centers": Workplace(None, None, both, True),
+        # built by the ORM on both paths: here for completeness
+        "the centers one may see": Workplace(None, frozenset({west.pk}), (west,), False),
+        "nowhere": Workplace(None, frozenset(), (), False),
+    }
+
+
+def rows(orders) -> list[tuple]:
+    """What a row of the search shows, order by order."""
+    return [(o.pk, o.number, o.display_number, o.status, o.received_at, o.customer.name,
+             str(o.customer.phone), o.equipment.serial_number, o.equipment.imei,
+             o.equipment.kind.name, o.technician) for o in orders]
+
+
+def test_the_kept_search_finds_what_the_built_search_finds(chain, django_assert_num_queries):
+    shapes = set()
+    for place_name, place in places(chain).items():
+        for typed in TYPED:
+            built = search_orders_built(typed, place)
+            with django_assert_num_queries(1 if search_terms(typed) and place_name != "nowhere"
+                                           else 0):
+                kept = search_orders(typed, place)
+            assert rows(kept) == rows(built), (place_name, typed)
+            shapes.add(tuple(search_terms(typed)))
+    # The inputs found orders, several kinds at once among them, and not all the same ones.
+    assert len(shapes) > 10
+    found = {typed: {o.pk for o in search_orders(typed)} for typed in TYPED}
+    assert [typed for typed in (
+        "r-1", "1", "02079460101", BOB_IMEI, "Борис", "ПЕТ", "бо", "50% o", "0%", "f_s", "\\ c",
+        'n "ace"', '"a', "o'n", "R-000003", "alic", "+442079460202") if not found[typed]] == []
+    # % and _ are the name's own letters, not LIKE's wildcards
+    assert [typed for typed in ("0_", "%%", "x", "R-999999") if found[typed]] == []
+
+
+def test_each_shape_is_compiled_once(chain):
+    orders = chain["orders"]
+    search_orders(orders[0].display_number)  # this shape compiled, if not yet
+    kept = dict(selectors._SEARCHES)
+    for order in orders:
+        assert order in search_orders(order.display_number)
+    assert kept == selectors._SEARCHES
