@@ -163,7 +163,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "repaircenter.core.jinja_env.environment",
-            "context_processors": ["repaircenter.core.jinja_env.page_zone"],
+            "context_processors": ["repaircenter.core.jinja_env.page_values"],
             "autoescape": True,
             # Compiled once per process, as Django's cached loader does; checked when DEBUG.
             "auto_reload": DEBUG,

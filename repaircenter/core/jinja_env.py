@@ -14,10 +14,13 @@ or an amount looks the same in either engine."""
 import weakref
 
 from django.template import defaultfilters
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import localize
+from django.utils.functional import lazy
+from django.utils.safestring import SafeString
 from jinja2 import ChainableUndefined, Environment, nodes, pass_context
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
@@ -59,14 +62,30 @@ class _TranslateWords(NodeTransformer):
 
 # What a page's filters write in, looked up once: the language a template was compiled in (a
 # global of that template) and the time zone current when the page began to be drawn
-# (`page_zone`, a context processor of the Jinja engine). A date or an amount asked Django for
+# (`page_values`, the Jinja engine's context processor). A date or an amount asked Django for
 # both, context-local look-ups, on each of a page's hundreds of dates and labels.
 PAGE_LANGUAGE = "_page_language"
 PAGE_ZONE = "_page_zone"
 
 
-def page_zone(request) -> dict:
-    return {PAGE_ZONE: timezone.get_current_timezone()}
+def page_values(request) -> dict:
+    """What a Jinja page drawn for `request` is given besides its own values (the Jinja
+    engine's context processor)."""
+    return {PAGE_ZONE: timezone.get_current_timezone(), "csrf_input": _csrf_input_lazy(request)}
+
+
+def _csrf_input(request) -> SafeString:
+    """Django's `csrf_input`, its token masked once per request (and secret): each form of a
+    page made a new masked copy of the same secret, 32 letters drawn from the system's random
+    source each time. Django's own templates mask it once per page too."""
+    kept = getattr(request, "_page_csrf_input", None)
+    if kept is None or kept[0] != request.META.get("CSRF_COOKIE"):
+        made = csrf_input(request)  # sets the secret when the request had none
+        kept = request._page_csrf_input = (request.META.get("CSRF_COOKIE"), made)
+    return kept[1]
+
+
+_csrf_input_lazy = lazy(_csrf_input, SafeString, str)
 
 
 class TranslatedEnvironment(Environment):

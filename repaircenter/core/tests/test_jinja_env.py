@@ -2,6 +2,7 @@
 language; what the page shows must be what a call at drawing time showed."""
 
 import datetime
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -84,3 +85,27 @@ def test_a_pages_filters_write_what_djangos_write(rf, language, zone):
         without_request = env.get_template("f.html").render(values)  # the active zone
     assert drawn == expected
     assert without_request == expected
+
+
+def test_a_pages_forms_carry_one_masked_token_that_the_server_takes(receptionist, customer):
+    from django.test import Client
+    from django.urls import reverse
+
+    from repaircenter.conftest import take_in
+
+    order = take_in(receptionist, customer).order
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(receptionist)
+    page = strict.get(reverse("staff:order", args=[order.number])).content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert len(tokens) > 3  # the header's forms and the order's
+    assert len(set(tokens)) == 1
+    # The same secret masked again on the next page, and the page's token is taken.
+    again = strict.get(reverse("staff:order", args=[order.number])).content.decode()
+    assert re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', again)[0] != tokens[0]
+    response = strict.post(reverse("staff:storage_location", args=[order.number]),
+                           {"csrfmiddlewaretoken": tokens[0], "location": "A-1"})
+    assert response.status_code != 403
+    refused = strict.post(reverse("staff:storage_location", args=[order.number]),
+                          {"location": "A-2"})
+    assert refused.status_code == 403
