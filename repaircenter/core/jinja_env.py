@@ -12,10 +12,14 @@ The filters are Django's own, or core/fastformat.py's, which write the same fast
 or an amount looks the same in either engine."""
 
 import weakref
+from functools import cache
 
+from django.conf import settings
+from django.contrib.messages import get_messages
 from django.template import defaultfilters
 from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import localize
@@ -70,8 +74,11 @@ PAGE_ZONE = "_page_zone"
 
 def page_values(request) -> dict:
     """What a Jinja page drawn for `request` is given besides its own values (the Jinja
-    engine's context processor)."""
-    return {PAGE_ZONE: timezone.get_current_timezone(), "csrf_input": _csrf_input_lazy(request)}
+    engine's context processor): what Django's context processors give its own templates and
+    the pages use (`user`, `messages`, `CURRENCY`), and the page's time zone."""
+    return {PAGE_ZONE: timezone.get_current_timezone(), "csrf_input": _csrf_input_lazy(request),
+            "user": getattr(request, "user", None), "messages": get_messages(request),
+            "CURRENCY": settings.CURRENCY}
 
 
 def _csrf_input(request) -> SafeString:
@@ -118,6 +125,17 @@ def url(name: str, *args, **kwargs) -> str:
     return fast_reverse(name, *args)
 
 
+@cache
+def _languages(active: str) -> tuple[dict, ...]:
+    return tuple(translation.get_language_info(code) for code, _name in settings.LANGUAGES)
+
+
+def languages() -> tuple[dict, ...]:
+    """Each language of the product, as `{% get_language_info_list for LANGUAGES %}` gives it:
+    its code and its name in itself (`name_local`)."""
+    return _languages(translation.get_language())
+
+
 @pass_context
 def django_include(context, name: str, **extra) -> Markup:
     """A Django template drawn inside a Jinja one, with the Jinja template's variables (and
@@ -157,7 +175,8 @@ def environment(**options) -> Environment:
     options.update(undefined=ChainableUndefined)
     options.pop("autoescape", None)
     env = TranslatedEnvironment(autoescape=True, **options)
-    env.globals.update(_=_, url=url, django_include=django_include)
+    env.globals.update(_=_, url=url, static=static, django_include=django_include,
+                       languages=languages)
     env.filters.update(
         date=_date,
         linebreaksbr=defaultfilters.linebreaksbr,
