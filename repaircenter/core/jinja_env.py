@@ -115,6 +115,12 @@ class TranslatedEnvironment(Environment):
             self.cache[key] = template
         return template
 
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002
+        # Compiled now, in the active language: its words and its filters' language.
+        return super().from_string(
+            source, {**(globals or {}), PAGE_LANGUAGE: translation.get_language()},
+            template_class)
+
     def _parse(self, source, name, filename):
         return _TranslateWords().visit(super()._parse(source, name, filename))
 

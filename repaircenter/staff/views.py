@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -390,10 +391,13 @@ def search(request):
     results = search_orders(text, request.workplace)
     if len(results) == 1 and request.GET.get("go") == "1":
         return redirect("staff:order", number=results[0].number)
+    found = ngettext("%(n)s order found for “%(query)s”.", "%(n)s orders found for “%(query)s”.",
+                     len(results)) % {"n": len(results), "query": text}
     return render(
         request,
         "staff/search.html",
-        {"search_form": form, "query": text, "results": results, "today": timezone.localdate()},
+        {"search_form": form, "query": text, "results": results, "found": found,
+         "today": timezone.localdate()},
     )
 
 

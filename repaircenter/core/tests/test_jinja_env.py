@@ -7,6 +7,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.template import defaultfilters, engines
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.utils import timezone, translation
@@ -109,3 +110,27 @@ def test_a_pages_forms_carry_one_masked_token_that_the_server_takes(receptionist
     refused = strict.post(reverse("staff:storage_location", args=[order.number]),
                           {"location": "A-2"})
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_staff_page_drawn_by_jinja_has_the_skeleton_of_djangos_base(rf, receptionist, language):
+    """The order page, the queues and the search are drawn by Jinja alone (core/staff_page.html),
+    every other staff page by Django's base.html: both draw the same head, header and
+    messages, so the same title and content make the same page."""
+    request = rf.get("/staff/anything/")
+    request.user = receptionist
+    request.session = {}
+    messages = FallbackStorage(request)
+    messages.add(40, "Something went wrong.")
+    request._messages = messages
+    with translation.override(language):
+        django_page = engines["django"].from_string(
+            '{% extends "base.html" %}{% block title %}T{% endblock %}'
+            '{% block content %}<p>C</p>{% endblock %}').render({}, request)
+        jinja_page = Jinja2Template(engines["jinja2"].env.from_string(
+            '{% extends "core/staff_page.html" %}{% block title %}T{% endblock %}'
+            '{% block content %}<p>C</p>{% endblock %}'), engines["jinja2"]).render({}, request)
+    masked = re.compile(r'(csrfmiddlewaretoken" value=")[^"]+')
+    assert masked.sub(r"\1", jinja_page) == masked.sub(r"\1", django_page)
+    assert 'role="alert">Something went wrong.</p>' in jinja_page
+    assert f'<html lang="{language}">' in jinja_page and "js/staff.js" in jinja_page
