@@ -3,7 +3,9 @@ page, the queues' and the search's rows): Jinja compiles a template to Python, s
 faster than Django's engine over a long history or a hundred rows.
 
 Those templates live in an app's `jinja2/` folder and are drawn inside a Django page with
-`{% jinja "name.html" %}` (core/templatetags/jinja.py), so the pages keep one base template.
+`{% jinja "name.html" %}` (core/templatetags/jinja.py), so the pages keep one base template;
+the customer's order page is drawn by Jinja alone, its skeleton (portal/page.html) made of the
+same partials as the portal's Django base.
 Their words are written `{{ _("Text") }}` (with `|format(name=value)` for a blank), which
 `makemessages` reads from the .html file as it reads Django's `{{ _("Text") }}`: one catalogue.
 A template is compiled once for each language, with its written words already translated
