@@ -1,11 +1,11 @@
-"""The Jinja2 environment of the pages drawn most often (the staff order page, the customer's
-page, the queues' and the search's rows): Jinja compiles a template to Python, several times
-faster than Django's engine over a long history or a hundred rows.
+"""The Jinja2 environment of the pages drawn most often (the staff order page, the queues, the
+search, the customer's page): Jinja compiles a template to Python, several times faster than
+Django's engine over a long history or a hundred rows.
 
-Those templates live in an app's `jinja2/` folder and are drawn inside a Django page with
-`{% jinja "name.html" %}` (core/templatetags/jinja.py), so the pages keep one base template;
-the customer's order page is drawn by Jinja alone, its skeleton (portal/page.html) made of the
-same partials as the portal's Django base.
+Those templates live in an app's `jinja2/` folder. The pages are drawn by Jinja alone, on a
+skeleton (core/staff_page.html, portal/page.html) made of the same parts (head, header,
+messages, footer) that the Django base templates draw with `{% jinja "name.html" %}`
+(core/templatetags/jinja.py); smaller Jinja parts are drawn inside Django pages the same way.
 Their words are written `{{ _("Text") }}` (with `|format(name=value)` for a blank), which
 `makemessages` reads from the .html file as it reads Django's `{{ _("Text") }}`: one catalogue.
 A template is compiled once for each language, with its written words already translated
