@@ -1,4 +1,19 @@
+import pytest
 from django.urls import reverse
+
+from repaircenter.core.models import CenterSettings
+
+
+@pytest.fixture
+def center(db):
+    """The center the public pages name, with its contacts and its welcome."""
+    center = CenterSettings.load()
+    center.name = "Fix-It Corner"
+    center.address, center.phone = "12 High Street, London SE1 7PB", "020 7946 0000"
+    center.email, center.hours = "desk@fixit.example", "Mon-Sat 9:00-18:00"
+    center.intro = "We mend what others throw away.\nDiagnostics in two working days."
+    center.save()
+    return center
 
 
 def order_url(order, name: str = "order") -> str:

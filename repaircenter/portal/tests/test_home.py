@@ -4,22 +4,10 @@ import pytest
 from django.urls import reverse
 
 from repaircenter.consult.tests.conftest import set_online
-from repaircenter.core.models import CenterSettings
 
 from .conftest import visible_text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def center(db):
-    center = CenterSettings.load()
-    center.name = "Fix-It Corner"
-    center.address, center.phone = "12 High Street, London SE1 7PB", "020 7946 0000"
-    center.email, center.hours = "desk@fixit.example", "Mon-Sat 9:00-18:00"
-    center.intro = "We mend what others throw away.\nDiagnostics in two working days."
-    center.save()
-    return center
 
 
 def test_the_home_page_shows_the_center_and_its_contacts(client, center):

@@ -29,16 +29,6 @@ def part(html: str, tag: str) -> str:
     return found.group(0)
 
 
-@pytest.fixture
-def center(db):
-    center = CenterSettings.load()
-    center.name = "Fix-It Corner"
-    center.address, center.phone = "12 High Street, London SE1 7PB", "020 7946 0000"
-    center.email, center.hours = "desk@fixit.example", "Mon-Sat 9:00-18:00"
-    center.save()
-    return center
-
-
 @pytest.mark.parametrize("language", ["en", "ru"])
 @pytest.mark.parametrize("on_the_order", [False, True])
 def test_both_skeletons_draw_the_same_page_around_the_content(make_order, center, language,
