@@ -134,14 +134,11 @@ def url(name: str, *args, **kwargs) -> str:
 
 
 @cache
-def _languages(active: str) -> tuple[dict, ...]:
-    return tuple(translation.get_language_info(code) for code, _name in settings.LANGUAGES)
-
-
 def languages() -> tuple[dict, ...]:
     """Each language of the product, as `{% get_language_info_list for LANGUAGES %}` gives it:
-    its code and its name in itself (`name_local`)."""
-    return _languages(translation.get_language())
+    its code and its name in itself (`name_local`; `name_translated` is lazy, so one list
+    serves every language)."""
+    return tuple(translation.get_language_info(code) for code, _name in settings.LANGUAGES)
 
 
 @pass_context

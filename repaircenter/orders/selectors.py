@@ -266,9 +266,12 @@ MATCHES = {
     "phone": lambda phone: Order.objects.filter(customer__phone=phone).values("pk"),
     "serial": lambda serial: Equipment.objects.filter(serial_number=serial).values("order_id"),
     "imei": lambda imei: Equipment.objects.filter(imei=imei).values("order_id"),
-    "name": lambda key: Order.objects.filter(
-        customer__in=customers_named(key).values("pk")).values("pk"),
+    "name": lambda key: _orders_of(customers_named(key)),
 }
+
+
+def _orders_of(customers: QuerySet) -> QuerySet:
+    return Order.objects.filter(customer__in=customers.values("pk")).values("pk")
 
 
 def search_conditions(text: str) -> Q | None:
@@ -296,10 +299,8 @@ KEPT_MATCHES = {
     "phone": (MATCHES["phone"], (str,)),
     "serial": (MATCHES["serial"], (str,)),
     "imei": (MATCHES["imei"], (str,)),
-    "name_like": (lambda pattern: Order.objects.filter(
-        customer__in=customers_found("like", pattern).values("pk")).values("pk"), (str,)),
-    "name_phrase": (lambda phrase: Order.objects.filter(
-        customer__in=customers_found("phrase", phrase).values("pk")).values("pk"), (str,)),
+    "name_like": (lambda pattern: _orders_of(customers_found("like", pattern)), (str,)),
+    "name_phrase": (lambda phrase: _orders_of(customers_found("phrase", phrase)), (str,)),
 }
 
 
