@@ -206,7 +206,9 @@ def printed_as(prefix: str | None, count: int) -> QuerySet[Order]:
 def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
     """Orders matching an order number, a phone number however typed, a serial number or IMEI,
     or part of the customer's name; newest first, in one query: a statement compiled once for
-    each shape of search (its kinds of match, one center or all), run with the typed values."""
+    each shape of search (its kinds of match, one center or all), run with the typed values,
+    and planned once by PostgreSQL (each kind of match is an index look-up, whatever is typed:
+    core/statements._planned_once)."""
     terms = search_terms(text)
     if not terms:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
@@ -333,7 +335,8 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
                     .order_by("-received_at")[:SEARCH_LIMIT])
 
         value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind][1]]
-        statement = KeptStatement(build, *([int] if one_center else []), *value_kinds)
+        statement = KeptStatement(build, *([int] if one_center else []), *value_kinds,
+                                  planned_once=True)
         _SEARCHES[(kinds, one_center)] = statement
     return statement
 

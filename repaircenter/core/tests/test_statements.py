@@ -2,8 +2,12 @@
 its related objects and annotations, for any value; compiled the first time only; and put where
 prefetch_related puts them."""
 
+import re
+
 import pytest
+from django.db import DataError, transaction
 from django.db.models import Count, Exists, OuterRef
+from django.db.models.expressions import RawSQL
 
 from repaircenter.core.statements import KeptStatement, attach, attach_grouped
 from repaircenter.orders.models import Estimate, EstimateLine, Order, OrderEvent, Status
@@ -225,3 +229,86 @@ def test_each_value_is_given_to_the_database_as_django_gives_it(db):
     given = compiled.params_with((7, "R", 3))
     assert given == list(django_params)
     assert [type(value) for value in given] == [type(value) for value in django_params]
+
+
+def by_name_pattern(pattern):
+    """Orders whose customer's folded name is LIKE `pattern` (the search's own look-up)."""
+    from repaircenter.customers.lookup import customers_found
+
+    return Order.objects.filter(customer__in=customers_found("like", pattern).values("pk"))
+
+
+def plans_of(sql: str) -> tuple[int, int]:
+    """PostgreSQL's count of generic and custom plans of `sql` (Django's, with %s) prepared on
+    this connection; none yet: (0, 0)."""
+    from django.db import connection
+
+    slots = iter(range(1, sql.count("%s") + 1))
+    prepared = re.sub(r"%s|%%", lambda m: f"${next(slots)}" if m[0] == "%s" else "%", sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                       "WHERE statement = %s", [prepared])
+        return cursor.fetchone() or (0, 0)
+
+
+def plan_settings() -> tuple[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('plan_cache_mode'), "
+                       "current_setting('max_parallel_workers_per_gather')")
+        return cursor.fetchone()
+
+
+def test_planned_once_gives_the_same_objects_in_one_statement(make_order,
+                                                               django_assert_num_queries):
+    first, second = make_order(), make_order()
+    kept = KeptStatement(orders_by_number, planned_once=True)
+    for order in (first, second, first):
+        with django_assert_num_queries(1):  # the plan's setting is not a statement of the page
+            (found,) = kept.objects(order.number)
+        same(found, orders_by_number(order.number).get())
+    assert kept.objects(10**8) == []
+
+
+def test_planned_once_is_planned_once_whatever_its_values(make_order):
+    """Planned once: PostgreSQL keeps one plan for the statement from its first prepared run
+    (its generic plan), where a LIKE pattern it cannot know would have it plan every run for
+    its values; and the setting that asks for that is left as it was, after a run and after a
+    failing one."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
+            "server_side_binding"):
+        pytest.skip("plans are kept for prepared statements on PostgreSQL only")
+    order = make_order()
+    once = KeptStatement(by_name_pattern, text=True, planned_once=True)
+    key = order.customer.name_key
+    patterns = (f"%{key[1:5]}%", f"%{key[2:6]}%", "%zzzz%", f"{key}")
+    # The ORM's runs first: the same text, so the same prepared statement, planned for values.
+    expected = [[o.pk for o in by_name_pattern(pattern)] for pattern in patterns]
+    assert expected == [[order.pk], [order.pk], [], [order.pk]]
+    sql = once.compiled().sql
+    generic, custom = plans_of(sql)
+    settings_before = plan_settings()
+    assert settings_before[0] == "auto"
+    assert [[o.pk for o in once.objects(pattern)] for pattern in patterns] == expected
+    after = plans_of(sql)
+    assert after[1] == custom  # never planned for its values
+    assert after[0] - generic >= 3  # the runs from the second on (the first is not prepared)
+    assert plan_settings() == settings_before
+    # In force while the statement runs, and only then.
+    seeing = KeptStatement(lambda suffix: Order.objects.filter(pk=order.pk).annotate(
+        during=RawSQL("current_setting('plan_cache_mode') || ' ' || "
+                      "current_setting('max_parallel_workers_per_gather') || %s", [suffix])),
+        text=True, planned_once=True)
+    assert seeing.objects("!")[0].during == "force_generic_plan 0!"
+    assert plan_settings() == settings_before
+
+    failing = KeptStatement(
+        lambda divisor: Order.objects.filter(pk__in=RawSQL("SELECT 1 / %s", [divisor])),
+        planned_once=True)
+    with pytest.raises(DataError), transaction.atomic():
+        failing.objects(0)
+    assert plan_settings() == settings_before
+    assert [o.pk for o in once.objects(key)] == [order.pk]  # the connection still serves
