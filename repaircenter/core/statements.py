@@ -10,7 +10,10 @@ included).
 
 Only for querysets that are the same apart from those values: no `timezone.now()`, no language,
 nothing read from settings at build time, as every other parameter is kept with the SQL (the
-database's own clock, `Now()`, is part of the SQL and fine).
+database's own clock, `Now()`, is part of the SQL and fine). A queryset that reads the time is
+kept with `clock=True`: built once with a made-up now, its moments and dates are then moved to
+each run's now (a queue's overdue orders: now, and today less each state's days of grace). It
+may also be of `values_list(..., named=True)`: its rows are then named rows.
 
 A kept statement that is `planned_once` is, on PostgreSQL, planned once for the connection
 whatever its values (`_planned_once`): for statements whose every part is an index look-up.
@@ -24,11 +27,14 @@ compiler is only read (its columns, converters and the classes to make), never c
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.utils import create_namedtuple_class
+from django.utils import timezone
 
 # What fills a value's blank while compiling, to find its place among the parameters: a number
 # no order has, within a 32-bit column (Django refuses a bigger one for it); for a value that is
@@ -42,26 +48,63 @@ def marker(kind: type, slot: int) -> int | str:
     return TEXT_MARKER.format(slot) if kind is str else MARKER + slot
 
 
+# The clock of a statement that reads the time (`clock=True`): a moment far from any real one.
+# Every moment and date among the compiled statement's parameters is the clock or its local
+# date moved by some fixed time (a deadline's grace, say); each run moves them from its own now.
+CLOCK = datetime.datetime(2190, 6, 15, 12, 0, 0, 123456, tzinfo=datetime.UTC)
+CLOCK_REACH = datetime.timedelta(days=3660)  # what "moved by a fixed time" may move, at most
+
+
 class KeptStatement:
     def __init__(self, build: Callable[..., QuerySet], *kinds: type, text: bool = False,
-                 planned_once: bool = False):
+                 planned_once: bool = False, clock: bool = False):
         """`build(*values)` makes the queryset; `kinds`: what each value is, `int` or `str`
-        (one number by default); `text`: one value, text; `planned_once`: see below."""
+        (one number by default, none with a clock); `text`: one value, text; `planned_once`:
+        see below; `clock`: the queryset reads the time, given first: `build(now, *values)`,
+        `objects(now, *values)`."""
         self.build = build
-        self.kinds = kinds or ((str,) if text else (int,))
+        self.kinds = kinds or (() if clock else (str,) if text else (int,))
         self.planned_once = planned_once
+        self.clock = clock
         self._compiled: dict[str, _Compiled] = {}
 
-    def objects(self, *values: int | str) -> list[Model]:
+    def objects(self, *values) -> list:
+        """The objects the queryset gives for `values`: model instances, or for a queryset of
+        values_list(named=True) its rows."""
+        if self.clock and connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+            # SQLite is given moments and dates as text, where the clock cannot be told apart.
+            return list(self.build(*values))
         return self.compiled().objects(*values)
 
     def compiled(self) -> _Compiled:
         compiled = self._compiled.get(DEFAULT_DB_ALIAS)
         if compiled is None:
             markers = [marker(kind, slot) for slot, kind in enumerate(self.kinds)]
-            compiled = _Compiled(self.build(*markers), markers, planned_once=self.planned_once)
+            queryset = self.build(CLOCK, *markers) if self.clock else self.build(*markers)
+            compiled = _Compiled(queryset, markers, planned_once=self.planned_once,
+                                 clock=self.clock)
             self._compiled[DEFAULT_DB_ALIAS] = compiled
         return compiled
+
+
+def _clocked(params: list, sql: str) -> list[tuple[int, datetime.timedelta]]:
+    """Where the clock is among a statement's parameters, and how far each is moved from it
+    (a moment from CLOCK, a date from its local date). A moment or date that is not the clock
+    moved by a little could not be moved with it: refused."""
+    today = timezone.localdate(CLOCK)
+    clocked = []
+    for slot, value in enumerate(params):
+        if isinstance(value, datetime.datetime):
+            moved = value - CLOCK
+        elif isinstance(value, datetime.date):
+            moved = value - today
+        else:
+            continue
+        if abs(moved) > CLOCK_REACH:
+            raise ValueError(f"A moment or date not of the clock in a kept statement: {value!r} "
+                             f"in {sql!r}")
+        clocked.append((slot, moved))
+    return clocked
 
 
 def objects_of_many(runs: list[tuple]) -> list[list[Model]]:
@@ -69,10 +112,10 @@ def objects_of_many(runs: list[tuple]) -> list[list[Model]]:
     PostgreSQL they are sent together in one round trip (psycopg's pipeline mode), not one
     after another: a statement the server answers in a twentieth of a millisecond waited four
     times as long for the network and the driver."""
-    compiled = [(statement.compiled(), values) for statement, *values in runs]
     connection = connections[DEFAULT_DB_ALIAS]
-    if len(compiled) < 2 or not _pipelines(connection):
-        return [one.objects(*values) for one, values in compiled]
+    if len(runs) < 2 or not _pipelines(connection):
+        return [statement.objects(*values) for statement, *values in runs]
+    compiled = [(statement.compiled(), values) for statement, *values in runs]
     connection.ensure_connection()
     cursors = [connection.cursor() for _ in compiled]
     try:
@@ -125,7 +168,7 @@ class _Compiled:
     """A queryset's SQL and what Django needs to make its rows into objects."""
 
     def __init__(self, queryset: QuerySet, markers: list[int | str], *,
-                 planned_once: bool = False):
+                 planned_once: bool = False, clock: bool = False):
         self.planned_once = planned_once
         self.compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         self.sql, params = self.compiler.as_sql()
@@ -140,6 +183,14 @@ class _Compiled:
         # column's as psycopg's Int4, not as the smallest type that holds the value, so that the
         # statement is bound (and prepared) with the types the ORM's own would have.
         self.adapters = [type(self.params[slot]) for slot in self.slots]
+        self.clocked = _clocked(self.params, self.sql) if clock else []
+        if not issubclass(queryset._iterable_class, ModelIterable):
+            # values_list(named=True): its rows, as NamedValuesListIterable makes them.
+            if not queryset._fields:
+                raise ValueError("A kept statement of values names its fields.")
+            self.model = None
+            self.row_class = create_namedtuple_class(*queryset._fields)
+            return
         # As django.db.models.query.ModelIterable reads them after compiling.
         select, klass_info = self.compiler.select, self.compiler.klass_info
         self.model = klass_info["model"]
@@ -154,10 +205,16 @@ class _Compiled:
                            else self.compiler.get_converters(columns))
 
     def params_with(self, values) -> list:
+        params = list(self.params)
+        if self.clocked:
+            now, *values = values
+            today = timezone.localdate(now)
+            for slot, moved in self.clocked:
+                params[slot] = (now if isinstance(params[slot], datetime.datetime)
+                                else today) + moved
         if len(values) != len(self.slots):
             raise TypeError(f"This kept statement takes {len(self.slots)} values, "
                             f"not {len(values)}.")
-        params = list(self.params)
         for slot, adapt, value in zip(self.slots, self.adapters, values, strict=True):
             params[slot] = adapt(value)
         return params
@@ -170,8 +227,13 @@ class _Compiled:
             cursor.execute(self.sql, self.params_with(values))
             return self.make(cursor.fetchall())
 
-    def make(self, rows: list) -> list[Model]:
-        """The rows made into objects, as django.db.models.query.ModelIterable makes them."""
+    def make(self, rows: list) -> list:
+        """The rows made into objects, as django.db.models.query.ModelIterable makes them (or
+        into named rows, as NamedValuesListIterable does)."""
+        if self.model is None:
+            new, row_class = tuple.__new__, self.row_class
+            return [new(row_class, row)
+                    for row in self.compiler.results_iter([rows], tuple_expected=True)]
         start, end = self.fields
         made = []
         if self.converters is None:

@@ -393,13 +393,14 @@ def queue_order_ids(queue: Queue, place: Workplace | None = None) -> "QueueIds":
     """The ids of the queue's orders in the queue's order (the overdue first), for the
     paginator."""
     one_center = place is not None and place.center is not None
-    return QueueIds(queue, at_place(place, Order.objects.all()), sort_whole=one_center)
+    return QueueIds(queue, at_place(place, Order.objects.all()), sort_whole=one_center,
+                    center_id=place.center.pk if one_center else None,
+                    everywhere=place is None or place.allowed is None)
 
 
 class QueueIds:
     """The ids of a queue's orders, the overdue first, then by the queue's deadline: what the
-    paginator counts and slices. A slice is a query of ids (queue_page reads their rows with
-    it as a subquery).
+    paginator counts and slices. A slice is a `QueueSlice`, read by queue_page with the rows.
 
     PostgreSQL reads an index (status, deadline…, id) in order for one status, not for several
     (`status IN (…)`), and tells the overdue from the rest only from the row: sorting the queue
@@ -421,12 +422,16 @@ class QueueIds:
     # Deeper than this, the candidates outnumber the rows a sort of the whole queue reads.
     CANDIDATES_UP_TO = 1000
 
-    def __init__(self, queue: Queue, orders: QuerySet[Order], *, sort_whole: bool = False):
+    def __init__(self, queue: Queue, orders: QuerySet[Order], *, sort_whole: bool = False,
+                 center_id: int | None = None, everywhere: bool = True):
         """`orders`: the orders of the place (at_place), of any state; `sort_whole`: never
-        from candidates (one center's queue)."""
+        from candidates (one center's queue); `center_id`: the one center `orders` are of, or
+        `everywhere`: they are every center's (either lets a page's statement be kept)."""
         self.queue = queue
         self.orders = orders
         self.sort_whole = sort_whole
+        self.center_id = center_id
+        self.everywhere = everywhere
         self._count: int | None = None
 
     def count(self) -> int:
@@ -434,14 +439,19 @@ class QueueIds:
             self._count = self.orders.filter(status__in=self.queue.statuses).count()
         return self._count
 
-    def __getitem__(self, page: slice) -> QuerySet:
-        queue, now = self.queue, timezone.now()
+    def __getitem__(self, page: slice) -> "QueueSlice":
+        candidates = (not self.sort_whole and len(self.queue.statuses) > 1
+                      and page.stop is not None and page.stop <= self.CANDIDATES_UP_TO
+                      and connection.features.supports_slicing_ordering_in_compound
+                      and self.count() > self.SORTED_WHOLE_UP_TO)
+        return QueueSlice(self, page, timezone.now(), candidates)
+
+    def ids(self, page: slice, now: datetime.datetime, candidates: bool) -> QuerySet:
+        """The ids of the page's orders, as a query."""
+        queue = self.queue
         ordering = (*queue.ordering, "pk")
         orders = self.orders.filter(status__in=queue.statuses)
-        if (not self.sort_whole and len(queue.statuses) > 1 and page.stop is not None
-                and page.stop <= self.CANDIDATES_UP_TO
-                and connection.features.supports_slicing_ordering_in_compound
-                and self.count() > self.SORTED_WHOLE_UP_TO):
+        if candidates:
             if queue.sorted_by_target:
                 parts = [self.orders.filter(status=status) for status in queue.statuses]
             else:
@@ -459,23 +469,83 @@ class QueueIds:
         return orders.order_by(*ordering).values_list("pk", flat=True)[page]
 
 
-def queue_page(queue: Queue, ids: QuerySet) -> list[SimpleNamespace]:
-    """The rows of one page of `queue_order_ids` (a sliced queryset), in one query: the page's
-    ids are a subquery, so only those rows are read. Sorting the whole queue's rows instead, to
+class QueueSlice:
+    """One page of a queue's ids (QueueIds[start:stop]): its query, and the moment it was
+    sorted at (which orders are overdue), so that its rows are read as of the same moment."""
+
+    def __init__(self, ids: QueueIds, page: slice, now: datetime.datetime, candidates: bool):
+        self.ids, self.page, self.now, self.candidates = ids, page, now, candidates
+
+    def queryset(self) -> QuerySet:
+        return self.ids.ids(self.page, self.now, self.candidates)
+
+    def __iter__(self):
+        return iter(self.queryset())
+
+    def __len__(self) -> int:
+        return len(self.queryset())
+
+
+def queue_page(queue: Queue, ids: QueueSlice) -> list[SimpleNamespace]:
+    """The rows of one page of `queue_order_ids` (a slice of it), in one query: the page's ids
+    are a subquery, so only those rows are read. Sorting the whole queue's rows instead, to
     keep 100, read tens of thousands of them at a million orders. Each is marked `late` (0:
     overdue).
+
+    The statement of the first pages of a queue, of one center or of all, is kept
+    (`_queue_page_statement`): the ORM took 3-4 ms to write it, longer than PostgreSQL takes to
+    answer it at ten thousand orders.
 
     A row is what staff/jinja2/staff/_order_rows.html reads of an order (ROW_FIELDS), as plain
     values: five model instances a row (the order, its customer, equipment, kind, technician)
     were half of reading the page. The kind's and the technician's names are written by their
     models, and the state's label translated, once per page for each of them."""
+    if ids.page.stop is not None and ids.page.stop <= (ids.page.start or 0):
+        return []  # an empty queue's only page: no statement
+    source = ids.ids
+    one_center = source.center_id is not None
+    # One center's queue is sorted whole (QueueIds): its center's id is then in one place.
+    if ids.page.stop is not None and ids.page.stop <= QueueIds.CANDIDATES_UP_TO and (
+            one_center and not ids.candidates or not one_center and source.everywhere):
+        statement = _queue_page_statement(queue, ids.page, ids.candidates, one_center)
+        values = statement.objects(ids.now, *([source.center_id] if one_center else []))
+    else:
+        values = _queue_rows(queue, ids.queryset(), ids.now)
+    return _queue_row_values(values)
+
+
+_QUEUE_PAGES: dict[tuple, KeptStatement] = {}
+
+
+def _queue_page_statement(queue: Queue, page: slice, candidates: bool,
+                          one_center: bool) -> KeptStatement:
+    """The rows of a queue's page, kept for its shape: the queue, the page, read from
+    candidates or not, one center (its id a value) or all."""
+    key = (queue.slug, page.start, page.stop, candidates, one_center)
+    statement = _QUEUE_PAGES.get(key)
+    if statement is None:
+        def build(now, *center):
+            orders = Order.objects.filter(center=center[0]) if center else Order.objects.all()
+            ids = QueueIds(queue, orders).ids(page, now, candidates)
+            return _queue_rows(queue, ids, now)
+
+        statement = KeptStatement(build, *([int] if one_center else []), clock=True)
+        _QUEUE_PAGES[key] = statement
+    return statement
+
+
+def _queue_rows(queue: Queue, ids: QuerySet, now: datetime.datetime) -> QuerySet:
+    """The named rows of the orders of `ids` (a query of ids), in the queue's order."""
     # The customer's phone as the text the column stores: the row writes it national
     # (core/fastformat.national), and the model field would parse it first.
     phone = ExpressionWrapper(F("customer__phone"), output_field=CharField())
-    values = (with_overdue(Order.objects.filter(pk__in=ids), queue.statuses)
-              .annotate(customer_phone=phone).order_by("late", *queue.ordering, "pk")
-              .values_list(*(f for f in ROW_FIELDS if f != "customer__phone"), "customer_phone",
-                           "late", "technician_id", "equipment__pk", named=True))
+    return (with_overdue(Order.objects.filter(pk__in=ids), queue.statuses, now)
+            .annotate(customer_phone=phone).order_by("late", *queue.ordering, "pk")
+            .values_list(*(f for f in ROW_FIELDS if f != "customer__phone"), "customer_phone",
+                         "late", "technician_id", "equipment__pk", named=True))
+
+
+def _queue_row_values(values) -> list[SimpleNamespace]:
     technician_model = Order._meta.get_field("technician").related_model
     kinds: dict[str, str] = {}
     technicians: dict[int, str] = {}

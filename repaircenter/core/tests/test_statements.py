@@ -2,12 +2,14 @@
 its related objects and annotations, for any value; compiled the first time only; and put where
 prefetch_related puts them."""
 
+import datetime
 import re
 
 import pytest
 from django.db import DataError, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from repaircenter.core.statements import KeptStatement, attach, attach_grouped
 from repaircenter.orders.models import Estimate, EstimateLine, Order, OrderEvent, Status
@@ -312,3 +314,58 @@ def test_planned_once_is_planned_once_whatever_its_values(make_order):
         failing.objects(0)
     assert plan_settings() == settings_before
     assert [o.pk for o in once.objects(key)] == [order.pk]  # the connection still serves
+
+
+def deadlines_passed(now, number):
+    """Orders (of a number) whose decision was due two days before `now`, or whose
+    diagnostics were due before `now`'s local day: a moment and a date read from the clock."""
+    today = timezone.localdate(now)
+    return Order.objects.filter(
+        Q(decision_due__lt=now - datetime.timedelta(days=2))
+        | Q(diagnosis_due__lt=today - datetime.timedelta(days=1)), number__gte=number
+    ).order_by("pk")
+
+
+def test_a_statement_reading_the_clock_is_kept_and_moved_to_each_runs_now(make_order):
+    now = timezone.now()
+    day = datetime.timedelta(days=1)
+    orders = [make_order() for _ in range(6)]
+    for i, order in enumerate(orders):
+        Order.objects.filter(pk=order.pk).update(decision_due=now - (i - 1) * day,
+                                                 diagnosis_due=timezone.localdate() + (i - 3) * day)
+    first = orders[0].number
+    kept = KeptStatement(deadlines_passed, int, clock=True)
+    seen = set()
+    for moment in (now, now + 3 * day, now - 5 * day, now + 30 * day,
+                   now + 2 * day + datetime.timedelta(seconds=1)):
+        found = [o.pk for o in kept.objects(moment, first)]
+        assert found == [o.pk for o in deadlines_passed(moment, first)], moment
+        seen.add(len(found))
+    assert len(seen) >= 3  # the moments chosen find different orders
+
+
+def test_a_moment_not_of_the_clock_is_refused(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite is given moments as text: a clock's statement is built every run")
+    fixed = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    kept = KeptStatement(lambda now: Order.objects.filter(received_at__gt=fixed,
+                                                          decision_due__lt=now), clock=True)
+    with pytest.raises(ValueError, match="not of the clock"):
+        kept.objects(timezone.now())
+
+
+def test_named_rows_are_kept_too(make_order):
+    def rows(number):
+        return (Order.objects.filter(number__gte=number).order_by("pk")
+                .annotate(who=F("customer__name"))
+                .values_list("who", "number", "received_at", "customer__phone", named=True))
+
+    first, second = make_order(), make_order()
+    kept = KeptStatement(rows)
+    for number in (first.number, second.number, second.number + 1):
+        made = kept.objects(number)
+        assert made == list(rows(number))
+        assert [row.who for row in made] == [o.customer.name for o in (first, second)
+                                            if o.number >= number]

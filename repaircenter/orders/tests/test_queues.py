@@ -208,17 +208,9 @@ def test_home_query_count_is_the_same_for_2_and_30_orders(
 # --- a page of the queue is the same slice of the whole queue sorted -------------------------
 
 
-def test_each_slice_of_a_queue_is_that_slice_of_the_whole_queue_sorted(make_order,
-                                                                        monkeypatch):
-    """queue_order_ids sorts a page from the first orders of each state, overdue or not
-    (selectors.QueueIds, on PostgreSQL): the same ids, in the same order, as sorting the whole
-    queue, whatever the page; with ties and empty deadlines."""
-    from django.core.paginator import Paginator
-
-    from repaircenter.orders.selectors import QueueIds, queue_order_ids, with_overdue
-
-    monkeypatch.setattr(QueueIds, "SORTED_WHOLE_UP_TO", 0)  # as a large queue is read
-
+def spread_deadlines(make_order) -> list[Order]:
+    """Five orders in each state of a queue, their deadlines spread around now, some past,
+    with ties and empty ones."""
     now, today = timezone.now(), timezone.localdate()
     day = datetime.timedelta(days=1)
     statuses = sorted({s for states in EXPECTED_STATES.values() for s in states})
@@ -233,6 +225,21 @@ def test_each_slice_of_a_queue_is_that_slice_of_the_whole_queue_sorted(make_orde
             storage_due=now - (i % 5) * 20 * day,
             parts_due=None if i % 5 == 0 else today + (i % 4 - 2) * day,
         )
+    return orders
+
+
+def test_each_slice_of_a_queue_is_that_slice_of_the_whole_queue_sorted(make_order,
+                                                                        monkeypatch):
+    """queue_order_ids sorts a page from the first orders of each state, overdue or not
+    (selectors.QueueIds, on PostgreSQL): the same ids, in the same order, as sorting the whole
+    queue, whatever the page; with ties and empty deadlines."""
+    from django.core.paginator import Paginator
+
+    from repaircenter.orders.selectors import QueueIds, queue_order_ids, with_overdue
+
+    monkeypatch.setattr(QueueIds, "SORTED_WHOLE_UP_TO", 0)  # as a large queue is read
+
+    spread_deadlines(make_order)
     for slug, queue in QUEUES.items():
         in_queue = Order.objects.filter(status__in=queue.statuses)
         if queue.sorted_by_target:  # its deadline lists the overdue first
@@ -248,3 +255,47 @@ def test_each_slice_of_a_queue_is_that_slice_of_the_whole_queue_sorted(make_orde
         paginator = Paginator(ids, 4)
         pages = [list(paginator.page(n).object_list) for n in paginator.page_range]
         assert [pk for page in pages for pk in page] == whole, slug
+
+
+@pytest.mark.parametrize("candidates", [False, True])
+def test_a_queue_page_read_by_its_kept_statement_is_the_page_built_for_that_moment(
+        make_order, candidates, django_assert_num_queries):
+    """queue_page reads a queue's first pages with a statement kept for the queue's shape, its
+    moments and dates moved to each request's now: the rows the ORM's statement built for that
+    moment gives, whichever orders are overdue then, from the candidates or the whole queue, for
+    every center or one."""
+    from django.db import connection
+
+    from repaircenter.orders.selectors import (
+        QueueIds,
+        QueueSlice,
+        _queue_row_values,
+        _queue_rows,
+        queue_page,
+    )
+
+    if candidates and not connection.features.supports_slicing_ordering_in_compound:
+        pytest.skip("SQLite may not limit the parts of a UNION: its queues are sorted whole")
+    orders = spread_deadlines(make_order)
+    center_id = orders[0].center_id
+    day = datetime.timedelta(days=1)
+    seen_late = set()
+    for slug, queue in QUEUES.items():
+        for now in (timezone.now(), timezone.now() - 3 * day, timezone.now() + 2 * day):
+            every_center = QueueIds(queue, Order.objects.all())
+            one_center = QueueIds(queue, Order.objects.filter(center_id=center_id),
+                                  sort_whole=True, center_id=center_id, everywhere=False)
+            for ids in (every_center, one_center):
+                for page in (slice(0, 4), slice(4, 8), slice(0, 100)):
+                    # One center's queue is sorted whole, never from candidates.
+                    one = QueueSlice(ids, page, now, candidates and ids is every_center)
+                    with django_assert_num_queries(1):
+                        kept = queue_page(queue, one)
+                    built = _queue_row_values(_queue_rows(queue, one.queryset(), now))
+                    assert kept == built, (slug, now, page)
+                    seen_late |= {row.late for row in kept}
+    assert seen_late == {0, 1}  # overdue orders and others, both read
+    # An empty queue's only page (the paginator's 0:0) reads nothing.
+    nothing = QueueSlice(QueueIds(queue, Order.objects.none()), slice(0, 0), now, False)
+    with django_assert_num_queries(0):
+        assert queue_page(queue, nothing) == []
