@@ -197,15 +197,76 @@ def _units(language: str | None) -> dict[str, _Unit]:
 
 
 def time_until(value, arg=None, *, language: str | None = None) -> str:
-    """What `{{ value|timeuntil }}` writes in a Django template ("4 days, 6 hours"): Django's
-    own function, given the units above (in `language`, else the active one)."""
+    """What `{{ value|timeuntil }}` writes in a Django template ("4 months, 2 weeks"), in
+    `language` (else the active one): for a moment, written by `time_left` (Django's own
+    words and units, without its lazy translations, which were most of what it cost); for a
+    day or against another moment, by Django's function given the units above."""
     if not value:
         return ""
+    language = language or translation.get_language()
+    if arg is None and isinstance(value, datetime.datetime) and value.utcoffset() is not None:
+        return time_left(value, datetime.datetime.now(value.tzinfo), language)
     try:
-        return timesince.timeuntil(value, arg,
-                                   time_strings=_units(language or translation.get_language()))
+        return timesince.timeuntil(value, arg, time_strings=_units(language))
     except (ValueError, TypeError):
         return ""
+
+
+# The units of a time left, largest first; below a month, each a number of seconds.
+_UNITS = ("year", "month", "week", "day", "hour", "minute")
+_SECONDS = (7 * 24 * 3600, 24 * 3600, 3600, 60)
+# Django counts a month from a day that its next month lacks (31 January) to that month's last
+# day, and February's last day as the 28th, leap year or not.
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def time_left(value: datetime.datetime, now: datetime.datetime, language: str) -> str:
+    """The time from `now` until `value` in the words of Django's timeuntil: whole calendar
+    years and months first, then weeks, days, hours, minutes; the largest unit that is not
+    nought and the next one if it is not nought either; "0 minutes" once `value` is past.
+    `now` is in `value`'s time zone; both are compared by their clocks, as Django does."""
+    units = _units(language)
+    left = value - now
+    if left.days * 86400 + left.seconds <= 0:
+        return _unbroken(units["minute"] % {"num": 0})
+    months = (value.year - now.year) * 12 + value.month - now.month
+    if now.day > value.day or (now.day == value.day and now.time() > value.time()):
+        months -= 1  # the last month is not whole yet
+    counts = list(divmod(months, 12))
+    start = now
+    if months:
+        year, month = now.year + counts[0], now.month + counts[1]
+        if month > 12:
+            year, month = year + 1, month - 12
+        start = datetime.datetime(year, month, min(_MONTH_DAYS[month - 1], now.day),
+                                  now.hour, now.minute, now.second, tzinfo=now.tzinfo)
+    remaining = (value - start).total_seconds()
+    for seconds in _SECONDS:
+        count = int(remaining // seconds)
+        counts.append(count)
+        remaining -= seconds * count
+    first = next((i for i, count in enumerate(counts) if count), None)
+    if first is None:
+        return _unbroken(units["minute"] % {"num": 0})
+    words = [_unbroken(units[_UNITS[first]] % {"num": counts[first]})]
+    if first + 1 < len(counts) and counts[first + 1]:
+        words.append(_unbroken(units[_UNITS[first + 1]] % {"num": counts[first + 1]}))
+    return _separator(language).join(words)
+
+
+def _unbroken(words: str) -> str:
+    return words.replace(" ", "\xa0")  # as django.utils.html.avoid_wrapping
+
+
+# Between two units: Django's own words, from Django's catalogue (a name, so that the product's
+# catalogue does not take it as one of its own).
+DJANGOS_SEPARATOR = ", "
+
+
+@cache
+def _separator(language: str) -> str:
+    with translation.override(language):
+        return translation.gettext(DJANGOS_SEPARATOR)
 
 
 # --- links: reverse() for a page of rows ----------------------------------------------------

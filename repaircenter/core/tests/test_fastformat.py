@@ -142,6 +142,54 @@ def test_time_left_is_written_as_djangos_timeuntil_filter_writes_it(value, now, 
         assert time_until(value, now) == defaultfilters.timeuntil_filter(value, now)
 
 
+ZONES = [datetime.UTC, zoneinfo.ZoneInfo("Europe/Moscow"), zoneinfo.ZoneInfo("America/New_York")]
+
+
+@hypothesis_settings(max_examples=800, deadline=None)
+@given(now=moments, left=st.one_of(
+           st.timedeltas(min_value=-datetime.timedelta(days=2),
+                         max_value=datetime.timedelta(days=3 * 366)),
+           # round numbers of units, and a second or a microsecond either side of them
+           st.builds(lambda n, unit, off: n * unit + off, st.integers(0, 14),
+                     st.sampled_from([datetime.timedelta(minutes=1), datetime.timedelta(hours=1),
+                                      datetime.timedelta(days=1), datetime.timedelta(weeks=1),
+                                      datetime.timedelta(days=30), datetime.timedelta(days=365)]),
+                     st.sampled_from([datetime.timedelta(0), datetime.timedelta(seconds=1),
+                                      -datetime.timedelta(seconds=1),
+                                      datetime.timedelta(microseconds=1),
+                                      -datetime.timedelta(microseconds=1)]))),
+       zone=st.sampled_from(ZONES), language=st.sampled_from(LANGUAGES))
+def test_time_left_is_written_as_djangos_timeuntil_writes_it(now, left, zone, language):
+    from django.utils import timesince
+
+    from repaircenter.core.fastformat import time_left
+
+    now = now.astimezone(zone)
+    value = (now + left).astimezone(zone)
+    with translation.override(language):
+        assert time_left(value, now, language) == timesince.timeuntil(value, now)
+
+
+@pytest.mark.parametrize("now, value", [
+    ("2027-01-31 10:00", "2027-03-01 09:00"), ("2027-01-31 10:00", "2027-02-28 10:00"),
+    ("2028-01-30 10:00", "2028-02-29 11:00"), ("2028-02-29 10:00", "2029-03-01 10:00"),
+    ("2026-12-31 23:59", "2027-01-31 23:58"), ("2026-08-31 00:00", "2026-09-30 00:00"),
+    ("2026-03-28 12:00", "2026-03-30 12:00"), ("2026-10-24 12:00", "2026-10-26 12:00"),
+])
+def test_time_left_across_short_months_and_clock_changes(now, value):
+    """Days a month lacks, leap days and the nights the clocks change, in each zone."""
+    from django.utils import timesince
+
+    from repaircenter.core.fastformat import time_left
+
+    for zone in (*ZONES, zoneinfo.ZoneInfo("Europe/London")):
+        start = datetime.datetime.fromisoformat(now).replace(tzinfo=zone)
+        end = datetime.datetime.fromisoformat(value).replace(tzinfo=zone)
+        for language in LANGUAGES:
+            with translation.override(language):
+                assert time_left(end, start, language) == timesince.timeuntil(end, start)
+
+
 def test_time_left_until_now_and_of_nothing_as_in_django():
     import time_machine
 
@@ -149,6 +197,16 @@ def test_time_left_until_now_and_of_nothing_as_in_django():
 
     with time_machine.travel(datetime.datetime(2026, 12, 5, 21, 17, 33, tzinfo=datetime.UTC),
                              tick=False):
+        moscow = zoneinfo.ZoneInfo("Europe/Moscow")
         for value in (None, "", datetime.date(2027, 2, 1),
-                      datetime.datetime(2026, 12, 9, 8, 0, tzinfo=datetime.UTC)):
-            assert time_until(value) == defaultfilters.timeuntil_filter(value)
+                      datetime.datetime(2026, 12, 9, 8, 0, tzinfo=datetime.UTC),
+                      datetime.datetime(2026, 12, 5, 21, 17, 34, tzinfo=datetime.UTC),
+                      datetime.datetime(2026, 12, 5, 21, 18, 33, tzinfo=datetime.UTC),
+                      datetime.datetime(2026, 12, 19, 21, 17, 32, tzinfo=datetime.UTC),
+                      datetime.datetime(2027, 1, 5, 21, 17, 32, tzinfo=datetime.UTC),
+                      datetime.datetime(2027, 1, 5, 21, 17, 34, tzinfo=datetime.UTC),
+                      datetime.datetime(2027, 1, 2, 9, 0, tzinfo=moscow),
+                      datetime.datetime(2026, 11, 30, 9, 0, tzinfo=moscow)):
+            for language in LANGUAGES:
+                with translation.override(language):
+                    assert time_until(value) == defaultfilters.timeuntil_filter(value)
