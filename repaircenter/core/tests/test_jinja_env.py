@@ -134,3 +134,38 @@ def test_a_staff_page_drawn_by_jinja_has_the_skeleton_of_djangos_base(rf, recept
     assert masked.sub(r"\1", jinja_page) == masked.sub(r"\1", django_page)
     assert 'role="alert">Something went wrong.</p>' in jinja_page
     assert f'<html lang="{language}">' in jinja_page and "js/staff.js" in jinja_page
+
+
+def test_the_headers_choice_of_center_is_drawn_once_and_follows_its_centers():
+    """center_options keeps the options it drew for a list of centers, the one chosen and the
+    language; a renamed center, another choice or another language draws them anew."""
+    from types import SimpleNamespace
+
+    from repaircenter.core.jinja_env import _center_options
+
+    template = engines["jinja2"].env.from_string("{{ center_options(place) }}")
+    north, south = SimpleNamespace(pk=1, name="North <1>"), SimpleNamespace(pk=2, name="South")
+
+    def options(center, may_choose_all=True, language="en"):
+        place = SimpleNamespace(choices=(north, south), center=center,
+                                may_choose_all=may_choose_all)
+        with translation.override(language):
+            return re.sub(r"\s+", " ", engines["jinja2"].env.from_string(
+                "{{ center_options(place) }}").render(place=place))
+
+    assert options(None) == ('<option value="all" selected>All centers</option> '
+                             '<option value="1">North &lt;1&gt;</option>'
+                             '<option value="2">South</option>')
+    drawn = _center_options.cache_info().misses
+    assert options(None) == options(None)
+    assert _center_options.cache_info().misses == drawn  # kept
+    assert options(south) == ('<option value="all">All centers</option> '
+                              '<option value="1">North &lt;1&gt;</option>'
+                              '<option value="2" selected>South</option>')
+    assert options(south, may_choose_all=False) == (
+        ' <option value="1">North &lt;1&gt;</option><option value="2" selected>South</option>')
+    assert "Все центры" in options(None, language="ru")
+    south.name = "South, renamed"
+    assert ">South, renamed</option>" in options(south)
+    assert template.render(place=SimpleNamespace(choices=(), center=None,
+                                                 may_choose_all=False)).strip() == ""
