@@ -18,11 +18,12 @@ from functools import cache, lru_cache
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.signals import setting_changed
 from django.template import defaultfilters
 from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.functional import lazy
@@ -133,6 +134,25 @@ def url(name: str, *args, **kwargs) -> str:
     return fast_reverse(name, *args)
 
 
+def static_url(path: str) -> str:
+    """Django's `static(path)`, worked out once per file: every page links the same few
+    stylesheets and scripts, and each link was a join of URLs through the storage."""
+    return _static_url(path, get_script_prefix())
+
+
+@lru_cache(maxsize=512)
+def _static_url(path: str, prefix: str) -> str:
+    return static(path)
+
+
+def _forget_static_urls(setting, **_kwargs) -> None:
+    if setting in ("STATIC_URL", "STORAGES"):  # tests may change where static files are
+        _static_url.cache_clear()
+
+
+setting_changed.connect(_forget_static_urls)
+
+
 @cache
 def languages() -> tuple[dict, ...]:
     """Each language of the product, as `{% get_language_info_list for LANGUAGES %}` gives it:
@@ -203,7 +223,7 @@ def environment(**options) -> Environment:
     options.update(undefined=ChainableUndefined)
     options.pop("autoescape", None)
     env = TranslatedEnvironment(autoescape=True, **options)
-    env.globals.update(_=_, url=url, static=static, django_include=django_include,
+    env.globals.update(_=_, url=url, static=static_url, django_include=django_include,
                        languages=languages, center_options=center_options)
     env.filters.update(
         date=_date,

@@ -169,3 +169,13 @@ def test_the_headers_choice_of_center_is_drawn_once_and_follows_its_centers():
     assert ">South, renamed</option>" in options(south)
     assert template.render(place=SimpleNamespace(choices=(), center=None,
                                                  may_choose_all=False)).strip() == ""
+
+
+def test_a_static_files_link_is_djangos_and_follows_the_settings(settings):
+    from django.templatetags.static import static
+
+    template = engines["jinja2"].env.from_string("{{ static('css/staff.css') }}")
+    assert template.render() == static("css/staff.css")
+    settings.STATIC_URL = "/elsewhere/"
+    assert template.render() == static("css/staff.css")
+    assert template.render().startswith("/elsewhere/")
