@@ -32,7 +32,11 @@ from collections.abc import Callable, Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import (
+    ModelIterable,
+    NamedValuesListIterable,
+    get_related_populators,
+)
 from django.db.models.utils import create_namedtuple_class
 from django.utils import timezone
 
@@ -183,11 +187,13 @@ class _Compiled:
         # column's as psycopg's Int4, not as the smallest type that holds the value, so that the
         # statement is bound (and prepared) with the types the ORM's own would have.
         self.adapters = [type(self.params[slot]) for slot in self.slots]
+        self.clock = clock
         self.clocked = _clocked(self.params, self.sql) if clock else []
         if not issubclass(queryset._iterable_class, ModelIterable):
             # values_list(named=True): its rows, as NamedValuesListIterable makes them.
-            if not queryset._fields:
-                raise ValueError("A kept statement of values names its fields.")
+            if queryset._iterable_class is not NamedValuesListIterable or not queryset._fields:
+                raise ValueError("A kept statement gives objects, or the named rows of "
+                                 "values_list(..., named=True) with its fields named.")
             self.model = None
             self.row_class = create_namedtuple_class(*queryset._fields)
             return
@@ -206,7 +212,7 @@ class _Compiled:
 
     def params_with(self, values) -> list:
         params = list(self.params)
-        if self.clocked:
+        if self.clock:
             now, *values = values
             today = timezone.localdate(now)
             for slot, moved in self.clocked:

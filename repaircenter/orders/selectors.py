@@ -4,7 +4,7 @@ page objects are in staff/selectors.py.)"""
 
 import datetime
 import re
-from functools import cache
+from functools import cache, lru_cache
 from types import SimpleNamespace
 
 from django.db import connection
@@ -507,31 +507,29 @@ def queue_page(queue: Queue, ids: QueueSlice) -> list[SimpleNamespace]:
     # One center's queue is sorted whole (QueueIds): its center's id is then in one place.
     if ids.page.stop is not None and ids.page.stop <= QueueIds.CANDIDATES_UP_TO and (
             one_center and not ids.candidates or not one_center and source.everywhere):
-        statement = _queue_page_statement(queue, ids.page, ids.candidates, one_center)
+        statement = _queue_page_statement(queue.slug, ids.page.start, ids.page.stop,
+                                          ids.candidates, one_center)
         values = statement.objects(ids.now, *([source.center_id] if one_center else []))
     else:
         values = _queue_rows(queue, ids.queryset(), ids.now)
     return _queue_row_values(values)
 
 
-_QUEUE_PAGES: dict[tuple, KeptStatement] = {}
-
-
-def _queue_page_statement(queue: Queue, page: slice, candidates: bool,
+# A queue's last page ends at its count, so a page's shape changes as orders come and go: the
+# statements of the shapes used lately are kept, not every one ever used.
+@lru_cache(maxsize=256)
+def _queue_page_statement(slug: str, start: int | None, stop: int, candidates: bool,
                           one_center: bool) -> KeptStatement:
     """The rows of a queue's page, kept for its shape: the queue, the page, read from
     candidates or not, one center (its id a value) or all."""
-    key = (queue.slug, page.start, page.stop, candidates, one_center)
-    statement = _QUEUE_PAGES.get(key)
-    if statement is None:
-        def build(now, *center):
-            orders = Order.objects.filter(center=center[0]) if center else Order.objects.all()
-            ids = QueueIds(queue, orders).ids(page, now, candidates)
-            return _queue_rows(queue, ids, now)
+    queue, page = QUEUES[slug], slice(start, stop)
 
-        statement = KeptStatement(build, *([int] if one_center else []), clock=True)
-        _QUEUE_PAGES[key] = statement
-    return statement
+    def build(now, *center):
+        orders = Order.objects.filter(center=center[0]) if center else Order.objects.all()
+        ids = QueueIds(queue, orders).ids(page, now, candidates)
+        return _queue_rows(queue, ids, now)
+
+    return KeptStatement(build, *([int] if one_center else []), clock=True)
 
 
 def _queue_rows(queue: Queue, ids: QuerySet, now: datetime.datetime) -> QuerySet:

@@ -369,3 +369,20 @@ def test_named_rows_are_kept_too(make_order):
         assert made == list(rows(number))
         assert [row.who for row in made] == [o.customer.name for o in (first, second)
                                             if o.number >= number]
+
+
+def test_a_statement_given_the_clock_need_not_read_it(make_order):
+    order = make_order()
+    kept = KeptStatement(lambda now, number: Order.objects.filter(number=number), int,
+                         clock=True)
+    assert [o.pk for o in kept.objects(timezone.now(), order.number)] == [order.pk]
+
+
+@pytest.mark.parametrize("rows", [
+    lambda number: Order.objects.filter(number=number).values_list("number"),
+    lambda number: Order.objects.filter(number=number).values("number"),
+    lambda number: Order.objects.filter(number=number).values_list("number", flat=True),
+])
+def test_rows_other_than_objects_or_named_rows_are_refused(rows, db):
+    with pytest.raises(ValueError, match="named rows"):
+        KeptStatement(rows).objects(1)
