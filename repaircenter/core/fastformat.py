@@ -248,10 +248,9 @@ def time_left(value: datetime.datetime, now: datetime.datetime, language: str) -
     first = next((i for i, count in enumerate(counts) if count), None)
     if first is None:
         return _unbroken(units["minute"] % {"num": 0})
-    words = [_unbroken(units[_UNITS[first]] % {"num": counts[first]})]
-    if first + 1 < len(counts) and counts[first + 1]:
-        words.append(_unbroken(units[_UNITS[first + 1]] % {"num": counts[first + 1]}))
-    return _separator(language).join(words)
+    shown = [first] + ([first + 1] if first + 1 < len(counts) and counts[first + 1] else [])
+    return _separator(language).join(_unbroken(units[_UNITS[i]] % {"num": counts[i]})
+                                     for i in shown)
 
 
 def _unbroken(words: str) -> str:

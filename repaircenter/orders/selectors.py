@@ -393,7 +393,7 @@ def queue_order_ids(queue: Queue, place: Workplace | None = None) -> "QueueIds":
     """The ids of the queue's orders in the queue's order (the overdue first), for the
     paginator."""
     one_center = place is not None and place.center is not None
-    return QueueIds(queue, at_place(place, Order.objects.all()), sort_whole=one_center,
+    return QueueIds(queue, at_place(place, Order.objects.all()),
                     center_id=place.center.pk if one_center else None,
                     everywhere=place is None or place.allowed is None)
 
@@ -422,14 +422,13 @@ class QueueIds:
     # Deeper than this, the candidates outnumber the rows a sort of the whole queue reads.
     CANDIDATES_UP_TO = 1000
 
-    def __init__(self, queue: Queue, orders: QuerySet[Order], *, sort_whole: bool = False,
-                 center_id: int | None = None, everywhere: bool = True):
-        """`orders`: the orders of the place (at_place), of any state; `sort_whole`: never
-        from candidates (one center's queue); `center_id`: the one center `orders` are of, or
+    def __init__(self, queue: Queue, orders: QuerySet[Order], *, center_id: int | None = None,
+                 everywhere: bool = True):
+        """`orders`: the orders of the place (at_place), of any state; `center_id`: the one
+        center `orders` are of (its queue is sorted whole, never from candidates), or
         `everywhere`: they are every center's (either lets a page's statement be kept)."""
         self.queue = queue
         self.orders = orders
-        self.sort_whole = sort_whole
         self.center_id = center_id
         self.everywhere = everywhere
         self._count: int | None = None
@@ -440,7 +439,7 @@ class QueueIds:
         return self._count
 
     def __getitem__(self, page: slice) -> "QueueSlice":
-        candidates = (not self.sort_whole and len(self.queue.statuses) > 1
+        candidates = (self.center_id is None and len(self.queue.statuses) > 1
                       and page.stop is not None and page.stop <= self.CANDIDATES_UP_TO
                       and connection.features.supports_slicing_ordering_in_compound
                       and self.count() > self.SORTED_WHOLE_UP_TO)
@@ -482,9 +481,6 @@ class QueueSlice:
     def __iter__(self):
         return iter(self.queryset())
 
-    def __len__(self) -> int:
-        return len(self.queryset())
-
 
 def queue_page(queue: Queue, ids: QueueSlice) -> list[SimpleNamespace]:
     """The rows of one page of `queue_order_ids` (a slice of it), in one query: the page's ids
@@ -504,9 +500,8 @@ def queue_page(queue: Queue, ids: QueueSlice) -> list[SimpleNamespace]:
         return []  # an empty queue's only page: no statement
     source = ids.ids
     one_center = source.center_id is not None
-    # One center's queue is sorted whole (QueueIds): its center's id is then in one place.
     if ids.page.stop is not None and ids.page.stop <= QueueIds.CANDIDATES_UP_TO and (
-            one_center and not ids.candidates or not one_center and source.everywhere):
+            one_center or source.everywhere):
         statement = _queue_page_statement(queue.slug, ids.page.start, ids.page.stop,
                                           ids.candidates, one_center)
         values = statement.objects(ids.now, *([source.center_id] if one_center else []))

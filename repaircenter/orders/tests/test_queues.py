@@ -284,7 +284,7 @@ def test_a_queue_page_read_by_its_kept_statement_is_the_page_built_for_that_mome
         for now in (timezone.now(), timezone.now() - 3 * day, timezone.now() + 2 * day):
             every_center = QueueIds(queue, Order.objects.all())
             one_center = QueueIds(queue, Order.objects.filter(center_id=center_id),
-                                  sort_whole=True, center_id=center_id, everywhere=False)
+                                  center_id=center_id, everywhere=False)
             for ids in (every_center, one_center):
                 for page in (slice(0, 4), slice(4, 8), slice(0, 100)):
                     # One center's queue is sorted whole, never from candidates.
