@@ -155,7 +155,10 @@ def test_release_gives_back_only_what_the_lease_still_holds(Job, db):  # noqa: N
 def test_two_claimers_at_once_on_two_connections_never_share_a_row(Job):  # noqa: N803
     Job.objects.all().delete()  # the table is not flushed with the others
     jobs(Job, 200)
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=30)
+    # Each holds its first batch until the other has claimed one too: both take some, and the
+    # second claim is made while the first's rows are held, whichever thread the OS runs first.
+    both_hold = threading.Barrier(2, timeout=30)
     done: dict[str, list] = {"one": [], "two": []}
     errors: list = []
 
@@ -167,6 +170,8 @@ def test_two_claimers_at_once_on_two_connections_never_share_a_row(Job):  # noqa
                 batch = claim(Job, lease, limit=7)
                 if not batch:
                     return
+                if not done[name]:
+                    both_hold.wait()
                 for job in batch:
                     assert lease.holds(job.pk)
                     assert lease.release([job.pk], state="done", done_by=name) == 1
