@@ -23,6 +23,15 @@ class OrdersConfig(AppConfig):
 
         register_round("deadline sweep", sweep, position=10, every_setting="SWEEP_INTERVAL")
 
+        from .state_counts import fold_state_counts
+
+        def fold_counts(stop) -> int:
+            fold_state_counts()
+            return 0  # housekeeping: the worker is idle all the same
+
+        register_round("fold state counts", fold_counts, position=12,
+                       every_setting="SWEEP_INTERVAL")
+
         # The equipment photos (photos/<order id>/) and the signatures drawn on the pad
         # (signatures/<order id>/): which names rows hold, for the orphan sweep (core/files.py).
         register_area("photos", _photos_held)

@@ -4,6 +4,7 @@ page objects are in staff/selectors.py.)"""
 
 import datetime
 import re
+from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from types import SimpleNamespace
 
@@ -54,6 +55,7 @@ from .models import (
     Transfer,
     format_order_number,
 )
+from .state_counts import orders_in
 from .states import QUEUES, STATES, STATUS_LABELS, STORED_STATES, Queue
 from .workplace import Workplace
 
@@ -395,7 +397,15 @@ def queue_order_ids(queue: Queue, place: Workplace | None = None) -> "QueueIds":
     one_center = place is not None and place.center is not None
     return QueueIds(queue, at_place(place, Order.objects.all()),
                     center_id=place.center.pk if one_center else None,
-                    everywhere=place is None or place.allowed is None)
+                    everywhere=place is None or place.allowed is None,
+                    count=lambda: orders_in(queue.statuses, _centers_listed(place)))
+
+
+def _centers_listed(place: Workplace | None) -> Iterable[int] | None:
+    """The ids of the centers whose orders `at_place` lists; None: every center's."""
+    if place is None or (place.center is None and place.allowed is None):
+        return None
+    return (place.center.pk,) if place.center is not None else place.allowed
 
 
 class QueueIds:
@@ -423,19 +433,24 @@ class QueueIds:
     CANDIDATES_UP_TO = 1000
 
     def __init__(self, queue: Queue, orders: QuerySet[Order], *, center_id: int | None = None,
-                 everywhere: bool = True):
+                 everywhere: bool = True, count: Callable[[], int] | None = None):
         """`orders`: the orders of the place (at_place), of any state; `center_id`: the one
         center `orders` are of (its queue is sorted whole, never from candidates), or
-        `everywhere`: they are every center's (either lets a page's statement be kept)."""
+        `everywhere`: they are every center's (either lets a page's statement be kept);
+        `count`: how to count the queue (state_counts.orders_in), else its orders are
+        counted."""
         self.queue = queue
         self.orders = orders
         self.center_id = center_id
         self.everywhere = everywhere
+        self._counted = count
         self._count: int | None = None
 
     def count(self) -> int:
         if self._count is None:
-            self._count = self.orders.filter(status__in=self.queue.statuses).count()
+            self._count = (
+                self._counted() if self._counted is not None
+                else self.orders.filter(status__in=self.queue.statuses).count())
         return self._count
 
     def __getitem__(self, page: slice) -> "QueueSlice":

@@ -28,6 +28,7 @@ from repaircenter.orders.models import (
     StressTest,
     TestProcedure,
 )
+from repaircenter.orders.state_counts import recount_state_counts
 
 from .center import chain_centers, equipment_kinds, staff_users, stored_pdfs
 from .copying import Replicator, copies_for
@@ -242,6 +243,9 @@ class Generator:
             with connection.cursor() as cursor:
                 for sql in statements:
                     cursor.execute(sql)
+        # The orders were written with the triggers that count them off (replica role) or on
+        # (one row each): counted once, as a chain's database would hold them.
+        recount_state_counts()
         with connection.cursor() as cursor:
             # PostgreSQL: VACUUM too, so that index-only scans see the visibility map set.
             vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
