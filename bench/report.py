@@ -43,6 +43,11 @@ def _queue_rows(name: str, entries: list[tuple[str, dict]]) -> list[int]:
             in entries if name in results["cases"]]
 
 
+def _vacuumed(results: dict) -> str:
+    return ("; vacuumed first, the server having no autovacuum (bench/run.py)"
+            if results.get("vacuumed") else "")
+
+
 def _load(results: dict, after: bool = False) -> str:
     """The machine's load average (1, 5, 15 minutes) before a target's run, or after it."""
     figures = results.get("loadavg", [])
@@ -66,7 +71,8 @@ def tables(everything: dict) -> str:
         for label, results in entries:
             out.append(f"- {label}: {results['orders']:,} orders, measured "
                        f"{results.get('measured_at', '?')}, load average "
-                       f"{_load(results)} before and {_load(results, after=True)} after.")
+                       f"{_load(results)} before and {_load(results, after=True)} after"
+                       f"{_vacuumed(results)}.")
         out.append("")
         header = ["case"]
         for label, _results in entries:
@@ -174,8 +180,9 @@ def faster(before: dict, after: dict, before_label: str, after_label: str) -> st
             old = old_entries.get(label, {})
             out.append(f"- {label}: {after_label} measured {results.get('measured_at', '?')} "
                        f"(load average {_load(results)} before, {_load(results, after=True)} "
-                       f"after); {before_label} measured {old.get('measured_at', '?')} "
-                       f"(load average {_load(old)} before).")
+                       f"after{_vacuumed(results)}); {before_label} measured "
+                       f"{old.get('measured_at', '?')} (load average {_load(old)} before"
+                       f"{_vacuumed(old)}).")
         out.append("")
         header = ["case"]
         for label, _results in entries:
