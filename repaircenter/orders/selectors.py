@@ -4,7 +4,7 @@ page objects are in staff/selectors.py.)"""
 
 import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache, lru_cache
 from types import SimpleNamespace
 
@@ -398,14 +398,8 @@ def queue_order_ids(queue: Queue, place: Workplace | None = None) -> "QueueIds":
     return QueueIds(queue, at_place(place, Order.objects.all()),
                     center_id=place.center.pk if one_center else None,
                     everywhere=place is None or place.allowed is None,
-                    count=lambda: orders_in(queue.statuses, _centers_listed(place)))
-
-
-def _centers_listed(place: Workplace | None) -> Iterable[int] | None:
-    """The ids of the centers whose orders `at_place` lists; None: every center's."""
-    if place is None or (place.center is None and place.allowed is None):
-        return None
-    return (place.center.pk,) if place.center is not None else place.allowed
+                    count=lambda: orders_in(queue.statuses,
+                                            place.listed_center_ids() if place else None))
 
 
 class QueueIds:

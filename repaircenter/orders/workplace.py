@@ -41,6 +41,10 @@ class Workplace:
         this person may see when none is chosen."""
         return self.visible(orders) if self.center is None else orders.filter(center=self.center)
 
+    def listed_center_ids(self) -> frozenset[int] | None:
+        """The ids of the centers whose orders `listed` keeps; None: every center's."""
+        return self.allowed if self.center is None else frozenset({self.center.pk})
+
     def may_see(self, center_id: int) -> bool:
         return self.allowed is None or center_id in self.allowed
 
