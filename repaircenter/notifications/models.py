@@ -152,6 +152,15 @@ class Message(models.Model):
                          condition=models.Q(status="queued")),
             models.Index(fields=["lease_until"], name="message_lease",
                          condition=models.Q(status="sending")),
+            # The staff home page's counts and the lists behind them: calls waiting for a
+            # person, failed messages nobody has dealt with. A handful of rows among millions
+            # of messages, each count of which read the table whole (0.3 s at a million
+            # orders).
+            models.Index(fields=["sent_at", "id"], name="message_call_to_make",
+                         condition=models.Q(channel="phone", status=MessageStatus.SENT)),
+            models.Index(fields=["failed_at", "id"], name="message_failed_unhandled",
+                         condition=models.Q(status=MessageStatus.FAILED,
+                                            handled_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
