@@ -20,6 +20,7 @@ from .states import (  # noqa: F401 — the model's choices; the rest for those 
     READY_STATES,
     STATES,
     STATUS_LABELS,
+    STORED_STATES,
     PendingSupplement,
     State,
     Status,
@@ -233,6 +234,9 @@ class Order(models.Model):
                                             status__in=READY_STATES),
                          name="order_queue_ready_unreached"),
             models.Index(fields=["status", "storage_due", "id"], name="order_queue_storage"),
+            # Stored and on no shelf yet: the home page's count, a few among the stored.
+            models.Index(fields=["status"], name="order_unshelved",
+                         condition=models.Q(status__in=STORED_STATES, storage_location="")),
             # A center's queue: its own rows of that queue alone, in the queue's order, so that
             # a page and its count read only them, however large the chain (bench/run.py B7).
             # Partial: PostgreSQL proves the queue's statuses from the query's literals (SQLite,

@@ -3,9 +3,10 @@ about it, search, the queues, storage. A fixed number of queries each. (The staf
 page objects are in staff/selectors.py.)"""
 
 import datetime
+import operator
 import re
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache, lru_cache, reduce
 from types import SimpleNamespace
 
 from django.db import connection
@@ -55,7 +56,7 @@ from .models import (
     Transfer,
     format_order_number,
 )
-from .state_counts import orders_in
+from .state_counts import orders_by_state, orders_in
 from .states import QUEUES, STATES, STATUS_LABELS, STORED_STATES, Queue
 from .workplace import Workplace
 
@@ -586,18 +587,23 @@ def _queue_row_values(values) -> list[SimpleNamespace]:
 
 
 def queue_counts(place: Workplace | None = None) -> dict[str, int]:
-    """How many orders each queue holds, and how many of them are overdue ("<slug>:overdue"):
-    one query."""
-    aggregates = {
-        slug: Count("pk", filter=Q(status__in=queue.statuses)) for slug, queue in QUEUES.items()
-    }
+    """How many orders each queue holds, how many of them are overdue ("<slug>:overdue"), how
+    many are stored ("stored") and how many of those are on no shelf yet ("unshelved"): two
+    queries. The totals are the state counts (state_counts.py); the overdue and the unshelved
+    are found by the indexes that hold them, a few among the queues' orders: counting them among
+    every order of the queues read 110,000 rows at a million orders (0.2 s)."""
+    in_state = orders_by_state(place.listed_center_ids() if place else None)
+    counts = {slug: sum(in_state.get(status, 0) for status in queue.statuses)
+              for slug, queue in QUEUES.items()}
+    counts["stored"] = sum(in_state.get(status, 0) for status in STORED_STATES)
     now = timezone.now()
-    for slug, queue in QUEUES.items():
-        aggregates[f"{slug}:overdue"] = Count("pk", filter=overdue(queue.statuses, now))
-    aggregates["stored"] = Count("pk", filter=Q(status__in=STORED_STATES))
-    aggregates["unshelved"] = Count("pk", filter=Q(status__in=STORED_STATES, storage_location=""))
-    in_queues = {status for queue in QUEUES.values() for status in queue.statuses}
-    return at_place(place, Order.objects.filter(status__in=in_queues)).aggregate(**aggregates)
+    late = {f"{slug}:overdue": overdue(queue.statuses, now) for slug, queue in QUEUES.items()}
+    unshelved = Q(status__in=STORED_STATES, storage_location="")
+    found = reduce(operator.or_, late.values(), unshelved)
+    counts.update(at_place(place, Order.objects.filter(found)).aggregate(
+        unshelved=Count("pk", filter=unshelved),
+        **{key: Count("pk", filter=condition) for key, condition in late.items()}))
+    return counts
 
 
 # --- storage and disposal -----------------------------------------------------------------------

@@ -28,6 +28,14 @@ def orders_in(statuses: Iterable[str], centers: Iterable[int] | None = None) -> 
         return cursor.fetchone()[0] or 0
 
 
+def orders_by_state(centers: Iterable[int] | None = None) -> dict[str, int]:
+    """How many orders each state holds: of every center, or of the `centers` (ids)."""
+    counts = StateCount.objects.all() if centers is None else StateCount.objects.filter(
+        center_id__in=list(centers))
+    return {row["status"]: row["n"] for row in
+            counts.values("status").annotate(n=Sum("orders")).order_by()}
+
+
 def fold_state_counts() -> None:
     """Folds the rows written so far into one per center and state (none where they add up to
     nothing): a worker round, so that a count reads a few hundred rows, not every change since

@@ -10,9 +10,9 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 
 from repaircenter.orders.models import Order, StateCount, Status
-from repaircenter.orders.selectors import queue_order_ids
+from repaircenter.orders.selectors import is_overdue, queue_counts, queue_order_ids
 from repaircenter.orders.state_counts import fold_state_counts, orders_in, recount_state_counts
-from repaircenter.orders.states import QUEUES
+from repaircenter.orders.states import QUEUES, STORED_STATES
 from repaircenter.orders.sweep import run_sweep
 from repaircenter.orders.workplace import Workplace
 
@@ -141,3 +141,28 @@ def test_folding_while_orders_change_on_another_connection_loses_no_change(
     fold_state_counts()
     assert StateCount.objects.count() == 1
 
+
+
+def test_the_home_counts_are_the_orders_counted_one_by_one_in_every_place(make_order, east, west):
+    make_order(Status.RECEIVED)
+    late = make_order(Status.DIAGNOSING, center=west)
+    Order.objects.filter(pk=late.pk).update(diagnosis_due=datetime.date(2020, 1, 1))
+    make_order(Status.AWAITING_DECISION)
+    shelved = make_order(Status.READY_REPAIRED, center=west)
+    Order.objects.filter(pk=shelved.pk).update(storage_location="A1")
+    make_order(Status.READY_UNREPAIRED)  # not put away yet
+    make_order(Status.ISSUED)
+    both = (east, west)
+    for place in (None, Workplace(west, None, both, True), Workplace(east, None, both, True),
+                  Workplace(None, frozenset({west.pk}), both, False)):
+        listed = list(Order.objects.all() if place is None else place.listed(Order.objects.all()))
+        expected = {}
+        for slug, queue in QUEUES.items():
+            in_queue = [o for o in listed if o.status in queue.statuses]
+            expected[slug] = len(in_queue)
+            expected[f"{slug}:overdue"] = sum(is_overdue(o) for o in in_queue)
+        stored = [o for o in listed if o.status in STORED_STATES]
+        expected["stored"] = len(stored)
+        expected["unshelved"] = sum(not o.storage_location for o in stored)
+        assert queue_counts(place) == expected, place
+    assert queue_counts()["to-diagnose:overdue"] == 1 and queue_counts()["unshelved"] == 1
