@@ -88,10 +88,15 @@ ROW_FIELDS = (
 )
 
 
-def row_orders() -> QuerySet[Order]:
-    """Orders with what a row of a list of orders shows (ROW_FIELDS)."""
-    return (Order.objects.select_related("customer", "equipment", "equipment__kind",
-                                         "technician").only(*ROW_FIELDS))
+def row_values(orders: QuerySet[Order]) -> QuerySet:
+    """What a row of a list of orders shows (ROW_FIELDS) as named rows, for `list_rows`;
+    `orders` annotated `late` (selectors.with_overdue, or None where no queue says)."""
+    # The customer's phone as the text the column stores: the row writes it national
+    # (core/fastformat.national), and the model field would parse it first.
+    phone = ExpressionWrapper(F("customer__phone"), output_field=CharField())
+    return orders.annotate(customer_phone=phone).values_list(
+        *(f for f in ROW_FIELDS if f != "customer__phone"), "customer_phone", "late",
+        "technician_id", "equipment__pk", named=True)
 
 
 # The order page's parts: a relation of the order (or of one of its relations: "a__b"), and the
@@ -206,12 +211,13 @@ def printed_as(prefix: str | None, count: int) -> QuerySet[Order]:
     return orders if prefix is None else orders.filter(number_prefix=prefix)
 
 
-def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
-    """Orders matching an order number, a phone number however typed, a serial number or IMEI,
-    or part of the customer's name; newest first, in one query: a statement compiled once for
-    each shape of search (its kinds of match, one center or all), run with the typed values,
-    and planned once by PostgreSQL (each kind of match is an index look-up, whatever is typed:
-    core/statements._planned_once)."""
+def search_orders(text: str, place: Workplace | None = None) -> list[SimpleNamespace]:
+    """The rows (`list_rows`) of the orders matching an order number, a phone number however
+    typed, a serial number or IMEI, or part of the customer's name; newest first, in one query:
+    a statement compiled once for each shape of search (its kinds of match, one center or all),
+    run with the typed values, and planned once by PostgreSQL (each kind of match is an index
+    look-up, whatever is typed: core/statements._planned_once). Plain values, as a queue's: a
+    customer's six orders made thirty model objects, half of the search's own time."""
     terms = search_terms(text)
     if not terms:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
@@ -221,17 +227,23 @@ def search_orders(text: str, place: Workplace | None = None) -> list[Order]:
     center = () if place is None or place.center is None else (place.center.pk,)
     kept = dict(_kept_terms(terms))
     values = [value for term in kept.values() for value in term]
-    return _search_statement(tuple(kept), bool(center)).objects(*center, *values)
+    return list_rows(_search_statement(tuple(kept), bool(center)).objects(*center, *values))
 
 
-def search_orders_built(text: str, place: Workplace | None = None) -> list[Order]:
+def search_orders_built(text: str, place: Workplace | None = None) -> list[SimpleNamespace]:
     """`search_orders` built by the ORM on every call: for a place of only some of the centers
     and none chosen, and what the kept search is tested against."""
     conditions = search_conditions(text)
     if conditions is None:
         return []
-    return list(at_place(place, row_orders()).filter(conditions)
-                .order_by("-received_at")[:SEARCH_LIMIT])
+    return list_rows(_search_rows(at_place(place, Order.objects.all()).filter(conditions)))
+
+
+def _search_rows(found: QuerySet[Order]) -> QuerySet:
+    """The rows of the search's orders `found`, the newest first; none is marked late (no
+    queue's target applies: the row shows each deadline's own)."""
+    late = Value(None, output_field=IntegerField())
+    return row_values(found.annotate(late=late).order_by("-received_at"))[:SEARCH_LIMIT]
 
 
 def search_terms(text: str) -> dict[str, tuple]:
@@ -329,13 +341,14 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
     if statement is None:
         def build(*markers):
             markers = iter(markers)  # the center's, then each match's in turn
-            orders = row_orders().filter(center=next(markers)) if one_center else row_orders()
+            orders = Order.objects.all()
+            if one_center:
+                orders = orders.filter(center=next(markers))
             matches = []
             for kind in kinds:
                 match, of = KEPT_MATCHES[kind]
                 matches.append(match(*(next(markers) for _ in of)))
-            return (orders.filter(pk__in=_union(matches))
-                    .order_by("-received_at")[:SEARCH_LIMIT])
+            return _search_rows(orders.filter(pk__in=_union(matches)))
 
         value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind][1]]
         statement = KeptStatement(build, *([int] if one_center else []), *value_kinds,
@@ -517,7 +530,7 @@ def queue_page(queue: Queue, ids: QueueSlice) -> list[SimpleNamespace]:
         values = statement.objects(ids.now, *([source.center_id] if one_center else []))
     else:
         values = _queue_rows(queue, ids.queryset(), ids.now)
-    return _queue_row_values(values)
+    return list_rows(values)
 
 
 # A queue's last page ends at its count, so a page's shape changes as orders come and go: the
@@ -539,16 +552,12 @@ def _queue_page_statement(slug: str, start: int | None, stop: int, candidates: b
 
 def _queue_rows(queue: Queue, ids: QuerySet, now: datetime.datetime) -> QuerySet:
     """The named rows of the orders of `ids` (a query of ids), in the queue's order."""
-    # The customer's phone as the text the column stores: the row writes it national
-    # (core/fastformat.national), and the model field would parse it first.
-    phone = ExpressionWrapper(F("customer__phone"), output_field=CharField())
-    return (with_overdue(Order.objects.filter(pk__in=ids), queue.statuses, now)
-            .annotate(customer_phone=phone).order_by("late", *queue.ordering, "pk")
-            .values_list(*(f for f in ROW_FIELDS if f != "customer__phone"), "customer_phone",
-                         "late", "technician_id", "equipment__pk", named=True))
+    return row_values(with_overdue(Order.objects.filter(pk__in=ids), queue.statuses, now)
+                      .order_by("late", *queue.ordering, "pk"))
 
 
-def _queue_row_values(values) -> list[SimpleNamespace]:
+def list_rows(values) -> list[SimpleNamespace]:
+    """The rows of a list of orders (staff/jinja2/staff/_order_rows.html) from `row_values`."""
     technician_model = Order._meta.get_field("technician").related_model
     kinds: dict[str, str] = {}
     technicians: dict[int, str] = {}

@@ -121,7 +121,7 @@ def test_a_phone_number_is_written_as_as_national_writes_it(typed):
                                     "07700 900456", "not a number", "", None])
 def test_a_phone_number_read_as_the_text_stored_is_written_as_the_field_would(stored):
     """A list's rows read the customer's phone as the column's text (orders/selectors.py
-    row_orders): the same as the model field's PhoneNumber, written national."""
+    row_values): the same as the model field's PhoneNumber, written national."""
     from phonenumber_field.modelfields import PhoneNumberField
 
     from repaircenter.core.fastformat import national

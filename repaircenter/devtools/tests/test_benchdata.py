@@ -112,9 +112,8 @@ def test_every_state_renders_on_the_staff_and_customer_pages(generated, client):
 
 def test_search_finds_generated_orders(generated):
     order = Order.objects.select_related("customer", "equipment").order_by("number")[25]
-    assert order in selectors.search_orders(order.customer.name)
-    assert order in selectors.search_orders(order.equipment.serial_number)
-    assert order in selectors.search_orders(str(order.customer.phone))
+    for typed in (order.customer.name, order.equipment.serial_number, str(order.customer.phone)):
+        assert order.number in [row.number for row in selectors.search_orders(typed)], typed
 
 
 def test_the_product_goes_on_after_the_generated_orders(generated, receptionist):
@@ -135,7 +134,8 @@ def test_copies_of_a_template_are_orders_of_their_own(monkeypatch, settings):
     assert Customer.objects.values("phone").distinct().count() == Customer.objects.count()
     assert Message.objects.values("key").distinct().count() == Message.objects.count()
     copy = Order.objects.select_related("customer").get(number=60)
-    assert copy in selectors.search_orders(copy.customer.name)  # the name index knows it
+    # The name index knows it.
+    assert copy.number in [row.number for row in selectors.search_orders(copy.customer.name)]
     numbers = {k: list(Document.objects.filter(kind=k).values_list("number", flat=True))
                for k in ("intake_order", "estimate")}
     for kind, values in numbers.items():

@@ -270,8 +270,8 @@ def test_a_queue_page_read_by_its_kept_statement_is_the_page_built_for_that_mome
     from repaircenter.orders.selectors import (
         QueueIds,
         QueueSlice,
-        _queue_row_values,
         _queue_rows,
+        list_rows,
         queue_page,
     )
 
@@ -292,7 +292,7 @@ def test_a_queue_page_read_by_its_kept_statement_is_the_page_built_for_that_mome
                     one = QueueSlice(ids, page, now, candidates and ids is every_center)
                     with django_assert_num_queries(1):
                         kept = queue_page(queue, one)
-                    built = _queue_row_values(_queue_rows(queue, one.queryset(), now))
+                    built = list_rows(_queue_rows(queue, one.queryset(), now))
                     assert kept == built, (slug, now, page)
                     seen_late |= {row.late for row in kept}
     assert seen_late == {0, 1}  # overdue orders and others, both read
