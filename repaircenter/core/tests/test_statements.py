@@ -7,11 +7,22 @@ import re
 
 import pytest
 from django.db import DataError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from repaircenter.core.statements import KeptStatement, attach, attach_grouped
+from repaircenter.core.statements import MARKER, KeptStatement, attach, attach_grouped
 from repaircenter.orders.models import Estimate, EstimateLine, Order, OrderEvent, Status
 
 
@@ -273,21 +284,27 @@ def test_planned_once_gives_the_same_objects_in_one_statement(make_order,
     assert kept.objects(10**8) == []
 
 
-def test_planned_once_is_planned_once_whatever_its_values(make_order):
+@pytest.mark.parametrize("in_transaction", [
+    True,
+    # Outside a transaction the settings are the statement's own implicit transaction's: only
+    # a test that commits (and so empties the tables after) runs outside one.
+    pytest.param(False, marks=pytest.mark.django_db(transaction=True, serialized_rollback=True)),
+])
+def test_planned_once_is_planned_once_whatever_its_values(make_order, in_transaction):
     """Planned once: PostgreSQL keeps one plan for the statement from its first prepared run
     (its generic plan), where a LIKE pattern it cannot know would have it plan every run for
     its values; and the setting that asks for that is left as it was, after a run and after a
-    failing one."""
+    failing one, in a transaction or not."""
     from django.db import connection
 
     if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
             "server_side_binding"):
         pytest.skip("plans are kept for prepared statements on PostgreSQL only")
+    assert connection.in_atomic_block == in_transaction
     order = make_order()
     once = KeptStatement(by_name_pattern, text=True, planned_once=True)
     key = order.customer.name_key
     patterns = (f"%{key[1:5]}%", f"%{key[2:6]}%", "%zzzz%", f"{key}")
-    # The ORM's runs first: the same text, so the same prepared statement, planned for values.
     expected = [[o.pk for o in by_name_pattern(pattern)] for pattern in patterns]
     assert expected == [[order.pk], [order.pk], [], [order.pk]]
     sql = once.compiled().sql
@@ -306,14 +323,52 @@ def test_planned_once_is_planned_once_whatever_its_values(make_order):
         text=True, planned_once=True)
     assert seeing.objects("!")[0].during == "force_generic_plan 0!"
     assert plan_settings() == settings_before
+    assert connection.in_atomic_block == in_transaction
 
     failing = KeptStatement(
         lambda divisor: Order.objects.filter(pk__in=RawSQL("SELECT 1 / %s", [divisor])),
         planned_once=True)
-    with pytest.raises(DataError), transaction.atomic():
-        failing.objects(0)
+    with pytest.raises(DataError):
+        if in_transaction:
+            with transaction.atomic():
+                failing.objects(0)
+        else:
+            failing.objects(0)
     assert plan_settings() == settings_before
     assert [o.pk for o in once.objects(key)] == [order.pk]  # the connection still serves
+
+
+def tagged(number):
+    """An order by number, with constants of each kind written into the statement's text."""
+    return (Order.objects.filter(number=number, status__in=[Status.RECEIVED, "it's 100%"])
+            .annotate(tag=Value("O'Brien's 100% \\ done", output_field=CharField()),
+                      flag=Value(True, output_field=BooleanField()),
+                      count=Value(-7, output_field=IntegerField()),
+                      since=Value(datetime.date(2026, 1, 2), output_field=DateField())))
+
+
+def test_planned_once_writes_its_constants_into_its_text(make_order):
+    """A statement planned once has its constants (a queue's states…) written into its text,
+    so that its one plan knows them; only its values, and what is not text, a number or a truth
+    value, are sent beside it. A quote, a percent sign and a backslash stay what they were."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL plans a statement once (SQLite's are sent as built)")
+    order = make_order()
+    kept = KeptStatement(tagged, planned_once=True)
+    compiled = kept.compiled()
+    assert "'received'" in compiled.sql
+    assert "'O''Brien''s 100%% \\ done'" in compiled.sql
+    assert sorted(map(str, compiled.params)) == ["2026-01-02", str(MARKER)]  # the value's
+    (found,) = kept.objects(order.number)
+    made = tagged(order.number).get()
+    same(found, made)
+    assert (found.tag, found.flag, found.count, found.since) == (
+        "O'Brien's 100% \\ done", True, -7, datetime.date(2026, 1, 2)) == (
+        made.tag, made.flag, made.count, made.since)
+    assert kept.objects(order.number + 1000) == []
+    assert KeptStatement(tagged).compiled().sql.count("%s") == 7  # not planned once: as built
 
 
 def deadlines_passed(now, number):
