@@ -217,8 +217,9 @@ def search_orders(text: str, place: Workplace | None = None) -> list[SimpleNames
     typed, a serial number or IMEI, or part of the customer's name; newest first, in one query:
     a statement compiled once for each shape of search (its kinds of match, one center or all),
     run with the typed values, and planned once by PostgreSQL (each kind of match is an index
-    look-up, whatever is typed: core/statements._planned_once). Plain values, as a queue's: a
-    customer's six orders made thirty model objects, half of the search's own time."""
+    look-up, whatever is typed; a name's is asked to be, core/statements._planned_once). Plain
+    values, as a queue's: a customer's six orders made thirty model objects, half of the
+    search's own time."""
     terms = search_terms(text)
     if not terms:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
@@ -272,7 +273,11 @@ def search_terms(text: str) -> dict[str, tuple]:
     digits = compact.replace("-", "").replace("/", "")
     if len(digits) == 15 and digits.isdigit():
         terms["imei"] = (digits,)
-    if len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit():
+    # Digits alone are no name; nor is a number as the paper order prints it (its center's
+    # letters, then digits): it is looked for as a number and a serial number only.
+    printed_with_prefix = number is not None and number[0] is not None
+    if (len(text) >= 2 and not text.replace("+", "").replace(" ", "").isdigit()
+            and not printed_with_prefix):
         terms["name"] = (name_search_key(text),)
     return terms
 
@@ -352,8 +357,10 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
             return _search_rows(orders.filter(pk__in=_union(matches)))
 
         value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind][1]]
+        # A name's pattern would be planned anew on every run (core/statements._planned_once);
+        # the exact look-ups are planned once by PostgreSQL unasked, after their first runs.
         statement = KeptStatement(build, *([int] if one_center else []), *value_kinds,
-                                  planned_once=True)
+                                  planned_once=any(kind.startswith("name_") for kind in kinds))
         _SEARCHES[(kinds, one_center)] = statement
     return statement
 

@@ -86,6 +86,23 @@ def test_a_number_no_order_has_finds_nothing(staff, orders):
     assert "0 orders found" in html.unescape(search(staff, "R-999999").content.decode())
 
 
+def test_a_number_as_printed_is_no_name(staff, orders, receptionist):
+    """Typed as the paper prints it (letters, then digits), a number is looked for as an order
+    number and a serial number, not in the names: a customer named like one is not found by it,
+    while the same letters alone still find names."""
+    from repaircenter.orders.selectors import search_terms
+
+    bob = orders["bob"]
+    named = take_in(receptionist, Customer.objects.create(name="Rob R 2", phone="+442079460909"),
+                    serial="NAMED01").order
+    assert list(search_terms(bob.display_number)) == ["number", "serial"]
+    assert list(search_terms("R 2")) == ["number"]
+    assert named.center_number != 2
+    assert named.number not in found(staff, "R 2")
+    assert named.number in found(staff, "Rob R")
+    assert "name" in search_terms("Rob R")
+
+
 # --- by phone --------------------------------------------------------------------------------
 
 
