@@ -44,8 +44,12 @@ def _queue_rows(name: str, entries: list[tuple[str, dict]]) -> list[int]:
 
 
 def _vacuumed(results: dict) -> str:
-    return ("; vacuumed first, the server having no autovacuum (bench/run.py)"
-            if results.get("vacuumed") else "")
+    vacuumed = ("; vacuumed first, the server having no autovacuum (bench/run.py)"
+                if results.get("vacuumed") else "")
+    rounds = results.get("rounds", 1)
+    return vacuumed + (f"; {rounds} rounds, the targets measured in turn, each figure the "
+                       f"median of the rounds' (the first round's moment and load average)"
+                       if rounds > 1 else "")
 
 
 def _load(results: dict, after: bool = False) -> str:

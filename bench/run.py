@@ -821,6 +821,57 @@ def machine() -> str:
             f"{platform.release()}, Python {platform.python_version()}")
 
 
+def measure_target(url: str, options) -> dict:
+    """One database's figures, measured in a process of its own, then its load test."""
+    load_before = os.getloadavg()
+    process = subprocess.run(
+        [sys.executable, __file__, "--measure", url, "--repetitions",
+         str(options.repetitions), "--sweep-repetitions", str(options.sweep_repetitions)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    for line in process.stdout.splitlines():
+        if not line.startswith("JSON "):
+            print(line)
+    results = json.loads(next(line[5:] for line in process.stdout.splitlines()
+                              if line.startswith("JSON ")))
+    if options.load_seconds:
+        results["load"] = load_test(url, results["load_targets"], options.load_seconds)
+    results["loadavg"] = [round(x, 2) for x in load_before] + [
+        round(x, 2) for x in os.getloadavg()]
+    results["measured_at"] = datetime.datetime.now().isoformat(timespec="seconds")
+    return results
+
+
+def merged(rounds: list[dict]) -> dict:
+    """One database's figures over its rounds: each case's Django and raw medians (and 95th
+    percentiles) are the medians of the rounds', its ratio theirs; each page's requests a
+    second under load the median of the rounds'. The first round's load average and moment,
+    and how many rounds."""
+    if len(rounds) == 1:
+        return rounds[0]
+    results = dict(rounds[0], rounds=len(rounds))
+    results["cases"] = {}
+    for name, figures in rounds[0]["cases"].items():
+        each = [one["cases"][name] for one in rounds if name in one["cases"]]
+        combined = dict(figures)
+        for side in ("django", "raw"):
+            if isinstance(figures.get(side), dict):
+                combined[side] = {
+                    "median_ms": statistics.median(f[side]["median_ms"] for f in each),
+                    "p95_ms": statistics.median(f[side]["p95_ms"] for f in each),
+                    "n": sum(f[side]["n"] for f in each)}
+        if "django" in combined and "raw" in combined:
+            raw = combined["raw"]["median_ms"]
+            combined["ratio"] = combined["django"]["median_ms"] / raw if raw else None
+        results["cases"][name] = combined
+    if all("load" in one for one in rounds):
+        results["load"] = {
+            page: dict(figures, requests_per_second=statistics.median(
+                one["load"][page]["requests_per_second"] for one in rounds))
+            for page, figures in rounds[0]["load"].items()}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -834,6 +885,9 @@ def main() -> None:
                         help="repetitions of each B1-B4 case, Django and raw each (default 50)")
     parser.add_argument("--sweep-repetitions", type=int, default=5,
                         help="repetitions of the B5 sweep (default 5)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the targets in turn this many times, each case's figures "
+                             "the medians of the rounds' (default 1)")
     parser.add_argument("--load-seconds", type=int, default=10,
                         help="seconds of wrk per endpoint; 0 skips the load test (default 10)")
     parser.add_argument("--sms", action="append", default=[], metavar="LABEL=DATABASE_URL",
@@ -857,27 +911,17 @@ def main() -> None:
 
     path = Path(options.results)
     everything = json.loads(path.read_text()) if path.exists() else {"targets": {}, "sms": {}}
-    for target in options.target:
-        label, url = target.split("=", 1)
-        print(f"{label}: {url}", flush=True)
-        load_before = os.getloadavg()
-        process = subprocess.run(
-            [sys.executable, __file__, "--measure", url, "--repetitions",
-             str(options.repetitions), "--sweep-repetitions", str(options.sweep_repetitions)],
-            cwd=ROOT, check=True, capture_output=True, text=True,
-        )
-        for line in process.stdout.splitlines():
-            if not line.startswith("JSON "):
-                print(line)
-        results = json.loads(next(line[5:] for line in process.stdout.splitlines()
-                                  if line.startswith("JSON ")))
-        if options.load_seconds:
-            results["load"] = load_test(url, results["load_targets"], options.load_seconds)
-        results["loadavg"] = [round(x, 2) for x in load_before] + [
-            round(x, 2) for x in os.getloadavg()]
-        results["measured_at"] = datetime.datetime.now().isoformat(timespec="seconds")
-        everything["targets"][label] = results
-        path.write_text(json.dumps(everything, indent=2))
+    targets = [target.split("=", 1) for target in options.target]
+    rounds: dict[str, list[dict]] = {label: [] for label, _url in targets}
+    for round_number in range(options.rounds):
+        # The targets in turn, the other way round every second round: this machine's pace
+        # drifts over minutes, and a case's growth compares two targets measured apart.
+        for label, url in (targets if round_number % 2 == 0 else targets[::-1]):
+            print(f"{label}: {url}" + (f" (round {round_number + 1} of {options.rounds})"
+                                       if options.rounds > 1 else ""), flush=True)
+            rounds[label].append(measure_target(url, options))
+            everything["targets"][label] = merged(rounds[label])
+            path.write_text(json.dumps(everything, indent=2))
     for target in options.sms:
         label, url = target.split("=", 1)
         everything["sms"][label] = sms_benchmark(url, options.sms_messages)
