@@ -176,9 +176,9 @@ _LOCAL_PLAN_SETTINGS = ("SELECT set_config('plan_cache_mode', 'force_generic_pla
 def _written_in(sql: str, params: list, kept: set[int]) -> tuple[str, list, dict[int, int]]:
     """The statement with its constants written into its text (every parameter but those in
     `kept` that is text, a number or a truth value), the parameters left, and each left one's
-    place among them by its place before. For a statement planned once: its one plan then knows them (a queue's
-    states, where the generic plan of a state given as a parameter read the whole index of
-    every state, 180 ms at a million orders)."""
+    place among them by its place before. For a statement planned once: its one plan then
+    knows them (a queue's states, where the generic plan of a state given as a parameter read
+    the whole index of every state, 180 ms at a million orders)."""
     pieces = re.split(r"(%%|%s)", sql)
     written, left, moved = [], [], {}
     slot = 0

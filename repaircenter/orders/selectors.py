@@ -217,9 +217,8 @@ def search_orders(text: str, place: Workplace | None = None) -> list[SimpleNames
     typed, a serial number or IMEI, or part of the customer's name; newest first, in one query:
     a statement compiled once for each shape of search (its kinds of match, one center or all),
     run with the typed values, and planned once by PostgreSQL (each kind of match is an index
-    look-up, whatever is typed; a name's is asked to be, core/statements._planned_once). Plain
-    values, as a queue's: a customer's six orders made thirty model objects, half of the
-    search's own time."""
+    look-up, whatever is typed: core/statements._planned_once). Plain values, as a queue's: a
+    customer's six orders made thirty model objects, half of the search's own time."""
     terms = search_terms(text)
     if not terms:
         return []  # one letter, a lone "+": no kind of search, so no results rather than all
@@ -357,10 +356,11 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
             return _search_rows(orders.filter(pk__in=_union(matches)))
 
         value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind][1]]
-        # A name's pattern would be planned anew on every run (core/statements._planned_once);
-        # the exact look-ups are planned once by PostgreSQL unasked, after their first runs.
+        # Every shape, not only a name's pattern (core/statements._planned_once): an exact
+        # look-up of a column whose blank is most rows (an IMEI) was planned anew on every
+        # search too, 2 ms at a million orders, where asking costs 0.1 ms.
         statement = KeptStatement(build, *([int] if one_center else []), *value_kinds,
-                                  planned_once=any(kind.startswith("name_") for kind in kinds))
+                                  planned_once=True)
         _SEARCHES[(kinds, one_center)] = statement
     return statement
 

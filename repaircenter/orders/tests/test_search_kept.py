@@ -105,24 +105,3 @@ def test_each_shape_is_compiled_once(chain):
         assert order.number in [row.number for row in search_orders(order.display_number)]
     assert kept == selectors._SEARCHES
 
-
-def test_exact_look_ups_are_planned_once_by_postgresql_unasked(chain):
-    """A search of exact look-ups (an order number, a phone…) is not asked to be planned once:
-    PostgreSQL keeps its generic plan after its first runs anyway. A search of a name, whose
-    pattern it would plan for on every run, is asked to (core/statements._planned_once)."""
-    from django.db import connection
-
-    from repaircenter.core.tests.test_statements import plans_of
-
-    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
-            "server_side_binding"):
-        pytest.skip("plans are kept for prepared statements on PostgreSQL only")
-    phones = ["+442079460202", "+442079460303", "+442079460404", "+442079460505"]
-    for phone in phones * 3:
-        assert search_orders(phone)
-    assert search_orders("alic")
-    by_phone = selectors._SEARCHES[(tuple(search_terms(phones[0])), False)]
-    by_name = selectors._SEARCHES[(("serial", "name_like"), False)]
-    assert (by_phone.planned_once, by_name.planned_once) == (False, True)
-    generic, custom = plans_of(by_phone.compiled().sql)
-    assert custom <= 5 and generic >= 4, (generic, custom)
