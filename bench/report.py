@@ -35,11 +35,16 @@ def _kinds(targets: dict) -> dict[str, list[tuple[str, dict]]]:
     return kinds
 
 
-def _queue_rows(name: str, entries: list[tuple[str, dict]]) -> list[int]:
-    """The rows a queue's first page shows at each size (a page holds 100)."""
-    if " queue: " not in name:
+def _rows_shown(name: str, entries: list[tuple[str, dict]]) -> list[int]:
+    """The rows a queue's first page (it holds 100) or a search's results show at each size:
+    where they differ, a case's growth is its content's."""
+    if " queue: " in name:
+        most = QUEUE_PAGE
+    elif " search: " in name:
+        most = None  # the search's own limit is in its count
+    else:
         return []
-    return [min(results["cases"][name].get("rows", 0), QUEUE_PAGE) for _label, results
+    return [min(results["cases"][name].get("rows", 0), most or 10**9) for _label, results
             in entries if name in results["cases"]]
 
 
@@ -97,7 +102,7 @@ def tables(everything: dict) -> str:
                 ratios.append(figures["ratio"])
                 medians.append(figures["django"]["median_ms"])
             growth = medians[-1] / medians[0] if len(medians) > 1 and medians[0] else None
-            shown = _queue_rows(name, entries)
+            shown = _rows_shown(name, entries)
             comparable = not (growth and shown and len(set(shown)) > 1)
             if not comparable:
                 # A queue's page that the smaller database cannot fill shows fewer rows: its
@@ -212,7 +217,7 @@ def faster(before: dict, after: dict, before_label: str, after_label: str) -> st
                 medians.append(figures["django"]["median_ms"])
                 queries = f"{old['queries'] if old else '?'} → {figures['queries']}"
             growth = medians[-1] / medians[0] if len(medians) > 1 and medians[0] else None
-            shown = _queue_rows(name, entries)
+            shown = _rows_shown(name, entries)
             comparable = not (growth and shown and len(set(shown)) > 1)
             row.append((f"{growth:.2f}" if comparable else
                         f"{growth:.2f} ({' vs '.join(map(str, shown))} rows)") if growth else "")
