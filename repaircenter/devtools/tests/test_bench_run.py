@@ -58,7 +58,7 @@ def test_every_case_is_measured_against_its_raw_query(tmp_path):
 def test_help_explains_the_options():
     shown = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--help"],
                            capture_output=True, text=True, check=True).stdout
-    for option in ("--target", "--repetitions", "--sweep-repetitions", "--load-seconds",
+    for option in ("--target", "--rounds", "--repetitions", "--sweep-repetitions", "--load-seconds",
                    "--sms", "--results", "--markdown"):
         assert option in shown
 
@@ -85,3 +85,57 @@ def test_the_table_judges_a_centers_growth_only_on_pages_alike():
     disposal = next(line for line in text.splitlines() if "center queue: disposal" in line)
     assert "| 1.40 |" in ready and "growth ≤ 1.3 | **missed** |" in ready
     assert "2.25 (12 vs 100 rows shown)" in disposal and disposal.endswith("| — |")
+
+
+def bench_module(name):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+
+
+def test_rounds_give_each_figure_the_median_of_the_rounds():
+    """--rounds: a case's Django and raw medians are the medians of the rounds' (a slow round
+    moves nothing), its ratio theirs, its repetitions all of them; a page's requests a second
+    under load likewise; the first round's moment."""
+    merged = bench_module("run").merged
+
+    def one_round(django, raw, order_rps, at):
+        return {"orders": 10_000, "measured_at": at, "loadavg": [1, 1, 1, 1, 1, 1],
+                "cases": {"B0 floor": {"django": {"median_ms": django, "p95_ms": 2 * django,
+                                                  "n": 20},
+                                       "raw": {"median_ms": raw, "p95_ms": raw, "n": 20},
+                                       "ratio": django / raw, "queries": 1}},
+                "load": {"order": {"requests_per_second": order_rps, "non_2xx": 0}}}
+
+    rounds = [one_round(2.0, 0.2, 150, "first"), one_round(9.0, 0.3, 40, "second"),
+              one_round(2.2, 0.2, 160, "third")]
+    both = merged(rounds)
+    floor = both["cases"]["B0 floor"]
+    assert floor["django"] == {"median_ms": 2.2, "p95_ms": 4.4, "n": 60}
+    assert floor["raw"]["median_ms"] == 0.2 and floor["ratio"] == 2.2 / 0.2
+    assert floor["queries"] == 1
+    assert both["load"]["order"]["requests_per_second"] == 150
+    assert (both["rounds"], both["measured_at"]) == (3, "first")
+    assert merged(rounds[:1]) == rounds[0]  # one round: as measured
+
+
+def test_a_searchs_growth_is_not_judged_when_it_finds_more():
+    """A search finding more orders at the larger size grows with what it shows: its growth is
+    shown with the counts, not judged; a search finding as many is judged."""
+    tables = bench_module("report").tables
+
+    def case(ms, rows):
+        return {"django": {"median_ms": ms, "p95_ms": ms}, "raw": {"median_ms": 1, "p95_ms": 1},
+                "ratio": ms, "queries": 2, "rows": rows}
+
+    text = tables({"targets": {
+        "PG 10k": {"orders": 10_000, "cases": {"B1 search: name": case(3, 6),
+                                               "B1 search: phone": case(3, 4)}},
+        "PG 1M": {"orders": 1_000_000, "cases": {"B1 search: name": case(6, 9),
+                                                 "B1 search: phone": case(6, 4)}}}})
+    name = next(line for line in text.splitlines() if "search: name" in line)
+    phone = next(line for line in text.splitlines() if "search: phone" in line)
+    assert "2.00 (6 vs 9 rows shown)" in name and "growth ≤" not in name
+    assert "| 2.00 |" in phone and "**missed**" in phone
