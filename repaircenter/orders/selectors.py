@@ -478,15 +478,18 @@ class QueueIds:
 
     def ids(self, page: slice, now: datetime.datetime, candidates: bool) -> QuerySet:
         """The ids of the page's orders, as a query."""
-        queue = self.queue
-        ordering = (*queue.ordering, "pk")
         if candidates:
             return self._from_candidates(page, now)
-        orders = self.orders.filter(status__in=queue.statuses)
-        if not queue.sorted_by_target:
-            orders = with_overdue(orders, queue.statuses, now)
-            ordering = ("late", *ordering)
-        return orders.order_by(*ordering).values_list("pk", flat=True)[page]
+        orders = self.orders.filter(status__in=self.queue.statuses)
+        return self._in_order(orders, now).values_list("pk", flat=True)[page]
+
+    def _in_order(self, orders: QuerySet[Order], now: datetime.datetime) -> QuerySet[Order]:
+        """`orders` in the queue's order: the overdue first (unless its deadline already puts
+        them first), then by the deadline and the id."""
+        queue = self.queue
+        if queue.sorted_by_target:
+            return orders.order_by(*queue.ordering, "pk")
+        return with_overdue(orders, queue.statuses, now).order_by("late", *queue.ordering, "pk")
 
     def _from_candidates(self, page: slice, now: datetime.datetime) -> QuerySet:
         """The page's ids sorted from the candidates: each carries what it is sorted by (its
@@ -513,11 +516,7 @@ class QueueIds:
         # ORM wrote it, is read for their first column.
         sql, params = chosen.query.sql_with_params()
         ids = RawSQL(f'SELECT "pk" FROM ({sql}) AS "candidates"', params)  # noqa: S608, S611
-        orders = Order.objects.filter(pk__in=ids)
-        if not queue.sorted_by_target:
-            orders = with_overdue(orders, queue.statuses, now)
-        return orders.order_by(*(() if queue.sorted_by_target else ("late",)),
-                               *queue.ordering, "pk").values_list("pk", flat=True)
+        return self._in_order(Order.objects.filter(pk__in=ids), now).values_list("pk", flat=True)
 
 
 class QueueSlice:
