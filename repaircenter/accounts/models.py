@@ -40,4 +40,10 @@ class User(AbstractUser):
         return bool(self.roles & set(roles))
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """How a member of staff is named (their full name, else their username), from the
+        columns alone: for a list's rows, without making the user."""
+        return f"{first_name} {last_name}".strip() or username

@@ -245,6 +245,11 @@ class _Compiled:
                 self.sql, self.params, {*self.slots, *(slot for slot, _ in self.clocked)})
             self.slots = [moved[slot] for slot in self.slots]
             self.clocked = [(moved[slot], by) for slot, by in self.clocked]
+        # What results_iter works out on every run: how each column's value is read.
+        select = self.compiler.select
+        columns = [column[0] for column in select[0:self.compiler.col_count]]
+        self.converters = (None if self.compiler.has_composite_fields(columns)
+                           else self.compiler.get_converters(columns))
         if not issubclass(queryset._iterable_class, ModelIterable):
             # values_list(named=True): its rows, as NamedValuesListIterable makes them.
             if queryset._iterable_class is not NamedValuesListIterable or not queryset._fields:
@@ -254,17 +259,13 @@ class _Compiled:
             self.row_class = create_namedtuple_class(*queryset._fields)
             return
         # As django.db.models.query.ModelIterable reads them after compiling.
-        select, klass_info = self.compiler.select, self.compiler.klass_info
+        klass_info = self.compiler.klass_info
         self.model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         self.fields = (start, end)
         self.init_list = [column[0].target.attname for column in select[start:end]]
         self.related_populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
         self.annotations = dict(self.compiler.annotation_col_map or {})
-        # What results_iter works out on every run: how each column's value is read.
-        columns = [column[0] for column in select[0:self.compiler.col_count]]
-        self.converters = (None if self.compiler.has_composite_fields(columns)
-                           else self.compiler.get_converters(columns))
 
     def params_with(self, values) -> list:
         params = list(self.params)
@@ -292,16 +293,15 @@ class _Compiled:
     def make(self, rows: list) -> list:
         """The rows made into objects, as django.db.models.query.ModelIterable makes them (or
         into named rows, as NamedValuesListIterable does)."""
-        if self.model is None:
-            new, row_class = tuple.__new__, self.row_class
-            return [new(row_class, row)
-                    for row in self.compiler.results_iter([rows], tuple_expected=True)]
-        start, end = self.fields
-        made = []
         if self.converters is None:
-            rows = self.compiler.results_iter([rows])
+            rows = self.compiler.results_iter([rows], tuple_expected=self.model is None)
         elif self.converters:
             rows = self.compiler.apply_converters(rows, self.converters)
+        if self.model is None:
+            new, row_class = tuple.__new__, self.row_class
+            return [new(row_class, row) for row in rows]
+        start, end = self.fields
+        made = []
         for row in rows:
             obj = self.model.from_db(DEFAULT_DB_ALIAS, self.init_list, row[start:end])
             for populator in self.related_populators:

@@ -92,7 +92,13 @@ class EquipmentKind(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
-        return gettext(self.name) if self.name in BUILT_IN_KIND_NAMES else self.name
+        return self.label(self.name)
+
+    @staticmethod
+    def label(name: str) -> str:
+        """How a kind named `name` is shown: a built-in kind in the active language, a kind a
+        center added as it was written (for a list's rows, without making the kind)."""
+        return gettext(name) if name in BUILT_IN_KIND_NAMES else name
 
 
 class DisposalMethod(models.TextChoices):

@@ -600,8 +600,8 @@ def list_rows(values) -> list[SimpleNamespace]:
         if row.equipment__pk is not None:
             kind = kinds.get(row.equipment__kind__name)
             if kind is None:
-                kind = kinds[row.equipment__kind__name] = str(
-                    EquipmentKind(name=row.equipment__kind__name))
+                kind = kinds[row.equipment__kind__name] = EquipmentKind.label(
+                    row.equipment__kind__name)
             equipment = SimpleNamespace(
                 kind=kind, brand=row.equipment__brand, model=row.equipment__model,
                 serial_number=row.equipment__serial_number, imei=row.equipment__imei)
@@ -609,9 +609,9 @@ def list_rows(values) -> list[SimpleNamespace]:
         if row.technician_id is not None:
             technician = technicians.get(row.technician_id)
             if technician is None:
-                technician = technicians[row.technician_id] = str(technician_model(
-                    first_name=row.technician__first_name,
-                    last_name=row.technician__last_name, username=row.technician__username))
+                technician = technicians[row.technician_id] = technician_model.name_of(
+                    row.technician__first_name, row.technician__last_name,
+                    row.technician__username)
         rows.append(SimpleNamespace(
             number=row.number, display_number=format_order_number(row.number_prefix,
                                                                   row.center_number),

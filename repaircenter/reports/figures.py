@@ -243,9 +243,8 @@ def diagnostics_fees(period: Period) -> list[FeeLine]:
                   amount=Sum("diagnostics_fee"))
         .order_by("equipment__kind__name")
     )
-    return [FeeLine(str(EquipmentKind(name=r["equipment__kind__name"])), r["returned"],
-                    r["charged"],
-                    r["amount"] or ZERO) for r in rows]
+    return [FeeLine(EquipmentKind.label(r["equipment__kind__name"]), r["returned"],
+                    r["charged"], r["amount"] or ZERO) for r in rows]
 
 
 
