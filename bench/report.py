@@ -53,8 +53,18 @@ def _vacuumed(results: dict) -> str:
                 if results.get("vacuumed") else "")
     rounds = results.get("rounds", 1)
     return vacuumed + (f"; {rounds} rounds, the targets measured in turn, each figure the "
-                       f"median of the rounds' (the first round's moment and load average)"
+                       f"median of the rounds', each ratio the median of the rounds' ratios "
+                       f"(the first round's moment and load average)"
                        if rounds > 1 else "")
+
+
+def _share(load: dict, page: str) -> float:
+    """A page's requests a second over /livez's: over rounds, the median of each round's
+    (bench/run.py merged); for one round, as measured."""
+    if "per_static" in load[page]:
+        return load[page]["per_static"]
+    static = load["static"]["requests_per_second"]
+    return load[page]["requests_per_second"] / static if static else 0
 
 
 def _load(results: dict, after: bool = False) -> str:
@@ -73,8 +83,8 @@ def tables(everything: dict) -> str:
     out.append("")
     out.append("Times are milliseconds, median (95th percentile), Django next to the raw query "
                "run through the driver in the same process, repetitions interleaved. "
-               "`×raw` is the ratio of the medians; `growth` the largest size's median over "
-               "the smallest's.")
+               "`×raw` is the ratio of the medians (over rounds, the median of each round's "
+               "ratio); `growth` the largest size's median over the smallest's.")
     for kind, entries in _kinds(everything.get("targets", {})).items():
         out += ["", f"### {kind}", ""]
         for label, results in entries:
@@ -141,7 +151,7 @@ def tables(everything: dict) -> str:
                 static = load["static"]["requests_per_second"]
                 order = load["order"]["requests_per_second"]
                 customer = load["customer"]["requests_per_second"]
-                share = order / static if static else 0
+                share = _share(load, "order")
                 out.append(f"| {label} | {static:.0f} | {order:.0f} | {customer:.0f} | "
                            f"{share:.2f} | {_verdict(share >= 1 / 3)} |")
     sms = everything.get("sms", {})
@@ -253,7 +263,7 @@ def faster(before: dict, after: dict, before_label: str, after_label: str) -> st
                 for name in ("order", "customer"):
                     cells.append(f"{rps(old, name):.0f} → {rps(load, name):.0f}")
                 for name, limit in LOAD_TARGETS.items():
-                    share = rps(load, name) / static if static else 0
+                    share = _share(load, name)
                     cells.append(f"{share:.3f} {_verdict(share >= limit)}")
                 out.append("| " + " | ".join(cells) + " |")
     out += ["", FASTER_END]

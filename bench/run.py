@@ -844,9 +844,12 @@ def measure_target(url: str, options) -> dict:
 
 def merged(rounds: list[dict]) -> dict:
     """One database's figures over its rounds: each case's Django and raw medians (and 95th
-    percentiles) are the medians of the rounds', its ratio theirs; each page's requests a
-    second under load the median of the rounds'. The first round's load average and moment,
-    and how many rounds."""
+    percentiles) are the medians of the rounds'; its ratio the median of the rounds' ratios,
+    each Django's over raw's as measured side by side in one round (a round where the machine
+    was slow gave a slow Django and a slow raw: their medians, taken from different rounds,
+    paired one round's page with another's query). Each page's requests a second under load
+    are the median of the rounds', and its share of /livez's (`per_static`) the median of each
+    round's share. The first round's load average and moment, and how many rounds."""
     if len(rounds) == 1:
         return rounds[0]
     results = dict(rounds[0], rounds=len(rounds))
@@ -860,15 +863,21 @@ def merged(rounds: list[dict]) -> dict:
                     "median_ms": statistics.median(f[side]["median_ms"] for f in each),
                     "p95_ms": statistics.median(f[side]["p95_ms"] for f in each),
                     "n": sum(f[side]["n"] for f in each)}
-        if "django" in combined and "raw" in combined:
-            raw = combined["raw"]["median_ms"]
-            combined["ratio"] = combined["django"]["median_ms"] / raw if raw else None
+        ratios = [f["ratio"] for f in each if f.get("ratio") is not None]
+        if "ratio" in figures:
+            combined["ratio"] = statistics.median(ratios) if ratios else None
         results["cases"][name] = combined
     if all("load" in one for one in rounds):
-        results["load"] = {
-            page: dict(figures, requests_per_second=statistics.median(
+        results["load"] = {}
+        for page, figures in rounds[0]["load"].items():
+            merged_page = dict(figures, requests_per_second=statistics.median(
                 one["load"][page]["requests_per_second"] for one in rounds))
-            for page, figures in rounds[0]["load"].items()}
+            shares = [one["load"][page]["requests_per_second"]
+                      / one["load"]["static"]["requests_per_second"]
+                      for one in rounds if one["load"].get("static", {}).get("requests_per_second")]
+            if page != "static" and shares:
+                merged_page["per_static"] = statistics.median(shares)
+            results["load"][page] = merged_page
     return results
 
 

@@ -97,28 +97,47 @@ def bench_module(name):
 
 def test_rounds_give_each_figure_the_median_of_the_rounds():
     """--rounds: a case's Django and raw medians are the medians of the rounds' (a slow round
-    moves nothing), its ratio theirs, its repetitions all of them; a page's requests a second
-    under load likewise; the first round's moment."""
+    moves nothing), its ratio the median of the rounds' ratios, its repetitions all of them; a
+    page's requests a second under load the median of the rounds', its share of /livez's the
+    median of each round's share; the first round's moment."""
     merged = bench_module("run").merged
 
-    def one_round(django, raw, order_rps, at):
+    def one_round(django, raw, order_rps, static_rps, at):
         return {"orders": 10_000, "measured_at": at, "loadavg": [1, 1, 1, 1, 1, 1],
                 "cases": {"B0 floor": {"django": {"median_ms": django, "p95_ms": 2 * django,
                                                   "n": 20},
                                        "raw": {"median_ms": raw, "p95_ms": raw, "n": 20},
                                        "ratio": django / raw, "queries": 1}},
-                "load": {"order": {"requests_per_second": order_rps, "non_2xx": 0}}}
+                "load": {"static": {"requests_per_second": static_rps, "non_2xx": 0},
+                         "order": {"requests_per_second": order_rps, "non_2xx": 0}}}
 
-    rounds = [one_round(2.0, 0.2, 150, "first"), one_round(9.0, 0.3, 40, "second"),
-              one_round(2.2, 0.2, 160, "third")]
+    # The second round ran on a slow machine: its page and its query both slow.
+    rounds = [one_round(2.0, 0.2, 150, 2000, "first"), one_round(9.0, 0.6, 40, 1000, "second"),
+              one_round(2.2, 0.4, 160, 2500, "third")]
     both = merged(rounds)
     floor = both["cases"]["B0 floor"]
     assert floor["django"] == {"median_ms": 2.2, "p95_ms": 4.4, "n": 60}
-    assert floor["raw"]["median_ms"] == 0.2 and floor["ratio"] == 2.2 / 0.2
+    assert floor["raw"]["median_ms"] == 0.4
+    # The rounds' ratios are 10, 15 and 5.5: their median, not 2.2 / 0.4 (two rounds' figures).
+    assert floor["ratio"] == 2.0 / 0.2
     assert floor["queries"] == 1
     assert both["load"]["order"]["requests_per_second"] == 150
+    # Shares 0.075, 0.04, 0.064: their median, not 150 / 2000.
+    assert both["load"]["order"]["per_static"] == 160 / 2500
+    assert "per_static" not in both["load"]["static"]
     assert (both["rounds"], both["measured_at"]) == (3, "first")
     assert merged(rounds[:1]) == rounds[0]  # one round: as measured
+
+
+def test_a_pages_share_of_livez_is_the_rounds_median_share():
+    """The report judges a page's share of /livez's requests a second by the rounds' median
+    share where it has one (bench/run.py merged), else by the one round's figures."""
+    share = bench_module("report")._share
+    one = {"static": {"requests_per_second": 2000}, "order": {"requests_per_second": 150}}
+    assert share(one, "order") == 150 / 2000
+    rounds = {"static": {"requests_per_second": 2000},
+              "order": {"requests_per_second": 150, "per_static": 0.064}}
+    assert share(rounds, "order") == 0.064
 
 
 def test_a_searchs_growth_is_not_judged_when_it_finds_more():
