@@ -324,3 +324,42 @@ def test_a_queue_page_read_by_its_kept_statement_is_the_page_built_for_that_mome
     nothing = QueueSlice(QueueIds(queue, Order.objects.none()), slice(0, 0), now, False)
     with django_assert_num_queries(0):
         assert queue_page(queue, nothing) == []
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_list_row_names_the_kind_and_the_technician_as_their_objects_do(language):
+    """list_rows names a row's kind and technician from the row's columns alone: as the kind's
+    and the user's own str() would (a built-in kind in the page's language, a center's own as
+    written; a full name, else the username)."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from repaircenter.accounts.models import User
+    from repaircenter.orders.models import EquipmentKind
+    from repaircenter.orders.selectors import list_rows
+
+    def row(number, kind, technician):
+        first, last, username = technician
+        return SimpleNamespace(
+            number=number, number_prefix="R", center_number=number, status=Status.RECEIVED,
+            late=None, received_at=timezone.now(), diagnosis_due=None, parts_due=None,
+            decision_due=None, storage_due=None, due_at=None, customer__name="A customer",
+            customer_phone="+447700900123", equipment__pk=number, equipment__kind__name=kind,
+            equipment__brand="B", equipment__model="M", equipment__serial_number="",
+            equipment__imei="", technician_id=number, technician__first_name=first,
+            technician__last_name=last, technician__username=username)
+
+    people = [("Ann", "Smith", "ann"), ("", "", "bench-tech"), ("Jo", "", "jo")]
+    kinds = ["Laptop", "Household appliance", "Espresso machine"]
+    with translation.override(language):
+        rows = list_rows([row(n, kind, person)
+                          for n, (kind, person) in enumerate(zip(kinds, people), start=1)])
+        assert [r.equipment.kind for r in rows] == [str(EquipmentKind(name=k)) for k in kinds]
+        assert [r.technician for r in rows] == [
+            str(User(first_name=first, last_name=last, username=name))
+            for first, last, name in people]
+    if language == "ru":
+        assert rows[0].equipment.kind != "Laptop"  # a built-in kind, translated
+    assert rows[2].equipment.kind == "Espresso machine"
+    assert [r.technician for r in rows] == ["Ann Smith", "bench-tech", "Jo"]
