@@ -5,6 +5,7 @@ Only the part between the two markers is rewritten; the notes around it are kept
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 START, END = "<!-- results: written by bench/run.py -->", "<!-- /results -->"
@@ -58,6 +59,18 @@ def _vacuumed(results: dict) -> str:
                        if rounds > 1 else "")
 
 
+def _growth(django: list[dict]) -> float | None:
+    """A case's growth: its Django median at the largest size over the smallest's; over
+    rounds, the median of each round's (the sizes were measured one after the other in each
+    round, minutes from the other rounds: bench/run.py merged keeps each round's median)."""
+    if len(django) < 2 or not django[0]["median_ms"]:
+        return None
+    small, large = django[0].get("by_round"), django[-1].get("by_round")
+    if small and large and len(small) == len(large) and all(small):
+        return statistics.median(b / a for a, b in zip(small, large, strict=True))
+    return django[-1]["median_ms"] / django[0]["median_ms"]
+
+
 def _share(load: dict, page: str) -> float:
     """A page's requests a second over /livez's: over rounds, the median of each round's
     (bench/run.py merged); for one round, as measured."""
@@ -84,7 +97,8 @@ def tables(everything: dict) -> str:
     out.append("Times are milliseconds, median (95th percentile), Django next to the raw query "
                "run through the driver in the same process, repetitions interleaved. "
                "`×raw` is the ratio of the medians (over rounds, the median of each round's "
-               "ratio); `growth` the largest size's median over the smallest's.")
+               "ratio); `growth` the largest size's median over the smallest's (over rounds, "
+               "the median of each round's).")
     for kind, entries in _kinds(everything.get("targets", {})).items():
         out += ["", f"### {kind}", ""]
         for label, results in entries:
@@ -102,7 +116,7 @@ def tables(everything: dict) -> str:
         cases = entries[-1][1]["cases"]
         for name in cases:
             row = [name]
-            ratios, medians = [], []
+            ratios, django = [], []
             for _label, results in entries:
                 figures = results["cases"].get(name)
                 if figures is None:
@@ -110,8 +124,8 @@ def tables(everything: dict) -> str:
                     continue
                 row += [_ms(figures["django"]), _ms(figures["raw"]), f"{figures['ratio']:.1f}"]
                 ratios.append(figures["ratio"])
-                medians.append(figures["django"]["median_ms"])
-            growth = medians[-1] / medians[0] if len(medians) > 1 and medians[0] else None
+                django.append(figures["django"])
+            growth = _growth(django)
             shown = _rows_shown(name, entries)
             comparable = not (growth and shown and len(set(shown)) > 1)
             if not comparable:
@@ -213,7 +227,7 @@ def faster(before: dict, after: dict, before_label: str, after_label: str) -> st
             prefix = name[:2]
             if prefix not in (*FASTER_TARGETS, "B0"):
                 continue
-            row, ratios, medians, queries = [name], [], [], ""
+            row, ratios, django, queries = [name], [], [], ""
             for label, results in entries:
                 figures = results["cases"].get(name)
                 old = old_entries.get(label, {}).get("cases", {}).get(name)
@@ -224,9 +238,9 @@ def faster(before: dict, after: dict, before_label: str, after_label: str) -> st
                 row += [f"{figures['django']['median_ms']:.1f} "
                         f"({figures['raw']['median_ms']:.1f})", f"{figures['ratio']:.1f}"]
                 ratios.append(figures["ratio"])
-                medians.append(figures["django"]["median_ms"])
+                django.append(figures["django"])
                 queries = f"{old['queries'] if old else '?'} → {figures['queries']}"
-            growth = medians[-1] / medians[0] if len(medians) > 1 and medians[0] else None
+            growth = _growth(django)
             shown = _rows_shown(name, entries)
             comparable = not (growth and shown and len(set(shown)) > 1)
             row.append((f"{growth:.2f}" if comparable else

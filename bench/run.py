@@ -847,9 +847,11 @@ def merged(rounds: list[dict]) -> dict:
     percentiles) are the medians of the rounds'; its ratio the median of the rounds' ratios,
     each Django's over raw's as measured side by side in one round (a round where the machine
     was slow gave a slow Django and a slow raw: their medians, taken from different rounds,
-    paired one round's page with another's query). Each page's requests a second under load
-    are the median of the rounds', and its share of /livez's (`per_static`) the median of each
-    round's share. The first round's load average and moment, and how many rounds."""
+    paired one round's page with another's query); each round's medians are kept (`by_round`),
+    for the growth between sizes measured in the same round (bench/report.py). Each page's
+    requests a second under load are the median of the rounds', and its share of /livez's
+    (`per_static`) the median of each round's share. The first round's load average and
+    moment, and how many rounds."""
     if len(rounds) == 1:
         return rounds[0]
     results = dict(rounds[0], rounds=len(rounds))
@@ -862,7 +864,9 @@ def merged(rounds: list[dict]) -> dict:
                 combined[side] = {
                     "median_ms": statistics.median(f[side]["median_ms"] for f in each),
                     "p95_ms": statistics.median(f[side]["p95_ms"] for f in each),
-                    "n": sum(f[side]["n"] for f in each)}
+                    "n": sum(f[side]["n"] for f in each),
+                    # Each round's, for a growth between sizes measured in the same round.
+                    "by_round": [f[side]["median_ms"] for f in each]}
         ratios = [f["ratio"] for f in each if f.get("ratio") is not None]
         if "ratio" in figures:
             combined["ratio"] = statistics.median(ratios) if ratios else None

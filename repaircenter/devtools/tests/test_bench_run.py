@@ -116,7 +116,8 @@ def test_rounds_give_each_figure_the_median_of_the_rounds():
               one_round(2.2, 0.4, 160, 2500, "third")]
     both = merged(rounds)
     floor = both["cases"]["B0 floor"]
-    assert floor["django"] == {"median_ms": 2.2, "p95_ms": 4.4, "n": 60}
+    assert floor["django"] == {"median_ms": 2.2, "p95_ms": 4.4, "n": 60,
+                               "by_round": [2.0, 9.0, 2.2]}
     assert floor["raw"]["median_ms"] == 0.4
     # The rounds' ratios are 10, 15 and 5.5: their median, not 2.2 / 0.4 (two rounds' figures).
     assert floor["ratio"] == 2.0 / 0.2
@@ -158,3 +159,16 @@ def test_a_searchs_growth_is_not_judged_when_it_finds_more():
     phone = next(line for line in text.splitlines() if "search: phone" in line)
     assert "2.00 (6 vs 9 rows shown)" in name and "growth ≤" not in name
     assert "| 2.00 |" in phone and "**missed**" in phone
+
+
+def test_a_growth_over_rounds_is_the_median_of_each_rounds():
+    """Over rounds, a case's growth is the median of each round's (the two sizes measured one
+    after the other in it), not the larger size's median over the smaller's, taken from
+    rounds minutes apart; for one round, its medians'."""
+    growth = bench_module("report")._growth
+    # Round 2 of the small size and round 3 of the large one ran on a slow machine.
+    small = {"median_ms": 2.0, "by_round": [2.0, 4.0, 1.9]}
+    large = {"median_ms": 2.2, "by_round": [2.2, 4.2, 4.0]}
+    assert growth([small, large]) == 2.2 / 2.0  # growths 1.1, 1.05, 2.1: their median
+    assert growth([{"median_ms": 2.0}, {"median_ms": 3.0}]) == 1.5
+    assert growth([small]) is None
