@@ -54,8 +54,8 @@ def _vacuumed(results: dict) -> str:
                 if results.get("vacuumed") else "")
     rounds = results.get("rounds", 1)
     return vacuumed + (f"; {rounds} rounds, the targets measured in turn, each figure the "
-                       f"median of the rounds', each ratio the median of the rounds' ratios "
-                       f"(the first round's moment and load average)"
+                       f"median of the rounds', each ratio and growth the median of each "
+                       f"round's (the first round's moment and load average)"
                        if rounds > 1 else "")
 
 
