@@ -876,11 +876,12 @@ def merged(rounds: list[dict]) -> dict:
         for page, figures in rounds[0]["load"].items():
             merged_page = dict(figures, requests_per_second=statistics.median(
                 one["load"][page]["requests_per_second"] for one in rounds))
-            shares = [one["load"][page]["requests_per_second"]
-                      / one["load"]["static"]["requests_per_second"]
-                      for one in rounds if one["load"].get("static", {}).get("requests_per_second")]
-            if page != "static" and shares:
-                merged_page["per_static"] = statistics.median(shares)
+            if page != "static":
+                shares = [one["load"][page]["requests_per_second"] / static
+                          for one in rounds
+                          if (static := one["load"].get("static", {}).get("requests_per_second"))]
+                if shares:
+                    merged_page["per_static"] = statistics.median(shares)
             results["load"][page] = merged_page
     return results
 
