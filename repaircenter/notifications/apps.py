@@ -43,15 +43,16 @@ class NotificationsConfig(AppConfig):
         from repaircenter.orders.selectors import include_in_order_detail
 
         from . import delivery, outbox
-        from .models import DeliveryRecord
+        from .models import Message
+        from .selectors import with_records_stamp
 
         # The customer hears of their order's changes, in the transaction of each change.
         events.on_order_event(outbox.queue_notice)
         events.on_orders_changed(outbox.queue_notices)
         events.on_deadline_near(outbox.queue_pending_reminders)
-        # The order with everything about it shows its messages and their delivery records.
-        include_in_order_detail("messages")
-        include_in_order_detail("messages__records", DeliveryRecord.objects.select_related("by"))
+        # The order with everything about it shows its messages; their delivery records are
+        # read only to draw them anew (staff/customer_messages.py).
+        include_in_order_detail("messages", with_records_stamp(Message.objects.all()))
 
         def write_pending(stop) -> int:
             outbox.write_all_pending()  # the sweep's messages get their channel and text

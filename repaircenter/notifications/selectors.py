@@ -1,10 +1,10 @@
 """The queries behind the staff pages about messages: one function per page."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from repaircenter.orders.models import READY_STATES, Order
 
-from .models import Message, MessageStatus
+from .models import DeliveryRecord, Message, MessageStatus
 
 S = MessageStatus
 
@@ -12,6 +12,17 @@ S = MessageStatus
 def _messages() -> QuerySet[Message]:
     return Message.objects.select_related("order", "customer", "advice", "order__equipment",
                                           "order__equipment__kind")
+
+
+def with_records_stamp(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """`messages`, each with how many delivery records it has and the last one's id
+    (`record_count`, `last_record_id`): records are only ever added, so with the columns a
+    message's row shows they say whether a row drawn before is still right
+    (staff/customer_messages.py), without reading the records."""
+    records = DeliveryRecord.objects.filter(message=OuterRef("pk")).order_by().values("message")
+    return messages.annotate(
+        record_count=Subquery(records.annotate(n=Count("id")).values("n")),
+        last_record_id=Subquery(records.annotate(last=Max("id")).values("last")))
 
 
 def calls_to_make() -> QuerySet[Message]:

@@ -45,6 +45,7 @@ from repaircenter.orders.transitions import Transition
 from repaircenter.orders.warranty import PastOrder, history
 from repaircenter.orders.workplace import Workplace
 
+from .customer_messages import customer_messages_html
 from .forms import DECISION_CHANNEL_CHOICES
 from .history import history_html
 
@@ -124,6 +125,8 @@ class OrderPage:
     overdue: bool = False
     # The history, drawn (staff/history.py).
     history: str = ""
+    # The messages to the customer, drawn (staff/customer_messages.py).
+    customer_messages: str = ""
 
 
 def _is_done(line: EstimateLine) -> bool:
@@ -183,6 +186,7 @@ def staff_order_page(number: int, actor: workflow.Actor,
             for line in lines),
         can_take_in=bool(roles & workflow.INTAKE_ROLES),
         history=history_html(order),
+        customer_messages=customer_messages_html(order),
     )
 
 

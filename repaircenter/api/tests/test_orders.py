@@ -214,8 +214,8 @@ def test_the_detail_takes_the_same_queries_however_much_it_holds(api, lines,
     # token, rate count (the token's centers are kept), the order (which asks which of its
     # seldom-filled parts exist: none here, so no photos, checklist, tests, transfers, claims
     # or payments are read), then one query per kind of thing it holds: events, estimates,
-    # lines, documents, messages, delivery records; + 2: the device's other orders and their
-    # lines.
-    with django_assert_num_queries(9 + 2):
+    # lines, documents, messages (not their delivery records, which it does not give); + 2: the
+    # device's other orders and their lines.
+    with django_assert_num_queries(8 + 2):
         response = api.get(f"/api/v1/orders/{number}/")
     assert len(response.json()["estimates"][0]["lines"]) == lines

@@ -862,6 +862,51 @@ def test_the_order_page_shows_each_message_and_its_history(
     assert "written to the log" in sms_row
 
 
+def test_the_table_of_messages_is_drawn_again_only_when_a_message_changes(
+    prefers, make_order, receptionist, client
+):
+    """The table is kept once drawn (staff/customer_messages.py): a later view does not read the
+    delivery records; a new record, or any column a row shows changed (a state set by the
+    worker's UPDATE, with no record), draws it again; each language has its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    prefers("phone", "sms")
+    order = make_order(Status.RECEIVED)
+    as_user(client, receptionist)
+    page = reverse("staff:order", args=[order.number])
+    message = phone_message(order)
+    assert "Queued" in text_of_row(client.get(page), message)
+
+    def records_read() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page)
+        assert response.status_code == 200
+        # The records' own statement (the messages' one names them in its stamp only).
+        return any(q["sql"].startswith('SELECT "notifications_deliveryrecord"."id"')
+                   for q in queries.captured_queries)
+
+    assert not records_read()  # kept: drawn from the messages' columns and records' stamps
+
+    delivery.run_round()  # the call is handed to a person: a record
+    assert records_read()
+    assert "Send attempt: Sent" in text_of_row(client.get(page), message)
+    assert not records_read()
+
+    Message.objects.filter(pk=message.pk).update(status="failed")  # no record
+    assert "Failed" in text_of_row(client.get(page), message)
+    Message.objects.filter(pk=message.pk).update(body="Your equipment is with us, said again.")
+    assert "said again" in text_of_row(client.get(page), message)
+
+    receptionist.language = "ru"
+    receptionist.save()
+    russian = text_of_row(client.get(page), message)
+    assert "Failed" not in russian and "Send attempt" not in russian
+    receptionist.language = "en"
+    receptionist.save()
+    assert "Failed" in text_of_row(client.get(page), message)
+
+
 def text_of_row(response, message: Message) -> str:
     row = element(response, f"message-{message.pk}")
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", row))).strip()

@@ -334,10 +334,11 @@ def test_only_a_manager_is_offered_issue_without_the_original(
 # equipment, kind, technician and receiver, whether it has any of the parts most orders lack
 # (orders/selectors.SELDOM_PARTS) and the count and last id of its events (the history is drawn
 # once for them: staff/history.py); its estimates with who sent them, their lines with who marked
-# them done, its messages and their delivery records, its documents. (The centers the person
-# works in are kept: orders/workplace.py.)
+# them done, its messages with the count and last id of their delivery records (the table of
+# messages is drawn once for them: staff/customer_messages.py), its documents. (The centers the
+# person works in are kept: orders/workplace.py.)
 # + 2: the device's other orders and their agreed lines (orders/warranty.py: history).
-ORDER_PAGE_QUERIES = 7 + 2
+ORDER_PAGE_QUERIES = 6 + 2
 # Each of those seldom parts the order has is read in one statement more, however many rows:
 # its photos, its condition checklist (and, when it has photos, those: + 1 more), its stress
 # tests, its transfers between centers, the warranty claims on it, its payments with who took
@@ -345,6 +346,9 @@ ORDER_PAGE_QUERIES = 7 + 2
 SELDOM_PART = 1
 # The first view after an event was added reads the events with their actors to draw them.
 HISTORY_DRAWN = 1
+# The first view after a message was added or changed (its state, a delivery record) reads the
+# messages' records with who made them to draw the table.
+MESSAGES_DRAWN = 1
 
 
 def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(
@@ -381,11 +385,12 @@ def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(
     assert DeliveryRecord.objects.filter(message__order=order).count() == 5
 
     # it has photos now
-    with django_assert_num_queries(ORDER_PAGE_QUERIES + SELDOM_PART + HISTORY_DRAWN):
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + SELDOM_PART + HISTORY_DRAWN
+                                   + MESSAGES_DRAWN):
         large = client.get(order_url(order))
     content = large.content.decode()
     assert len(history_items(content)) == 26
-    # the history drawn is kept
+    # the history and the messages drawn are kept
     with django_assert_num_queries(ORDER_PAGE_QUERIES + SELDOM_PART):
         again = client.get(order_url(order)).content.decode()
     assert history_items(again) == history_items(content)
@@ -431,6 +436,7 @@ def test_query_count_is_the_same_with_more_lines_done_tests_payments_and_documen
         small = client.get(order_url(order)).content.decode()
     assert small.count('class="line-done"') == 1
     assert order.documents.count() == 2
+    messages_before = order.messages.count()
 
     tech = Actor.staff(technician)
     for _ in range(4):  # four failed runs, each back to repair and finished again
@@ -444,8 +450,10 @@ def test_query_count_is_the_same_with_more_lines_done_tests_payments_and_documen
                           method="cash", reason="Rounding", idempotency_key=uuid.uuid4())
     assert order.documents.count() == 2 + 7
 
-    # it has stress tests and payments now
-    with django_assert_num_queries(ORDER_PAGE_QUERIES + 2 * SELDOM_PART + HISTORY_DRAWN):
+    # it has stress tests and payments now (and a message more: its equipment is ready)
+    assert order.messages.count() > messages_before
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 2 * SELDOM_PART + HISTORY_DRAWN
+                                   + MESSAGES_DRAWN):
         large = client.get(order_url(order)).content.decode()
     assert large.count("badge-fail") == 4 and large.count("badge-pass") == 1
     assert large.count("RC-0000") >= 7
