@@ -13,4 +13,5 @@ class BillingConfig(AppConfig):
         # The order with everything about it shows its payments and their receipts (most
         # orders have none until they are issued).
         include_in_order_detail(
-            "payments", Payment.objects.select_related("taken_by", "receipt"), seldom=True)
+            "payments", Payment.objects.select_related("taken_by", "receipt")
+            .defer("receipt__html"), seldom=True)

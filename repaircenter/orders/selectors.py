@@ -42,6 +42,7 @@ from repaircenter.customers.lookup import (
     normalize_phone,
 )
 from repaircenter.customers.models import name_search_key
+from repaircenter.documents.models import Document
 
 from .models import (
     DevicePasscode,
@@ -130,7 +131,8 @@ include_in_order_detail("estimates__lines", EstimateLine.objects.select_related(
 include_in_order_detail("stress_tests", StressTest.objects.select_related("run_by"), seldom=True)
 include_in_order_detail("transfers", Transfer.objects.select_related(
     "from_center", "to_center", "sent_by", "received_by"), seldom=True)
-include_in_order_detail("documents")
+# A document's text as issued (its `html`, kilobytes each) is for its own page and PDF only.
+include_in_order_detail("documents", Document.objects.defer("html"))
 include_in_order_detail("warranty_claims", Order.objects.order_by("number"), seldom=True)
 
 

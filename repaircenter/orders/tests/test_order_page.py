@@ -406,6 +406,31 @@ def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(
     assert sum("Send attempt: Delivered" in row for row in rows) == 5
 
 
+def test_the_page_reads_no_documents_issued_text(client, make_order, cashier, manager):
+    """The documents and the payments' receipts are listed by number and date: the text each
+    was issued with (kilobytes of HTML) is read for its own page and PDF only."""
+    import uuid
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from repaircenter.billing import services as billing
+
+    order = make_order(Status.TESTING)
+    billing.record_payment(order=order, actor=Actor.staff(cashier), amount=Decimal("5.00"),
+                           method="cash", idempotency_key=uuid.uuid4(), note="Part")
+    assert order.documents.count() >= 2 and order.payments.count() == 1
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        content = client.get(order_url(order)).content.decode()
+    read = [q["sql"] for q in queries.captured_queries if '"documents_document"' in q["sql"]]
+    assert len(read) >= 2  # the documents, and the payments with their receipts
+    assert not any('"documents_document"."html"' in sql for sql in read)
+    receipt = order.payments.get().receipt
+    assert receipt.display_number in content
+
+
 def test_refusal_and_disposal_ask_for_confirmation_and_others_do_not(client, make_order, manager):
     client.force_login(manager)
     received = make_order(Status.RECEIVED)
