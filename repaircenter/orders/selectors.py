@@ -142,21 +142,42 @@ def has_part(name: str) -> Exists:
     return Exists(relation.related_model.objects.filter(**{relation.field.name: OuterRef("pk")}))
 
 
+def _count_and_last(rows: QuerySet, last: str, names: tuple[str, str]) -> dict:
+    """Subqueries of how many `rows` the outer query's order has (`rows` filtered by it) and the
+    largest `last` of them, named `names`."""
+    rows = rows.order_by().values("order")
+    count_name, last_name = names
+    return {count_name: Subquery(rows.annotate(n=Count("pk")).values("n")),
+            last_name: Subquery(rows.annotate(last=Max(last)).values("last"))}
+
+
 def events_stamp() -> dict:
     """How many events the order has and the last one's id (`event_count`, `last_event_id`):
     what a kept history is kept by (staff/history.py), read with the order."""
-    events = OrderEvent.objects.filter(order=OuterRef("pk")).order_by().values("order")
-    return {"event_count": Subquery(events.annotate(n=Count("id")).values("n")),
-            "last_event_id": Subquery(events.annotate(last=Max("id")).values("last"))}
+    return _count_and_last(OrderEvent.objects.filter(order=OuterRef("pk")), "id",
+                           ("event_count", "last_event_id"))
 
 
-# The order with its customer, equipment and people, whether it has each seldom part, and its
-# events' stamp, by its number.
+def documents_stamp() -> dict:
+    """How many documents the order has and the last one's id (`document_count`,
+    `last_document_id`): what its kept table of them is kept by (staff/order_documents.py).
+    An issued document is never changed nor deleted (documents/models.py)."""
+    links = Order.documents.through.objects.filter(order=OuterRef("pk"))
+    return _count_and_last(links, "document_id", ("document_count", "last_document_id"))
+
+
+# The parts of an order its staff page draws from what it kept, by their stamps read with the
+# order: the history (staff/history.py) and the documents (staff/order_documents.py).
+STAMPED_PARTS = ("events", "documents")
+
+# The order with its customer, equipment and people, whether it has each seldom part, and the
+# stamps of its events and documents, by its number.
 _ORDER = KeptStatement(lambda number: (
     listed_orders()
     .select_related("received_by", "chat_thread", "intake_signature")
     .annotate(has_passcode=Exists(DevicePasscode.objects.filter(order=OuterRef("pk"))),
-              **{f"has_{name}": has_part(name) for name in SELDOM_PARTS}, **events_stamp())
+              **{f"has_{name}": has_part(name) for name in SELDOM_PARTS}, **events_stamp(),
+              **documents_stamp())
     .filter(number=number)))
 
 
@@ -166,16 +187,16 @@ def _part_statements() -> list[tuple[str, KeptStatement]]:
     return [(path, part_statement(Order, path, queryset)) for path, queryset in ORDER_PARTS]
 
 
-def order_page(number: int, *, events: bool = True) -> Order:
+def order_page(number: int, *, stamped: bool = False) -> Order:
     """The order with everything its staff page shows: one statement for the order, one for
-    each part it has (none for those it lacks), each compiled once; without its events when
-    the page draws them from what it kept (staff/history.py), with their stamp instead."""
+    each part it has (none for those it lacks), each compiled once; `stamped`: without the
+    parts the page draws from what it kept (STAMPED_PARTS), with their stamps instead."""
     found = _ORDER.objects(number)
     if not found:
         raise Http404("No such order.")
     order = found[0]
     read_parts(order, [(path, statement) for path, statement in _part_statements()
-                       if events or path != "events"],
+                       if not (stamped and path in STAMPED_PARTS)],
                lacking=[name for name in SELDOM_PARTS if not getattr(order, f"has_{name}")])
     # Read only when the order has one: a missing one is None without a statement.
     prefetch_related_objects([order], *(name for name in ("warranty_of", "disposal_act")

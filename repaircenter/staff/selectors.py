@@ -48,6 +48,7 @@ from repaircenter.orders.workplace import Workplace
 from .customer_messages import customer_messages_html
 from .forms import DECISION_CHANNEL_CHOICES
 from .history import history_html
+from .order_documents import order_documents_html
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,6 @@ class OrderPage:
     procedures: QuerySet | tuple
     issuance_locked: bool
     is_manager: bool
-    replaced_documents: set[int]
     can_write_estimate: bool
     can_record_findings: bool
     actions: list[Transition]
@@ -127,6 +127,8 @@ class OrderPage:
     history: str = ""
     # The messages to the customer, drawn (staff/customer_messages.py).
     customer_messages: str = ""
+    # The documents, drawn (staff/order_documents.py).
+    order_documents: str = ""
 
 
 def _is_done(line: EstimateLine) -> bool:
@@ -138,7 +140,7 @@ def _is_done(line: EstimateLine) -> bool:
 
 def staff_order_page(number: int, actor: workflow.Actor,
                      place: Workplace | None = None) -> OrderPage:
-    order = order_page(number, events=False)
+    order = order_page(number, stamped=True)
     location, transfer = workflow.where_is(order)
     late = is_overdue(order)
     roles = actor.roles
@@ -161,7 +163,6 @@ def staff_order_page(number: int, actor: workflow.Actor,
         procedures=procedures_for(order) if can_record_test else (),
         issuance_locked=workflow.issuance_locked(order),
         is_manager=Role.MANAGER in roles,
-        replaced_documents={d.replaces_id for d in order.documents.all() if d.replaces_id},
         can_write_estimate=can_write_estimate(order, actor),
         can_record_findings=bool(roles & WRITERS) and STATES[order.status].bench,
         actions=workflow.allowed_transitions(order, actor),
@@ -187,6 +188,7 @@ def staff_order_page(number: int, actor: workflow.Actor,
         can_take_in=bool(roles & workflow.INTAKE_ROLES),
         history=history_html(order),
         customer_messages=customer_messages_html(order),
+        order_documents=order_documents_html(order),
     )
 
 

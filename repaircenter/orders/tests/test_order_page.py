@@ -332,13 +332,13 @@ def test_only_a_manager_is_offered_issue_without_the_original(
 
 # the user with their roles (the session is a signed cookie), the order with its customer,
 # equipment, kind, technician and receiver, whether it has any of the parts most orders lack
-# (orders/selectors.SELDOM_PARTS) and the count and last id of its events (the history is drawn
-# once for them: staff/history.py); its estimates with who sent them, their lines with who marked
-# them done, its messages with the count and last id of their delivery records (the table of
-# messages is drawn once for them: staff/customer_messages.py), its documents. (The centers the
-# person works in are kept: orders/workplace.py.)
+# (orders/selectors.SELDOM_PARTS) and the count and last id of its events and of its documents
+# (each drawn once for them: staff/history.py, staff/order_documents.py); its estimates with who
+# sent them, their lines with who marked them done, its messages with the count and last id of
+# their delivery records (the table of messages is drawn once for them:
+# staff/customer_messages.py). (The centers the person works in are kept: orders/workplace.py.)
 # + 2: the device's other orders and their agreed lines (orders/warranty.py: history).
-ORDER_PAGE_QUERIES = 6 + 2
+ORDER_PAGE_QUERIES = 5 + 2
 # Each of those seldom parts the order has is read in one statement more, however many rows:
 # its photos, its condition checklist (and, when it has photos, those: + 1 more), its stress
 # tests, its transfers between centers, the warranty claims on it, its payments with who took
@@ -349,6 +349,8 @@ HISTORY_DRAWN = 1
 # The first view after a message was added or changed (its state, a delivery record) reads the
 # messages' records with who made them to draw the table.
 MESSAGES_DRAWN = 1
+# The first view after a document was issued reads the documents to draw their table.
+DOCUMENTS_DRAWN = 1
 
 
 def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(
@@ -384,13 +386,13 @@ def test_query_count_is_the_same_with_more_events_photos_estimates_and_messages(
     delivery.run_round()  # every message gets its delivery record
     assert DeliveryRecord.objects.filter(message__order=order).count() == 5
 
-    # it has photos now
+    # it has photos now (and each estimate sent was issued as a document)
     with django_assert_num_queries(ORDER_PAGE_QUERIES + SELDOM_PART + HISTORY_DRAWN
-                                   + MESSAGES_DRAWN):
+                                   + MESSAGES_DRAWN + DOCUMENTS_DRAWN):
         large = client.get(order_url(order))
     content = large.content.decode()
     assert len(history_items(content)) == 26
-    # the history and the messages drawn are kept
+    # the history, the messages and the documents drawn are kept
     with django_assert_num_queries(ORDER_PAGE_QUERIES + SELDOM_PART):
         again = client.get(order_url(order)).content.decode()
     assert history_items(again) == history_items(content)
@@ -429,6 +431,30 @@ def test_the_page_reads_no_documents_issued_text(client, make_order, cashier, ma
     assert not any('"documents_document"."html"' in sql for sql in read)
     receipt = order.payments.get().receipt
     assert receipt.display_number in content
+
+
+def test_a_correction_issued_after_the_documents_were_drawn_shows_at_once(client, make_order,
+                                                                         manager):
+    """The table of documents is kept once drawn (staff/order_documents.py); a document issued
+    later, here a correction, is listed on the next view and the one it replaces is marked."""
+    from repaircenter.documents.issuing import issue_document
+
+    order = make_order(Status.RECEIVED)
+    client.force_login(manager)
+    intake_copy = order.documents.get()
+    first = client.get(order_url(order)).content.decode()
+    assert intake_copy.display_number in first and "(replaced)" not in first
+    correction = issue_document(kind=intake_copy.kind, title=intake_copy.title, context={},
+                                orders=[order], issued_by=manager, replaces=intake_copy,
+                                correction="The serial number was misread.")
+    page = client.get(order_url(order)).content.decode()
+    section = page.split('id="documents"')[1].split("</section>")[0]
+    assert correction.display_number in section
+    rows = section.split("<tr")[2:]  # after the head's
+    replaced = [row for row in rows if "(replaced)" in row]
+    corrected = [row for row in rows if "(correction)" in row]
+    assert len(replaced) == 1 and intake_copy.display_number in replaced[0]
+    assert len(corrected) == 1 and correction.display_number in corrected[0]
 
 
 def test_refusal_and_disposal_ask_for_confirmation_and_others_do_not(client, make_order, manager):
@@ -475,14 +501,19 @@ def test_query_count_is_the_same_with_more_lines_done_tests_payments_and_documen
                           method="cash", reason="Rounding", idempotency_key=uuid.uuid4())
     assert order.documents.count() == 2 + 7
 
-    # it has stress tests and payments now (and a message more: its equipment is ready)
+    # it has stress tests and payments now (and a message more: its equipment is ready; and
+    # the receipts)
     assert order.messages.count() > messages_before
     with django_assert_num_queries(ORDER_PAGE_QUERIES + 2 * SELDOM_PART + HISTORY_DRAWN
-                                   + MESSAGES_DRAWN):
+                                   + MESSAGES_DRAWN + DOCUMENTS_DRAWN):
         large = client.get(order_url(order)).content.decode()
     assert large.count("badge-fail") == 4 and large.count("badge-pass") == 1
     assert large.count("RC-0000") >= 7
     assert '<td class="num" id="balance">17.00 GBP</td>' in large
+    # the history, the messages and the documents drawn are kept
+    with django_assert_num_queries(ORDER_PAGE_QUERIES + 2 * SELDOM_PART):
+        again = client.get(order_url(order)).content.decode()
+    assert again.count("RC-0000") == large.count("RC-0000")
 
 
 def test_the_act_of_a_disposed_order_is_read_when_it_has_one(client, make_order, manager,
