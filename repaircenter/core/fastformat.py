@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
 from django.conf import settings
@@ -102,6 +102,33 @@ def format_date(value, format_name: str | None = None, *, language: str | None =
     names = _month_names(language)
     return "".join(piece if isinstance(piece, str) else piece(value, names)
                    for piece in pieces)
+
+
+# --- quantities: Django's `floatformat` filter ------------------------------------------------
+
+
+@cache
+def _decimal_separator(language: str) -> str:
+    with translation.override(language):
+        return get_format("DECIMAL_SEPARATOR")
+
+
+def format_float(value, arg=-1, *, language: str | None = None) -> str:
+    """What `{{ value|floatformat:arg }}` writes (a line's quantity), in `language`, else the
+    active one: for an amount from 0 to below 1000 (no digit grouping to think of) and a
+    number of places; Django's own filter writes anything else."""
+    try:
+        places = int(arg)
+    except (TypeError, ValueError):
+        places = None
+    if (places is None or not isinstance(value, Decimal) or not value.is_finite()
+            or value.is_signed() or value >= 1000):
+        return defaultfilters.floatformat(value, arg)
+    if places <= 0 and value == value.to_integral_value():
+        return str(int(value))  # a whole number, and places "if any" asked for: none
+    written = str(value.quantize(Decimal(1).scaleb(-abs(places)), ROUND_HALF_UP))
+    return written.replace(".", _decimal_separator(language or translation.get_language()
+                                                   or settings.LANGUAGE_CODE))
 
 
 # --- money: Babel's format_currency -------------------------------------------------------------

@@ -32,7 +32,13 @@ from jinja2 import ChainableUndefined, Environment, nodes, pass_context
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
-from repaircenter.core.fastformat import fast_reverse, format_date, national, time_until
+from repaircenter.core.fastformat import (
+    fast_reverse,
+    format_date,
+    format_float,
+    national,
+    time_until,
+)
 from repaircenter.core.templatetags.choices import label
 from repaircenter.core.templatetags.money import format_money
 
@@ -192,6 +198,11 @@ def _label(context, obj, field_name: str):
 
 
 @pass_context
+def _floatformat(context, value, arg=-1) -> str:
+    return format_float(value, arg, language=context.parent.get(PAGE_LANGUAGE))
+
+
+@pass_context
 def _money(context, amount) -> str:
     return format_money(amount, context.parent.get(PAGE_LANGUAGE))
 
@@ -236,7 +247,7 @@ def environment(**options) -> Environment:
         money=_money,
         national=national,
         label=_label,
-        floatformat=defaultfilters.floatformat,
+        floatformat=_floatformat,
         stringformat=defaultfilters.stringformat,
     )
     return env

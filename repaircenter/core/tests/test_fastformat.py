@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from repaircenter.core.fastformat import fast_reverse, format_date
+from repaircenter.core.fastformat import fast_reverse, format_date, format_float
 from repaircenter.core.templatetags.money import babel_money, format_money
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -210,3 +210,25 @@ def test_time_left_until_now_and_of_nothing_as_in_django():
             for language in LANGUAGES:
                 with translation.override(language):
                     assert time_until(value) == defaultfilters.timeuntil_filter(value)
+
+
+# --- quantities ------------------------------------------------------------------------------
+
+quantities = st.one_of(
+    st.decimals(min_value=Decimal("-5"), max_value=Decimal("1500"), places=3, allow_nan=False),
+    st.sampled_from([Decimal("0"), Decimal("-0.00"), Decimal("1.000"), Decimal("0.005"),
+                     Decimal("999.995"), Decimal("1000"), Decimal("12.50"), Decimal("2E+1")]))
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(value=quantities, arg=st.sampled_from(["-2", "0", "2", "-1", -2, 3, "-3", "2g", "x"]),
+       language=st.sampled_from(LANGUAGES))
+def test_a_quantity_is_written_as_djangos_floatformat_filter_writes_it(value, arg, language):
+    with translation.override(language):
+        assert format_float(value, arg, language=language) == defaultfilters.floatformat(value,
+                                                                                         arg)
+
+
+@pytest.mark.parametrize("value", [None, "", "abc", 2.5, 7, "3.14159"])
+def test_what_is_no_decimal_is_written_as_django_writes_it(value):
+    assert format_float(value, "-2") == defaultfilters.floatformat(value, "-2")
