@@ -211,8 +211,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # core/ratelimit.py); each process keeps its own.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Drawn parts of pages that never change once drawn (an order's history: events are never
-    # edited), each process its own: nothing in it can go stale, so nothing needs sharing.
+    # Drawn parts of pages, each kept under a key that names the rows it was drawn from (an
+    # order's history, documents and messages: core/fragments.py), each process its own:
+    # nothing in it can go stale, so nothing needs sharing.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
