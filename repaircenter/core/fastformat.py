@@ -115,14 +115,15 @@ def _decimal_separator(language: str) -> str:
 
 def format_float(value, arg=-1, *, language: str | None = None) -> str:
     """What `{{ value|floatformat:arg }}` writes (a line's quantity), in `language`, else the
-    active one: for an amount from 0 to below 1000 (no digit grouping to think of) and a
-    number of places; Django's own filter writes anything else."""
+    active one: for an amount from 0 to below 1000 (no digit grouping to think of) and up to
+    six places (within the default precision of decimals); Django's own filter writes anything
+    else."""
     try:
         places = int(arg)
     except (TypeError, ValueError):
         places = None
-    if (places is None or not isinstance(value, Decimal) or not value.is_finite()
-            or value.is_signed() or value >= 1000):
+    if (places is None or abs(places) > 6 or not isinstance(value, Decimal)
+            or not value.is_finite() or value.is_signed() or value >= 1000):
         return defaultfilters.floatformat(value, arg)
     if places <= 0 and value == value.to_integral_value():
         return str(int(value))  # a whole number, and places "if any" asked for: none

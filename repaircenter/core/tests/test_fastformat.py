@@ -221,7 +221,8 @@ quantities = st.one_of(
 
 
 @hypothesis_settings(max_examples=400, deadline=None)
-@given(value=quantities, arg=st.sampled_from(["-2", "0", "2", "-1", -2, 3, "-3", "2g", "x"]),
+@given(value=quantities, arg=st.sampled_from(["-2", "0", "2", "-1", -2, 3, "-3", "2g", "x",
+                                              "-30", 27]),
        language=st.sampled_from(LANGUAGES))
 def test_a_quantity_is_written_as_djangos_floatformat_filter_writes_it(value, arg, language):
     with translation.override(language):
