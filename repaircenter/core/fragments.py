@@ -7,6 +7,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import caches
+from django.template import engines
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
 T = TypeVar("T")
 
@@ -19,3 +22,11 @@ def kept(key: str, make: Callable[[], T]) -> T:
         value = make()
         fragments.set(key, value, timeout=None)
     return value
+
+
+def kept_drawing(key: str, template: str, values: Callable[[], dict]) -> SafeString:
+    """The Jinja `template` drawn with `values()` in the active language and time zone, drawn
+    the first time `key` (which names the rows drawn) is asked for in them, then kept."""
+    key = f"{key}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
+    html = kept(key, lambda: engines["jinja2"].get_template(template).render(values()))
+    return mark_safe(html)  # noqa: S308 - drawn by an autoescaping template

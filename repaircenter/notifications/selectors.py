@@ -1,8 +1,9 @@
 """The queries behind the staff pages about messages: one function per page."""
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet
 
 from repaircenter.orders.models import READY_STATES, Order
+from repaircenter.orders.selectors import count_and_last
 
 from .models import DeliveryRecord, Message, MessageStatus
 
@@ -19,10 +20,9 @@ def with_records_stamp(messages: QuerySet[Message]) -> QuerySet[Message]:
     (`record_count`, `last_record_id`): records are only ever added, so with the columns a
     message's row shows they say whether a row drawn before is still right
     (staff/customer_messages.py), without reading the records."""
-    records = DeliveryRecord.objects.filter(message=OuterRef("pk")).order_by().values("message")
-    return messages.annotate(
-        record_count=Subquery(records.annotate(n=Count("id")).values("n")),
-        last_record_id=Subquery(records.annotate(last=Max("id")).values("last")))
+    return messages.annotate(**count_and_last(
+        DeliveryRecord.objects.filter(message=OuterRef("pk")), "id",
+        ("record_count", "last_record_id"), parent="message"))
 
 
 def calls_to_make() -> QuerySet[Message]:

@@ -142,10 +142,12 @@ def has_part(name: str) -> Exists:
     return Exists(relation.related_model.objects.filter(**{relation.field.name: OuterRef("pk")}))
 
 
-def _count_and_last(rows: QuerySet, last: str, names: tuple[str, str]) -> dict:
-    """Subqueries of how many `rows` the outer query's order has (`rows` filtered by it) and the
-    largest `last` of them, named `names`."""
-    rows = rows.order_by().values("order")
+def count_and_last(rows: QuerySet, last: str, names: tuple[str, str],
+                   parent: str = "order") -> dict:
+    """Subqueries of how many `rows` the outer query's row has (`rows` filtered by it through
+    their `parent`) and the largest `last` of them, named `names`: what a part drawn once and
+    kept is kept by (core/fragments.py)."""
+    rows = rows.order_by().values(parent)
     count_name, last_name = names
     return {count_name: Subquery(rows.annotate(n=Count("pk")).values("n")),
             last_name: Subquery(rows.annotate(last=Max(last)).values("last"))}
@@ -154,8 +156,8 @@ def _count_and_last(rows: QuerySet, last: str, names: tuple[str, str]) -> dict:
 def events_stamp() -> dict:
     """How many events the order has and the last one's id (`event_count`, `last_event_id`):
     what a kept history is kept by (staff/history.py), read with the order."""
-    return _count_and_last(OrderEvent.objects.filter(order=OuterRef("pk")), "id",
-                           ("event_count", "last_event_id"))
+    return count_and_last(OrderEvent.objects.filter(order=OuterRef("pk")), "id",
+                          ("event_count", "last_event_id"))
 
 
 def documents_stamp() -> dict:
@@ -163,7 +165,7 @@ def documents_stamp() -> dict:
     `last_document_id`): what its kept table of them is kept by (staff/order_documents.py).
     An issued document is never changed nor deleted (documents/models.py)."""
     links = Order.documents.through.objects.filter(order=OuterRef("pk"))
-    return _count_and_last(links, "document_id", ("document_count", "last_document_id"))
+    return count_and_last(links, "document_id", ("document_count", "last_document_id"))
 
 
 # The parts of an order its staff page draws from what it kept, by their stamps read with the

@@ -9,12 +9,10 @@ the "fragments" cache (settings.CACHES). (A consultant's first name, changed lat
 the thread's next message on.)"""
 
 from django.db.models import Count, Max
-from django.template import engines
-from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from repaircenter.consult.models import ChatMessage, ChatThread
-from repaircenter.core.fragments import kept
+from repaircenter.core.fragments import kept_drawing
 
 CHAT_HISTORY = 100  # messages shown when the page opens; older ones stay in the database
 # What the customer's side shows of a message: a consultant's first name, nothing else of them.
@@ -44,8 +42,5 @@ def chat_log_html(thread: ChatThread | None,
     count, last = stamp
     if not count:
         return mark_safe("")
-    key = (f"portal-chat:{thread.pk}:{count}:{last}:"
-           f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
-    html = kept(key, lambda: engines["jinja2"].get_template("consult/_chat_messages.html")
-                .render({"chat_messages": chat_history(thread), "viewer": "visitor"}))
-    return mark_safe(html)  # noqa: S308 - drawn by the autoescaping template above
+    return kept_drawing(f"portal-chat:{thread.pk}:{count}:{last}", "consult/_chat_messages.html",
+                        lambda: {"chat_messages": chat_history(thread), "viewer": "visitor"})

@@ -10,11 +10,9 @@ history is (staff/history.py)."""
 
 import hashlib
 
-from django.template import engines
-from django.utils import timezone, translation
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from repaircenter.core.fragments import kept
+from repaircenter.core.fragments import kept_drawing
 from repaircenter.core.statements import attach_grouped
 from repaircenter.notifications.models import DeliveryRecord
 from repaircenter.orders.models import Order
@@ -30,14 +28,12 @@ def customer_messages_html(order: Order) -> SafeString:
     """`order` as orders/selectors.order_page reads it: with its messages and their stamps."""
     messages = list(order.messages.all())
     shown = repr([tuple(getattr(message, name) for name in SHOWN) for message in messages])
-    key = (f"staff-messages:{order.pk}:{hashlib.sha256(shown.encode()).hexdigest()}:"
-           f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
 
-    def draw() -> str:
+    def values() -> dict:
         if messages:
             attach_grouped(messages, "records", DeliveryRecord.objects.filter(
                 message__in=messages).select_related("by"))
-        return engines["jinja2"].get_template("staff/_customer_messages.html").render(
-            {"messages_sent": messages})
+        return {"messages_sent": messages}
 
-    return mark_safe(kept(key, draw))  # noqa: S308 - drawn by the autoescaping template above
+    return kept_drawing(f"staff-messages:{order.pk}:{hashlib.sha256(shown.encode()).hexdigest()}",
+                        "staff/_customer_messages.html", values)

@@ -6,25 +6,21 @@ last id (orders/selectors.documents_stamp, read with the order) instead of readi
 drawing them again. Kept per language and time zone, in the "fragments" cache (settings.CACHES),
 as the history is (staff/history.py)."""
 
-from django.template import engines
-from django.utils import timezone, translation
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from repaircenter.core.fragments import kept
+from repaircenter.core.fragments import kept_drawing
 from repaircenter.orders.models import Order
 
 
 def order_documents_html(order: Order) -> SafeString:
     """`order` as orders/selectors.order_page(stamped=True) reads it: with its documents'
     count and last id."""
-    key = (f"staff-documents:{order.pk}:{order.document_count or 0}:{order.last_document_id}:"
-           f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
-
-    def draw() -> str:
+    def values() -> dict:
         # The text each was issued with is for its own page and PDF only.
         documents = list(order.documents.defer("html"))
-        return engines["jinja2"].get_template("staff/_order_documents.html").render({
-            "order": order, "documents": documents,
-            "replaced_documents": {d.replaces_id for d in documents if d.replaces_id}})
+        return {"order": order, "documents": documents,
+                "replaced_documents": {d.replaces_id for d in documents if d.replaces_id}}
 
-    return mark_safe(kept(key, draw))  # noqa: S308 - drawn by the autoescaping template above
+    return kept_drawing(
+        f"staff-documents:{order.pk}:{order.document_count or 0}:{order.last_document_id}",
+        "staff/_order_documents.html", values)
