@@ -23,6 +23,7 @@ from repaircenter.consult.models import ChatThread
 from repaircenter.core.ratelimit import rate_limit
 from repaircenter.orders.models import Order
 
+from .chat_box import chat_fields
 from .csrf import order_page_csrf
 from .forms import ContactFields
 from .order_views import order_page_with_error, order_view, page_url
@@ -111,7 +112,7 @@ def _site_page(request, *, form=None, contact_form=None, error="", status=200):
         "chat_messages": messages,
         "chat_state": state,
         "passed_on": passed_on,
-        "chat_form": form or ChatMessageForm(initial={"key": uuid.uuid4()}),
+        "chat_fields": chat_fields(form),
         "chat_error": error,
         "contact_form": contact_form or ContactFields(),
         "chat_poll_url": reverse("portal:chat_poll"),

@@ -8,7 +8,6 @@ browser's address and user agent as evidence.
 """
 
 import hmac
-import uuid
 from functools import wraps
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from repaircenter.orders.models import EstimateKind, EventChannel, Order
 from repaircenter.orders.workflow import Actor, DecisionPeriodOver, EstimateReplaced
 
 from . import selectors
+from .chat_box import chat_fields
 from .csrf import order_page_csrf
 from .forms import DecisionForm, DocumentUnlockForm, RefusalForm
 from .views import TOO_MANY, limited, render_public
@@ -69,11 +69,6 @@ def page_url(order: Order, anchor: str = "") -> str:
     return reverse("portal:order", args=[order.link_token]) + (f"#{anchor}" if anchor else "")
 
 
-def chat_form() -> ChatMessageForm:
-    """An empty chat box; its key makes a resent message count once."""
-    return ChatMessageForm(initial={"key": uuid.uuid4()})
-
-
 def page_context(page: selectors.CustomerPage, **extra) -> dict:
     """The order page's template names: the page's, its plural sentences, and `extra`."""
     return {**page.as_context(), "wording": wording(page), **extra}
@@ -82,13 +77,15 @@ def page_context(page: selectors.CustomerPage, **extra) -> dict:
 @require_GET
 @order_view(selectors.customer_page)
 def order_page(request, page: selectors.CustomerPage):
-    return render_public(request, "portal/order.html", page_context(page, chat_form=chat_form()))
+    return render_public(request, "portal/order.html",
+                         page_context(page, chat_fields=chat_fields()))
 
 
 def order_page_with_error(request, order: Order, error: str):
     """The page again with what was wrong with the chat message (sent without JavaScript)."""
     page = selectors.customer_page(order.link_token)
-    context = page_context(page, chat_error=error, chat_form=ChatMessageForm(request.POST))
+    context = page_context(page, chat_error=error,
+                           chat_fields=chat_fields(ChatMessageForm(request.POST)))
     return render_public(request, "portal/order.html", context, status=400)
 
 

@@ -1,11 +1,13 @@
 """The chat on an order's page: the customer writes to the consultants, who see the order beside
 it; with no consultant online the question is passed on to be answered by text or email."""
 
+import re
 import uuid
 
 import pytest
 
 from repaircenter.consult import services
+from repaircenter.consult.forms import ChatMessageForm
 from repaircenter.consult.models import AdviceRequest, ChatAuthor, ChatMessage, ChatThread
 from repaircenter.consult.tests.conftest import set_online
 from repaircenter.notifications.models import Message
@@ -68,6 +70,21 @@ def test_without_javascript_the_message_is_posted_and_shown(client, order, consu
     bad = client.post(order_url(order, "order_chat_send"), {"body": "x" * 1001})
     assert bad.status_code == 400
     assert "at most 1000 characters" in visible_text(bad)
+
+
+def test_each_page_gets_the_chat_box_as_django_draws_it_with_a_new_key(client, order):
+    # The empty box is drawn once and kept (portal/chat_box.py); each page needs its own key.
+    pages = [client.get(order_url(order)).content.decode() for _ in range(2)]
+    keys = [re.search(r'name="key" value="([^"]+)"', page).group(1) for page in pages]
+    assert keys[0] != keys[1]
+    assert all(uuid.UUID(key).version == 4 for key in keys)
+    form = ChatMessageForm(initial={"key": keys[1]})
+    assert str(form["key"]) in pages[1] and str(form["body"]) in pages[1]
+    assert '<label for="id_body" class="visually-hidden">Your message</label>' in pages[1]
+    # Sent back with what was wrong: the box holds what the customer wrote.
+    bad = client.post(order_url(order, "order_chat_send"), {"body": "too long " * 200})
+    assert bad.status_code == 400
+    assert "too long too long" in bad.content.decode()
 
 
 def test_with_no_consultant_online_the_question_is_passed_on_by_text(client, order):
