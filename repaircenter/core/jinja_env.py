@@ -39,6 +39,7 @@ from repaircenter.core.fastformat import (
     national,
     time_until,
 )
+from repaircenter.core.staff_header import staff_header
 from repaircenter.core.templatetags.choices import label
 from repaircenter.core.templatetags.money import format_money
 
@@ -207,23 +208,6 @@ def _money(context, amount) -> str:
     return format_money(amount, context.parent.get(PAGE_LANGUAGE))
 
 
-@pass_context
-def center_options(context, place) -> Markup:
-    """The header's choice of center (`place`: the request's Workplace), its options drawn
-    once for each list of centers, choice and language: a chain of fifty centers drew a
-    hundred escaped values on every staff page."""
-    centers = tuple((center.pk, center.name) for center in place.choices)
-    chosen = place.center.pk if place.center else None
-    return _center_options(centers, chosen, place.may_choose_all,
-                           context.parent.get(PAGE_LANGUAGE), context.environment)
-
-
-@lru_cache(maxsize=256)
-def _center_options(centers: tuple, chosen, may_choose_all: bool, language, environment):
-    return Markup(environment.get_template("core/_center_options.html").render(  # noqa: S704
-        centers=centers, chosen=chosen, may_choose_all=may_choose_all))
-
-
 def _default(value, fallback=""):
     """Django's `default`: the fallback for any false value, not only an undefined one."""
     return value or fallback
@@ -235,7 +219,7 @@ def environment(**options) -> Environment:
     options.pop("autoescape", None)
     env = TranslatedEnvironment(autoescape=True, **options)
     env.globals.update(_=_, url=url, static=static_url, django_include=django_include,
-                       languages=languages, center_options=center_options)
+                       languages=languages, staff_header=staff_header)
     env.filters.update(
         date=_date,
         linebreaksbr=defaultfilters.linebreaksbr,

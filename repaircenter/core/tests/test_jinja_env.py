@@ -136,39 +136,69 @@ def test_a_staff_page_drawn_by_jinja_has_the_skeleton_of_djangos_base(rf, recept
     assert f'<html lang="{language}">' in jinja_page and "js/staff.js" in jinja_page
 
 
-def test_the_headers_choice_of_center_is_drawn_once_and_follows_its_centers():
-    """center_options keeps the options it drew for a list of centers, the one chosen and the
-    language; a renamed center, another choice or another language draws them anew."""
+class Person:
+    """What the header reads of a signed-in person."""
+
+    is_authenticated = True
+
+    def __init__(self, name: str, roles: tuple[str, ...]):
+        self.name, self.roles = name, frozenset(roles)
+
+    def __str__(self):
+        return self.name
+
+
+def test_the_staff_header_is_drawn_once_for_a_person_and_follows_what_it_shows():
+    """The header is kept for a person's name and roles, their centers, the one chosen and the
+    language (core/staff_header.py); each page gets its own CSRF token and address in it, and
+    whatever else changes draws it anew."""
     from types import SimpleNamespace
 
-    from repaircenter.core.jinja_env import _center_options
+    from markupsafe import Markup
 
-    template = engines["jinja2"].env.from_string("{{ center_options(place) }}")
+    from repaircenter.core.staff_header import _drawn
+
     north, south = SimpleNamespace(pk=1, name="North <1>"), SimpleNamespace(pk=2, name="South")
 
-    def options(center, may_choose_all=True, language="en"):
-        place = SimpleNamespace(choices=(north, south), center=center,
-                                may_choose_all=may_choose_all)
+    def header(center=None, *, person=None, choices=(north, south), may_choose_all=True,
+               language="en", address="/staff/queues/ready/?page=2", token="TOKEN-A"):
+        place = SimpleNamespace(choices=choices, center=center, may_choose_all=may_choose_all)
+        request = SimpleNamespace(workplace=place, get_full_path=lambda: address)
         with translation.override(language):
-            return re.sub(r"\s+", " ", engines["jinja2"].env.from_string(
-                "{{ center_options(place) }}").render(place=place))
+            return engines["jinja2"].env.from_string("{{ staff_header() }}").render(
+                user=person or Person("Ann <A>", ("manager",)), request=request,
+                csrf_input=Markup(f'<input type="hidden" name="csrfmiddlewaretoken" '
+                                  f'value="{token}">'))
 
-    assert options(None) == ('<option value="all" selected>All centers</option> '
-                             '<option value="1">North &lt;1&gt;</option>'
-                             '<option value="2">South</option>')
-    drawn = _center_options.cache_info().misses
-    assert options(None) == options(None)
-    assert _center_options.cache_info().misses == drawn  # kept
-    assert options(south) == ('<option value="all">All centers</option> '
-                              '<option value="1">North &lt;1&gt;</option>'
-                              '<option value="2" selected>South</option>')
-    assert options(south, may_choose_all=False) == (
-        ' <option value="1">North &lt;1&gt;</option><option value="2" selected>South</option>')
-    assert "Все центры" in options(None, language="ru")
+    first = header()
+    assert '<option value="all" selected>All centers</option>' in first
+    assert '<option value="1">North &lt;1&gt;</option>' in first
+    assert ">Ann &lt;A&gt;</a>" in first and "New intake" in first
+    assert first.count('name="csrfmiddlewaretoken" value="TOKEN-A"') == 2
+    assert 'name="next" value="/staff/queues/ready/?page=2"' in first
+    drawn = _drawn.cache_info().misses
+    second = header(address='/staff/search/?q="<x>"', token="TOKEN-B")
+    assert _drawn.cache_info().misses == drawn  # kept
+    assert second.count('value="TOKEN-B"') == 2 and "TOKEN-A" not in second
+    assert 'name="next" value="/staff/search/?q=&#34;&lt;x&gt;&#34;"' in second
+    assert second.replace("TOKEN-B", "TOKEN-A").replace(
+        "/staff/search/?q=&#34;&lt;x&gt;&#34;", "/staff/queues/ready/?page=2") == first
+
+    assert '<option value="2" selected>South</option>' in header(south)
+    technician = header(person=Person("Ben", ("technician",)))
+    assert "New intake" not in technician and ">Ben</a>" in technician
+    assert "Все центры" in header(language="ru")
+    alone = header(north, choices=(north,), may_choose_all=False)
+    assert "<select" not in alone and "Log out" in alone
     south.name = "South, renamed"
-    assert ">South, renamed</option>" in options(south)
-    assert template.render(place=SimpleNamespace(choices=(), center=None,
-                                                 may_choose_all=False)).strip() == ""
+    assert ">South, renamed</option>" in header(south)
+    # A name that reads like a marker is text, escaped: nothing is put in its place.
+    marked = header(person=Person("<kept-address>", ("manager",)))
+    assert ">&lt;kept-address&gt;</a>" in marked
+    assert marked.count("/staff/queues/ready/?page=2") == 1
+    no_one = engines["jinja2"].env.from_string("{{ staff_header() }}").render(
+        user=SimpleNamespace(is_authenticated=False))
+    assert "Repair Center" in no_one and "Log out" not in no_one
 
 
 def test_a_static_files_link_is_djangos_and_follows_the_settings(settings):
