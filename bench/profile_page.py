@@ -22,42 +22,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", required=True, help="a database filled by bench-data")
-    parser.add_argument("--case", default="B2",
-                        help="B2, B3, or a path such as /staff/queues/ready/")
-    parser.add_argument("--requests", type=int, default=100)
+    parser = case_arguments(__doc__)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative",
                         help="pstats sort key (cumulative, tottime)")
     parser.add_argument("--output", help="also write the printed profile to this file")
     arguments = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT / "bench"))
-    from run import heaviest_order, setup_django  # the benchmark beside this script
-
-    setup_django(arguments.database)
+    client, path = client_and_path(arguments.database, arguments.case)
     from django.db import connection
-    from django.test import Client
 
-    from repaircenter.accounts.models import User
-    from repaircenter.centers.models import Center
     from repaircenter.orders.models import Order
 
-    client = Client()
-    client.force_login(User.objects.get(username="bench-manager"))
-    client.get("/staff/")
-    if Center.objects.count() > 1:
-        client.post("/staff/center/", {"center": "all"})
     orders = Order.objects.count()
-    heavy = heaviest_order(orders)
-    if arguments.case == "B2":
-        path = f"/staff/orders/{heavy.number}/"
-    elif arguments.case == "B3":
-        path, client = f"/o/{heavy.link_token}/", Client()
-    else:
-        path = arguments.case
 
     def request():
         response = client.get(path)
@@ -89,6 +66,44 @@ def main() -> None:
     print(out.getvalue())
     if arguments.output:
         Path(arguments.output).write_text(out.getvalue())
+
+
+def case_arguments(description: str) -> argparse.ArgumentParser:
+    """The arguments that name a database and a case, shared with instructions.py."""
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", required=True, help="a database filled by bench-data")
+    parser.add_argument("--case", default="B2",
+                        help="B2, B3, or a path such as /staff/queues/ready/")
+    parser.add_argument("--requests", type=int, default=100)
+    return parser
+
+
+def client_and_path(database: str, case: str):
+    """Django set up on `database`, and the test client and path that ask for `case`: B2 (the
+    staff order page of the order with the longest history), B3 (its customer's page), or a
+    path asked by the bench manager with all centers chosen."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from run import heaviest_order, setup_django  # the benchmark beside this script
+
+    setup_django(database)
+    from django.test import Client
+
+    from repaircenter.accounts.models import User
+    from repaircenter.centers.models import Center
+    from repaircenter.orders.models import Order
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench-manager"))
+    client.get("/staff/")
+    if Center.objects.count() > 1:
+        client.post("/staff/center/", {"center": "all"})
+    if case not in ("B2", "B3"):
+        return client, case
+    heavy = heaviest_order(Order.objects.count())
+    if case == "B2":
+        return client, f"/staff/orders/{heavy.number}/"
+    return Client(), f"/o/{heavy.link_token}/"
 
 
 # Where a request's time goes, by the functions that stand for each part (cumulative time under
