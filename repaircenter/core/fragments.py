@@ -24,9 +24,14 @@ def kept(key: str, make: Callable[[], T]) -> T:
     return value
 
 
-def kept_drawing(key: str, template: str, values: Callable[[], dict]) -> SafeString:
-    """The Jinja `template` drawn with `values()` in the active language and time zone, drawn
-    the first time `key` (which names the rows drawn) is asked for in them, then kept."""
-    key = f"{key}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
-    html = kept(key, lambda: engines["jinja2"].get_template(template).render(values()))
+def drawing(template: str, values: dict) -> SafeString:
+    """The Jinja `template` drawn with `values`, in the active language and time zone."""
+    html = engines["jinja2"].get_template(template).render(values)
     return mark_safe(html)  # noqa: S308 - drawn by an autoescaping template
+
+
+def kept_drawing(key: str, template: str, values: Callable[[], dict]) -> SafeString:
+    """`drawing(template, values())`, drawn the first time `key` (which names the rows drawn)
+    is asked for in the active language and time zone, then kept."""
+    key = f"{key}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
+    return mark_safe(kept(key, lambda: str(drawing(template, values()))))  # noqa: S308

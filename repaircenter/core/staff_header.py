@@ -29,13 +29,11 @@ def staff_header(context) -> Markup:
         return Markup(_drawn(*key, None))  # noqa: S704 - drawn by an autoescaping template
     request = context["request"]
     place = getattr(request, "workplace", None)  # none outside the staff's pages' middleware
-    if place is None:
-        person = (str(user), frozenset(user.roles), (), None, False)
-    else:
-        person = (str(user), frozenset(user.roles),
-                  tuple((center.pk, center.name) for center in place.choices),
-                  place.center.pk if place.center else None, place.may_choose_all)
-    drawn = _drawn(*key, person)
+    centers, chosen, may_choose_all = (), None, False
+    if place is not None:
+        centers = tuple((center.pk, center.name) for center in place.choices)
+        chosen, may_choose_all = place.center.pk if place.center else None, place.may_choose_all
+    drawn = _drawn(*key, (str(user), frozenset(user.roles), centers, chosen, may_choose_all))
     return Markup(drawn.replace(_CSRF_INPUT, str(context.get("csrf_input", "")))  # noqa: S704
                   .replace(_ADDRESS, escape(request.get_full_path())))
 

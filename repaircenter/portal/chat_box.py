@@ -8,11 +8,10 @@ it is drawn through Django each time, with what the customer wrote."""
 
 import uuid
 
-from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
 
 from repaircenter.consult.forms import ChatMessageForm
-from repaircenter.core.fragments import kept_drawing
+from repaircenter.core.fragments import drawing, kept_drawing
 
 FIELDS_TEMPLATE = "portal/_chat_fields.html"
 # No key uuid4() makes (its version digit is 4): the stand-in cannot be a real key.
@@ -22,8 +21,7 @@ _STAND_IN_KEY = uuid.UUID(int=0)
 def chat_fields(form: ChatMessageForm | None = None) -> SafeString:
     """The fields of `form`, or of an empty box with a new key."""
     if form is not None:
-        return mark_safe(  # noqa: S308 - drawn by an autoescaping template
-            engines["jinja2"].get_template(FIELDS_TEMPLATE).render({"chat_form": form}))
+        return drawing(FIELDS_TEMPLATE, {"chat_form": form})
     empty = kept_drawing("chat-box", FIELDS_TEMPLATE,
                          lambda: {"chat_form": ChatMessageForm(initial={"key": _STAND_IN_KEY})})
     return mark_safe(empty.replace(str(_STAND_IN_KEY), str(uuid.uuid4()), 1))  # noqa: S308
