@@ -439,10 +439,12 @@ def _no_kept_fragments():
     drew and kept (staff/history.py) must not show in the next."""
     from django.core.cache import caches
 
+    from repaircenter.accounts.backends import forget_user
     from repaircenter.orders.workplace import forget_centers
 
     caches["fragments"].clear()
     forget_centers()  # the centers kept for the staff's pages
+    forget_user(None)  # and the users' rows
 
 
 # --- object storage: a real S3 server on loopback ---------------------------------------------

@@ -124,7 +124,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the user's row kept a minute for a request that only reads (accounts/backends.py).
+    "repaircenter.accounts.middleware.StaffAuthenticationMiddleware",
     "repaircenter.accounts.middleware.IdleTimeoutMiddleware",
     # The language a member of staff chose in their profile, over the browser's.
     "repaircenter.accounts.middleware.StaffLanguageMiddleware",

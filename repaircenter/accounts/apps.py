@@ -36,3 +36,18 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Every app signals after migrating; the last one finds all the permissions created.
         post_migrate.connect(grant_manager_permissions, dispatch_uid="grant_manager_permissions")
+
+        # The users' rows each app server keeps for the staff's pages (accounts/backends.py).
+        from django.contrib.auth.models import Group
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from . import backends
+        from .models import User
+
+        for signal in (post_save, post_delete):
+            signal.connect(backends.user_saved_or_deleted, sender=User,
+                           dispatch_uid=f"kept-users-user-{signal is post_save}")
+            signal.connect(backends.role_saved_or_deleted, sender=Group,
+                           dispatch_uid=f"kept-users-role-{signal is post_save}")
+        m2m_changed.connect(backends.roles_given_or_taken, sender=User.groups.through,
+                            dispatch_uid="kept-users-roles-changed")

@@ -1,10 +1,33 @@
 import time
+from contextlib import suppress
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from .backends import forget_user
+from .models import User
+
 LAST_SEEN_KEY = "last_seen"
+# What a request reads and never writes (RFC 9110's safe methods): it may be answered for a
+# user's row kept a minute (accounts/backends.py); any other reads the row anew.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class StaffAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's `request.user`, from the row its server keeps a minute for a request that only
+    reads; a request that may write (a form posted, an API call that changes something) is
+    checked against the user's row as it is now: deactivated, signed out everywhere or without
+    the role a minute ago on another server, it is refused."""
+
+    def process_request(self, request):
+        if request.method not in SAFE_METHODS:
+            # No one signed in, or no id of a user: nothing kept to forget.
+            with suppress(KeyError, ValidationError):
+                forget_user(User._meta.pk.to_python(request.session[SESSION_KEY]))
+        super().process_request(request)
 
 
 class IdleTimeoutMiddleware:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from .backends import user_changed
 from .forms import StaffLoginForm, remember_center
 from .models import User
 from .permissions import role_required
@@ -41,6 +42,7 @@ class StaffLogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             User.objects.filter(pk=request.user.pk).update(session_epoch=F("session_epoch") + 1)
+            user_changed(request.user.pk)  # no signal for an update(): forgotten here now
         return super().post(request, *args, **kwargs)
 
 

@@ -82,6 +82,17 @@ class KeptStatement:
             return list(self.build(*values))
         return self.compiled().objects(*values)
 
+    def rows(self, *values) -> list:
+        """The statement's rows for `values` as the driver gives them, for `make` to make into
+        objects later: anew each time, where what is made may be changed (accounts/backends.py
+        keeps a user's row). Not for a statement with a clock."""
+        if self.clock:
+            raise TypeError("A statement with a clock gives its objects only (objects).")
+        return self.compiled().rows(*values)
+
+    def make(self, rows: list) -> list:
+        return self.compiled().make(rows)
+
     def compiled(self) -> _Compiled:
         compiled = self._compiled.get(DEFAULT_DB_ALIAS)
         if compiled is None:
@@ -283,12 +294,15 @@ class _Compiled:
         return params
 
     def objects(self, *values: int | str) -> list[Model]:
+        return self.make(self.rows(*values))
+
+    def rows(self, *values: int | str) -> list:
         connection = connections[DEFAULT_DB_ALIAS]
         if self.planned_once and _pipelines(connection):
-            return self.make(_planned_once(connection, self.sql, self.params_with(values)))
+            return _planned_once(connection, self.sql, self.params_with(values))
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params_with(values))
-            return self.make(cursor.fetchall())
+            return cursor.fetchall()
 
     def make(self, rows: list) -> list:
         """The rows made into objects, as django.db.models.query.ModelIterable makes them (or

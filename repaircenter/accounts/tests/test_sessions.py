@@ -1,14 +1,19 @@
-"""Sessions live in a signed cookie and the user's roles come with the user: what that changes
-for a member of staff (nothing visible) and for someone holding a copy of their cookie."""
+"""Sessions live in a signed cookie and the user's roles come with the user, whose row each app
+server keeps a minute: what that changes for a member of staff (nothing visible) and for someone
+holding a copy of their cookie."""
 
+import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
+from repaircenter.accounts import backends
+from repaircenter.accounts.models import User
 from repaircenter.conftest import PASSWORD
 
 SEARCH = reverse("staff:search")
+PROFILE = reverse("profile")
 
 
 def logged_in(user) -> Client:
@@ -22,10 +27,12 @@ def test_a_session_is_a_signed_cookie_not_a_row(receptionist, django_assert_num_
     client = logged_in(receptionist)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"]
-    # A staff page reads the user, with their roles in the same query (the centers they work
-    # in are kept: orders/workplace.py): no session row, no roles query.
-    client.get(SEARCH)
-    with django_assert_num_queries(1):
+    # The first staff page reads the user, with their roles in the same query, and the centers
+    # they work in: no session row, no roles query.
+    with django_assert_num_queries(2):
+        assert client.get(SEARCH).status_code == 200
+    # The next ones, within the minute, read nothing: the row is kept (accounts/backends.py).
+    with django_assert_num_queries(0):
         assert client.get(SEARCH).status_code == 200
 
 
@@ -58,6 +65,15 @@ def test_a_role_taken_away_is_gone_on_the_next_request(receptionist, technician)
     receptionist.groups.remove(Group.objects.get(name="receptionist"))
     receptionist.groups.add(Group.objects.get(name="technician"))
     assert client.get(reverse("staff:intake")).status_code == 403
+    # A role renamed is no longer that role, on the next request too.
+    receptionist.groups.add(Group.objects.get(name="receptionist"))
+    assert client.get(reverse("staff:intake")).status_code == 200
+    Group.objects.filter(name="receptionist").get().save()  # saved unchanged: still the role
+    assert client.get(reverse("staff:intake")).status_code == 200
+    renamed = Group.objects.get(name="receptionist")
+    renamed.name = "front desk"
+    renamed.save()
+    assert client.get(reverse("staff:intake")).status_code == 403
 
 
 def test_a_deactivated_user_is_signed_out(receptionist):
@@ -74,3 +90,98 @@ def test_a_new_password_signs_other_sessions_out(receptionist):
     receptionist.save()
     response = other_desk.get(SEARCH)
     assert response.status_code == 302
+
+
+# --- the user's row kept a minute by each app server -------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The kept rows' clock (accounts/backends.py), moved by hand: `clock.now += 61`."""
+
+    class Clock:
+        now = 1000.0
+
+    monkeypatch.setattr(backends, "monotonic", lambda: Clock.now)
+    return Clock
+
+
+def signed_out(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_row_changed_on_another_server_holds_there_a_minute_for_reading_only(
+        receptionist, clock, django_assert_num_queries):
+    client = logged_in(receptionist)
+    assert client.get(SEARCH).status_code == 200
+    # Deactivated on another app server: an update that sends this one no signal.
+    User.objects.filter(pk=receptionist.pk).update(is_active=False)
+    clock.now += backends.USER_KEPT_SECONDS - 1
+    with django_assert_num_queries(0):
+        assert client.get(SEARCH).status_code == 200  # the row kept here, for reading
+    # A request that may write reads the row as it is now: refused, and kept so.
+    assert signed_out(client.post(PROFILE, {"language": "de"}))
+    assert User.objects.get(pk=receptionist.pk).language == ""
+    assert signed_out(client.get(SEARCH))
+
+
+def test_a_kept_row_is_read_again_after_a_minute(receptionist, clock, django_assert_num_queries):
+    client = logged_in(receptionist)
+    assert client.get(SEARCH).status_code == 200
+    User.objects.filter(pk=receptionist.pk).update(is_active=False)
+    clock.now += backends.USER_KEPT_SECONDS - 1
+    assert client.get(SEARCH).status_code == 200
+    clock.now += 1
+    with django_assert_num_queries(1):
+        assert signed_out(client.get(SEARCH))
+
+
+def test_a_write_reads_the_row_and_keeps_it_for_the_pages_after(receptionist,
+                                                                django_assert_num_queries):
+    client = logged_in(receptionist)
+    assert client.get(SEARCH).status_code == 200
+    with django_assert_num_queries(2):  # the user's row read anew, their language saved
+        assert client.post(PROFILE, {"language": ""}).status_code == 302
+    client.get(SEARCH)  # the language saved: this server forgot the row and read it again
+    with django_assert_num_queries(0):
+        assert client.get(SEARCH).status_code == 200
+
+
+def test_each_request_makes_its_own_user_of_the_kept_row(receptionist):
+    backend = backends.StaffBackend()
+    first = backend.get_user(receptionist.pk)
+    first.first_name = "Changed but not saved"
+    second = backend.get_user(receptionist.pk)
+    assert second is not first and second.first_name == receptionist.first_name
+    assert second.roles == frozenset({"receptionist"})
+    assert backend.get_user(receptionist.pk + 1000) is None  # no such user: none kept as one
+
+
+def test_a_row_read_while_a_user_changes_is_not_kept(receptionist, monkeypatch,
+                                                     django_assert_num_queries):
+    read = backends._USER.rows
+
+    def read_while_changed(user_id):
+        rows = read(user_id)
+        User.objects.filter(pk=user_id).update(first_name="Renamed")
+        backends.user_changed(user_id)  # what a save on another thread of this server calls
+        return rows
+
+    monkeypatch.setattr(backends._USER, "rows", read_while_changed)
+    assert backends.StaffBackend().get_user(receptionist.pk).first_name != "Renamed"
+    monkeypatch.setattr(backends._USER, "rows", read)
+    with django_assert_num_queries(1):  # read again, not taken from what was kept
+        assert backends.StaffBackend().get_user(receptionist.pk).first_name == "Renamed"
+
+
+def test_a_role_given_or_taken_from_the_roles_side_shows_at_once(receptionist):
+    client = logged_in(receptionist)
+    intake = reverse("staff:intake")
+    assert client.get(intake).status_code == 200
+    role = Group.objects.get(name="receptionist")
+    role.user_set.remove(receptionist)
+    assert client.get(intake).status_code == 403
+    role.user_set.add(receptionist)
+    assert client.get(intake).status_code == 200
+    role.user_set.clear()
+    assert client.get(intake).status_code == 403

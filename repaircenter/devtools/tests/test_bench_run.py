@@ -45,7 +45,8 @@ def test_every_case_is_measured_against_its_raw_query(tmp_path):
             < results["cases"]["B4 queue: ready"]["rows"])
     for name, case in results["cases"].items():
         assert case["django"]["median_ms"] > 0 and case["raw"]["median_ms"] > 0, name
-        assert case["queries"] >= 1, name
+        # The floor reads nothing once the user's row is kept (accounts/backends.py).
+        assert case["queries"] >= (0 if name.startswith("B0") else 1), name
     assert results["cases"]["B1 search: order number"]["rows"] == 1
     assert results["cases"]["B2 staff order page"]["events"] >= 10
     assert results["load_targets"]["static"] == "/livez"

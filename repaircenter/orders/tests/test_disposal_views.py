@@ -17,9 +17,10 @@ from repaircenter.orders.workflow import Actor
 
 LIST = reverse("staff:disposal")
 CONFIRM = reverse("staff:confirm_disposal")
-# the user with their roles (the session is a signed cookie; the centers the person works in
-# are kept: orders/workplace.py), the due orders, their messages, the recent acts
-LIST_QUERIES = 4
+# the due orders, their messages, the recent acts (the session is a signed cookie; the user's row
+# with their roles and the centers the person works in are kept: accounts/backends.py,
+# orders/workplace.py)
+LIST_QUERIES = 3
 
 
 @pytest.fixture

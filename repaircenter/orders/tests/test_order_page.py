@@ -330,15 +330,16 @@ def test_only_a_manager_is_offered_issue_without_the_original(
 
 # --- the query count does not grow with the history, the photos, estimates and messages ------
 
-# the user with their roles (the session is a signed cookie), the order with its customer,
+# the order with its customer,
 # equipment, kind, technician and receiver, whether it has any of the parts most orders lack
 # (orders/selectors.SELDOM_PARTS) and the count and last id of its events and of its documents
 # (each drawn once for them: staff/history.py, staff/order_documents.py); its estimates with who
 # sent them, their lines with who marked them done, its messages with the count and last id of
 # their delivery records (the table of messages is drawn once for them:
-# staff/customer_messages.py). (The centers the person works in are kept: orders/workplace.py.)
+# staff/customer_messages.py). (The session is a signed cookie; the user's row with their roles
+# and the centers the person works in are kept: accounts/backends.py, orders/workplace.py.)
 # + 2: the device's other orders and their agreed lines (orders/warranty.py: history).
-ORDER_PAGE_QUERIES = 5 + 2
+ORDER_PAGE_QUERIES = 4 + 2
 # Each of those seldom parts the order has is read in one statement more, however many rows:
 # its photos, its condition checklist (and, when it has photos, those: + 1 more), its stress
 # tests, its transfers between centers, the warranty claims on it, its payments with who took

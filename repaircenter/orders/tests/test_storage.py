@@ -16,7 +16,9 @@ from repaircenter.orders.workflow import Actor
 
 STORAGE = reverse("staff:storage")
 # the user with their roles (the session is a signed cookie), the stored orders
-STORAGE_QUERIES = 2  # the centers the person works in are kept (orders/workplace.py)
+# the user's row and the centers the person works in are kept (accounts/backends.py,
+# orders/workplace.py)
+STORAGE_QUERIES = 1
 
 
 def location_url(order):
