@@ -248,7 +248,9 @@ AXES_IPWARE_PROXY_COUNT = env_int("REPAIRCENTER_PROXY_COUNT", 0)
 
 # Sessions: a staff session ends after a shift, or after this much idle time at the counter.
 # The session in a signed cookie: no query on every request. It holds no secret (the user's id,
-# the center chosen, the idle clock); logging out ends every copy (accounts.User.session_epoch).
+# the center chosen, the idle clock); logging out ends every copy (accounts.User.session_epoch):
+# at once for anything that writes; for a page that only reads, at once in the web process
+# that logged out and within the minute in the others (accounts/backends.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_AGE = env_int("REPAIRCENTER_SESSION_HOURS", 10) * 3600
 SESSION_IDLE_TIMEOUT = env_int("REPAIRCENTER_IDLE_MINUTES", 30) * 60
