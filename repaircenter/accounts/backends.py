@@ -2,13 +2,11 @@
 request comes with their roles in the same query, and that each app server keeps that row a
 minute (one query fewer on every staff page)."""
 
-import threading
-from time import monotonic
-
 from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from django.db.models import Aggregate, CharField
 
+from repaircenter.core.kept_per_process import KeptPerProcess
 from repaircenter.core.statements import KeptStatement
 
 from .models import User
@@ -37,45 +35,21 @@ def with_roles(users):
 _USER = KeptStatement(lambda pk: with_roles(User._default_manager).filter(pk=pk))
 
 # Every staff page needs the signed-in user's row with their roles, and it changes a few times
-# a day: each app server keeps it a minute, as it keeps the centers (orders/workplace.py), and
-# the one where it changes forgets it at once (the receivers below, connected in
-# accounts/apps.py; logging out calls `user_changed`). So a user deactivated, signed out
-# everywhere or given other roles is so on that server at once, on the others within the
-# minute; and a request that may write reads the row anew whatever is kept
+# a day: each app server keeps it a minute (core/kept_per_process.py), as it keeps the centers
+# (orders/workplace.py), and the one where it changes forgets it at once (the receivers below,
+# connected in accounts/apps.py; logging out calls `user_changed`). So a user deactivated,
+# signed out everywhere or given other roles is so on that server at once, on the others within
+# the minute; and a request that may write reads the row anew whatever is kept
 # (accounts/middleware.py), so a row kept too long allows a minute's reading, never a change.
+# The row is kept, not the user: each request makes its own User of it, which it may change
+# without the next one seeing it.
 USER_KEPT_SECONDS = 60
-# user id: (when read, the row as the driver gave it). The row, not the user: each request
-# makes its own User of it, which it may change without the next one seeing it.
-_kept: dict[int, tuple[float, list]] = {}
-# Moves on with every change forgotten: a row read while one happened is not kept (it may be
-# the row as it was), and the lock makes "nothing changed, so keep it" one step.
-_changes = 0
-_lock = threading.Lock()
-
-
-def user_rows(user_id: int) -> list:
-    """The user's row with their roles (none when there is no such user): kept, or read."""
-    kept = _kept.get(user_id)
-    now = monotonic()
-    if kept is not None and now - kept[0] < USER_KEPT_SECONDS:
-        return kept[1]
-    changes = _changes
-    rows = _USER.rows(user_id)
-    with _lock:
-        if changes == _changes:
-            _kept[user_id] = (now, rows)
-    return rows
+_USER_ROWS = KeptPerProcess(lambda user_id: _USER.rows(user_id), USER_KEPT_SECONDS)
 
 
 def forget_user(user_id: int | None) -> None:
     """Read this user's row anew on their next request (None: every user's)."""
-    global _changes
-    with _lock:
-        _changes += 1
-        if user_id is None:
-            _kept.clear()
-        else:
-            _kept.pop(user_id, None)
+    _USER_ROWS.forget(user_id)
 
 
 def user_changed(user_id: int | None) -> None:
@@ -111,7 +85,7 @@ class StaffBackend(ModelBackend):
     def get_user(self, user_id):
         if not isinstance(user_id, int):  # the session keeps the id as the key's column does
             return super().get_user(user_id)
-        found = _USER.make(user_rows(user_id))
+        found = _USER.make(_USER_ROWS.get(user_id))
         if not found:
             return None
         return found[0] if self.user_can_authenticate(found[0]) else None

@@ -7,13 +7,13 @@ one center everyone works there, whatever the membership says."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from repaircenter.accounts.roles import Role
 from repaircenter.centers.models import ALL_CENTERS, Center
+from repaircenter.core.kept_per_process import KeptPerProcess
 
 
 @dataclass(frozen=True)
@@ -51,38 +51,33 @@ class Workplace:
 
 # Every staff page needs the chain's centers and which of them the person works in (the header,
 # the scope of every list), and they change a few times a year: each app server keeps them a
-# minute, and the one where they change forgets them at once (forget_centers, connected in
-# orders/apps.py to a center saved or deleted and to staff joining or leaving one). So a person
-# taken off a center loses it on that server at once, on the others within the minute.
+# minute (core/kept_per_process.py), and the one where they change forgets them at once
+# (forget_centers, connected in orders/apps.py to a center saved or deleted and to staff joining
+# or leaving one). So a person taken off a center loses it on that server at once, on the others
+# within the minute.
 CENTERS_KEPT_SECONDS = 60
-# user id: (when kept, the generation kept in, the centers). A plain dict, not Django's cache:
-# the cache would pickle fifty centers in and out on every request. Read-only once kept.
-_kept: dict[int, tuple[float, int, list[Center]]] = {}
-_generation = 0
 
 
-def centers_of(user_pk: int) -> list[Center]:
-    """The active centers by name, each marked `member` when the user works there."""
-    kept = _kept.get(user_pk)
-    now = time.monotonic()
-    if kept is not None and kept[1] == _generation and now - kept[0] < CENTERS_KEPT_SECONDS:
-        return kept[2]
-    generation = _generation
-    centers = list(
+def _read_centers(user_pk: int) -> list[Center]:
+    return list(
         Center.objects.filter(active=True)
         .annotate(member=Exists(Center.staff.through.objects.filter(
             center=OuterRef("pk"), user=user_pk)))
         .order_by("name")
     )
-    _kept[user_pk] = (now, generation, centers)
-    return centers
+
+
+_CENTERS = KeptPerProcess(_read_centers, CENTERS_KEPT_SECONDS)
+
+
+def centers_of(user_pk: int) -> list[Center]:
+    """The active centers by name, each marked `member` when the user works there."""
+    return _CENTERS.get(user_pk)
 
 
 def forget_centers(**kwargs) -> None:
     """What centers_of kept is stale: a center or who works in it changed."""
-    global _generation
-    _generation += 1
-    _kept.clear()
+    _CENTERS.forget()
 
 
 class NotYourCenter(Exception):

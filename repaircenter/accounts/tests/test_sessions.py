@@ -11,6 +11,7 @@ from django.urls import reverse
 from repaircenter.accounts import backends
 from repaircenter.accounts.models import User
 from repaircenter.conftest import PASSWORD
+from repaircenter.core import kept_per_process
 
 SEARCH = reverse("staff:search")
 PROFILE = reverse("profile")
@@ -97,12 +98,12 @@ def test_a_new_password_signs_other_sessions_out(receptionist):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The kept rows' clock (accounts/backends.py), moved by hand: `clock.now += 61`."""
+    """The kept rows' clock (core/kept_per_process.py), moved by hand: `clock.now += 61`."""
 
     class Clock:
         now = 1000.0
 
-    monkeypatch.setattr(backends, "monotonic", lambda: Clock.now)
+    monkeypatch.setattr(kept_per_process, "monotonic", lambda: Clock.now)
     return Clock
 
 
