@@ -242,7 +242,7 @@ def search_orders(text: str, place: Workplace | None = None) -> list[SimpleNames
     typed, a serial number or IMEI, or part of the customer's name; newest first, in one query:
     a statement compiled once for each shape of search (its kinds of match, one center or all),
     run with the typed values, and planned once by PostgreSQL (each kind of match is an index
-    look-up, whatever is typed: core/statements._planned_once). Plain values, as a queue's: a
+    look-up, whatever is typed: KEPT_MATCHES). Plain values, as a queue's: a
     customer's six orders made thirty model objects, half of the search's own time."""
     terms = search_terms(text)
     if not terms:
@@ -336,18 +336,25 @@ def _union(matches: list[QuerySet]) -> QuerySet:
     return matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
 
 
-# The kept search's kinds of match, each with the kinds of its values: MATCHES, but a name is
-# looked for by the value the database is given (customers.lookup.name_lookup: the LIKE pattern
-# or the FTS5 phrase), as the pattern Django would make of a marker is not the marker. (The
-# phone's field passes a marker as it is, and an E.164 value as it is: what the ORM would send.)
+# The kept search's kinds of match, each with the kinds of its values and whether PostgreSQL,
+# left to itself, plans it again for every search: MATCHES, but a name is looked for by the
+# value the database is given (customers.lookup.name_lookup: the LIKE pattern or the FTS5
+# phrase), as the pattern Django would make of a marker is not the marker. (The phone's field
+# passes a marker as it is, and an E.164 value as it is: what the ORM would send.)
+#
+# Planned again: a LIKE pattern, whose rows PostgreSQL cannot guess, and an IMEI, whose blank is
+# most rows; a search with one of them is planned once (core/statements._planned_once). The
+# others are exact look-ups PostgreSQL plans once by itself (its generic plan from the sixth
+# search on: pg_prepared_statements at a million orders), and the settings sent with a
+# planned-once statement were a tenth of their search page.
 KEPT_MATCHES = {
-    "number": (MATCHES["number"], (str, int)),
-    "count": (MATCHES["count"], (int,)),
-    "phone": (MATCHES["phone"], (str,)),
-    "serial": (MATCHES["serial"], (str,)),
-    "imei": (MATCHES["imei"], (str,)),
-    "name_like": (lambda pattern: _orders_of(customers_found("like", pattern)), (str,)),
-    "name_phrase": (lambda phrase: _orders_of(customers_found("phrase", phrase)), (str,)),
+    "number": (MATCHES["number"], (str, int), False),
+    "count": (MATCHES["count"], (int,), False),
+    "phone": (MATCHES["phone"], (str,), False),
+    "serial": (MATCHES["serial"], (str,), False),
+    "imei": (MATCHES["imei"], (str,), True),
+    "name_like": (lambda pattern: _orders_of(customers_found("like", pattern)), (str,), True),
+    "name_phrase": (lambda phrase: _orders_of(customers_found("phrase", phrase)), (str,), True),
 }
 
 
@@ -376,16 +383,15 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
                 orders = orders.filter(center=next(markers))
             matches = []
             for kind in kinds:
-                match, of = KEPT_MATCHES[kind]
+                match, of, _replanned = KEPT_MATCHES[kind]
                 matches.append(match(*(next(markers) for _ in of)))
             return _search_rows(orders.filter(pk__in=_union(matches)))
 
         value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind][1]]
-        # Every shape, not only a name's pattern (core/statements._planned_once): an exact
-        # look-up of a column whose blank is most rows (an IMEI) was planned anew on every
-        # search too, 2 ms at a million orders, where asking costs 0.1 ms.
+        # A name's pattern or an IMEI was planned again on every search, 1.5–2 ms at a million
+        # orders where asking costs 0.2 ms; a search with neither plans once by itself.
         statement = KeptStatement(build, *([int] if one_center else []), *value_kinds,
-                                  planned_once=True)
+                                  planned_once=any(KEPT_MATCHES[kind][2] for kind in kinds))
         _SEARCHES[(kinds, one_center)] = statement
     return statement
 

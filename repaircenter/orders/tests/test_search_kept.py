@@ -105,3 +105,39 @@ def test_each_shape_is_compiled_once(chain):
         assert order.number in [row.number for row in search_orders(order.display_number)]
     assert kept == selectors._SEARCHES
 
+
+
+@pytest.mark.parametrize("typed, kinds, settings_sent", [
+    (["R-000001", "R-000002", "R-000003"], ("number", "serial"), False),
+    (["020 7946 0101", "020 7946 0202", "020 7946 0303"], ("phone", "serial"), False),
+    (["C02XK1ABJG5H", "SN77A10", "R5CW31ABCDE"], ("serial", "name_like"), True),
+    ([BOB_IMEI, "490154203237526", "490154203237534"], ("serial", "imei"), True),
+])
+def test_each_shape_of_search_is_planned_once(chain, typed, kinds, settings_sent):
+    """PostgreSQL plans each shape of search once, whatever is typed: by itself for exact
+    look-ups (from the sixth search on it keeps its generic plan), and, for a name's pattern or
+    an IMEI, which it would plan again for each search, because the search asks it to."""
+    from django.db import connection
+
+    from repaircenter.core.tests.test_statements import plans_of
+
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
+            "server_side_binding"):
+        pytest.skip("plans are kept for prepared statements on PostgreSQL only")
+    assert {tuple(kind for kind, _ in selectors._kept_terms(search_terms(one)))
+            for one in typed} == {kinds}
+    statement = selectors._search_statement(kinds, False)
+    assert statement.planned_once == settings_sent
+    sql = statement.compiled().sql
+    expected = {one: [row.number for row in search_orders_built(one)] for one in typed}
+    assert any(expected.values())
+    search_orders(typed[0])  # prepared from its second run on (psycopg), if not yet
+    generic_before, custom_before = plans_of(sql)
+    for _ in range(4):
+        for one in typed:
+            assert [row.number for row in search_orders(one)] == expected[one]
+    generic, custom = plans_of(sql)
+    assert generic - generic_before + custom - custom_before == 12  # each run planned, or not
+    # Planned for its values the first five times at most, then never again.
+    assert custom - custom_before <= (0 if settings_sent else 5)
+    assert generic - generic_before >= 7
