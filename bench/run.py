@@ -25,12 +25,17 @@ Fill each database first with `python -m repaircenter bench-data --orders N`. Ca
 
 Django's requests go through the test client (every middleware, the template, the session).
 Django and raw repetitions are interleaved; each case reports the median and the 95th
-percentile. Results go to a JSON file per target and to the table in BENCHMARKS.md.
+percentile. The targets are measured side by side, each in a process of its own, taking turns
+repetition by repetition (`Turns`): one runs while the others wait, so that a case's growth
+from one size to the next compares repetitions made seconds apart, not minutes (this machine's
+pace was seen to halve and recover within seconds). Results go to a JSON file per target and
+to the table in BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -61,7 +66,36 @@ def summary(samples: list[float]) -> dict:
             "n": len(ordered)}
 
 
+class Turns:
+    """A measuring process's turns among the targets' processes (bench/run.py's `--turns`):
+    it runs only between being given the turn (a byte on `given`) and handing it back (a byte
+    on `handed`); the parent passes the turn round (`take_turns`). Without pipes: no waiting."""
+
+    def __init__(self, given: int | None = None, handed: int | None = None):
+        self.given, self.handed = given, handed
+
+    def start(self) -> None:
+        if self.given is not None and not os.read(self.given, 1):
+            raise SystemExit("the benchmark's parent is gone")
+
+    def next(self) -> None:
+        """Hands the turn back and waits for it again."""
+        if self.handed is not None:
+            os.write(self.handed, b"r")
+            self.start()
+
+    def end(self) -> None:
+        for fd in (self.given, self.handed):
+            if fd is not None:
+                os.close(fd)
+        self.given = self.handed = None
+
+
+TURNS = Turns()
+
+
 def interleaved(django_call, raw_call, repetitions: int, warmup: int = 3) -> dict:
+    TURNS.next()  # the other targets measure the case before, then this one measures this one
     for _ in range(warmup):
         django_call()
         raw_call()
@@ -821,25 +855,73 @@ def machine() -> str:
             f"{platform.release()}, Python {platform.python_version()}")
 
 
-def measure_target(url: str, options) -> dict:
-    """One database's figures, measured in a process of its own, then its load test."""
+def measure_targets(targets: list[tuple[str, str]], options) -> dict[str, dict]:
+    """Each database's figures, measured in a process of its own, the processes taking turns
+    repetition by repetition (`take_turns`, in `targets`' order); then each one's load test."""
     load_before = os.getloadavg()
-    process = subprocess.run(
-        [sys.executable, __file__, "--measure", url, "--repetitions",
-         str(options.repetitions), "--sweep-repetitions", str(options.sweep_repetitions)],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    )
-    for line in process.stdout.splitlines():
-        if not line.startswith("JSON "):
-            print(line)
-    results = json.loads(next(line[5:] for line in process.stdout.splitlines()
-                              if line.startswith("JSON ")))
-    if options.load_seconds:
-        results["load"] = load_test(url, results["load_targets"], options.load_seconds)
-    results["loadavg"] = [round(x, 2) for x in load_before] + [
-        round(x, 2) for x in os.getloadavg()]
-    results["measured_at"] = datetime.datetime.now().isoformat(timespec="seconds")
-    return results
+    started = datetime.datetime.now().isoformat(timespec="seconds")
+    with contextlib.ExitStack() as outputs:
+        measured = _measured_in_turns(targets, options, outputs)
+    load_after = os.getloadavg()
+    for label, url in targets:
+        results = measured[label]
+        if options.load_seconds:
+            results["load"] = load_test(url, results["load_targets"], options.load_seconds)
+        results["loadavg"] = [round(x, 2) for x in load_before] + [
+            round(x, 2) for x in load_after]
+        results["measured_at"] = started
+    return measured
+
+
+def _measured_in_turns(targets: list[tuple[str, str]], options,
+                       outputs: contextlib.ExitStack) -> dict[str, dict]:
+    processes = []
+    for label, url in targets:
+        given, give = os.pipe()  # the parent gives the turn on `give`
+        hand, handed = os.pipe()  # and is handed it back on `hand`
+        output = outputs.enter_context(tempfile.TemporaryFile(mode="w+"))  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--measure", url, "--turns", f"{given},{handed}",
+             "--repetitions", str(options.repetitions),
+             "--sweep-repetitions", str(options.sweep_repetitions)],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, text=True,
+            pass_fds=(given, handed))
+        os.close(given)
+        os.close(handed)
+        processes.append((label, url, process, output, give, hand))
+    take_turns([(give, hand) for *_rest, give, hand in processes])
+    measured = {}
+    for label, url, process, output, give, hand in processes:
+        os.close(give)
+        os.close(hand)
+        process.wait()
+        output.seek(0)
+        lines = output.read().splitlines()
+        print(f"{label}: {url}")
+        for line in lines:
+            if not line.startswith("JSON "):
+                print(line)
+        if process.returncode:
+            raise SystemExit(f"{label}: the measuring process failed ({process.returncode})")
+        measured[label] = json.loads(next(line[5:] for line in lines
+                                          if line.startswith("JSON ")))
+    return measured
+
+
+def take_turns(pipes: list[tuple[int, int]]) -> None:
+    """Gives the turn to each measuring process in turn (a byte on its first pipe) and waits
+    for it to hand the turn back (a byte on its second), until every one has finished (its
+    pipe closed): one process runs at a time."""
+    waiting = list(pipes)
+    while waiting:
+        for give, hand in list(waiting):
+            try:
+                os.write(give, b"g")
+            except BrokenPipeError:
+                waiting.remove((give, hand))
+                continue
+            if not os.read(hand, 1):
+                waiting.remove((give, hand))
 
 
 def merged(rounds: list[dict]) -> dict:
@@ -900,8 +982,8 @@ def main() -> None:
     parser.add_argument("--sweep-repetitions", type=int, default=5,
                         help="repetitions of the B5 sweep (default 5)")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="measure the targets in turn this many times, each case's figures "
-                             "the medians of the rounds' (default 1)")
+                        help="measure the targets side by side this many times, each case's "
+                             "figures the medians of the rounds' (default 1)")
     parser.add_argument("--load-seconds", type=int, default=10,
                         help="seconds of wrk per endpoint; 0 skips the load test (default 10)")
     parser.add_argument("--sms", action="append", default=[], metavar="LABEL=DATABASE_URL",
@@ -915,11 +997,17 @@ def main() -> None:
     parser.add_argument("--markdown", default=str(ROOT / "BENCHMARKS.md"),
                         help="where the table is written (default BENCHMARKS.md)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one database
+    parser.add_argument("--turns", help=argparse.SUPPRESS)  # internal: its pipes (Turns)
     options = parser.parse_args()
 
     if options.measure:
+        global TURNS
+        if options.turns:
+            TURNS = Turns(*(int(fd) for fd in options.turns.split(",")))
+        TURNS.start()
         results = measure_database(options.measure, options.repetitions,
                                    options.sweep_repetitions)
+        TURNS.end()  # the others measure on while this one writes its figures
         print("JSON " + json.dumps(results, default=str))
         return
 
@@ -928,14 +1016,16 @@ def main() -> None:
     targets = [target.split("=", 1) for target in options.target]
     rounds: dict[str, list[dict]] = {label: [] for label, _url in targets}
     for round_number in range(options.rounds):
-        # The targets in turn, the other way round every second round: this machine's pace
-        # drifts over minutes, and a case's growth compares two targets measured apart.
-        for label, url in (targets if round_number % 2 == 0 else targets[::-1]):
-            print(f"{label}: {url}" + (f" (round {round_number + 1} of {options.rounds})"
-                                       if options.rounds > 1 else ""), flush=True)
-            rounds[label].append(measure_target(url, options))
+        if options.rounds > 1:
+            print(f"round {round_number + 1} of {options.rounds}", flush=True)
+        # The targets side by side, the first to take its turn the other one every second
+        # round.
+        measured = measure_targets(targets if round_number % 2 == 0 else targets[::-1],
+                                   options)
+        for label, _url in targets:
+            rounds[label].append(measured[label])
             everything["targets"][label] = merged(rounds[label])
-            path.write_text(json.dumps(everything, indent=2))
+        path.write_text(json.dumps(everything, indent=2))
     for target in options.sms:
         label, url = target.split("=", 1)
         everything["sms"][label] = sms_benchmark(url, options.sms_messages)
