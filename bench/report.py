@@ -53,7 +53,7 @@ def _vacuumed(results: dict) -> str:
     vacuumed = ("; vacuumed first, the server having no autovacuum (bench/run.py)"
                 if results.get("vacuumed") else "")
     rounds = results.get("rounds", 1)
-    return vacuumed + (f"; {rounds} rounds, the targets measured in turn, each figure the "
+    return vacuumed + (f"; {rounds} rounds, each figure the "
                        f"median of the rounds', each ratio and growth the median of each "
                        f"round's (the first round's moment and load average)"
                        if rounds > 1 else "")
