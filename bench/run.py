@@ -26,10 +26,10 @@ Fill each database first with `python -m repaircenter bench-data --orders N`. Ca
 Django's requests go through the test client (every middleware, the template, the session).
 Django and raw repetitions are interleaved; each case reports the median and the 95th
 percentile. The targets are measured side by side, each in a process of its own, taking turns
-repetition by repetition (`Turns`): one runs while the others wait, so that a case's growth
-from one size to the next compares repetitions made seconds apart, not minutes (this machine's
-pace was seen to halve and recover within seconds). Results go to a JSON file per target and
-to the table in BENCHMARKS.md.
+case by case (`Turns`): one runs while the others wait, so that a case's growth from one size
+to the next compares two sizes measured a second apart, not minutes (this machine's pace was
+seen to halve and recover within seconds). Results go to a JSON file per target and to the
+table in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ TURNS = Turns()
 
 
 def interleaved(django_call, raw_call, repetitions: int, warmup: int = 3) -> dict:
-    TURNS.next()  # the other targets measure the case before, then this one measures this one
+    TURNS.next()  # the others' turn (each measures the case before this one), then this one
     for _ in range(warmup):
         django_call()
         raw_call()
@@ -873,7 +873,7 @@ def machine() -> str:
 
 def measure_targets(targets: list[tuple[str, str]], options) -> dict[str, dict]:
     """Each database's figures, measured in a process of its own, the processes taking turns
-    repetition by repetition (`take_turns`, in `targets`' order); then each one's load test."""
+    case by case (`take_turns`, in `targets`' order); then each one's load test."""
     load_before = os.getloadavg()
     started = datetime.datetime.now().isoformat(timespec="seconds")
     with contextlib.ExitStack() as outputs:
