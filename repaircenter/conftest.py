@@ -434,6 +434,17 @@ def _idle_clock_touched_rarely(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the product's own language. A request leaves the language it was
+    answered in active in its thread (a customer's choice, a member of staff's), as Django
+    does between requests: a test calling the selectors after another test's Russian page read
+    its labels in Russian."""
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_kept_fragments():
     """Each test's database starts its ids again, which a real one never does: what one test
     drew and kept (staff/history.py) must not show in the next."""
