@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from functools import cache, lru_cache, reduce
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -347,14 +348,22 @@ def _union(matches: list[QuerySet]) -> QuerySet:
 # others are exact look-ups PostgreSQL plans once by itself (its generic plan from the sixth
 # search on: pg_prepared_statements at a million orders), and the settings sent with a
 # planned-once statement were a tenth of their search page.
+class KeptMatch(NamedTuple):
+    match: Callable[..., QuerySet]  # the ids of the orders it finds, given its values
+    values: tuple[type, ...]  # the kinds of its values
+    replanned: bool  # PostgreSQL, left to itself, plans it again for every search
+
+
 KEPT_MATCHES = {
-    "number": (MATCHES["number"], (str, int), False),
-    "count": (MATCHES["count"], (int,), False),
-    "phone": (MATCHES["phone"], (str,), False),
-    "serial": (MATCHES["serial"], (str,), False),
-    "imei": (MATCHES["imei"], (str,), True),
-    "name_like": (lambda pattern: _orders_of(customers_found("like", pattern)), (str,), True),
-    "name_phrase": (lambda phrase: _orders_of(customers_found("phrase", phrase)), (str,), True),
+    "number": KeptMatch(MATCHES["number"], (str, int), replanned=False),
+    "count": KeptMatch(MATCHES["count"], (int,), replanned=False),
+    "phone": KeptMatch(MATCHES["phone"], (str,), replanned=False),
+    "serial": KeptMatch(MATCHES["serial"], (str,), replanned=False),
+    "imei": KeptMatch(MATCHES["imei"], (str,), replanned=True),
+    "name_like": KeptMatch(lambda pattern: _orders_of(customers_found("like", pattern)), (str,),
+                           replanned=True),
+    "name_phrase": KeptMatch(lambda phrase: _orders_of(customers_found("phrase", phrase)),
+                             (str,), replanned=True),
 }
 
 
@@ -383,15 +392,15 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
                 orders = orders.filter(center=next(markers))
             matches = []
             for kind in kinds:
-                match, of, _replanned = KEPT_MATCHES[kind]
-                matches.append(match(*(next(markers) for _ in of)))
+                kept = KEPT_MATCHES[kind]
+                matches.append(kept.match(*(next(markers) for _ in kept.values)))
             return _search_rows(orders.filter(pk__in=_union(matches)))
 
-        value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind][1]]
+        value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind].values]
         # A name's pattern or an IMEI was planned again on every search, 1.5–2 ms at a million
         # orders where asking costs 0.2 ms; a search with neither plans once by itself.
         statement = KeptStatement(build, *([int] if one_center else []), *value_kinds,
-                                  planned_once=any(KEPT_MATCHES[kind][2] for kind in kinds))
+                                  planned_once=any(KEPT_MATCHES[kind].replanned for kind in kinds))
         _SEARCHES[(kinds, one_center)] = statement
     return statement
 

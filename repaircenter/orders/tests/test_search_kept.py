@@ -106,7 +106,6 @@ def test_each_shape_is_compiled_once(chain):
     assert kept == selectors._SEARCHES
 
 
-
 @pytest.mark.parametrize("typed, kinds, settings_sent", [
     (["R-000001", "R-000002", "R-000003"], ("number", "serial"), False),
     (["020 7946 0101", "020 7946 0202", "020 7946 0303"], ("phone", "serial"), False),
