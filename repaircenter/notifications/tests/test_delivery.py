@@ -228,6 +228,24 @@ def test_a_plain_send_taken_over_meanwhile_keeps_its_new_worker_s_state(make_ord
     assert first.records.count() == second.records.count() == 1  # both attempts on record
 
 
+class ProviderClock(threading.local):
+    """The worker's clock in these tests: in each thread, only the provider's own delay passes.
+    On a busy machine a stalled instant send would otherwise read as a slow provider."""
+
+    now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+PROVIDER_CLOCK = ProviderClock()
+
+
+@pytest.fixture
+def provider_clock(monkeypatch):
+    monkeypatch.setattr(delivery, "time", PROVIDER_CLOCK)
+
+
 class RecordsItsThread:
     """A provider that answers at once, or after SLOW seconds; notes which thread sent what."""
 
@@ -237,6 +255,7 @@ class RecordsItsThread:
     def send(self, message):
         RecordsItsThread.threads.append(threading.current_thread().name)
         time.sleep(self.slow)
+        PROVIDER_CLOCK.now += self.slow
         return Receipt(delivered=False, answer="HTTP 202")
 
 
@@ -245,7 +264,7 @@ class RecordsItsThread:
     (0.02, "send", "send"),  # one that makes every send wait: the threads send side by side
 ])
 def test_the_first_batch_finds_out_whether_sending_threads_pay_off(
-    make_order, settings, slow, first_batch, later_batches
+    make_order, settings, provider_clock, slow, first_batch, later_batches
 ):
     settings.NOTIFICATION_CHANNELS = {
         **settings.NOTIFICATION_CHANNELS,
@@ -262,7 +281,7 @@ def test_the_first_batch_finds_out_whether_sending_threads_pay_off(
 
 
 def test_a_provider_that_slows_down_goes_back_to_the_threads_at_once(
-    make_order, settings, monkeypatch
+    make_order, settings, monkeypatch, provider_clock
 ):
     class SlowsDownAfterFive(RecordsItsThread):
         def send(self, message):
