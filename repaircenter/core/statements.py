@@ -18,6 +18,8 @@ may also be of `values_list(..., named=True)`: its rows are then named rows.
 A kept statement that is `planned_once` is, on PostgreSQL, planned once for the connection
 whatever its values (`_planned_once`): for statements whose every part is an index look-up.
 Its constants are then written into its text (`_written_in`), so that the one plan knows them.
+A value whose plans PostgreSQL would make anew for each run, where one plan serves them all,
+can instead be given `Unseen`: then PostgreSQL keeps one plan by itself, with no settings sent.
 
 `attach` then puts the objects where prefetch_related would have put them, so that
 `order.estimates.all()` and the like need no statement; `read_parts` reads an object's relations
@@ -33,7 +35,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, QuerySet
+from django.db.models import Func, Model, QuerySet, Value
 from django.db.models.query import (
     ModelIterable,
     NamedValuesListIterable,
@@ -59,6 +61,23 @@ def marker(kind: type, slot: int) -> int | str:
 # date moved by some fixed time (a deadline's grace, say); each run moves them from its own now.
 CLOCK = datetime.datetime(2190, 6, 15, 12, 0, 0, 123456, tzinfo=datetime.UTC)
 CLOCK_REACH = datetime.timedelta(days=3660)  # what "moved by a fixed time" may move, at most
+
+
+class Unseen(Func):
+    """A value PostgreSQL's planner does not look at: given through a one-row subquery, run once
+    before the rest of the statement (an InitPlan), so that a plan made for the run's values
+    and the plan made without them are the same plan.
+
+    A prepared statement is planned for its values the first five runs, then keeps its plan made
+    without them unless that one looks dearer. Seeing a LIKE pattern (or an IMEI, whose blank is
+    most rows), PostgreSQL guessed a plan for it cheaper than the one without, and planned the
+    search anew on every run: 1.0-1.5 ms of planning for 0.2 ms of work, the same indexes read
+    either way. Unseen, the value is guessed at in every plan as in the one kept."""
+
+    template = "(SELECT %(expressions)s)"
+
+    def __init__(self, value):
+        super().__init__(Value(value))
 
 
 class KeptStatement:
@@ -151,11 +170,10 @@ def _planned_once(connection, sql: str, params: list) -> list[tuple]:
     again for each run's values, and without parallel workers.
 
     A prepared statement is planned for its values the first five times; then PostgreSQL keeps
-    the plan made without them, unless that plan's estimate is dearer than theirs. For a LIKE
-    pattern it cannot know it guesses many rows, so the search by name or serial number was
-    planned anew on every run: 1.2–1.6 ms of planning for 0.1 ms of work, the same indexes read
-    either way. Guessing many rows, it would also start a parallel worker for the names (4 ms
-    to start, for none found), which a look-up by index never needs.
+    the plan made without them, unless that plan's estimate is dearer than theirs: then it
+    plans anew on every run, often for longer than the run itself takes. Guessing many rows
+    without the values, it would also start parallel workers, which a look-up by index never
+    needs (4 ms to start one).
 
     The settings hold for this statement alone. Outside a transaction they are set for the
     implicit one the statement is sent in (set_config's `is_local`: both are sent together, in

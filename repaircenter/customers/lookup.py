@@ -4,7 +4,7 @@ import phonenumbers
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.lookups import Contains, PatternLookup
 
 from .models import Customer
@@ -53,7 +53,7 @@ def name_lookup(key: str) -> tuple[str, str]:
     return "like", "%" + connection.ops.prep_for_like_query(key) + "%"
 
 
-def customers_found(how: str, value: str) -> QuerySet[Customer]:
+def customers_found(how: str, value: str | Expression) -> QuerySet[Customer]:
     """`customers_named`'s look-up given what `name_lookup` gives, the value as the database
     gets it: a kept statement's marker in its place stays as it is (core/statements.py)."""
     if how == "like":
@@ -73,7 +73,11 @@ def _phrase(key: str) -> str:
 
 class _LikePattern(Contains):
     """`__contains` given its pattern ready made (name_lookup), not made of the value: the same
-    SQL (the column's cast, LIKE, SQLite's ESCAPE), and the parameter is the value given."""
+    SQL (the column's cast, LIKE, SQLite's ESCAPE), and the parameter is the value given, or the
+    expression given (core.statements.Unseen) as it is, with no wildcards put around it."""
 
     def process_rhs(self, compiler, connection):
         return super(PatternLookup, self).process_rhs(compiler, connection)
+
+    def get_rhs_op(self, connection, rhs):
+        return connection.operators[self.lookup_name] % rhs

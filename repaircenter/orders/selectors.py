@@ -35,7 +35,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from repaircenter.core.statements import KeptStatement, part_statement, read_parts
+from repaircenter.core.statements import KeptStatement, Unseen, part_statement, read_parts
 from repaircenter.customers.lookup import (
     customers_found,
     customers_named,
@@ -337,33 +337,30 @@ def _union(matches: list[QuerySet]) -> QuerySet:
     return matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
 
 
-# The kept search's kinds of match, each with the kinds of its values and whether PostgreSQL,
-# left to itself, plans it again for every search: MATCHES, but a name is looked for by the
-# value the database is given (customers.lookup.name_lookup: the LIKE pattern or the FTS5
-# phrase), as the pattern Django would make of a marker is not the marker. (The phone's field
-# passes a marker as it is, and an E.164 value as it is: what the ORM would send.)
+# The kept search's kinds of match, each with the kinds of its values: MATCHES, but a name is
+# looked for by the value the database is given (customers.lookup.name_lookup: the LIKE pattern
+# or the FTS5 phrase), as the pattern Django would make of a marker is not the marker. (The
+# phone's field passes a marker as it is, and an E.164 value as it is: what the ORM would send.)
 #
-# Planned again: a LIKE pattern, whose rows PostgreSQL cannot guess, and an IMEI, whose blank is
-# most rows; a search with one of them is planned once (core/statements._planned_once). The
-# others are exact look-ups PostgreSQL plans once by itself (its generic plan from the sixth
-# search on: pg_prepared_statements at a million orders), and the settings sent with a
-# planned-once statement were a tenth of their search page.
+# PostgreSQL plans each shape of search once by itself: the exact look-ups are planned for their
+# values the first five searches, then by the plan made without them (pg_prepared_statements at
+# a million orders). A name's pattern, whose rows it cannot guess, and an IMEI, whose blank is
+# most rows, would be planned anew on every search: they are given Unseen.
 class KeptMatch(NamedTuple):
     match: Callable[..., QuerySet]  # the ids of the orders it finds, given its values
     values: tuple[type, ...]  # the kinds of its values
-    replanned: bool  # PostgreSQL, left to itself, plans it again for every search
 
 
 KEPT_MATCHES = {
-    "number": KeptMatch(MATCHES["number"], (str, int), replanned=False),
-    "count": KeptMatch(MATCHES["count"], (int,), replanned=False),
-    "phone": KeptMatch(MATCHES["phone"], (str,), replanned=False),
-    "serial": KeptMatch(MATCHES["serial"], (str,), replanned=False),
-    "imei": KeptMatch(MATCHES["imei"], (str,), replanned=True),
-    "name_like": KeptMatch(lambda pattern: _orders_of(customers_found("like", pattern)), (str,),
-                           replanned=True),
+    "number": KeptMatch(MATCHES["number"], (str, int)),
+    "count": KeptMatch(MATCHES["count"], (int,)),
+    "phone": KeptMatch(MATCHES["phone"], (str,)),
+    "serial": KeptMatch(MATCHES["serial"], (str,)),
+    "imei": KeptMatch(lambda imei: MATCHES["imei"](Unseen(imei)), (str,)),
+    "name_like": KeptMatch(
+        lambda pattern: _orders_of(customers_found("like", Unseen(pattern))), (str,)),
     "name_phrase": KeptMatch(lambda phrase: _orders_of(customers_found("phrase", phrase)),
-                             (str,), replanned=True),
+                             (str,)),
 }
 
 
@@ -397,10 +394,7 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
             return _search_rows(orders.filter(pk__in=_union(matches)))
 
         value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind].values]
-        # A name's pattern or an IMEI was planned again on every search, 1.5–2 ms at a million
-        # orders where asking costs 0.2 ms; a search with neither plans once by itself.
-        statement = KeptStatement(build, *([int] if one_center else []), *value_kinds,
-                                  planned_once=any(KEPT_MATCHES[kind].replanned for kind in kinds))
+        statement = KeptStatement(build, *([int] if one_center else []), *value_kinds)
         _SEARCHES[(kinds, one_center)] = statement
     return statement
 
