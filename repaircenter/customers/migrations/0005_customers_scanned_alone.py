@@ -3,7 +3,7 @@
 The search looks for a name's pattern through the trigram index without showing the pattern to
 the planner (core.statements.Unseen), which then guesses that one in two hundred customers
 match: at a million orders, two thousand, enough for it to start a worker process to read them
-with. Starting one costs 4-7 ms; the index finds the few that match in a tenth of one. No read
+with. Starting one costs 4–7 ms; the index finds the few that match in a tenth of one. No read
 of customers needs a second process: a page reads a customer or a few through an index, and the
 two cores serve the web workers."""
 
