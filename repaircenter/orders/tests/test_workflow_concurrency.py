@@ -129,6 +129,40 @@ def test_approve_and_refuse_at_once_one_decision_is_recorded(
     assert outcomes  # which one wins is the database's choice; either is correct
 
 
+@pytest.mark.parametrize("refused", ["before", "after"])
+def test_a_refusal_committed_while_an_approval_checks_is_told_as_the_order_moving_on(
+    make_order, receptionist, monkeypatch, refused
+):
+    """The race above at the moments the threads rarely meet: the refusal commits while the
+    approval reads what it checks, just before or just after its read of the estimate. Either
+    way the approval is told the order has moved on (and its number), not that there is no
+    estimate to approve."""
+    from repaircenter.orders.workflow import decisions
+
+    order = make_order(Status.AWAITING_DECISION)
+    page = Order.objects.get(pk=order.pk)  # the customer's page, read before the refusal
+    read_estimate = decisions.current_estimate
+
+    def refuse():
+        monkeypatch.setattr(decisions, "current_estimate", read_estimate)  # the refusal's own
+        workflow.refuse(order=Order.objects.get(pk=order.pk), actor=Actor.staff(receptionist),
+                        channel=EventChannel.PHONE, evidence={"said": "No."}, note="No.")
+
+    def refused_meanwhile(order_read):
+        if refused == "before":
+            refuse()
+        estimate = read_estimate(order_read)
+        if refused == "after":
+            refuse()
+        return estimate
+
+    monkeypatch.setattr(decisions, "current_estimate", refused_meanwhile)
+    with pytest.raises(workflow.WrongState) as lost:
+        workflow.approve(order=page, actor=Actor.customer(), channel="",
+                         evidence={"ip": "203.0.113.7"}, expected_version=page.version)
+    assert order.display_number in lost.value.message
+
+
 def test_the_same_estimate_sent_twice_at_once_is_sent_once(
     separate_connections, make_order, technician, manager
 ):

@@ -118,10 +118,12 @@ def _decide(
                "what": _("its supplementary estimate") if supplement else _("its estimate")}
         )
     channel, evidence = _decision_evidence(actor, channel, evidence or {})
+    current = current_estimate(order)
+    # The state is read after the estimate: a decision taken meanwhile changed both in one
+    # commit, so its loser is told the order moved on, not that no estimate awaits.
     require_unchanged_state(TRANSITIONS[name], order)
     if not approved and actor.kind in STAFF_KINDS and not note.strip():
         raise MissingInput(_("Write the customer's reason for refusing."), "note")
-    current = current_estimate(order)
     if estimate_id is not None and (current is None or current.pk != estimate_id):
         raise EstimateReplaced(
             _("That estimate is no longer the one awaiting a decision%(current)s. Show the "
