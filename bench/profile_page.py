@@ -84,16 +84,15 @@ def client_and_path(database: str, case: str):
     staff order page of the order with the longest history), B3 (its customer's page), or a
     path asked by the bench manager with all centers chosen."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from run import heaviest_order, setup_django  # the benchmark beside this script
+    from run import heaviest_order, server_client, setup_django  # bench/run.py
 
     setup_django(database)
-    from django.test import Client
 
     from repaircenter.accounts.models import User
     from repaircenter.centers.models import Center
     from repaircenter.orders.models import Order
 
-    client = Client()
+    client = server_client()
     client.force_login(User.objects.get(username="bench-manager"))
     client.get("/staff/")
     if Center.objects.count() > 1:
@@ -103,7 +102,7 @@ def client_and_path(database: str, case: str):
     heavy = heaviest_order(Order.objects.count())
     if case == "B2":
         return client, f"/staff/orders/{heavy.number}/"
-    return Client(), f"/o/{heavy.link_token}/"
+    return server_client(), f"/o/{heavy.link_token}/"
 
 
 # Where a request's time goes, by the functions that stand for each part (cumulative time under

@@ -23,7 +23,8 @@ Fill each database first with `python -m repaircenter bench-data --orders N`. Ca
   load: gunicorn with production settings and wrk against the order page, the customer page and
       /livez (200 with no work), the three taking turns two seconds at a time
 
-Django's requests go through the test client (every middleware, the template, the session).
+Django's requests go through Django's WSGI handler as gunicorn calls it (every middleware, the
+template, the session; `ServerClient`), the test client logging in and keeping the cookies.
 Django and raw repetitions are interleaved; each case reports the median and the 95th
 percentile. The targets are measured side by side, each in a process of its own, taking turns
 case by case (`Turns`): one runs while the others wait, so that a case's growth from one size
@@ -111,6 +112,35 @@ def interleaved(django_call, raw_call, repetitions: int, warmup: int = 3) -> dic
     django, raw = summary(django_times), summary(raw_times)
     return {"django": django, "raw": raw,
             "ratio": django["median_ms"] / raw["median_ms"] if raw["median_ms"] else None}
+
+
+def server_client():
+    """A test client whose GET requests are answered as a server answers them (`ServerClient`),
+    made once Django is set up."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import Client
+
+    class ServerClient(Client):
+        """Django's test client, except that a GET is answered by Django's WSGI handler, the one
+        gunicorn calls, with the cookies the client keeps. The test client's own handler does
+        what no server does on every request: it connects and disconnects two signals to
+        capture the templates drawn, and it leaves the script prefix unset, so that every URL
+        a page writes (its stylesheets, its links) looks the prefix up and misses: 0.05 ms of a
+        1.3 ms search page. A POST still goes through the test client (it skips the CSRF check
+        that a benchmark's POSTs have no form for)."""
+
+        server = WSGIHandler()
+
+        def request(self, **request):
+            if request.get("REQUEST_METHOD") != "GET":
+                return super().request(**request)
+            response = self.server(self._base_environ(**request), lambda status, headers: None)
+            response.close()  # as a server does once it has sent the body: request_finished
+            if response.cookies:
+                self.cookies.update(response.cookies)
+            return response
+
+    return ServerClient()
 
 
 # --- one database: measured in a process of its own -----------------------------------------------
@@ -209,7 +239,6 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
     """Every case on the database Django is set up with; `url` reaches the same database for
     the raw queries."""
     from django.db import connection, transaction
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
@@ -223,9 +252,9 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
     raw = Raw(url)
     results: dict = {"orders": Order.objects.count(), "cases": {},
                      "vacuumed": raw.postgres and vacuum_without_autovacuum(raw)}
-    staff = Client()
+    staff = server_client()
     staff.force_login(User.objects.get(username="bench-manager"))
-    customer_client = Client()
+    customer_client = server_client()
 
     def page(client, path, params=None, expect=200):
         def call():
