@@ -247,11 +247,12 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("REPAIRCENTER_PROXY_COUNT", 0)
 
 # Sessions: a staff session ends after a shift, or after this much idle time at the counter.
-# The session in a signed cookie: no query on every request. It holds no secret (the user's id,
+# The session in a signed cookie (Django's, its signature checked once per process:
+# accounts/sessions.py): no query on every request. It holds no secret (the user's id,
 # the center chosen, the idle clock); logging out ends every copy (accounts.User.session_epoch):
 # at once for anything that writes; for a page that only reads, at once in the web process
 # that logged out and within the minute in the others (accounts/backends.py).
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_ENGINE = "repaircenter.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("REPAIRCENTER_SESSION_HOURS", 10) * 3600
 SESSION_IDLE_TIMEOUT = env_int("REPAIRCENTER_IDLE_MINUTES", 30) * 60
 # The idle clock is written to the session at most this often, not on every request.

@@ -2,13 +2,15 @@
 server keeps a minute: what that changes for a member of staff (nothing visible) and for someone
 holding a copy of their cookie."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from repaircenter.accounts import backends
+from repaircenter.accounts import backends, sessions
 from repaircenter.accounts.models import User
 from repaircenter.conftest import PASSWORD
 from repaircenter.core import kept_per_process
@@ -186,3 +188,96 @@ def test_a_role_given_or_taken_from_the_roles_side_shows_at_once(receptionist):
     assert client.get(intake).status_code == 200
     role.user_set.clear()
     assert client.get(intake).status_code == 403
+
+
+# --- each cookie's signature checked once per process (accounts/sessions.py) -----------------
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """How many times Django has checked a session cookie's signature."""
+    from django.core import signing
+
+    calls = []
+    loads = signing.loads
+
+    def counted(cookie, *args, **kwargs):
+        if kwargs.get("salt") == sessions.SALT:
+            calls.append(cookie)
+        return loads(cookie, *args, **kwargs)
+
+    monkeypatch.setattr(signing, "loads", counted)
+    sessions._CHECKED.clear()
+    return calls
+
+
+def test_a_cookie_is_checked_once_then_read_from_what_was_kept(receptionist, checks):
+    client = logged_in(receptionist)
+    assert client.get(SEARCH).status_code == 200  # the first page starts the idle clock
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value  # which changed the cookie
+    checks.clear()
+    for _ in range(3):
+        assert client.get(SEARCH).status_code == 200
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value == cookie
+    assert checks == [cookie]
+
+
+def test_a_tampered_cookie_is_checked_every_time_and_never_kept(receptionist, checks):
+    client = logged_in(receptionist)
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    tampered = value[:-1] + ("a" if value[-1] != "a" else "b")
+    for _ in range(2):
+        stranger = Client()
+        stranger.cookies[settings.SESSION_COOKIE_NAME] = tampered
+        assert signed_out(stranger.get(SEARCH))
+    assert checks.count(tampered) == 2
+    assert tampered not in sessions._CHECKED
+
+
+def test_a_kept_cookie_expires_when_djangos_would(receptionist, checks, monkeypatch):
+    client = logged_in(receptionist)
+    assert client.get(SEARCH).status_code == 200  # checked and kept
+    signed_at = time.time()
+    # Within its age it is read from what was kept; past it, refused as Django refuses it.
+    monkeypatch.setattr(time, "time", lambda: signed_at + settings.SESSION_COOKIE_AGE - 5)
+    assert sessions.SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value).load()
+    monkeypatch.setattr(time, "time", lambda: signed_at + settings.SESSION_COOKIE_AGE + 5)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert signed_out(client.get(SEARCH))
+    assert cookie not in sessions._CHECKED
+    # Django, checking it afresh, says the same.
+    assert sessions.SessionStore(cookie).load() == {}
+
+
+def test_each_request_gets_its_own_copy_of_a_kept_session(receptionist, checks):
+    client = logged_in(receptionist)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    first = sessions.SessionStore(cookie)
+    first["center"] = "changed by a view"
+    assert "center" not in sessions.SessionStore(cookie).load()
+    assert len(checks) == 1
+
+
+def signed_cookie(**data) -> str:
+    store = sessions.SessionStore()
+    store.update(data)
+    store.save()
+    return store.session_key
+
+
+@pytest.mark.django_db
+def test_only_so_many_cookies_are_kept(checks, monkeypatch):
+    monkeypatch.setattr(sessions, "KEPT_COOKIES", 2)
+    cookies = [signed_cookie(n=n) for n in range(3)]
+    for cookie in cookies:
+        assert sessions.SessionStore(cookie).load()
+    assert list(sessions._CHECKED) == cookies[1:]
+
+
+def test_a_new_signing_key_forgets_the_kept_cookies(receptionist, checks, settings):
+    client = logged_in(receptionist)
+    assert client.get(SEARCH).status_code == 200
+    settings.SECRET_KEY = "another key for this test only, long enough to be taken" * 2
+    assert sessions._CHECKED == {}
+    assert signed_out(client.get(SEARCH))  # signed with the old key
+
