@@ -3,7 +3,7 @@ from contextlib import suppress
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
-from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.middleware import AuthenticationMiddleware, get_user
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
@@ -20,7 +20,8 @@ class StaffAuthenticationMiddleware(AuthenticationMiddleware):
     """Django's `request.user`, from the row its server keeps a minute for a request that only
     reads; a request that may write (a form posted, an API call that changes something) is
     checked against the user's row as it is now: deactivated, signed out everywhere or without
-    the role a minute ago on another server, it is refused."""
+    the role a minute ago on another server, it is refused. A request with a session has its user
+    read at once rather than when first asked."""
 
     def process_request(self, request):
         if request.method not in SAFE_METHODS:
@@ -28,6 +29,11 @@ class StaffAuthenticationMiddleware(AuthenticationMiddleware):
             with suppress(KeyError, ValidationError):
                 forget_user(User._meta.pk.to_python(request.session[SESSION_KEY]))
         super().process_request(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # Someone with a session, staff: every page of theirs asks the user a score of
+            # things (signed in? roles, language, name), each through Django's lazy wrapper.
+            # Read now, they are asked of the user itself.
+            request.user = get_user(request)
 
 
 class IdleTimeoutMiddleware:

@@ -281,3 +281,13 @@ def test_a_new_signing_key_forgets_the_kept_cookies(receptionist, checks, settin
     assert sessions._CHECKED == {}
     assert signed_out(client.get(SEARCH))  # signed with the old key
 
+
+def test_a_request_with_a_session_has_its_user_read_at_once(receptionist, client):
+    from django.utils.functional import SimpleLazyObject
+
+    staff = logged_in(receptionist)
+    request = staff.get(SEARCH).wsgi_request
+    assert type(request.user) is User and request.user.pk == receptionist.pk
+    # Without a session (a customer, a stranger) the user is read only if something asks.
+    request = client.get(reverse("login")).wsgi_request
+    assert isinstance(request.user, SimpleLazyObject)
