@@ -58,8 +58,10 @@ class Workplace:
 CENTERS_KEPT_SECONDS = 60
 
 
-def _read_centers(user_pk: int) -> list[Center]:
-    return list(
+def _read_centers(user_pk: int) -> tuple[Center, ...]:
+    # A tuple: a manager's workplace offers this very one (`choices`), whose options the
+    # header keeps for as long as it is kept (core/staff_header.py).
+    return tuple(
         Center.objects.filter(active=True)
         .annotate(member=Exists(Center.staff.through.objects.filter(
             center=OuterRef("pk"), user=user_pk)))
@@ -70,7 +72,7 @@ def _read_centers(user_pk: int) -> list[Center]:
 _CENTERS = KeptPerProcess(_read_centers, CENTERS_KEPT_SECONDS)
 
 
-def centers_of(user_pk: int) -> list[Center]:
+def centers_of(user_pk: int) -> tuple[Center, ...]:
     """The active centers by name, each marked `member` when the user works there."""
     return _CENTERS.get(user_pk)
 
