@@ -70,6 +70,9 @@ from .warranty_views import claim_for_intake
 
 ANY_STAFF = tuple(STAFF_ROLES)
 INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
+# The pages drawn by Jinja alone (core/jinja_env.py), by the engine's alias in
+# settings.TEMPLATES: looking for them in Django's engine first missed on every request.
+JINJA = "jinja2"
 
 
 @require_GET
@@ -398,6 +401,7 @@ def search(request):
         "staff/search.html",
         {"search_form": form, "query": text, "results": results, "found": found,
          "today": timezone.localdate()},
+        using=JINJA,
     )
 
 
@@ -414,6 +418,7 @@ def queue(request, slug: str):
         "staff/queue.html",
         {"queue": chosen, "page": page, "orders": queue_page(chosen, page.object_list),
          "now": timezone.now(), "today": timezone.localdate()},
+        using=JINJA,
     )
 
 
@@ -424,7 +429,8 @@ def queue(request, slug: str):
 @role_required(*ANY_STAFF)
 def order_detail(request, number: int):
     return render(request, "staff/order.html",
-                  vars(staff_order_page(number, Actor.staff(request.user), request.workplace)))
+                  vars(staff_order_page(number, Actor.staff(request.user), request.workplace)),
+                  using=JINJA)
 
 
 def _decision_evidence(order: Order, data: dict) -> dict:
