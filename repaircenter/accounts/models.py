@@ -1,4 +1,4 @@
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -22,9 +22,8 @@ class User(AbstractUser):
 
     def _get_session_auth_hash(self, secret=None):
         # Django's hash of the password (a new password signs every session out), with the epoch.
-        signed = f"{self.password}:{self.session_epoch}"
-        return salted_hmac("repaircenter.accounts.User.session", signed, secret=secret,
-                           algorithm="sha256").hexdigest()
+        return session_auth_hash(f"{self.password}:{self.session_epoch}",
+                                 settings.SECRET_KEY if secret is None else secret)
 
     @cached_property
     def roles(self) -> frozenset[str]:
@@ -47,3 +46,11 @@ class User(AbstractUser):
         """How a member of staff is named (their full name, else their username), from the
         columns alone: for a list's rows, without making the user."""
         return f"{first_name} {last_name}".strip() or username
+
+
+@lru_cache(maxsize=256)
+def session_auth_hash(signed: str, secret: str) -> str:
+    """What a user's session is checked against on every request (Django's get_user): the same
+    for the same password, epoch and key, so each process works it out once for each."""
+    return salted_hmac("repaircenter.accounts.User.session", signed, secret=secret,
+                       algorithm="sha256").hexdigest()
