@@ -10,6 +10,7 @@ than a session may be. A cookie is the whole of what it holds, so keeping it nev
 one that Django would not."""
 
 import json
+import threading
 import time
 
 from django.contrib.sessions.backends import signed_cookies
@@ -22,6 +23,9 @@ SALT = "django.contrib.sessions.backends.signed_cookies"
 # hundred people each with a session or two; past the bound the oldest kept is forgotten.
 KEPT_COOKIES = 1000
 _CHECKED: dict[str, tuple[str, int]] = {}
+# Taken to change what is kept: a server may answer requests in threads (runserver does), and
+# two forgetting the same oldest cookie at once would fail one of them.
+_CHANGING = threading.Lock()
 
 
 class SessionStore(signed_cookies.SessionStore):
@@ -35,7 +39,8 @@ class SessionStore(signed_cookies.SessionStore):
             return data
         payload, signed_at = kept
         if time.time() - signed_at > self.get_session_cookie_age():
-            del _CHECKED[cookie]
+            with _CHANGING:
+                _CHECKED.pop(cookie, None)
             self.create()  # as Django's load does with an expired cookie
             return {}
         # Each request gets its own copy: a view may change its session.
@@ -45,16 +50,19 @@ class SessionStore(signed_cookies.SessionStore):
 def _keep(cookie: str, data: dict) -> None:
     # The cookie is "payload:timestamp:signature" (django.core.signing.TimestampSigner).
     signed_at = signing.b62_decode(cookie.rsplit(":", 2)[-2])
-    if len(_CHECKED) >= KEPT_COOKIES:
-        del _CHECKED[next(iter(_CHECKED))]
-    _CHECKED[cookie] = (json.dumps(data), signed_at)
+    kept = (json.dumps(data), signed_at)
+    with _CHANGING:
+        if len(_CHECKED) >= KEPT_COOKIES:
+            _CHECKED.pop(next(iter(_CHECKED)))
+        _CHECKED[cookie] = kept
 
 
 def forget_checked_cookies(setting, **_kwargs) -> None:
     """Tests may change the key that signs the cookies, or how long a session lasts."""
     if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS", "SESSION_COOKIE_AGE",
                    "SESSION_SERIALIZER"):
-        _CHECKED.clear()
+        with _CHANGING:
+            _CHECKED.clear()
 
 
 setting_changed.connect(forget_checked_cookies)

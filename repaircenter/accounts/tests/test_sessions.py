@@ -291,3 +291,19 @@ def test_a_request_with_a_session_has_its_user_read_at_once(receptionist, client
     # Without a session (a customer, a stranger) the user is read only if something asks.
     request = client.get(reverse("login")).wsgi_request
     assert isinstance(request.user, SimpleLazyObject)
+
+
+@pytest.mark.django_db
+def test_cookies_kept_by_threads_at_once_stay_within_the_bound(checks, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(sessions, "KEPT_COOKIES", 20)
+    cookies = [signed_cookie(n=n) for n in range(400)]
+
+    def load(part: list[str]) -> int:
+        return sum(bool(sessions.SessionStore(cookie).load()) for cookie in part)
+
+    with ThreadPoolExecutor(8) as pool:
+        loaded = sum(pool.map(load, [cookies[start::8] for start in range(8)]))
+    assert loaded == 400
+    assert len(sessions._CHECKED) == 20
