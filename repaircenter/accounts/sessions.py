@@ -1,8 +1,8 @@
 """The session engine: Django's signed cookie, each cookie's signature checked once per process.
 
 Every staff request reads its session from the cookie, and Django checks the cookie's signature
-on each (two key derivations and an HMAC, then the payload decoded and decompressed): a
-sixtieth of an empty staff page. A browser sends the same cookie on every request until its
+on each (two key derivations and an HMAC, then the payload decoded and decompressed: 15 µs
+alone, more inside a request). A browser sends the same cookie on every request until its
 session changes (a minute at least: accounts/middleware.py), so each process keeps the last
 cookies it has checked, with what they hold and when they were signed. Only a cookie whose
 signature Django accepted is kept; a kept one is refused, as Django refuses it, once it is older
