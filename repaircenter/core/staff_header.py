@@ -35,17 +35,10 @@ def staff_header(context) -> Markup:
         centers = _options(place.choices)
         chosen, may_choose_all = place.center.pk if place.center else None, place.may_choose_all
     pieces = _drawn(*key, (str(user), frozenset(user.roles), centers, chosen, may_choose_all))
-    # Between the pieces, in turn, what each marker stood for (`_pieces`).
-    csrf_input = str(context.get("csrf_input", ""))
-    address = escape(request.get_full_path())
-    return Markup("".join(_filled(pieces, {_CSRF_INPUT: csrf_input, _ADDRESS: address})))  # noqa: S704
-
-
-def _filled(pieces: tuple[str, ...], values: dict[str, str]):
-    yield pieces[0]
-    for index in range(1, len(pieces), 2):
-        yield values[pieces[index]]
-        yield pieces[index + 1]
+    # Each marker among the pieces (`_pieces`) stands for the page's own value.
+    values = {_CSRF_INPUT: str(context.get("csrf_input", "")),
+              _ADDRESS: escape(request.get_full_path())}
+    return Markup("".join([values.get(piece, piece) for piece in pieces]))  # noqa: S704
 
 
 # The options of the last centers offered, by that tuple itself: a manager's are the centers
