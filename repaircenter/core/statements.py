@@ -16,10 +16,12 @@ each run's now (a queue's overdue orders: now, and today less each state's days 
 may also be of `values_list(..., named=True)`: its rows are then named rows.
 
 A kept statement that is `planned_once` is, on PostgreSQL, planned once for the connection
-whatever its values (`_planned_once`): for statements whose every part is an index look-up.
+whatever its values (`_planned`): for statements whose every part is an index look-up.
 Its constants are then written into its text (`_written_in`), so that the one plan knows them.
 A value whose plans PostgreSQL would make anew for each run, where one plan serves them all,
 can instead be given `Unseen`: then PostgreSQL keeps one plan by itself, with no settings sent.
+The other way round, a statement `planned_each_time` is planned for each run's values, where
+no one plan serves them all (`_planned`).
 
 `attach` then puts the objects where prefetch_related would have put them, so that
 `order.estimates.all()` and the like need no statement; `read_parts` reads an object's relations
@@ -33,6 +35,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterable
+from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Func, Model, QuerySet, Value
@@ -82,14 +85,18 @@ class Unseen(Func):
 
 class KeptStatement:
     def __init__(self, build: Callable[..., QuerySet], *kinds: type, text: bool = False,
-                 planned_once: bool = False, clock: bool = False):
+                 planned_once: bool = False, planned_each_time: bool = False,
+                 clock: bool = False):
         """`build(*values)` makes the queryset; `kinds`: what each value is, `int` or `str`
-        (one number by default, none with a clock); `text`: one value, text; `planned_once`:
-        see below; `clock`: the queryset reads the time, given first: `build(now, *values)`,
-        `objects(now, *values)`."""
+        (one number by default, none with a clock); `text`: one value, text; `planned_once`,
+        `planned_each_time`: see the module's docstring; `clock`: the queryset reads the time,
+        given first: `build(now, *values)`, `objects(now, *values)`."""
+        if planned_once and planned_each_time:
+            raise ValueError("A statement is planned once or each time, not both.")
         self.build = build
         self.kinds = kinds or (() if clock else (str,) if text else (int,))
         self.planned_once = planned_once
+        self.planned_each_time = planned_each_time
         self.clock = clock
         self._compiled: dict[str, _Compiled] = {}
 
@@ -118,6 +125,7 @@ class KeptStatement:
             markers = [marker(kind, slot) for slot, kind in enumerate(self.kinds)]
             queryset = self.build(CLOCK, *markers) if self.clock else self.build(*markers)
             compiled = _Compiled(queryset, markers, planned_once=self.planned_once,
+                                 planned_each_time=self.planned_each_time,
                                  clock=self.clock)
             self._compiled[DEFAULT_DB_ALIAS] = compiled
         return compiled
@@ -165,41 +173,59 @@ def objects_of_many(runs: list[tuple]) -> list[list[Model]]:
             cursor.close()
 
 
-def _planned_once(connection, sql: str, params: list) -> list[tuple]:
-    """The rows of a statement PostgreSQL plans once for the connection (its generic plan), not
-    again for each run's values, and without parallel workers.
+# How a statement `planned_once` is planned: once for the connection whatever its values (its
+# generic plan), and without parallel workers.
+#
+# A prepared statement is planned for its values the first five times; then PostgreSQL keeps the
+# plan made without them, unless that plan's estimate is dearer than theirs: then it plans anew on
+# every run, often for longer than the run itself takes. Guessing many rows without the values, it
+# would also start parallel workers, which a look-up by index never needs (4 ms to start one).
+PLANNED_ONCE = (("plan_cache_mode", "force_generic_plan"),
+                ("max_parallel_workers_per_gather", "0"))
 
-    A prepared statement is planned for its values the first five times; then PostgreSQL keeps
-    the plan made without them, unless that plan's estimate is dearer than theirs: then it
-    plans anew on every run, often for longer than the run itself takes. Guessing many rows
-    without the values, it would also start parallel workers, which a look-up by index never
-    needs (4 ms to start one).
+# How a statement `planned_each_time` is planned: for each run's values, never by the plan kept
+# without them, and not compiled to machine code (JIT) on the way. A customer's name of two
+# letters is found by no trigram index, and how many it finds is all the plan turns on: the plan
+# made without the pattern guesses two thousand customers and reads every order of everyone so
+# named, joined with their rows, before keeping the newest fifty (216,000 orders for "an" at a
+# million orders: 4.5-5.3 s); planned for "an", PostgreSQL sorts the orders by date and stops at
+# the fiftieth so named (0.3 s), and for "zq", which no name holds, reads the customers (30 ms).
+# Compiling the plan for "an" to machine code took 27 ms of it.
+PLANNED_EACH_TIME = (("plan_cache_mode", "force_custom_plan"), ("jit", "off"))
+
+
+def _planned(connection, sql: str, params: list, settings: tuple) -> list[tuple]:
+    """The rows of a statement planned as `settings` say (PLANNED_ONCE, PLANNED_EACH_TIME).
 
     The settings hold for this statement alone. Outside a transaction they are set for the
     implicit one the statement is sent in (set_config's `is_local`: both are sent together, in
     one round trip, and end with it); in a transaction (an atomic block) they are set and reset
-    around the statement, the four sent with it, and a failing statement leaves them as they
-    were. Every other statement on the connection is planned as usual. They go through the
-    driver's own cursor: settings, not statements of the page's, and not counted as such."""
+    around the statement, all sent with it, and a failing statement leaves them as they were.
+    Every other statement on the connection is planned as usual. They go through the driver's
+    own cursor: settings, not statements of the page's, and not counted as such."""
     connection.ensure_connection()
     driver = connection.connection
     in_transaction = connection.in_atomic_block
     with connection.cursor() as cursor, driver.cursor() as setting:
         with connection.wrap_database_errors, driver.pipeline():
             if in_transaction:
-                setting.execute("SET plan_cache_mode = force_generic_plan")
-                setting.execute("SET max_parallel_workers_per_gather = 0")
+                for name, value in settings:
+                    setting.execute(f"SET {name} = {value}")
             else:
-                setting.execute(_LOCAL_PLAN_SETTINGS)
+                setting.execute(_local_settings(settings))
             cursor.execute(sql, params)
             if in_transaction:
-                setting.execute("RESET plan_cache_mode")
-                setting.execute("RESET max_parallel_workers_per_gather")
+                for name, _ in settings:
+                    setting.execute(f"RESET {name}")
         return cursor.fetchall()
 
 
-_LOCAL_PLAN_SETTINGS = ("SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
-                        "set_config('max_parallel_workers_per_gather', '0', true)")
+@cache
+def _local_settings(settings: tuple) -> str:
+    """The statement that sets `settings` for the transaction it is sent in (the constants
+    above, never anything typed)."""
+    return "SELECT " + ", ".join(f"set_config('{name}', '{value}', true)"
+                                 for name, value in settings)
 
 
 def _written_in(sql: str, params: list, kept: set[int]) -> tuple[str, list, dict[int, int]]:
@@ -252,8 +278,10 @@ class _Compiled:
     """A queryset's SQL and what Django needs to make its rows into objects."""
 
     def __init__(self, queryset: QuerySet, markers: list[int | str], *,
-                 planned_once: bool = False, clock: bool = False):
+                 planned_once: bool = False, planned_each_time: bool = False,
+                 clock: bool = False):
         self.planned_once = planned_once
+        self.planned_each_time = planned_each_time
         self.compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         self.sql, params = self.compiler.as_sql()
         self.params = list(params)
@@ -316,8 +344,9 @@ class _Compiled:
 
     def rows(self, *values: int | str) -> list:
         connection = connections[DEFAULT_DB_ALIAS]
-        if self.planned_once and _pipelines(connection):
-            return _planned_once(connection, self.sql, self.params_with(values))
+        if (self.planned_once or self.planned_each_time) and _pipelines(connection):
+            return _planned(connection, self.sql, self.params_with(values),
+                            PLANNED_ONCE if self.planned_once else PLANNED_EACH_TIME)
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params_with(values))
             return cursor.fetchall()

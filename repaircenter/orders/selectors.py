@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from repaircenter.core.statements import KeptStatement, Unseen, part_statement, read_parts
 from repaircenter.customers.lookup import (
+    TRIGRAM,
     customers_found,
     customers_named,
     name_lookup,
@@ -243,7 +244,8 @@ def search_orders(text: str, place: Workplace | None = None) -> list[SimpleNames
     typed, a serial number or IMEI, or part of the customer's name; newest first, in one query:
     a statement compiled once for each shape of search (its kinds of match, one center or all),
     run with the typed values, and planned once by PostgreSQL (each kind of match is an index
-    look-up, whatever is typed: KEPT_MATCHES). Plain values, as a queue's: a
+    look-up, whatever is typed: KEPT_MATCHES), but for a name of two letters, which is planned
+    for each search (no index finds it: name_short). Plain values, as a queue's: a
     customer's six orders made thirty model objects, half of the search's own time."""
     terms = search_terms(text)
     if not terms:
@@ -345,7 +347,8 @@ def _union(matches: list[QuerySet]) -> QuerySet:
 # PostgreSQL plans each shape of search once by itself: the exact look-ups are planned for their
 # values the first five searches, then by the plan made without them (pg_prepared_statements at
 # a million orders). A name's pattern, whose rows it cannot guess, and an IMEI, whose blank is
-# most rows, would be planned anew on every search: they are given Unseen.
+# most rows, would be planned anew on every search: they are given Unseen. A name of two letters
+# is the exception: it is planned for each search (name_short).
 class KeptMatch(NamedTuple):
     match: Callable[..., QuerySet]  # the ids of the orders it finds, given its values
     values: tuple[type, ...]  # the kinds of its values
@@ -361,6 +364,10 @@ KEPT_MATCHES = {
         lambda pattern: _orders_of(customers_found("like", Unseen(pattern))), (str,)),
     "name_phrase": KeptMatch(lambda phrase: _orders_of(customers_found("phrase", phrase)),
                              (str,)),
+    # A name of two letters, which no trigram index serves: its pattern seen, and the search
+    # planned for it each time (_search_statement; core/statements.py PLANNED_EACH_TIME).
+    "name_short": KeptMatch(lambda pattern: _orders_of(customers_found("like", pattern)),
+                            (str,)),
 }
 
 
@@ -369,7 +376,7 @@ def _kept_terms(terms: dict[str, tuple]):
     for kind, values in terms.items():
         if kind == "name":
             how, value = name_lookup(*values)
-            yield f"name_{how}", (value,)
+            yield "name_short" if len(values[0]) < TRIGRAM else f"name_{how}", (value,)
         else:
             yield kind, values
 
@@ -394,7 +401,8 @@ def _search_statement(kinds: tuple[str, ...], one_center: bool) -> KeptStatement
             return _search_rows(orders.filter(pk__in=_union(matches)))
 
         value_kinds = [value for kind in kinds for value in KEPT_MATCHES[kind].values]
-        statement = KeptStatement(build, *([int] if one_center else []), *value_kinds)
+        statement = KeptStatement(build, *([int] if one_center else []), *value_kinds,
+                                  planned_each_time="name_short" in kinds)
         _SEARCHES[(kinds, one_center)] = statement
     return statement
 

@@ -273,6 +273,19 @@ def plan_settings() -> tuple[str, str]:
         return cursor.fetchone()
 
 
+def jit_setting() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_is_planned_once_or_each_time_not_both():
+    with pytest.raises(ValueError, match="once or each time"):
+        KeptStatement(orders_by_number, planned_once=True, planned_each_time=True)
+
+
 def test_planned_once_gives_the_same_objects_in_one_statement(make_order,
                                                                django_assert_num_queries):
     first, second = make_order(), make_order()
@@ -323,6 +336,13 @@ def test_planned_once_is_planned_once_whatever_its_values(make_order, in_transac
         text=True, planned_once=True)
     assert seeing.objects("!")[0].during == "force_generic_plan 0!"
     assert plan_settings() == settings_before
+    each_time = KeptStatement(lambda suffix: Order.objects.filter(pk=order.pk).annotate(
+        during=RawSQL("current_setting('plan_cache_mode') || ' ' || current_setting('jit') "
+                      "|| %s", [suffix])),
+        text=True, planned_each_time=True)
+    jit_before = jit_setting()
+    assert each_time.objects("!")[0].during == "force_custom_plan off!"
+    assert (plan_settings(), jit_setting()) == (settings_before, jit_before)
     assert connection.in_atomic_block == in_transaction
 
     failing = KeptStatement(

@@ -126,7 +126,7 @@ def test_each_shape_of_search_is_planned_once(chain, typed, kinds):
     assert {tuple(kind for kind, _ in selectors._kept_terms(search_terms(one)))
             for one in typed} == {kinds}
     statement = selectors._search_statement(kinds, False)
-    assert not statement.planned_once
+    assert not statement.planned_once and not statement.planned_each_time
     sql = statement.compiled().sql
     expected = {one: [row.number for row in search_orders_built(one)] for one in typed}
     assert any(expected.values())
@@ -149,6 +149,46 @@ def test_each_shape_of_search_is_planned_once(chain, typed, kinds):
         cursor.execute("EXPLAIN " + sql, statement.compiled().params_with(values))
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert plan.count("InitPlan") == len({"name_like", "imei"} & set(kinds))
+
+
+def test_a_name_of_two_letters_is_planned_for_each_search(chain):
+    """Two letters are found by no trigram index, and how many names hold them decides the plan
+    ("an" is in a fifth of the names at a million orders, "zq" in none): PostgreSQL plans the
+    search for each pattern, the prepared statement never by the plan made without it, and the
+    settings that ask for that are the statement's alone."""
+    from django.db import connection
+
+    from repaircenter.core.tests.test_statements import plans_of
+
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
+            "server_side_binding"):
+        pytest.skip("plans are kept for prepared statements on PostgreSQL only")
+    typed = ["re", "ic", "бо", "zq"]
+    assert {tuple(kind for kind, _ in selectors._kept_terms(search_terms(one)))
+            for one in typed} == {("name_short",)}
+    assert [kind for kind, _ in selectors._kept_terms(search_terms("gre"))] == ["name_like"]
+    statement = selectors._search_statement(("name_short",), False)
+    assert statement.planned_each_time
+    sql = statement.compiled().sql
+    expected = {one: [row.number for row in search_orders_built(one)] for one in typed}
+    assert expected["zq"] == [] and all(expected[one] for one in typed[:3])
+
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('plan_cache_mode'), current_setting('jit')")
+            return cursor.fetchone()
+
+    before = settings()
+    assert before[0] == "auto"
+    for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"]):
+        search_orders(typed[0])  # psycopg prepares it on the next run, if not yet
+    generic_before, custom_before = plans_of(sql)
+    for _ in range(4):
+        for one in typed:
+            assert [row.number for row in search_orders(one)] == expected[one]
+    generic, custom = plans_of(sql)
+    assert (generic - generic_before, custom - custom_before) == (0, 16)
+    assert settings() == before
 
 
 def test_customers_are_read_without_parallel_workers(db):
