@@ -118,7 +118,6 @@ def test_each_shape_of_search_is_planned_once(chain, typed, kinds):
     would plan anew for each search, are given Unseen; no planning settings are sent."""
     from django.db import connection
 
-    from repaircenter.core.tests.test_statements import plans_of
 
     if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
             "server_side_binding"):
@@ -130,17 +129,11 @@ def test_each_shape_of_search_is_planned_once(chain, typed, kinds):
     sql = statement.compiled().sql
     expected = {one: [row.number for row in search_orders_built(one)] for one in typed}
     assert any(expected.values())
-    for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"]):
-        search_orders(typed[0])  # psycopg prepares it on the next run, if not yet
-    generic_before, custom_before = plans_of(sql)
-    for _ in range(4):
-        for one in typed:
-            assert [row.number for row in search_orders(one)] == expected[one]
-    generic, custom = plans_of(sql)
-    assert generic - generic_before + custom - custom_before == 12  # each run planned, or not
+    generic, custom = plans_of_searching(typed, sql, expected)
+    assert generic + custom == 12  # each run planned, or not
     # Planned for its values the first five times at most, then never again.
-    assert custom - custom_before <= 5
-    assert generic - generic_before >= 7
+    assert custom <= 5
+    assert generic >= 7
     # On a few rows PostgreSQL keeps one plan either way; that a name's pattern and an IMEI are
     # kept from its planner shows in the plan made for the values: each is a subquery's answer.
     values = [value for term in dict(selectors._kept_terms(search_terms(typed[0]))).values()
@@ -151,6 +144,23 @@ def test_each_shape_of_search_is_planned_once(chain, typed, kinds):
     assert plan.count("InitPlan") == len({"name_like", "imei"} & set(kinds))
 
 
+def plans_of_searching(typed: list[str], sql: str, expected: dict) -> tuple[int, int]:
+    """How many generic and custom plans PostgreSQL made of the prepared search `sql` while
+    each of `typed` was searched four times (each finding what `expected` says)."""
+    from django.db import connection
+
+    from repaircenter.core.tests.test_statements import plans_of
+
+    for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"]):
+        search_orders(typed[0])  # psycopg prepares it on the next run, if not yet
+    generic_before, custom_before = plans_of(sql)
+    for _ in range(4):
+        for one in typed:
+            assert [row.number for row in search_orders(one)] == expected[one]
+    generic, custom = plans_of(sql)
+    return generic - generic_before, custom - custom_before
+
+
 def test_a_name_of_two_letters_is_planned_for_each_search(chain):
     """Two letters are found by no trigram index, and how many names hold them decides the plan
     ("an" is in a fifth of the names at a million orders, "zq" in none): PostgreSQL plans the
@@ -158,7 +168,6 @@ def test_a_name_of_two_letters_is_planned_for_each_search(chain):
     settings that ask for that are the statement's alone."""
     from django.db import connection
 
-    from repaircenter.core.tests.test_statements import plans_of
 
     if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
             "server_side_binding"):
@@ -180,14 +189,7 @@ def test_a_name_of_two_letters_is_planned_for_each_search(chain):
 
     before = settings()
     assert before[0] == "auto"
-    for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"]):
-        search_orders(typed[0])  # psycopg prepares it on the next run, if not yet
-    generic_before, custom_before = plans_of(sql)
-    for _ in range(4):
-        for one in typed:
-            assert [row.number for row in search_orders(one)] == expected[one]
-    generic, custom = plans_of(sql)
-    assert (generic - generic_before, custom - custom_before) == (0, 16)
+    assert plans_of_searching(typed, sql, expected) == (0, 16)
     assert settings() == before
 
 
