@@ -201,6 +201,22 @@ LEFT JOIN accounts_user u ON u.id = o.technician_id
 """
 
 
+def queue_raw_sql(queue, one_center: bool = False) -> tuple[str, str]:
+    """A queue's raw statements (B4; B7 with `one_center`, the center's id their first
+    parameter, then the states'): its count, and its first hundred rows, their ids read from the
+    queue's index, then the rows: what one would write by hand."""
+    marks = ", ".join(["%s"] * len(queue.statuses))
+    ordering = ", ".join(f"o.{column}" for column in queue.ordering)
+    where = f"o.status IN ({marks})"
+    if one_center:
+        where = f"o.center_id = %s AND {where}"
+    count_sql = f"SELECT count(*) FROM orders_order o WHERE {where}"  # noqa: S608
+    rows_sql = (f"{ORDER_ROW} WHERE o.id IN (SELECT o.id FROM orders_order o "  # noqa: S608
+                f"WHERE {where} ORDER BY {ordering}, o.id LIMIT 100) "
+                f"ORDER BY {ordering}, o.id")
+    return count_sql, rows_sql
+
+
 def measure_database(url: str, repetitions: int, sweep_repetitions: int) -> dict:
     setup_django(url)
     return measure(url, repetitions, sweep_repetitions)
@@ -356,13 +372,7 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
     # B4: each queue's first page.
     for slug in QUEUE_SLUGS:
         queue = selectors.QUEUES[slug]
-        marks = ", ".join(["%s"] * len(queue.statuses))
-        ordering = ", ".join(f"o.{column}" for column in queue.ordering)
-        count_sql = f"SELECT count(*) FROM orders_order o WHERE o.status IN ({marks})"  # noqa: S608
-        # The page's ids from the queue's index, then their rows: what one would write by hand.
-        rows_sql = (f"{ORDER_ROW} WHERE o.id IN (SELECT o.id FROM orders_order o "  # noqa: S608
-                    f"WHERE o.status IN ({marks}) ORDER BY {ordering}, o.id LIMIT 100) "
-                    f"ORDER BY {ordering}, o.id")
+        count_sql, rows_sql = queue_raw_sql(queue)
         statuses = list(queue.statuses)
 
         def queue_raw(count_sql=count_sql, rows_sql=rows_sql, statuses=statuses):
@@ -378,13 +388,7 @@ def measure(url: str, repetitions: int, sweep_repetitions: int) -> dict:
         choose(str(flagship.pk))
         for slug in QUEUE_SLUGS:
             queue = selectors.QUEUES[slug]
-            marks = ", ".join(["%s"] * len(queue.statuses))
-            ordering = ", ".join(f"o.{column}" for column in queue.ordering)
-            where = f"o.center_id = %s AND o.status IN ({marks})"
-            count_sql = f"SELECT count(*) FROM orders_order o WHERE {where}"  # noqa: S608
-            rows_sql = (f"{ORDER_ROW} WHERE o.id IN (SELECT o.id FROM orders_order o "  # noqa: S608
-                        f"WHERE {where} ORDER BY {ordering}, o.id LIMIT 100) "
-                        f"ORDER BY {ordering}, o.id")
+            count_sql, rows_sql = queue_raw_sql(queue, one_center=True)
             params = [flagship.pk, *queue.statuses]
 
             def center_queue_raw(count_sql=count_sql, rows_sql=rows_sql, params=params):
