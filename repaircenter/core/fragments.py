@@ -11,6 +11,8 @@ from django.template import engines
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from repaircenter.core.jinja_env import JINJA
+
 T = TypeVar("T")
 
 
@@ -26,7 +28,7 @@ def kept(key: str, make: Callable[[], T]) -> T:
 
 def drawing(template: str, values: dict) -> SafeString:
     """The Jinja `template` drawn with `values`, in the active language and time zone."""
-    html = engines["jinja2"].get_template(template).render(values)
+    html = engines[JINJA].get_template(template).render(values)
     return mark_safe(html)  # noqa: S308 - drawn by an autoescaping template
 
 

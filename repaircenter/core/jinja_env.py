@@ -75,6 +75,10 @@ class _TranslateWords(NodeTransformer):
         return node
 
 
+# The engine's alias in settings.TEMPLATES (Django names a backend after its module): a page
+# drawn by Jinja alone is rendered `using=JINJA`, not looked for in Django's engine first.
+JINJA = "jinja2"
+
 # What a page's filters write in, looked up once: the language a template was compiled in (a
 # global of that template) and the time zone current when the page began to be drawn
 # (`page_values`, the Jinja engine's context processor). A date or an amount asked Django for

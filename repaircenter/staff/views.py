@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from repaircenter.accounts.forms import remember_center
 from repaircenter.accounts.permissions import role_required
 from repaircenter.accounts.roles import STAFF_ROLES, Role
+from repaircenter.core.jinja_env import JINJA
 from repaircenter.core.models import CenterSettings
 from repaircenter.customers.lookup import find_customer_by_phone, normalize_phone
 from repaircenter.documents.codes import barcode_svg, qr_svg
@@ -70,9 +71,6 @@ from .warranty_views import claim_for_intake
 
 ANY_STAFF = tuple(STAFF_ROLES)
 INTAKE = (Role.RECEPTIONIST, Role.MANAGER)
-# The pages drawn by Jinja alone (core/jinja_env.py), by the engine's alias in
-# settings.TEMPLATES: looking for them in Django's engine first missed on every request.
-JINJA = "jinja2"
 
 
 @require_GET

@@ -6,6 +6,8 @@ from django import template
 from django.template import engines
 from django.utils.safestring import mark_safe
 
+from repaircenter.core.jinja_env import JINJA
+
 register = template.Library()
 
 
@@ -14,4 +16,4 @@ def jinja(context, name: str, **extra) -> str:
     values = context.flatten()
     values.update(extra)
     request = values.pop("request", None) or getattr(context, "request", None)
-    return mark_safe(engines["jinja2"].get_template(name).render(values, request))  # noqa: S308
+    return mark_safe(engines[JINJA].get_template(name).render(values, request))  # noqa: S308
