@@ -280,8 +280,9 @@ class _Compiled:
     def __init__(self, queryset: QuerySet, markers: list[int | str], *,
                  planned_once: bool = False, planned_each_time: bool = False,
                  clock: bool = False):
-        self.planned_once = planned_once
-        self.planned_each_time = planned_each_time
+        # The settings it is run with (_planned), if any.
+        self.planning = (PLANNED_ONCE if planned_once
+                         else PLANNED_EACH_TIME if planned_each_time else None)
         self.compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         self.sql, params = self.compiler.as_sql()
         self.params = list(params)
@@ -344,9 +345,8 @@ class _Compiled:
 
     def rows(self, *values: int | str) -> list:
         connection = connections[DEFAULT_DB_ALIAS]
-        if (self.planned_once or self.planned_each_time) and _pipelines(connection):
-            return _planned(connection, self.sql, self.params_with(values),
-                            PLANNED_ONCE if self.planned_once else PLANNED_EACH_TIME)
+        if self.planning and _pipelines(connection):
+            return _planned(connection, self.sql, self.params_with(values), self.planning)
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params_with(values))
             return cursor.fetchall()
